@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A tiny TAP producer for unit tests. Each CHECK is one TAP line; a test
+ * program ends with `return tap_done();` which prints the plan and returns
+ * non-zero when anything failed. meson runs these with protocol: 'tap'.
+ *
+ *   CHECK(gm_read(&gm, 0, buf, 4), "read at the start of RAM");
+ */
+#ifndef VIGIL_TAP_H
+#define VIGIL_TAP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+static unsigned int tap_count;
+static unsigned int tap_failed;
+
+static inline __attribute__((format(printf, 4, 5))) bool
+tap_check(bool ok, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_count++;
+	printf("%sok %u - ", ok ? "" : "not ", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		printf(" # at %s:%d", file, line);
+		tap_failed++;
+	}
+	putchar('\n');
+	fflush(stdout);
+	return ok;
+}
+
+#define CHECK(cond, ...) tap_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+static inline int tap_done(void)
+{
+	printf("1..%u\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static unsigned int log_mask_enabled;
+static FILE *log_file; /* NULL means stderr */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct {
+	const char *name;
+	unsigned int mask;
+} log_names[] = {
+	{ "guest_errors", LOG_GUEST_ERROR },
+	{ "unimp", LOG_UNIMP },
+	{ "trace", LOG_TRACE },
+};
+
+int log_parse_mask(const char *spec, unsigned int *mask)
+{
+	char buf[256];
+	char *save = NULL;
+
+	if (strlen(spec) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, spec);
+	*mask = 0;
+	for (char *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
+			if (!strcmp(tok, log_names[i].name))
+				break;
+		if (i == sizeof(log_names) / sizeof(log_names[0]))
+			return -EINVAL;
+		*mask |= log_names[i].mask;
+	}
+	return 0;
+}
+
+void log_set_mask(unsigned int mask)
+{
+	__atomic_store_n(&log_mask_enabled, mask, __ATOMIC_RELAXED);
+}
+
+bool log_enabled(unsigned int mask)
+{
+	return __atomic_load_n(&log_mask_enabled, __ATOMIC_RELAXED) & mask;
+}
+
+int log_set_file(const char *path)
+{
+	FILE *f = fopen(path, "ae");
+
+	if (!f)
+		return -errno;
+	setvbuf(f, NULL, _IOLBF, 0);
+	pthread_mutex_lock(&log_lock);
+	if (log_file)
+		fclose(log_file);
+	log_file = f;
+	pthread_mutex_unlock(&log_lock);
+	return 0;
+}
+
+void log_close(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
+	fputs("vigil: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
+	fputs("vigil: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+	va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Called with log_lock held. Returns false when this line must be dropped. */
+static bool ratelimit_allow(struct log_ratelimit *rl, FILE *out)
+{
+	uint64_t now = now_ns();
+
+	if (now - rl->window_start_ns >= 1000000000ull) {
+		if (rl->suppressed)
+			fprintf(out, "vigil: %llu similar messages suppressed\n",
+				(unsigned long long)rl->suppressed);
+		rl->window_start_ns = now;
+		rl->printed = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->printed >= LOG_RATELIMIT_BURST) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->printed++;
+	return true;
+}
+
+void log_masked(unsigned int mask, struct log_ratelimit *rl, const char *fmt,
+		...)
+{
+	va_list ap;
+	FILE *out;
+
+	if (!log_enabled(mask))
+		return;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
+	out = log_file ? log_file : stderr;
+	if (!rl || ratelimit_allow(rl, out)) {
+		vfprintf(out, fmt, ap);
+		fputc('\n', out);
+	}
+	pthread_mutex_unlock(&log_lock);
+	va_end(ap);
+}
