@@ -1,5 +1,212 @@
 // SPDX-License-Identifier: GPL-2.0-only
-int main(void)
+/*
+ * vigil's command line. The only place, with the CLI helpers it calls, that
+ * decides to exit the process.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/acpi.h"
+#include "vmm/kvm.h"
+#include "vmm/log.h"
+#include "vmm/machine.h"
+
+static const char usage_text[] =
+	"Usage: vigil --kernel PATH [options]\n"
+	"       vigil --check-host\n"
+	"       vigil --dump-acpi DIR [--cpus N]\n"
+	"\n"
+	"Boot a guest kernel (bzImage, or ELF vmlinux with a PVH note).\n"
+	"\n"
+	"  --kernel PATH          kernel image to boot\n"
+	"  --initrd PATH          initial ramdisk\n"
+	"  --cmdline STR          kernel command line\n"
+	"  --memory SIZE          guest RAM, e.g. 256M or 1G (default 256M;\n"
+	"                         a bare number is MiB)\n"
+	"  --cpus N               number of vCPUs (default 1)\n"
+	"  --serial MODE          console: stdio (default), file:PATH, none\n"
+	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
+	"  -D FILE                write those logs to FILE instead of stderr\n"
+	"  --check-host           report what this host's KVM offers\n"
+	"  --dump-acpi DIR        write the ACPI tables vigil would build to DIR\n"
+	"  -h, --help             show this help\n"
+	"  -V, --version          show the version\n"
+	"\n"
+	"Console: Ctrl-a x quits, Ctrl-a a sends Ctrl-a.\n"
+	"\n"
+	"Exit status: 0 guest powered off; 2 bad option or input;\n"
+	"4 guest reset (ACPI reset, i8042 0xfe, triple fault);\n"
+	"6 a vCPU could not continue (e.g. KVM cannot emulate an instruction);\n"
+	"(V << 1) | 1 when the guest writes V to the debug-exit port 0xf4;\n"
+	"128 + N on signal N (SIGINT, SIGTERM, SIGHUP; Ctrl-a x counts as SIGINT).\n";
+
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_MEMORY,
+	OPT_CPUS,
+	OPT_SERIAL,
+	OPT_CHECK_HOST,
+	OPT_DUMP_ACPI,
+};
+
+static const struct option long_options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
+	{ "dump-acpi", required_argument, NULL, OPT_DUMP_ACPI },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct cli {
+	struct machine_config cfg;
+	bool check_host;
+	const char *dump_acpi;
+	const char *log_file;
+	unsigned int log_mask;
+};
+
+static __attribute__((noreturn, format(printf, 1, 2))) void
+usage_error(const char *fmt, ...)
 {
-	return 0;
+	va_list ap;
+
+	fputs("vigil: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vigil --help'.\n", stderr);
+	exit(VIGIL_EXIT_ERROR);
+}
+
+static unsigned int parse_cpus(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > MACHINE_MAX_CPUS)
+		usage_error("--cpus %s: expected a number from 1 to %u", s,
+			    MACHINE_MAX_CPUS);
+	if (v == 0)
+		usage_error("--cpus 0: a machine needs at least one vCPU");
+	return (unsigned int)v;
+}
+
+static void parse_serial(const char *s, struct machine_config *cfg)
+{
+	if (!strcmp(s, "stdio")) {
+		cfg->serial = SERIAL_STDIO;
+	} else if (!strcmp(s, "none")) {
+		cfg->serial = SERIAL_NONE;
+	} else if (!strncmp(s, "file:", 5) && s[5]) {
+		cfg->serial = SERIAL_FILE;
+		cfg->serial_path = s + 5;
+	} else {
+		usage_error("--serial %s: expected stdio, file:PATH or none", s);
+	}
+}
+
+static void parse_option(struct cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_KERNEL: cli->cfg.kernel = arg; break;
+	case OPT_INITRD: cli->cfg.initrd = arg; break;
+	case OPT_CMDLINE: cli->cfg.cmdline = arg; break;
+	case OPT_MEMORY:
+		if (!parse_mem_size(arg, &cli->cfg.mem_size))
+			usage_error("--memory %s: expected a size such as "
+				    "256M or 1G", arg);
+		break;
+	case OPT_CPUS: cli->cfg.nr_cpus = parse_cpus(arg); break;
+	case OPT_SERIAL: parse_serial(arg, &cli->cfg); break;
+	case OPT_CHECK_HOST: cli->check_host = true; break;
+	case OPT_DUMP_ACPI: cli->dump_acpi = arg; break;
+	case 'd':
+		if (log_parse_mask(arg, &cli->log_mask) < 0)
+			usage_error("-d %s: known items are guest_errors, "
+				    "unimp, trace", arg);
+		break;
+	case 'D': cli->log_file = arg; break;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	case 'V':
+		puts("vigil " VIGIL_VERSION);
+		exit(0);
+	default:
+		usage_error("unknown option");
+	}
+}
+
+static void parse_cli(int argc, char **argv, struct cli *cli)
+{
+	int opt;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->cfg.mem_size = 256ull << 20;
+	cli->cfg.nr_cpus = 1;
+	cli->cfg.serial = SERIAL_STDIO;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options,
+				  NULL)) != -1) {
+		if (opt == '?')
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			usage_error("option '%s' needs a value",
+				    argv[optind - 1]);
+		parse_option(cli, opt, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+static int dump_acpi(const struct cli *cli)
+{
+	struct acpi_config acpi;
+
+	machine_acpi_config(&cli->cfg, &acpi);
+	return acpi_dump(&acpi, cli->dump_acpi) < 0 ? VIGIL_EXIT_ERROR : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct machine machine;
+	struct cli cli;
+	char err[512] = "";
+	int status;
+
+	parse_cli(argc, argv, &cli);
+	if (cli.check_host)
+		return kvm_print_host_report();
+	if (cli.dump_acpi)
+		return dump_acpi(&cli);
+	if (!cli.cfg.kernel)
+		usage_error("--kernel is required");
+	log_set_mask(cli.log_mask);
+	if (cli.log_file && log_set_file(cli.log_file) < 0) {
+		log_error("-D %s: %s", cli.log_file, strerror(errno));
+		return VIGIL_EXIT_ERROR;
+	}
+	if (machine_create(&machine, &cli.cfg, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		machine_destroy(&machine);
+		return VIGIL_EXIT_ERROR;
+	}
+	status = machine_run(&machine);
+	machine_destroy(&machine);
+	log_close();
+	return status;
 }

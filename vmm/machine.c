@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "vmm/acpi.h"
+#include "vmm/boot.h"
+#include "vmm/console.h"
+#include "vmm/event_loop.h"
+#include "vmm/log.h"
+#include "vmm/read_file.h"
+
+#define MACHINE_MAX_INITRD (1ull << 30)
+
+bool parse_mem_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 20; /* a bare number means MiB, as in QEMU */
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	case '\0': break;
+	default: return false;
+	}
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return false;
+	*bytes = (uint64_t)v << shift;
+	return true;
+}
+
+void machine_request_exit(struct machine *m, int status)
+{
+	bool expected = false;
+	uint64_t one = 1;
+
+	if (__atomic_compare_exchange_n(&m->stopping, &expected, true, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&m->exit_status, status, __ATOMIC_RELEASE);
+		if (write(m->stop_fd, &one, sizeof(one)) < 0)
+			log_error("machine: cannot wake the main loop: %s",
+				  strerror(errno));
+	}
+}
+
+bool machine_stopping(const struct machine *m)
+{
+	return __atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void machine_irq_set(void *opaque, unsigned int gsi, bool level)
+{
+	struct machine *m = opaque;
+
+	if (kvm_irq_line(&m->kvm, gsi, level) < 0)
+		log_error("machine: KVM_IRQ_LINE gsi %u: %s", gsi,
+			  strerror(errno));
+}
+
+static void machine_pm_event(void *opaque, enum pm_event ev,
+			     unsigned int status)
+{
+	struct machine *m = opaque;
+
+	switch (ev) {
+	case PM_POWEROFF:
+		machine_request_exit(m, VIGIL_EXIT_POWEROFF);
+		break;
+	case PM_RESET:
+		log_info("guest reset: stopping (exit status %d)",
+			 VIGIL_EXIT_RESET);
+		machine_request_exit(m, VIGIL_EXIT_RESET);
+		break;
+	case PM_DEBUG_EXIT:
+		machine_request_exit(m, (int)status);
+		break;
+	}
+}
+
+static void machine_rx_space(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t one = 1;
+
+	if (write(m->rx_space_fd, &one, sizeof(one)) < 0)
+		log_error("serial: cannot wake the main loop: %s",
+			  strerror(errno));
+}
+
+/* RAM below the MMIO hole at 0, the rest above 4 GiB: two KVM slots. */
+static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
+{
+	uint64_t size = m->cfg.mem_size;
+	uint64_t low = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
+	int r;
+
+	m->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->ram == MAP_FAILED) {
+		m->ram = NULL;
+		snprintf(err, errlen, "memory: cannot map %llu MiB: %s",
+			 (unsigned long long)(size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	m->ram_size = size;
+	madvise(m->ram, size, MADV_DONTDUMP);
+	gm_init(&m->gm);
+	r = gm_add_region(&m->gm, 0, low, m->ram);
+	if (r == 0)
+		r = kvm_set_memory(&m->kvm, 0, 0, low, m->ram);
+	if (r == 0 && size > low) {
+		uint8_t *high = (uint8_t *)m->ram + low;
+
+		r = gm_add_region(&m->gm, HIGHMEM_START, size - low, high);
+		if (r == 0)
+			r = kvm_set_memory(&m->kvm, 1, HIGHMEM_START,
+					   size - low, high);
+	}
+	if (r < 0)
+		snprintf(err, errlen, "memory: cannot register %llu MiB: %s",
+			 (unsigned long long)(size >> 20), strerror(-r));
+	return r;
+}
+
+static int machine_setup_devices(struct machine *m, char *err, size_t errlen)
+{
+	struct pm_handler pmh = { .event = machine_pm_event, .opaque = m };
+	struct irq_line serial_irq = {
+		.set = machine_irq_set, .opaque = m, .gsi = SERIAL_IRQ,
+	};
+	int r;
+
+	bus_init(&m->pio, "pio");
+	bus_init(&m->mmio, "mmio");
+	r = pm_init(&m->pm, &pmh);
+	if (r == 0)
+		r = pm_register(&m->pm, &m->pio);
+	if (r == 0)
+		r = serial_init(&m->serial, &serial_irq, m->serial_out_fd);
+	if (r == 0) {
+		m->serial_ready = true;
+		serial_set_rx_space(&m->serial, machine_rx_space, m);
+		r = bus_register(&m->pio, SERIAL_PORT, SERIAL_NR_PORTS,
+				 &serial_ops, &m->serial, "serial");
+	}
+	if (r < 0)
+		snprintf(err, errlen, "devices: set-up failed: %s",
+			 strerror(-r));
+	return r;
+}
+
+void machine_acpi_config(const struct machine_config *cfg,
+			 struct acpi_config *acpi)
+{
+	memset(acpi, 0, sizeof(*acpi));
+	acpi->nr_cpus = cfg->nr_cpus;
+}
+
+static int machine_setup_acpi(struct machine *m, char *err, size_t errlen)
+{
+	struct acpi_config acpi;
+	void *tables = gm_slice(&m->gm, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
+	ssize_t n;
+
+	machine_acpi_config(&m->cfg, &acpi);
+	n = tables ? acpi_build(&acpi, ACPI_TABLES_ADDR, tables,
+				ACPI_TABLES_MAX) :
+		     -EFAULT;
+	if (n < 0) {
+		snprintf(err, errlen, "ACPI: cannot build tables: %s",
+			 strerror((int)-n));
+		return (int)n;
+	}
+	return 0;
+}
+
+static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
+			       char *err, size_t errlen)
+{
+	struct boot_config bc = {
+		.cmdline = m->cfg.cmdline,
+		.rsdp_gpa = ACPI_TABLES_ADDR,
+		.ram_size = m->ram_size,
+	};
+	void *kernel = NULL, *initrd = NULL;
+	size_t kernel_size, initrd_size = 0;
+	int r;
+
+	r = read_file_whole("kernel", m->cfg.kernel, MACHINE_MAX_KERNEL,
+			    &kernel, &kernel_size, err, errlen);
+	if (r == 0 && m->cfg.initrd)
+		r = read_file_whole("initrd", m->cfg.initrd,
+				    MACHINE_MAX_INITRD, &initrd, &initrd_size,
+				    err, errlen);
+	if (r == 0) {
+		bc.initrd = initrd;
+		bc.initrd_size = initrd_size;
+		r = boot_load(&m->gm, kernel, kernel_size, &bc, entry, err,
+			      errlen);
+	}
+	free(kernel);
+	free(initrd);
+	return r;
+}
+
+static int machine_setup_vcpus(struct machine *m,
+			       const struct boot_entry *entry, char *err,
+			       size_t errlen)
+{
+	for (unsigned int i = 0; i < m->nr_cpus; i++) {
+		int r = vcpu_create(&m->vcpus[i], &m->kvm, i, m->nr_cpus);
+
+		m->vcpus[i].machine = m;
+		if (r < 0) {
+			snprintf(err, errlen, "vcpu%u: cannot create: %s", i,
+				 strerror(-r));
+			return r;
+		}
+	}
+	/* The others wait in the in-kernel LAPIC for INIT-SIPI-SIPI. */
+	if (vcpu_setup_boot_state(&m->vcpus[0], &m->gm, entry) < 0) {
+		snprintf(err, errlen, "vcpu0: cannot set boot state: %s",
+			 strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int machine_check_config(struct machine *m,
+				const struct machine_config *cfg, char *err,
+				size_t errlen)
+{
+	unsigned int max = (unsigned int)m->kvm.max_vcpus;
+
+	if (max > MACHINE_MAX_CPUS)
+		max = MACHINE_MAX_CPUS;
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > max) {
+		snprintf(err, errlen, "--cpus %u: this host's KVM allows 1 to %u",
+			 cfg->nr_cpus, max);
+		return -EINVAL;
+	}
+	if (cfg->mem_size < MACHINE_MIN_MEM || cfg->mem_size > MACHINE_MAX_MEM ||
+	    cfg->mem_size % 4096) {
+		snprintf(err, errlen, "--memory %llu MiB: must be a multiple of "
+			 "4 KiB from %llu MiB to %llu GiB",
+			 (unsigned long long)(cfg->mem_size >> 20),
+			 MACHINE_MIN_MEM >> 20, MACHINE_MAX_MEM >> 30);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int machine_open_serial(struct machine *m, char *err, size_t errlen)
+{
+	switch (m->cfg.serial) {
+	case SERIAL_STDIO:
+		m->serial_out_fd = STDOUT_FILENO;
+		return 0;
+	case SERIAL_NONE:
+		m->serial_out_fd = -1;
+		return 0;
+	case SERIAL_FILE:
+		m->serial_out_fd = open(m->cfg.serial_path,
+					O_WRONLY | O_CREAT | O_TRUNC |
+						O_CLOEXEC, 0644);
+		if (m->serial_out_fd < 0) {
+			snprintf(err, errlen, "--serial file:%s: %s",
+				 m->cfg.serial_path, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int machine_create(struct machine *m, const struct machine_config *cfg,
+		   char *err, size_t errlen)
+{
+	struct boot_entry entry;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->nr_cpus = cfg->nr_cpus;
+	m->serial_out_fd = -1;
+	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->rx_space_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_fd < 0 || m->rx_space_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	r = kvm_open(&m->kvm, err, errlen);
+	if (r == 0)
+		r = machine_check_config(m, cfg, err, errlen);
+	if (r == 0)
+		r = kvm_create_vm(&m->kvm, err, errlen);
+	if (r == 0)
+		r = machine_setup_ram(m, err, errlen);
+	if (r == 0)
+		r = machine_open_serial(m, err, errlen);
+	if (r == 0)
+		r = machine_setup_devices(m, err, errlen);
+	if (r == 0)
+		r = machine_setup_acpi(m, err, errlen);
+	if (r == 0)
+		r = machine_load_kernel(m, &entry, err, errlen);
+	if (r == 0)
+		r = machine_setup_vcpus(m, &entry, err, errlen);
+	return r;
+}
+
+struct main_loop {
+	struct machine *m;
+	struct event_loop el;
+	struct console console;
+	int signal_fd;
+	bool input_polled;
+	bool done;
+};
+
+/* Poll stdin only while the UART can take input. */
+static void main_loop_update_input(struct main_loop *ml)
+{
+	bool want = console_wants_input(&ml->console);
+
+	if (want == ml->input_polled)
+		return;
+	if (event_loop_modify(&ml->el, ml->console.in_fd,
+			      want ? EPOLLIN : 0) == 0)
+		ml->input_polled = want;
+}
+
+static void on_console_input(void *opaque, uint32_t events)
+{
+	struct main_loop *ml = opaque;
+
+	(void)events;
+	if (!console_read_input(&ml->console)) {
+		log_info("quit requested from the console");
+		machine_request_exit(ml->m, VIGIL_EXIT_SIGNAL_BASE + SIGINT);
+	}
+	main_loop_update_input(ml);
+}
+
+static void on_rx_space(void *opaque, uint32_t events)
+{
+	struct main_loop *ml = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(ml->m->rx_space_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_error("serial: eventfd read: %s", strerror(errno));
+	console_flush_pending(&ml->console);
+	main_loop_update_input(ml);
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct main_loop *ml = opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(ml->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	log_info("terminating on signal %u", si.ssi_signo);
+	machine_request_exit(ml->m, VIGIL_EXIT_SIGNAL_BASE + (int)si.ssi_signo);
+}
+
+static void on_stop(void *opaque, uint32_t events)
+{
+	struct main_loop *ml = opaque;
+
+	(void)events;
+	ml->done = true;
+}
+
+static int main_loop_init(struct main_loop *ml, struct machine *m,
+			  const sigset_t *sigs)
+{
+	int in_fd = m->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
+	int r;
+
+	memset(ml, 0, sizeof(*ml));
+	ml->m = m;
+	ml->signal_fd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (ml->signal_fd < 0)
+		return -errno;
+	r = event_loop_init(&ml->el);
+	if (r == 0)
+		r = event_loop_add(&ml->el, ml->signal_fd, EPOLLIN, on_signal, ml);
+	if (r == 0)
+		r = event_loop_add(&ml->el, m->stop_fd, EPOLLIN, on_stop, ml);
+	if (r == 0)
+		r = event_loop_add(&ml->el, m->rx_space_fd, EPOLLIN,
+				   on_rx_space, ml);
+	console_init(&ml->console, in_fd, &m->serial);
+	/* stdin may be /dev/null or a regular file, which epoll refuses. */
+	if (r == 0 && in_fd >= 0 &&
+	    event_loop_add(&ml->el, in_fd, EPOLLIN, on_console_input, ml) == 0)
+		ml->input_polled = true;
+	return r;
+}
+
+static void main_loop_destroy(struct main_loop *ml)
+{
+	console_restore(&ml->console);
+	event_loop_destroy(&ml->el);
+	if (ml->signal_fd >= 0)
+		close(ml->signal_fd);
+}
+
+static int machine_start_vcpus(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_cpus; i++) {
+		int r = pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread,
+				       &m->vcpus[i]);
+
+		if (r != 0) {
+			log_error("vcpu%u: cannot start thread: %s", i,
+				  strerror(r));
+			return -r;
+		}
+		m->vcpus[i].thread_started = true;
+	}
+	return 0;
+}
+
+static void machine_stop_vcpus(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_cpus; i++)
+		vcpu_kick(&m->vcpus[i]);
+	for (unsigned int i = 0; i < m->nr_cpus; i++) {
+		if (m->vcpus[i].thread_started)
+			pthread_join(m->vcpus[i].thread, NULL);
+		m->vcpus[i].thread_started = false;
+	}
+}
+
+int machine_run(struct machine *m)
+{
+	struct main_loop ml;
+	sigset_t sigs;
+	int r;
+
+	/* Termination signals arrive through a signalfd on the main loop;
+	 * every thread created from here on inherits the blocked set. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = vcpu_signals_init();
+	if (r == 0)
+		r = main_loop_init(&ml, m, &sigs);
+	if (r < 0) {
+		log_error("main loop: %s", strerror(-r));
+		return VIGIL_EXIT_ERROR;
+	}
+	if (machine_start_vcpus(m) < 0)
+		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+	while (!ml.done) {
+		r = event_loop_run_once(&ml.el, -1);
+		if (r < 0) {
+			log_error("main loop: %s", strerror(-r));
+			machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+			break;
+		}
+	}
+	machine_stop_vcpus(m);
+	main_loop_destroy(&ml);
+	return __atomic_load_n(&m->exit_status, __ATOMIC_ACQUIRE);
+}
+
+void machine_destroy(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_cpus; i++)
+		if (m->vcpus[i].run)
+			vcpu_destroy(&m->vcpus[i]);
+	if (m->serial_ready)
+		serial_destroy(&m->serial);
+	if (m->serial_out_fd > STDERR_FILENO)
+		close(m->serial_out_fd);
+	if (m->ram)
+		munmap(m->ram, m->ram_size);
+	kvm_close(&m->kvm);
+	if (m->stop_fd >= 0)
+		close(m->stop_fd);
+	if (m->rx_space_fd >= 0)
+		close(m->rx_space_fd);
+}

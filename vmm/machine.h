@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The whole machine in one place: guest RAM, the two buses, every device,
+ * the vCPUs, and how the machine stops. machine_create() builds it from a
+ * configuration; machine_run() runs it until the guest powers off, resets,
+ * reports a result through the debug-exit port, or the user stops it.
+ */
+#ifndef VIGIL_MACHINE_H
+#define VIGIL_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/bus.h"
+#include "devices/pm.h"
+#include "devices/serial.h"
+#include "vmm/guest_mem.h"
+#include "vmm/kvm.h"
+#include "vmm/layout.h"
+#include "vmm/vcpu.h"
+
+/*
+ * vigil's exit statuses. The debug-exit port produces the odd values
+ * (V << 1) | 1; vigil's own are even, apart from 128 + signal number.
+ */
+enum vigil_exit_status {
+	VIGIL_EXIT_POWEROFF = 0,   /* the guest powered off (ACPI S5) */
+	VIGIL_EXIT_ERROR = 2,      /* bad option or input; vigil never ran */
+	VIGIL_EXIT_RESET = 4,      /* the guest reset or triple-faulted */
+	VIGIL_EXIT_VCPU_FATAL = 6, /* a vCPU could not continue (KVM error) */
+	VIGIL_EXIT_SIGNAL_BASE = 128, /* + SIGINT/SIGTERM/SIGHUP */
+};
+
+#define MACHINE_MAX_CPUS 255u
+#define MACHINE_MIN_MEM (32ull << 20)
+#define MACHINE_MAX_MEM (1ull << 40)
+#define MACHINE_MAX_KERNEL (512ull << 20)
+
+enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+
+struct machine_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	enum serial_mode serial;
+	const char *serial_path; /* SERIAL_FILE */
+};
+
+struct machine {
+	struct machine_config cfg;
+	struct kvm kvm;
+	struct guest_mem gm;
+	void *ram;
+	uint64_t ram_size;
+	struct bus pio;
+	struct bus mmio;
+	struct serial serial;
+	bool serial_ready;
+	int serial_out_fd;
+	struct pm pm;
+	unsigned int nr_cpus;
+	struct vcpu vcpus[MACHINE_MAX_CPUS];
+	int stop_fd; /* eventfd: wakes the main loop when the machine stops */
+	int rx_space_fd; /* eventfd: the guest made room in the UART FIFO */
+	bool stopping;
+	int exit_status;
+};
+
+/* Build the machine; on failure err holds a one-line reason. */
+int machine_create(struct machine *m, const struct machine_config *cfg,
+		   char *err, size_t errlen);
+/* Run until the machine stops; returns the exit status. */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+
+/* Ask the machine to stop with this status; the first request wins. */
+void machine_request_exit(struct machine *m, int status);
+bool machine_stopping(const struct machine *m);
+
+struct acpi_config;
+/* The ACPI view of a configuration: what the tables describe. */
+void machine_acpi_config(const struct machine_config *cfg,
+			 struct acpi_config *acpi);
+
+/* Parse "256M", "1G", "512" (MiB), "4096K"; false on syntax or overflow. */
+bool parse_mem_size(const char *s, uint64_t *bytes);
+
+#endif
