@@ -36,11 +36,13 @@ bool log_enabled(unsigned int mask);
 int log_set_file(const char *path);
 void log_close(void);
 
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), nonnull(1)));
+void log_info(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), nonnull(1)));
 
 void log_masked(unsigned int mask, struct log_ratelimit *rl, const char *fmt,
-		...) __attribute__((format(printf, 3, 4)));
+		...) __attribute__((format(printf, 3, 4), nonnull(3)));
 
 /* One rate-limit state per call site. */
 #define log_mask_rl(mask, ...)                                                 \
