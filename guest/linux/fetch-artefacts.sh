@@ -1,0 +1,412 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# fetch-artefacts.sh OUTDIR [--uml]
+#
+# Builds the Debian Linux guest artefacts vigil's tests boot, without
+# installing any kernel on the host:
+#   OUTDIR/bzImage            Debian's linux-image-cloud-amd64 vmlinuz
+#   OUTDIR/vmlinux            the ELF kernel inside it (for PVH boot)
+#   OUTDIR/initramfs.cpio.gz  busybox-static + virtio modules + init.sh
+# and with --uml also
+#   OUTDIR/uml/linux          Debian's user-mode-linux kernel binary
+#   OUTDIR/uml/modules/VER/   its modules (virtio_blk is one)
+#
+# Packages come from apt (apt-get download, unpacked with dpkg-deb -x) and are
+# cached in OUTDIR/debs by exact file name and checksum; each artefact is
+# rebuilt only when a package it comes from, this script or init.sh is newer
+# than it, so a second run does no work. Progress goes to stderr; stdout gets
+# only the produced paths, one per line.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self=$here/$(basename "${BASH_SOURCE[0]}")
+init_script=$here/init.sh
+
+# The modules the test initramfs must load: the transport (found through ACPI
+# on vigil and QEMU microvm) and the block driver. Their dependencies
+# (virtio, virtio_ring) are added from the modules' own metadata.
+initramfs_modules=(virtio_mmio virtio_blk)
+
+# apt lists older than this are refreshed: the security archive replaces
+# kernel packages often and drops the superseded files.
+apt_lists_max_age_min=$((24 * 60))
+
+log() { printf 'fetch-artefacts: %s\n' "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+usage() {
+	echo "usage: $0 OUTDIR [--uml]" >&2
+	exit 2
+}
+
+# ---------------------------------------------------------------- apt --------
+
+apt_lists_fresh() {
+	local newest
+	newest=$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' \
+		-mmin "-$apt_lists_max_age_min" -print -quit 2>/dev/null || true)
+	[[ -n $newest ]]
+}
+
+# apt-cache knows nothing until `apt-get update` has run once; only root can
+# run it, and a non-root caller with usable lists should not be stopped.
+apt_update_if_stale() {
+	apt_lists_fresh && return 0
+	if [[ $EUID -ne 0 ]]; then
+		log "warning: apt lists missing or older than" \
+			"$((apt_lists_max_age_min / 60))h; not root, so not updating"
+		return 0
+	fi
+	log "apt lists missing or stale: apt-get update"
+	apt-get update >&2
+}
+
+# need_tool COMMAND PACKAGE: install PACKAGE on the host if COMMAND is missing.
+# These are ordinary tools (cpio, decompressors, binutils), never the kernel.
+need_tool() {
+	command -v "$1" >/dev/null && return 0
+	[[ $EUID -eq 0 ]] || die "$1 not found: install Debian package $2"
+	log "$1 not found: apt-get install $2"
+	DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends "$2" >&2
+	command -v "$1" >/dev/null || die "$2 installed but $1 still missing"
+}
+
+# candidate PACKAGE: the version apt would pick, or a clear error.
+candidate() {
+	local ver
+	ver=$(apt-cache policy "$1" 2>/dev/null |
+		sed -n 's/^  Candidate: //p')
+	if [[ -z $ver || $ver == "(none)" ]]; then
+		die "no installable candidate for $1 (is Debian's main" \
+			"archive in the apt sources, and has apt-get update run?)"
+	fi
+	echo "$ver"
+}
+
+# The metapackage linux-image-cloud-amd64 only depends on the versioned
+# package of the current ABI (linux-image-6.1.0-NN-cloud-amd64 (= V)): fetch
+# that one, pinned to the version the metapackage names.
+resolve_cloud_kernel() {
+	local meta=linux-image-cloud-amd64 dep
+	candidate "$meta" >/dev/null
+	dep=$(apt-cache show --no-all-versions "$meta" |
+		sed -n 's/^Depends: .*\(linux-image-[^ ,]*\) (= \([^)]*\)).*/\1=\2/p')
+	[[ -n $dep ]] || die "$meta: no versioned linux-image dependency found"
+	echo "$dep"
+}
+
+# fetch_deb NAME=VERSION: print the path of that exact .deb in $debs,
+# downloading it only if no file with the archive's checksum is there.
+fetch_deb() {
+	local spec=$1 dl line url file size sum algo
+	dl=$(mktemp -d "$debs/.download.XXXXXX")
+	# apt drops root to _apt for downloads; let it write the directory.
+	if [[ $EUID -eq 0 ]] && id _apt >/dev/null 2>&1; then
+		chown _apt "$dl"
+	fi
+	# --print-uris prints nothing for a file already in the working
+	# directory, so ask from the empty download directory.
+	line=$(cd "$dl" && apt-get download --print-uris "$spec") ||
+		die "apt-get download $spec: package or version not found"
+	read -r url file size sum <<<"$line"
+	[[ -n $sum ]] || die "apt-get download $spec: no URI printed"
+	algo=${sum%%:*}
+	sum=${sum#*:}
+	local sumtool=${algo,,}sum
+	if [[ -f $debs/$file ]] &&
+		echo "$sum  $debs/$file" | "$sumtool" --check --status; then
+		log "cached $file"
+	else
+		log "downloading $file ($size bytes) from $url"
+		(cd "$dl" && apt-get download "$spec" >&2) ||
+			die "apt-get download $spec failed (apt lists out of date?" \
+				"try apt-get update)"
+		echo "$sum  $dl/$file" | "$sumtool" --check --status ||
+			die "$file: $algo checksum mismatch"
+		mv -f "$dl/$file" "$debs/$file"
+	fi
+	rm -rf "$dl"
+	echo "$debs/$file"
+}
+
+# unpack DEB DIR: dpkg-deb -x into DIR (no host install, no maintainer
+# scripts), redone only when DEB changes.
+unpack() {
+	local deb=$1 dir=$2
+	if [[ -f $dir/.unpacked-from && $(<"$dir/.unpacked-from") == "$deb" &&
+		! $deb -nt $dir/.unpacked-from ]]; then
+		return 0
+	fi
+	log "unpacking ${deb##*/}"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$deb" "$dir"
+	echo "$deb" >"$dir/.unpacked-from"
+}
+
+# stale OUT INPUT...: true when OUT must be rebuilt from INPUTs. Comparing
+# times alone is not enough: apt gives a downloaded .deb the archive's
+# Last-Modified time, which can be older than an artefact built from another
+# version. So each artefact also records the inputs it was built from
+# (built OUT INPUT... after a successful build).
+stale() {
+	local out=$1 in
+	shift
+	[[ -e $out && -f $(stamp_of "$out") ]] || return 0
+	[[ $(<"$(stamp_of "$out")") == "$*" ]] || return 0
+	for in in "$@"; do
+		[[ $in -nt $out ]] && return 0
+	done
+	return 1
+}
+
+stamp_of() { echo "$OUTDIR/.stamps/${1##*/}"; }
+
+built() {
+	local out=$1
+	shift
+	mkdir -p "$OUTDIR/.stamps"
+	echo "$*" >"$(stamp_of "$out")"
+}
+
+# ---------------------------------------------------------- vmlinux ----------
+
+le32() { od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '; }
+le8() { od -An -tu1 -j"$2" -N1 "$1" | tr -d ' '; }
+
+# extract_vmlinux BZIMAGE OUT: the job of Linux's scripts/extract-vmlinux.
+# That script scans the whole file for compression magics; the x86 boot
+# protocol (2.08+) says where the payload is, so read the setup header
+# instead: the protected-mode code starts at (setup_sects + 1) * 512 and the
+# compressed kernel at payload_offset (0x248) from there, payload_length
+# (0x24c) bytes long. Its last 4 bytes hold the decompressed size (gzip's own
+# ISIZE trailer; a size appended by the kernel build for the other formats).
+extract_vmlinux() {
+	local img=$1 out=$2 setup_sects pm_start off len magic cmd pkg strip=4
+	[[ $(od -An -c -j 0x202 -N4 "$img" | tr -d ' ') == HdrS ]] ||
+		die "$img: no HdrS boot header, not a bzImage"
+	setup_sects=$(le8 "$img" 0x1f1)
+	((setup_sects == 0)) && setup_sects=4 # boot protocol: 0 means 4
+	pm_start=$(((setup_sects + 1) * 512))
+	off=$((pm_start + $(le32 "$img" 0x248)))
+	len=$(le32 "$img" 0x24c)
+	((len > 4 && off + len <= $(stat -c %s "$img"))) ||
+		die "$img: payload at $off length $len outside the file"
+
+	magic=$(od -An -tx1 -j"$off" -N6 "$img" | tr -d ' ')
+	# Magic table of scripts/extract-vmlinux; each decompressor's package.
+	case $magic in
+	1f8b08*) cmd="gzip -dc" pkg=gzip strip=0 ;;
+	fd377a585a00) cmd="xz -dc" pkg=xz-utils ;;
+	425a68*) cmd="bzip2 -dc" pkg=bzip2 ;;
+	5d000000*) cmd="xz -dc --format=lzma" pkg=xz-utils ;;
+	894c5a4f*) cmd="lzop -dc" pkg=lzop ;;
+	02214c18*) cmd="lz4 -dc" pkg=lz4 ;;
+	28b52ffd*) cmd="zstd -dc" pkg=zstd ;;
+	*) die "$img: unknown compression magic $magic at offset $off" ;;
+	esac
+	need_tool "${cmd%% *}" "$pkg"
+	log "vmlinux: ${cmd%% *} payload at $off, $len bytes"
+
+	local want tmp=$out.tmp
+	want=$(le32 "$img" $((off + len - 4)))
+	dd if="$img" iflag=skip_bytes,count_bytes skip="$off" \
+		count=$((len - strip)) bs=1M status=none |
+		$cmd >"$tmp" || die "$img: ${cmd%% *} failed on the payload"
+	[[ $(stat -c %s "$tmp") == "$want" ]] ||
+		die "vmlinux: $(stat -c %s "$tmp") bytes, header says $want"
+	check_pvh_elf "$tmp"
+	mv -f "$tmp" "$out"
+}
+
+# vigil boots vmlinux through PVH: it must be an x86-64 ELF executable with
+# the Xen note XEN_ELFNOTE_PHYS32_ENTRY (type 18 = 0x12). binutils 2.40 has
+# no name for that note type and prints "(0x00000012)"; accept either form.
+# (readelf's output is captured first: grep -q closing the pipe early would
+# fail the pipeline under pipefail.)
+check_pvh_elf() {
+	local header notes
+	header=$(readelf -h "$1" 2>/dev/null) || die "vmlinux: not an ELF file"
+	if ! grep -Eq 'Type: +EXEC' <<<"$header" ||
+		! grep -Eq 'Machine: +Advanced Micro Devices X86-64' <<<"$header"; then
+		die "vmlinux: not an x86-64 ELF executable"
+	fi
+	notes=$(readelf -n "$1")
+	grep -Eq '^ *Xen .*(PHYS32_ENTRY|\(0x00000012\))' <<<"$notes" ||
+		die "vmlinux: no XEN_ELFNOTE_PHYS32_ENTRY note (kernel without CONFIG_PVH?)"
+}
+
+# ---------------------------------------------------------- initramfs --------
+
+# modinfo_depends KO: the module's "depends=" list from its .modinfo section.
+# Debian's package ships no modules.dep (depmod runs at install time, which we
+# skip), and kmod may not be on the host; binutils is.
+modinfo_depends() {
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# add_module NAME: append NAME to $load_order after its dependencies, once.
+add_module() {
+	local name=$1 ko deps dep
+	[[ " ${load_order[*]} " == *" $name "* ]] && return 0
+	ko=$(find "$kmoddir/kernel" -name "$name.ko" -print -quit)
+	[[ -n $ko ]] || die "module $name.ko not found under $kmoddir"
+	deps=$(modinfo_depends "$ko")
+	for dep in $deps; do
+		add_module "$dep"
+	done
+	load_order+=("$name")
+	module_files+=("$ko")
+}
+
+# The cloud kernel's modules must be loadable by a plain insmod: busybox
+# insmod passes the file as-is, so compressed modules would need a kernel with
+# in-kernel decompression (CONFIG_MODULE_DECOMPRESS).
+check_module_compression() {
+	grep -q '^CONFIG_MODULE_COMPRESS_NONE=y' "$kconfig" ||
+		die "$kconfig: modules are compressed; unpacking them is not implemented"
+}
+
+build_initramfs() {
+	local out=$1 stage=$OUTDIR/initramfs.stage i
+	local -a load_order=() module_files=()
+	check_module_compression
+	for i in "${initramfs_modules[@]}"; do
+		add_module "$i"
+	done
+	log "initramfs modules in load order: ${load_order[*]}"
+
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,dev,etc,proc,sys,tmp,root} "$stage/lib/modules/$kver"
+	cp "$busybox_root/bin/busybox" "$stage/bin/busybox"
+	ln -s busybox "$stage/bin/sh"
+	install -m 755 "$init_script" "$stage/init"
+	cp "${module_files[@]}" "$stage/lib/modules/$kver/"
+	printf '%s\n' "${load_order[@]}" >"$stage/etc/vigil-modules"
+	# The kernel opens /dev/console for init's stdin/stdout before /init
+	# can mount devtmpfs, so the archive must carry the node itself (mknod
+	# needs root, as apt does).
+	mknod -m 600 "$stage/dev/console" c 5 1
+
+	# Fixed order, owners and times: the same inputs give the same bytes.
+	find "$stage" -exec touch -h -d @0 {} +
+	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null --create --format=newc --owner=0:0 --reproducible \
+			--quiet) | gzip -9n >"$out.tmp"
+	mv -f "$out.tmp" "$out"
+	rm -rf "$stage"
+}
+
+# ---------------------------------------------------------- main -------------
+
+build_linux() {
+	local kspec kpkg bbspec kdeb bbdeb
+	kspec=$(resolve_cloud_kernel)
+	kpkg=${kspec%%=*}
+	kver=${kpkg#linux-image-}
+	log "kernel package $kspec"
+	bbspec=busybox-static=$(candidate busybox-static)
+	log "busybox package $bbspec"
+
+	kdeb=$(fetch_deb "$kspec")
+	bbdeb=$(fetch_deb "$bbspec")
+	unpack "$kdeb" "$OUTDIR/rootfs-kernel"
+	unpack "$bbdeb" "$OUTDIR/rootfs-busybox"
+	busybox_root=$OUTDIR/rootfs-busybox
+	kmoddir=$OUTDIR/rootfs-kernel/lib/modules/$kver
+	kconfig=$OUTDIR/rootfs-kernel/boot/config-$kver
+	local vmlinuz=$OUTDIR/rootfs-kernel/boot/vmlinuz-$kver
+	[[ -f $vmlinuz && -d $kmoddir && -f $kconfig ]] ||
+		die "$kdeb: no vmlinuz, modules or config for $kver"
+
+	local bzimage=$OUTDIR/bzImage vmlinux=$OUTDIR/vmlinux
+	local initramfs=$OUTDIR/initramfs.cpio.gz config=$OUTDIR/config
+	if stale "$bzimage" "$kdeb"; then
+		cp "$vmlinuz" "$bzimage.tmp"
+		mv -f "$bzimage.tmp" "$bzimage"
+		built "$bzimage" "$kdeb"
+	fi
+	# The kernel config travels with the artefacts: tests and people check
+	# what the guest kernel can do (e.g. CONFIG_VIRTIO_MMIO=m) against it.
+	if stale "$config" "$kdeb"; then
+		cp "$kconfig" "$config"
+		built "$config" "$kdeb"
+	fi
+	if stale "$vmlinux" "$kdeb" "$self"; then
+		extract_vmlinux "$vmlinuz" "$vmlinux"
+		built "$vmlinux" "$kdeb" "$self"
+	fi
+	if stale "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"; then
+		build_initramfs "$initramfs"
+		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
+	fi
+	# A build system that tracks the outputs as one target (meson) reruns
+	# this script whenever one input changed; the artefacts this run found
+	# current are current too, so mark them all as checked now.
+	touch "$bzimage" "$config" "$vmlinux" "$initramfs"
+	log "config: $(grep -E '^(# )?CONFIG_VIRTIO_MMIO(_CMDLINE_DEVICES)?[= ]' \
+		"$config" | tr '\n' ' ')"
+	printf '%s\n' "$bzimage" "$vmlinux" "$initramfs" "$config"
+}
+
+# Debian's user-mode-linux ships /usr/bin/linux.uml and
+# /usr/lib/uml/modules/VERSION; tests use stable names through symlinks.
+build_uml() {
+	local spec deb root moddirs
+	spec=user-mode-linux=$(candidate user-mode-linux)
+	log "UML package $spec"
+	deb=$(fetch_deb "$spec")
+	root=$OUTDIR/rootfs-uml
+	unpack "$deb" "$root"
+	[[ -x $root/usr/bin/linux.uml ]] || die "$deb: no usr/bin/linux.uml"
+	moddirs=("$root"/usr/lib/uml/modules/*/)
+	[[ ${#moddirs[@]} -eq 1 && -d ${moddirs[0]} ]] ||
+		die "$deb: expected one usr/lib/uml/modules/VERSION directory"
+	mkdir -p "$OUTDIR/uml"
+	ln -sfn ../rootfs-uml/usr/bin/linux.uml "$OUTDIR/uml/linux"
+	ln -sfn ../rootfs-uml/usr/lib/uml/modules "$OUTDIR/uml/modules"
+	zcat "$root/usr/share/doc/user-mode-linux/config.gz" >"$OUTDIR/uml/config"
+	log "UML config: $(grep -E '^(# )?CONFIG_(VIRTIO_UML|VIRTIO_BLK|HOSTFS)[= ]' \
+		"$OUTDIR/uml/config" | tr '\n' ' ')"
+	local ver=${moddirs[0]%/}
+	ver=${ver##*/}
+	printf '%s\n' "$OUTDIR/uml/linux" "$OUTDIR/uml/modules/$ver" \
+		"$OUTDIR/uml/config"
+}
+
+main() {
+	(($# >= 1)) || usage
+	local with_uml=false
+	OUTDIR=$1
+	shift
+	for arg in "$@"; do
+		case $arg in
+		--uml) with_uml=true ;;
+		*) usage ;;
+		esac
+	done
+	mkdir -p "$OUTDIR"
+	OUTDIR=$(cd "$OUTDIR" && pwd)
+	debs=$OUTDIR/debs
+	mkdir -p "$debs"
+
+	apt_update_if_stale
+	need_tool objcopy binutils
+	need_tool readelf binutils
+	need_tool cpio cpio
+	need_tool gzip gzip
+
+	build_linux
+	if $with_uml; then
+		build_uml
+	fi
+}
+
+main "$@"
