@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The virtio-blk device model (virtio 1.2 section 5.2), independent of the
+ * transport: virtio-mmio drives it through virtio_blk_dev_ops, the vhost-user
+ * server (vigil-blkd) through virtio_blk_process_queue() directly.
+ *
+ * One request queue. Requests: VIRTIO_BLK_T_IN, OUT, FLUSH, GET_ID; anything
+ * else completes with VIRTIO_BLK_S_UNSUPP. Each request is a validated
+ * struct virtq_chain (see virtq.h). Framing the device cannot answer (no
+ * header, no status byte) is a broken ring: the transport sets
+ * DEVICE_NEEDS_RESET. Everything else (a bad sector range, a data length
+ * that is not a multiple of 512, a write to a read-only drive, data in the
+ * wrong direction) completes with VIRTIO_BLK_S_IOERR and a guest_errors line.
+ *
+ * Not thread-safe: the caller serialises all calls on one struct virtio_blk
+ * (the transport's device lock; vigil-blkd's single thread).
+ */
+#ifndef VIGIL_VIRTIO_BLK_H
+#define VIGIL_VIRTIO_BLK_H
+
+#include <linux/virtio_blk.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "block/block.h"
+#include "devices/virtq.h"
+#include "vmm/guest_mem.h"
+
+/* Queue size offered in QueueNumMax; the chain limit follows from it. */
+#define VIRTIO_BLK_QUEUE_SIZE 256u
+#define VIRTIO_BLK_SECTOR_SIZE 512u
+/*
+ * The config space vigil presents: struct virtio_blk_config up to and
+ * including num_queues. The later fields (discard, write zeroes, ...) belong
+ * to features vigil does not offer.
+ */
+#define VIRTIO_BLK_CONFIG_SIZE                                                 \
+	offsetof(struct virtio_blk_config, max_discard_sectors)
+
+struct virtio_blk {
+	struct block_backend *bb; /* not owned */
+	const char *name;	  /* for log lines, e.g. "virtio-blk0" */
+	uint64_t features;	  /* offered feature bits */
+	uint64_t capacity;	  /* 512-byte sectors */
+	/* The GET_ID string: NUL-padded, not NUL-terminated at 20 bytes. */
+	char serial[VIRTIO_BLK_ID_BYTES];
+	/* Config space as the guest reads it: little-endian. */
+	struct virtio_blk_config config;
+	/* Per-request scratch (large: this struct lives on the heap). */
+	struct virtq_chain chain;
+	struct iovec iov[VIRTQ_MAX_CHAIN];
+};
+
+/*
+ * Set up blk over bb (which must outlive it). serial is the GET_ID string,
+ * truncated to 20 bytes (e.g. "vigil-0"). Offers VIRTIO_F_VERSION_1,
+ * VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_BLK_F_FLUSH,
+ * VIRTIO_BLK_F_SEG_MAX, and VIRTIO_BLK_F_RO for a read-only backend.
+ * Returns 0 or -EINVAL (with log_error) for a drive smaller than a sector.
+ */
+int virtio_blk_init(struct virtio_blk *blk, struct block_backend *bb,
+		    const char *name, const char *serial);
+
+/*
+ * Execute one request described by chain and write its status byte. On
+ * return 0 the request is complete: push it to the used ring with *used_len
+ * (bytes written into the device-writable buffers, status byte included).
+ * A negative errno means the chain cannot carry a request at all (header
+ * shorter than 16 bytes or no device-writable status byte): the guest error
+ * is logged and the caller sets DEVICE_NEEDS_RESET.
+ */
+int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
+			    const struct virtq_chain *chain,
+			    uint32_t *used_len);
+
+/*
+ * Serve a ready queue until it is empty: pop, handle, push used. Returns 0,
+ * or a negative errno when the ring or a chain is broken (the caller sets
+ * DEVICE_NEEDS_RESET and stops the device). *interrupt is set when the
+ * driver wants a used-buffer notification (virtq_needs_interrupt), also on
+ * error for the requests completed before it.
+ */
+int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
+			     const struct guest_mem *gm, bool *interrupt);
+
+/*
+ * Read size bytes of config space at offset into buf. The caller has checked
+ * that [offset, offset + size) lies inside VIRTIO_BLK_CONFIG_SIZE.
+ */
+void virtio_blk_config_read(const struct virtio_blk *blk, uint32_t offset,
+			    void *buf, uint32_t size);
+
+struct virtio_dev_ops;
+/* The device-ops table for a transport (virtio_mmio_init). */
+extern const struct virtio_dev_ops virtio_blk_dev_ops;
+
+#endif
