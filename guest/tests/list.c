@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Every test the guest knows, in the order a default run takes them:
+ * name (for tests=), function, timeout in seconds, and whether it runs
+ * when the command line names no tests. README.md describes each one.
+ */
+#include "runner.h"
+#include "tests.h"
+
+const struct test test_table[] = {
+    {"acpi", test_acpi, 10, true},
+    {"madt", test_madt, 10, true},
+    {"dsdt", test_dsdt, 10, true},
+    {"ioapic_irq", test_ioapic_irq, 10, true},
+    {"lapic_timer", test_lapic_timer, 10, true},
+    {"smp", test_smp, 20, true},
+    {"exception", test_exception, 10, true},
+    {"watchdog", test_watchdog, 10, true},
+    {"pio_bench", test_pio_bench, 60, false},
+};
+
+const unsigned int test_table_size = sizeof(test_table) / sizeof(test_table[0]);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The tests; list.c puts them in the table the runner reads. */
+#ifndef GUEST_TESTS_H
+#define GUEST_TESTS_H
+
+void test_acpi(void);
+void test_madt(void);
+void test_dsdt(void);
+void test_ioapic_irq(void);
+void test_lapic_timer(void);
+void test_smp(void);
+void test_exception(void);
+void test_pio_bench(void);
+void test_watchdog(void);
+
+#endif

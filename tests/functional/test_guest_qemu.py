@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The test guest on QEMU's microvm: the reference that tells a failure of
+vigil's from one of the guest's.
+
+Checks the image formats first (the bzImage setup header, the ELF's PVH
+note), then boots the guest's platform tests on QEMU microvm with KVM, with
+1 and 2 vCPUs, through qboot's real-mode bzImage entry and through PVH, and
+with virtio-mmio devices found by ACPI and on the command line. The QEMU
+runs are skipped when /dev/kvm or qemu-system-x86_64 is missing.
+
+usage: test_guest_qemu.py GUEST_BIN GUEST_ELF
+"""
+import re
+import shutil
+import struct
+import sys
+
+from vigiltest import (GUEST_FAIL, GUEST_PASS, Tap, kvm_unavailable_reason,
+                       run)
+
+guest_bin, guest_elf = sys.argv[1], sys.argv[2]
+tap = Tap()
+
+QEMU = shutil.which("qemu-system-x86_64")
+QEMU_BASE = [
+    "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "256M",
+    "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+]
+# Modern (version 2) virtio-mmio: what the guest's drivers speak.
+MODERN = ["-global", "virtio-mmio.force-legacy=false"]
+
+
+def null_blk(index, size):
+    node = f"n{index}"
+    return ["-blockdev",
+            f"driver=null-co,node-name={node},size={size},read-zeroes=on",
+            "-device", f"virtio-blk-device,drive={node}"]
+
+
+def check_setup_header():
+    data = open(guest_bin, "rb").read()
+    setup_sects = data[0x1f1]
+    setup_size = (setup_sects + 1) * 512
+    syssize, = struct.unpack_from("<I", data, 0x1f4)
+    version, = struct.unpack_from("<H", data, 0x206)
+    loadflags = data[0x211]
+    code32_start, = struct.unpack_from("<I", data, 0x214)
+    xloadflags, = struct.unpack_from("<H", data, 0x236)
+    cmdline_size, = struct.unpack_from("<I", data, 0x238)
+    init_size, = struct.unpack_from("<I", data, 0x260)
+    tap.ok(data[0x202:0x206] == b"HdrS" and data[0x1fe:0x200] == b"\x55\xaa",
+           "bzImage: HdrS and boot flag")
+    tap.ok(version >= 0x020c, "bzImage: protocol >= 2.12",
+           f"version {version:#x}")
+    tap.ok(setup_sects >= 1 and syssize * 16 == len(data) - setup_size,
+           "bzImage: setup_sects and syssize describe the file",
+           f"setup_sects {setup_sects} syssize {syssize} size {len(data)}")
+    tap.ok(loadflags & 1 and xloadflags & 1 and code32_start == 0x100000,
+           "bzImage: loaded high, 64-bit entry, code32_start 1 MiB",
+           f"loadflags {loadflags:#x} xloadflags {xloadflags:#x} "
+           f"code32_start {code32_start:#x}")
+    tap.ok(cmdline_size >= 255 and init_size >= syssize * 16,
+           "bzImage: cmdline_size and init_size",
+           f"cmdline_size {cmdline_size} init_size {init_size}")
+
+
+def pvh_entry(elf):
+    """The XEN_ELFNOTE_PHYS32_ENTRY address from a PT_NOTE, or None."""
+    if elf[:4] != b"\x7fELF" or elf[4] != 2:
+        return None
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for i in range(phnum):
+        p_type, _, offset, _, _, filesz = struct.unpack_from(
+            "<IIQQQQ", elf, phoff + i * phentsize)
+        pos, end = offset, offset + filesz
+        while p_type == 4 and pos + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", elf, pos)
+            name = elf[pos + 12:pos + 12 + namesz]
+            desc = pos + 12 + (namesz + 3) // 4 * 4
+            if name == b"Xen\0" and ntype == 18 and descsz in (4, 8):
+                return int.from_bytes(elf[desc:desc + descsz], "little")
+            pos = desc + (descsz + 3) // 4 * 4
+    return None
+
+
+def check_pvh_note():
+    entry = pvh_entry(open(guest_elf, "rb").read())
+    tap.ok(entry is not None and 0x100000 <= entry < 0x200000,
+           "ELF: PVH note (XEN_ELFNOTE_PHYS32_ENTRY) in the image",
+           f"entry {entry}")
+
+
+def parse_guest_tap(out):
+    """(plan, [(ok, number, name, rest)]) from the guest's serial output."""
+    plan, results = None, []
+    for line in out.splitlines():
+        m = re.match(r"^1\.\.(\d+)$", line)
+        if m:
+            plan = int(m.group(1))
+        m = re.match(r"^(not ok|ok) (\d+) (\S+)(.*)$", line)
+        if m:
+            results.append((m.group(1) == "ok", int(m.group(2)),
+                            m.group(3), m.group(4)))
+    return plan, results
+
+
+def boot(name, machine, kernel, cmdline, smp=1, extra=(), expect_pass=True,
+         want_tests=None):
+    cmd = ([QEMU, "-M", machine, "-smp", str(smp)] + QEMU_BASE +
+           list(extra) + ["-kernel", kernel, "-append", cmdline])
+    r = run(cmd, timeout=120)
+    plan, results = parse_guest_tap(r.stdout)
+    failed = [f"{n} {t}{rest}" for ok, n, t, rest in results if not ok]
+    status = GUEST_PASS if expect_pass else GUEST_FAIL
+    good = (not r.timed_out and r.returncode == status and
+            r.stdout.startswith("vigil-test-guest: start\n") and
+            plan is not None and plan == len(results) and
+            bool(failed) != expect_pass)
+    if want_tests is not None:
+        good = good and [t for _, _, t, _ in results] == want_tests
+    tap.ok(good, name, "; ".join(failed) or r.summary().replace("\n", " | "))
+    if not good:
+        tap.diag(r.summary())
+    return r
+
+
+check_setup_header()
+check_pvh_note()
+
+skip_reason = kvm_unavailable_reason()
+if not QEMU:
+    skip_reason = "no qemu-system-x86_64"
+RUNS = ["qemu: bzImage, 1 vCPU", "qemu: bzImage, 2 vCPUs",
+        "qemu: PVH ELF, 2 vCPUs", "qemu: DSDT virtio-mmio devices",
+        "qemu: virtio_mmio.device= without ACPI", "qemu: failure is reported"]
+if skip_reason:
+    for run_name in RUNS:
+        tap.skip(run_name, skip_reason)
+    sys.exit(tap.done())
+
+boot(RUNS[0], "microvm", guest_bin, "cpus=1", smp=1)
+boot(RUNS[1], "microvm", guest_bin, "cpus=2", smp=2)
+boot(RUNS[2], "microvm", guest_elf, "cpus=2", smp=2)
+boot(RUNS[3], "microvm", guest_bin, "tests=dsdt mmio_devs=2",
+     extra=MODERN + null_blk(0, 64 << 20) + null_blk(1, 1 << 20))
+# Without ACPI, microvm names its (legacy) devices on the command line.
+boot(RUNS[4], "microvm,acpi=off", guest_bin, "tests=dsdt mmio_devs=1",
+     extra=null_blk(0, 1 << 20))
+boot(RUNS[5], "microvm", guest_bin, "tests=acpi,no_such_test",
+     expect_pass=False, want_tests=["acpi", "no_such_test"])
+sys.exit(tap.done())
