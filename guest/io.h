@@ -45,6 +45,11 @@ static inline uint8_t mmio_read8(uint64_t addr)
 	return *(volatile uint8_t *)addr;
 }
 
+static inline uint16_t mmio_read16(uint64_t addr)
+{
+	return *(volatile uint16_t *)addr;
+}
+
 static inline uint32_t mmio_read32(uint64_t addr)
 {
 	return *(volatile uint32_t *)addr;

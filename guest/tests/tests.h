@@ -12,5 +12,10 @@ void test_smp(void);
 void test_exception(void);
 void test_pio_bench(void);
 void test_watchdog(void);
+void test_virtio_mmio(void);
+void test_blk_probe(void);
+void test_blk_rw(void);
+void test_blk_irq(void);
+void test_blk_bench(void);
 
 #endif

@@ -5,15 +5,19 @@ vigil's from one of the guest's.
 Checks the image formats first (the bzImage setup header, the ELF's PVH
 note), then boots the guest's platform tests on QEMU microvm with KVM, with
 1 and 2 vCPUs, through qboot's real-mode bzImage entry and through PVH, and
-with virtio-mmio devices found by ACPI and on the command line. The QEMU
-runs are skipped when /dev/kvm or qemu-system-x86_64 is missing.
+with virtio-mmio devices found by ACPI and on the command line; then its
+virtio-blk driver against a raw file (whose contents are checked from the
+host afterwards) and against null-co devices, with a short benchmark. The
+QEMU runs are skipped when /dev/kvm or qemu-system-x86_64 is missing.
 
 usage: test_guest_qemu.py GUEST_BIN GUEST_ELF
 """
+import os
 import re
 import shutil
 import struct
 import sys
+import tempfile
 
 from vigiltest import (GUEST_FAIL, GUEST_PASS, Tap, kvm_unavailable_reason,
                        run)
@@ -36,6 +40,33 @@ def null_blk(index, size):
     return ["-blockdev",
             f"driver=null-co,node-name={node},size={size},read-zeroes=on",
             "-device", f"virtio-blk-device,drive={node}"]
+
+
+def raw_blk(path, serial):
+    return ["-drive", f"if=none,id=d0,file={path},format=raw",
+            "-device", f"virtio-blk-device,drive=d0,serial={serial}"]
+
+
+def pattern(sector, nbytes, seed):
+    """What the guest's blk_fill() writes (guest/tests/blk_common.c)."""
+    mask = (1 << 64) - 1
+    out = bytearray()
+    for i in range(nbytes // 8):
+        x = ((sector + i // 64) * 0x9e3779b97f4a7c15 ^ (i % 64) ^
+             seed << 32) & mask
+        x ^= x >> 29
+        out += struct.pack("<Q", x * 0xbf58476d1ce4e5b9 & mask)
+    return bytes(out)
+
+
+def check_disk(path, sectors):
+    """blk_rw writes seeds 1-3 at start/middle/end, blk_irq seed 4 at 0."""
+    data = open(path, "rb").read()
+    where = {0: 4, sectors // 2 & ~7: 2, sectors - 8: 3}
+    bad = [s for s, seed in where.items()
+           if data[s * 512:s * 512 + 4096] != pattern(s, 4096, seed)]
+    tap.ok(not bad, "qemu: the guest's writes reached the raw file",
+           f"sectors {bad} differ")
 
 
 def check_setup_header():
@@ -134,7 +165,11 @@ if not QEMU:
     skip_reason = "no qemu-system-x86_64"
 RUNS = ["qemu: bzImage, 1 vCPU", "qemu: bzImage, 2 vCPUs",
         "qemu: PVH ELF, 2 vCPUs", "qemu: DSDT virtio-mmio devices",
-        "qemu: virtio_mmio.device= without ACPI", "qemu: failure is reported"]
+        "qemu: virtio_mmio.device= without ACPI", "qemu: failure is reported",
+        "qemu: virtio-blk on a raw file",
+        "qemu: the guest's writes reached the raw file",
+        "qemu: virtio-blk on null-co, and blk_bench",
+        "qemu: virtio-blk from virtio_mmio.device="]
 if skip_reason:
     for run_name in RUNS:
         tap.skip(run_name, skip_reason)
@@ -150,4 +185,24 @@ boot(RUNS[4], "microvm,acpi=off", guest_bin, "tests=dsdt mmio_devs=1",
      extra=null_blk(0, 1 << 20))
 boot(RUNS[5], "microvm", guest_bin, "tests=acpi,no_such_test",
      expect_pass=False, want_tests=["acpi", "no_such_test"])
+
+BLK_TESTS = "virtio_mmio,blk_probe,blk_rw,blk_irq"
+with tempfile.TemporaryDirectory() as tmp:
+    disk = os.path.join(tmp, "disk.raw")
+    with open(disk, "wb") as f:
+        f.truncate(16 << 20)
+    boot(RUNS[6], "microvm", guest_bin,
+         f"tests={BLK_TESTS} blk_capacity=16M blk_serial=vigil0",
+         smp=2, extra=MODERN + raw_blk(disk, "vigil0"))
+    check_disk(disk, (16 << 20) // 512)
+# The second device: 1 MiB of read-zeroes null-co (writes vanish).
+r = boot(RUNS[8], "microvm", guest_bin,
+         f"tests={BLK_TESTS},blk_bench blk=1 blk_capacity=1M "
+         "blk_data=zeroes bench_ms=200",
+         extra=MODERN + null_blk(0, 64 << 20) + null_blk(1, 1 << 20))
+tap.diag("\n".join(l for l in r.stdout.splitlines() if "IOPS" in l or
+                   "MB/s" in l))
+boot(RUNS[9], "microvm,acpi=off", guest_bin,
+     "tests=dsdt,blk_probe,blk_rw mmio_devs=1 blk_capacity=1M "
+     "blk_data=zeroes", extra=MODERN + null_blk(0, 1 << 20))
 sys.exit(tap.done())

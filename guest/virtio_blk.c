@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-blk (virtio 1.2, 5.2): a request is a descriptor chain of a
+ * struct virtio_blk_outhdr (type, sector), the data buffers, and a
+ * one-byte status the device writes last (5.2.6). Configuration layout:
+ * struct virtio_blk_config (5.2.4). Feature bits: <linux/virtio_blk.h>.
+ */
+#include <stddef.h>
+#include <linux/virtio_config.h>
+
+#include "alloc.h"
+#include "devices.h"
+#include "idt.h"
+#include "io.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "platform.h"
+#include "tsc.h"
+#include "virtio_blk.h"
+
+#define VIRTIO_ID_BLOCK 2
+#define BIT(n) (1ull << (n))
+#define MAX_SEGS 16
+#define RW_TIMEOUT_US 5000000
+
+/* What this driver understands; VERSION_1 is the modern interface. */
+#define WANTED_FEATURES                                                        \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_EVENT_IDX) |              \
+	 BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE) |                \
+	 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_SIZE_MAX) |              \
+	 BIT(VIRTIO_BLK_F_RO))
+
+static struct virtio_blk *irq_owner[256];
+
+const struct mmio_device *virtio_blk_find(unsigned int n)
+{
+	const struct device_list *l = devices_all();
+	struct virtio_mmio vm;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
+		    vm.device_id == VIRTIO_ID_BLOCK && n-- == 0)
+			return &l->dev[i];
+	}
+	return NULL;
+}
+
+bool virtio_blk_has(const struct virtio_blk *b, unsigned int feature)
+{
+	return b->mmio.features & BIT(feature);
+}
+
+static uint32_t config32(struct virtio_blk *b, size_t offset)
+{
+	return (uint32_t)virtio_mmio_config_read(&b->mmio, (unsigned int)offset,
+						 4);
+}
+
+static void read_config(struct virtio_blk *b)
+{
+	b->capacity = virtio_mmio_config_read(
+	    &b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
+	if (virtio_blk_has(b, VIRTIO_BLK_F_BLK_SIZE))
+		b->blk_size =
+		    config32(b, offsetof(struct virtio_blk_config, blk_size));
+	if (virtio_blk_has(b, VIRTIO_BLK_F_SEG_MAX))
+		b->seg_max =
+		    config32(b, offsetof(struct virtio_blk_config, seg_max));
+	if (virtio_blk_has(b, VIRTIO_BLK_F_SIZE_MAX))
+		b->size_max =
+		    config32(b, offsetof(struct virtio_blk_config, size_max));
+	b->read_only = virtio_blk_has(b, VIRTIO_BLK_F_RO);
+}
+
+bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
+		     uint16_t queue_size, const char **why)
+{
+	uint32_t max;
+
+	*b = (struct virtio_blk){.gsi = d->gsi};
+	if (!virtio_mmio_probe(&b->mmio, d, why))
+		return false;
+	if (b->mmio.device_id != VIRTIO_ID_BLOCK) {
+		*why = "not a block device";
+		return false;
+	}
+	if (!virtio_mmio_negotiate(&b->mmio, WANTED_FEATURES,
+				   BIT(VIRTIO_F_VERSION_1), why))
+		return false;
+	max = virtio_mmio_queue_num_max(&b->mmio, 0);
+	while (queue_size > max && queue_size > 1)
+		queue_size /= 2;
+	if (!virtq_init(&b->vq, queue_size,
+			virtio_blk_has(b, VIRTIO_RING_F_EVENT_IDX))) {
+		*why = "no memory for the rings";
+		return false;
+	}
+	virtq_disable_interrupts(&b->vq);
+	if (!virtio_mmio_setup_queue(&b->mmio, 0, &b->vq, why))
+		return false;
+	read_config(b);
+	virtio_mmio_driver_ok(&b->mmio);
+	return true;
+}
+
+static void blk_interrupt(struct trap_frame *f)
+{
+	struct virtio_blk *b = irq_owner[f->vector];
+
+	/* Acknowledge at the device first: a level-triggered line must be
+	 * low again before the EOI, or the I/O APIC delivers it again. */
+	if (b) {
+		virtio_mmio_ack_interrupt(&b->mmio);
+		b->irqs++;
+	}
+	lapic_eoi();
+}
+
+bool virtio_blk_use_interrupts(struct virtio_blk *b, unsigned int vector)
+{
+	const struct mmio_device *d = b->mmio.desc;
+	struct ioapic_route r = {
+	    .vector = (uint8_t)vector,
+	    .dest_apic_id = platform.bsp_apic_id,
+	    .level = d->level,
+	    .active_low = d->active_low,
+	};
+
+	if (vector < 32 || vector > 255)
+		return false;
+	irq_owner[vector] = b;
+	irq_set_handler(vector, blk_interrupt);
+	if (!ioapic_route(b->gsi, &r))
+		return false;
+	b->vector = vector;
+	b->irq_mode = true;
+	virtq_enable_interrupts(&b->vq);
+	return true;
+}
+
+void virtio_blk_close(struct virtio_blk *b)
+{
+	virtio_mmio_reset(&b->mmio);
+	if (b->irq_mode) {
+		ioapic_mask(b->gsi);
+		irq_set_handler(b->vector, NULL);
+		irq_owner[b->vector] = NULL;
+		b->irq_mode = false;
+	}
+}
+
+bool virtio_blk_submit(struct virtio_blk *b, struct blk_req *r, uint32_t type,
+		       uint64_t sector, const struct virtq_buf *segs,
+		       unsigned int nsegs)
+{
+	struct virtq_buf bufs[MAX_SEGS + 2];
+	bool device_reads = type == VIRTIO_BLK_T_OUT;
+	unsigned int i;
+
+	if (nsegs > MAX_SEGS)
+		return false;
+	r->hdr = (struct virtio_blk_outhdr){.type = type, .sector = sector};
+	r->status = 0xff; /* not a status the device may write */
+	r->done = false;
+	r->written = 0;
+	bufs[0] = (struct virtq_buf){&r->hdr, sizeof(r->hdr)};
+	for (i = 0; i < nsegs; i++)
+		bufs[1 + i] = segs[i];
+	bufs[1 + nsegs] = (struct virtq_buf){&r->status, 1};
+	return virtq_add(&b->vq, bufs, device_reads ? 1 + nsegs : 1,
+			 device_reads ? 1 : nsegs + 1, r);
+}
+
+void virtio_blk_kick(struct virtio_blk *b)
+{
+	virtq_publish(&b->vq);
+	if (virtq_kick_needed(&b->vq))
+		virtio_mmio_notify(&b->mmio, 0);
+}
+
+struct blk_req *virtio_blk_poll(struct virtio_blk *b)
+{
+	uint32_t len;
+	struct blk_req *r = virtq_get_used(&b->vq, &len);
+
+	if (r) {
+		r->written = len;
+		r->done = true;
+	}
+	return r;
+}
+
+/* Completes whatever the device finished; true once @r is among them. */
+static bool reap(struct virtio_blk *b, struct blk_req *r)
+{
+	while (virtio_blk_poll(b))
+		;
+	return r->done;
+}
+
+bool virtio_blk_wait(struct virtio_blk *b, struct blk_req *r,
+		     uint64_t timeout_us)
+{
+	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
+
+	while (!reap(b, r)) {
+		if ((int64_t)(rdtsc() - end) > 0 || b->vq.broken)
+			return false;
+		if (!b->irq_mode) {
+			cpu_relax();
+			continue;
+		}
+		/* Sleep unless a completion slipped in: check with interrupts
+		 * off, then sti;hlt, which cannot miss the wake-up. */
+		virtq_enable_interrupts(&b->vq);
+		irq_disable();
+		if (!virtq_has_used(&b->vq))
+			wait_for_interrupt();
+		irq_enable();
+	}
+	return true;
+}
+
+int virtio_blk_request(struct virtio_blk *b, uint32_t type, uint64_t sector,
+		       const struct virtq_buf *segs, unsigned int nsegs,
+		       uint32_t *written)
+{
+	size_t mark = alloc_mark();
+	struct blk_req *r = alloc(sizeof(*r), 16);
+	int status;
+
+	if (!r || !virtio_blk_submit(b, r, type, sector, segs, nsegs))
+		return BLK_STATUS_TIMEOUT;
+	virtio_blk_kick(b);
+	if (!virtio_blk_wait(b, r, RW_TIMEOUT_US))
+		return BLK_STATUS_TIMEOUT; /* still the device's: keep r */
+	status = r->status;
+	if (written)
+		*written = r->written;
+	alloc_release(mark);
+	return status;
+}
+
+int virtio_blk_rw(struct virtio_blk *b, uint32_t type, uint64_t sector,
+		  void *buf, uint32_t len)
+{
+	struct virtq_buf seg = {buf, len};
+
+	return virtio_blk_request(b, type, sector, &seg, buf ? 1 : 0, NULL);
+}
