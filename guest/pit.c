@@ -53,7 +53,7 @@ bool pit_measure_tsc_hz(unsigned int ms, uint64_t *hz)
 		elapsed += (uint16_t)(prev - now);
 		prev = now;
 	}
-	if (elapsed < target)
+	if (elapsed < target || elapsed == 0)
 		return false;
 	*hz = (rdtsc() - start) * PIT_HZ / elapsed;
 	return true;

@@ -45,7 +45,7 @@ struct cpu *smp_start(unsigned int index, uint32_t apic_id)
 	cpu = &cpus[index];
 	*cpu = (struct cpu){.index = index, .apic_id = apic_id};
 	memcpy((void *)TRAMPOLINE_ADDR, ap_trampoline,
-	       (size_t)(ap_trampoline_end - ap_trampoline));
+	       (uintptr_t)ap_trampoline_end - (uintptr_t)ap_trampoline);
 	ap_boot_stack = ap_stacks[index] + AP_STACK_SIZE;
 	ap_boot_cpu = cpu;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
