@@ -337,8 +337,6 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 	uint8_t status;
 	int ret;
 
-	if (chain->nr == 0)
-		return -EINVAL;
 	ret = parse_request(blk, gm, chain, &req);
 	if (ret < 0)
 		return ret;

@@ -461,8 +461,11 @@ static void write_queue_ready(struct virtio_mmio *dev, uint32_t val)
 		vq->ready = false;
 		return;
 	}
-	if (vq->ready)
-		return; /* repeated: keep the running ring's indices */
+	/*
+	 * Only before DRIVER_OK: nothing has been served yet, so enabling a
+	 * queue again (a repeated write) re-checks the same layout and keeps
+	 * the same zero indices.
+	 */
 	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		guest_error("%s: QueueReady for queue %u after DRIVER_OK",
 			    dev->name, dev->queue_sel);
@@ -496,8 +499,8 @@ static void write_interrupt_ack(struct virtio_mmio *dev, uint32_t val)
 	if (val & ~INTERRUPT_BITS)
 		guest_error("%s: InterruptACK 0x%x: undefined bits", dev->name,
 			    val);
-	/* Clears only bits that are set and defined; the rest is ignored. */
-	dev->interrupt_status &= ~(val & INTERRUPT_BITS);
+	/* Clears only bits that are set (only defined bits ever are). */
+	dev->interrupt_status &= ~val;
 }
 
 static void write_queue_reg(struct virtio_mmio *dev, uint64_t offset,

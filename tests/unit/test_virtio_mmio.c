@@ -559,6 +559,9 @@ static void test_request_flow(void)
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0x10000);
 	CHECK(notifies == 1, "QueueNotify of a missing queue refused");
+	wr(VIRTIO_MMIO_QUEUE_READY, 0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	CHECK(notifies == 1, "QueueNotify of a stopped queue refused");
 }
 
 static void test_notify_order(void)
@@ -595,6 +598,12 @@ static void test_needs_reset(void)
 	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS));
 	CHECK(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET,
 	      "writing the status back keeps NEEDS_RESET");
+	/* What Linux's virtio_add_status() does: read, OR in a bit, write. */
+	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_FAILED);
+	CHECK(rd(VIRTIO_MMIO_STATUS) ==
+		  (S_ACK | S_DRV | S_FOK | S_DOK | VIRTIO_CONFIG_S_NEEDS_RESET |
+		   VIRTIO_CONFIG_S_FAILED),
+	      "the driver can add FAILED with NEEDS_RESET echoed back");
 
 	wr(VIRTIO_MMIO_STATUS, 0);
 	CHECK(rd(VIRTIO_MMIO_STATUS) == 0 &&
@@ -712,6 +721,9 @@ static void test_snapshot(void)
 	st = good;
 	st.status = S_ACK | S_DRV | S_DOK;
 	expect_bad_state(&st, "DRIVER_OK without FEATURES_OK");
+	st = good;
+	st.status = S_ACK | S_FOK | S_DOK;
+	expect_bad_state(&st, "FEATURES_OK without DRIVER");
 	st = good;
 	st.driver_features |= 1ull << VIRTIO_BLK_F_SCSI;
 	expect_bad_state(&st, "unoffered feature");
