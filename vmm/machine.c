@@ -173,6 +173,58 @@ void machine_acpi_config(const struct machine_config *cfg,
 {
 	memset(acpi, 0, sizeof(*acpi));
 	acpi->nr_cpus = cfg->nr_cpus;
+	acpi->nr_virtio = cfg->nr_drives;
+	for (unsigned int i = 0; i < cfg->nr_drives; i++)
+		acpi->virtio[i] = (struct acpi_virtio_dev){
+			.base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
+			.size = VIRTIO_MMIO_SIZE,
+			.gsi = VIRTIO_IRQ_BASE + i,
+		};
+}
+
+static int machine_setup_drives(struct machine *m, char *err, size_t errlen)
+{
+	int r = io_thread_init(&m->io);
+
+	if (r < 0) {
+		snprintf(err, errlen, "io thread: %s", strerror(-r));
+		return r;
+	}
+	m->io_ready = true;
+	for (unsigned int i = 0; i < m->cfg.nr_drives; i++) {
+		m->blk[i] = blk_device_create(m->cfg.drives[i], i, &m->kvm,
+					      &m->mmio, &m->gm, &m->io, err,
+					      errlen);
+		if (!m->blk[i])
+			return -EINVAL;
+		m->nr_blk = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Kernels built with VIRTIO_MMIO_CMDLINE_DEVICES find the devices on the
+ * command line (as Firecracker and kvmtool pass them); others use the DSDT.
+ */
+static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
+{
+	const char *user = m->cfg.cmdline ? m->cfg.cmdline : "";
+	size_t len = strlen(user) + 1 + m->cfg.nr_drives * 48;
+	size_t off;
+
+	m->cmdline = malloc(len);
+	if (!m->cmdline) {
+		snprintf(err, errlen, "cmdline: out of memory");
+		return -ENOMEM;
+	}
+	off = (size_t)snprintf(m->cmdline, len, "%s", user);
+	for (unsigned int i = 0; i < m->cfg.nr_drives; i++)
+		off += (size_t)snprintf(m->cmdline + off, len - off,
+					"%svirtio_mmio.device=4K@0x%llx:%u",
+					off ? " " : "",
+					VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
+					VIRTIO_IRQ_BASE + i);
+	return 0;
 }
 
 static int machine_setup_acpi(struct machine *m, char *err, size_t errlen)
@@ -197,7 +249,7 @@ static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 			       char *err, size_t errlen)
 {
 	struct boot_config bc = {
-		.cmdline = m->cfg.cmdline,
+		.cmdline = m->cmdline,
 		.rsdp_gpa = ACPI_TABLES_ADDR,
 		.ram_size = m->ram_size,
 	};
@@ -320,7 +372,11 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (r == 0)
 		r = machine_setup_devices(m, err, errlen);
 	if (r == 0)
+		r = machine_setup_drives(m, err, errlen);
+	if (r == 0)
 		r = machine_setup_acpi(m, err, errlen);
+	if (r == 0)
+		r = machine_build_cmdline(m, err, errlen);
 	if (r == 0)
 		r = machine_load_kernel(m, &entry, err, errlen);
 	if (r == 0)
@@ -477,8 +533,13 @@ int machine_run(struct machine *m)
 		log_error("main loop: %s", strerror(-r));
 		return VIGIL_EXIT_ERROR;
 	}
-	if (machine_start_vcpus(m) < 0)
+	r = io_thread_start(&m->io);
+	if (r < 0) {
+		log_error("io thread: cannot start: %s", strerror(-r));
 		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+	} else if (machine_start_vcpus(m) < 0) {
+		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+	}
 	while (!ml.done) {
 		r = event_loop_run_once(&ml.el, -1);
 		if (r < 0) {
@@ -488,6 +549,7 @@ int machine_run(struct machine *m)
 		}
 	}
 	machine_stop_vcpus(m);
+	io_thread_stop(&m->io);
 	main_loop_destroy(&ml);
 	return __atomic_load_n(&m->exit_status, __ATOMIC_ACQUIRE);
 }
@@ -497,6 +559,11 @@ void machine_destroy(struct machine *m)
 	for (unsigned int i = 0; i < m->nr_cpus; i++)
 		if (m->vcpus[i].run)
 			vcpu_destroy(&m->vcpus[i]);
+	if (m->io_ready)
+		io_thread_destroy(&m->io);
+	for (unsigned int i = 0; i < m->nr_blk; i++)
+		blk_device_destroy(m->blk[i]);
+	free(m->cmdline);
 	if (m->serial_ready)
 		serial_destroy(&m->serial);
 	if (m->serial_out_fd > STDERR_FILENO)

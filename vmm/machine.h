@@ -14,7 +14,9 @@
 #include "devices/bus.h"
 #include "devices/pm.h"
 #include "devices/serial.h"
+#include "vmm/blk_device.h"
 #include "vmm/guest_mem.h"
+#include "vmm/io_thread.h"
 #include "vmm/kvm.h"
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
@@ -46,6 +48,9 @@ struct machine_config {
 	unsigned int nr_cpus;
 	enum serial_mode serial;
 	const char *serial_path; /* SERIAL_FILE */
+	/* --drive specs, in order: virtio-blk devices 0, 1, ... */
+	const char *drives[VIRTIO_MMIO_MAX];
+	unsigned int nr_drives;
 };
 
 struct machine {
@@ -60,6 +65,11 @@ struct machine {
 	bool serial_ready;
 	int serial_out_fd;
 	struct pm pm;
+	struct io_thread io;
+	bool io_ready;
+	struct blk_device *blk[VIRTIO_MMIO_MAX];
+	unsigned int nr_blk;
+	char *cmdline; /* the user's, plus virtio_mmio.device= entries */
 	unsigned int nr_cpus;
 	struct vcpu vcpus[MACHINE_MAX_CPUS];
 	int stop_fd; /* eventfd: wakes the main loop when the machine stops */

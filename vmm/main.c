@@ -16,7 +16,8 @@
 #include "vmm/machine.h"
 
 static const char usage_text[] =
-	"Usage: vigil --kernel PATH [options]\n"
+	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
+	"             [--cpus N] [--serial MODE] [--drive SPEC]... [-d LIST] [-D FILE]\n"
 	"       vigil --check-host\n"
 	"       vigil --dump-acpi DIR [--cpus N]\n"
 	"\n"
@@ -29,6 +30,12 @@ static const char usage_text[] =
 	"                         a bare number is MiB)\n"
 	"  --cpus N               number of vCPUs (default 1)\n"
 	"  --serial MODE          console: stdio (default), file:PATH, none\n"
+	"  --drive SPEC           a virtio-blk disk (repeat for more, up to 8):\n"
+	"                           file=PATH[,readonly=on][,direct=on]\n"
+	"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
+	"                                         [,latency-ns=N][,readonly=on]\n"
+	"                         null-co reads return zeros unless\n"
+	"                         read-zeroes=off (benchmarks only)\n"
 	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
 	"  -D FILE                write those logs to FILE instead of stderr\n"
 	"  --check-host           report what this host's KVM offers\n"
@@ -51,6 +58,7 @@ enum {
 	OPT_MEMORY,
 	OPT_CPUS,
 	OPT_SERIAL,
+	OPT_DRIVE,
 	OPT_CHECK_HOST,
 	OPT_DUMP_ACPI,
 };
@@ -62,6 +70,7 @@ static const struct option long_options[] = {
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 	{ "dump-acpi", required_argument, NULL, OPT_DUMP_ACPI },
 	{ "help", no_argument, NULL, 'h' },
@@ -132,6 +141,12 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		break;
 	case OPT_CPUS: cli->cfg.nr_cpus = parse_cpus(arg); break;
 	case OPT_SERIAL: parse_serial(arg, &cli->cfg); break;
+	case OPT_DRIVE:
+		if (cli->cfg.nr_drives == VIRTIO_MMIO_MAX)
+			usage_error("--drive %s: at most %u drives", arg,
+				    VIRTIO_MMIO_MAX);
+		cli->cfg.drives[cli->cfg.nr_drives++] = arg;
+		break;
 	case OPT_CHECK_HOST: cli->check_host = true; break;
 	case OPT_DUMP_ACPI: cli->dump_acpi = arg; break;
 	case 'd':
