@@ -1,4 +1,9 @@
 #!/bin/bash
+# NOTE for UML users: Debian's user-mode-linux 6.1 cannot start user space
+# on hosts with large XSAVE state (AVX-512/AMX: "ptrace set fp regs failed,
+# errno = 14", then init panics). Start it with
+#   LD_PRELOAD=build/guest/linux/libuml_xstate_shim.so
+# (guest/linux/uml_xstate_shim.c, built by meson) — see that file for why.
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # fetch-artefacts.sh OUTDIR [--uml]
