@@ -2,7 +2,9 @@
 #include "alloc.h"
 #include "string.h"
 
-static uint8_t arena[ARENA_SIZE] __attribute__((aligned(4096)));
+/* In its own section, outside .bss: see kernel.ld. */
+static uint8_t arena[ARENA_SIZE]
+	__attribute__((aligned(4096), section(".arena")));
 static size_t used;
 
 void *alloc(size_t size, size_t align)
