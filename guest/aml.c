@@ -66,6 +66,12 @@ struct aml {
 	const uint8_t *end; /* of the enclosing object */
 	const char *error;
 	char msg[96];
+	/* aml_find_package(): the Name to look for and its elements */
+	const char *pkg_name;
+	uint64_t *pkg_vals;
+	unsigned int pkg_max;
+	unsigned int pkg_n;
+	bool pkg_found;
 };
 
 /* What one Device's Name objects said. */
@@ -214,6 +220,45 @@ static bool buffer(struct aml *a, const uint8_t **data, size_t *len)
 	return true;
 }
 
+/* Skips an object whose body is sized by a PkgLength right here. */
+static bool skip_pkg(struct aml *a)
+{
+	const uint8_t *end;
+
+	if (!pkg_length(a, &end))
+		return false;
+	a->p = end;
+	return true;
+}
+
+/* DefPackage after PackageOp: PkgLength NumElements PackageElementList.
+ * Keeps the integer elements (up to pkg_max) of the package sought. */
+static bool package(struct aml *a, bool wanted)
+{
+	const uint8_t *end, *outer = a->end;
+	uint8_t count;
+	uint64_t v;
+	bool ok;
+
+	if (!pkg_length(a, &end))
+		return false;
+	if (!wanted) {
+		a->p = end;
+		return true;
+	}
+	a->end = end;
+	ok = take_byte(a, &count);
+	while (ok && count-- && a->p < a->end) {
+		ok = integer(a, &v);
+		if (ok && a->pkg_n < a->pkg_max)
+			a->pkg_vals[a->pkg_n++] = v;
+	}
+	a->end = outer;
+	a->p = end;
+	a->pkg_found = ok;
+	return ok;
+}
+
 /* NameOp NameString DataRefObject (after NameOp). */
 static bool name_object(struct aml *a, struct device_ctx *dev, const char *hid)
 {
@@ -230,7 +275,7 @@ static bool name_object(struct aml *a, struct device_ctx *dev, const char *hid)
 		a->p++;
 		if (!skip_string(a, &s))
 			return false;
-		if (dev && !strcmp(seg, "_HID") && !strcmp(s, hid))
+		if (dev && hid && !strcmp(seg, "_HID") && !strcmp(s, hid))
 			dev->hid_match = true;
 		return true;
 	case BUFFER_OP:
@@ -239,12 +284,12 @@ static bool name_object(struct aml *a, struct device_ctx *dev, const char *hid)
 			return buffer(a, &dev->crs, &dev->crs_len);
 		return buffer(a, &end, &len);
 	case PACKAGE_OP:
+		a->p++;
+		return package(a, a->pkg_name && !a->pkg_found &&
+				      !strcmp(seg, a->pkg_name));
 	case VAR_PACKAGE_OP:
 		a->p++;
-		if (!pkg_length(a, &end))
-			return false;
-		a->p = end;
-		return true;
+		return skip_pkg(a);
 	default:
 		if (!integer(a, &v))
 			return false;
@@ -252,17 +297,6 @@ static bool name_object(struct aml *a, struct device_ctx *dev, const char *hid)
 			dev->uid = (int64_t)v;
 		return true;
 	}
-}
-
-/* Skips an object whose body is sized by a PkgLength right here. */
-static bool skip_pkg(struct aml *a)
-{
-	const uint8_t *end;
-
-	if (!pkg_length(a, &end))
-		return false;
-	a->p = end;
-	return true;
 }
 
 /* 6.4.2.1: an IRQ mask, then optionally flags (default edge, high). */
@@ -466,4 +500,23 @@ const char *aml_find_devices(const uint8_t *aml, size_t len, const char *hid,
 	a = (struct aml){.start = aml, .p = aml, .end = aml + len};
 	term_list(&a, NULL, hid, out, 0);
 	return a.error;
+}
+
+const char *aml_find_package(const uint8_t *aml, size_t len, const char *name,
+			     uint64_t *vals, unsigned int max, unsigned int *n)
+{
+	static struct aml a; /* its msg outlives the call */
+	struct device_list unused = {0};
+
+	a = (struct aml){.start = aml,
+			 .p = aml,
+			 .end = aml + len,
+			 .pkg_name = name,
+			 .pkg_vals = vals,
+			 .pkg_max = max};
+	term_list(&a, NULL, NULL, &unused, 0);
+	*n = a.pkg_n;
+	if (a.pkg_found)
+		return NULL;
+	return a.error ? a.error : "no such package";
 }

@@ -22,6 +22,12 @@ const struct test test_table[] = {
     {"blk_rw", test_blk_rw, 30, false},
     {"blk_irq", test_blk_irq, 30, false},
     {"blk_bench", test_blk_bench, 60, false},
+    {"poweroff", test_poweroff, 10, false},
+    {"reset_acpi", test_reset_acpi, 10, false},
+    {"reset_i8042", test_reset_i8042, 10, false},
+    {"triple_fault", test_triple_fault, 10, false},
+    {"unemulated", test_unemulated, 10, false},
+    {"spin", test_spin, 600, false},
 };
 
 const unsigned int test_table_size = sizeof(test_table) / sizeof(test_table[0]);

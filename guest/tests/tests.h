@@ -17,5 +17,11 @@ void test_blk_probe(void);
 void test_blk_rw(void);
 void test_blk_irq(void);
 void test_blk_bench(void);
+void test_poweroff(void);
+void test_reset_acpi(void);
+void test_reset_i8042(void);
+void test_triple_fault(void);
+void test_unemulated(void);
+void test_spin(void);
 
 #endif

@@ -13,26 +13,15 @@ QEMU runs are skipped when /dev/kvm or qemu-system-x86_64 is missing.
 usage: test_guest_qemu.py GUEST_BIN GUEST_ELF
 """
 import os
-import re
-import shutil
 import struct
 import sys
 import tempfile
 
-from vigiltest import (GUEST_FAIL, GUEST_PASS, Tap, kvm_unavailable_reason,
-                       run)
+from guestrun import (MODERN, QEMU, blk_fill, guest_verdict, qemu_cmd)
+from vigiltest import Tap, kvm_unavailable_reason, run
 
 guest_bin, guest_elf = sys.argv[1], sys.argv[2]
 tap = Tap()
-
-QEMU = shutil.which("qemu-system-x86_64")
-QEMU_BASE = [
-    "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "256M",
-    "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-    "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-]
-# Modern (version 2) virtio-mmio: what the guest's drivers speak.
-MODERN = ["-global", "virtio-mmio.force-legacy=false"]
 
 
 def null_blk(index, size):
@@ -47,24 +36,12 @@ def raw_blk(path, serial):
             "-device", f"virtio-blk-device,drive=d0,serial={serial}"]
 
 
-def pattern(sector, nbytes, seed):
-    """What the guest's blk_fill() writes (guest/tests/blk_common.c)."""
-    mask = (1 << 64) - 1
-    out = bytearray()
-    for i in range(nbytes // 8):
-        x = ((sector + i // 64) * 0x9e3779b97f4a7c15 ^ (i % 64) ^
-             seed << 32) & mask
-        x ^= x >> 29
-        out += struct.pack("<Q", x * 0xbf58476d1ce4e5b9 & mask)
-    return bytes(out)
-
-
 def check_disk(path, sectors):
     """blk_rw writes seeds 1-3 at start/middle/end, blk_irq seed 4 at 0."""
     data = open(path, "rb").read()
     where = {0: 4, sectors // 2 & ~7: 2, sectors - 8: 3}
     bad = [s for s, seed in where.items()
-           if data[s * 512:s * 512 + 4096] != pattern(s, 4096, seed)]
+           if data[s * 512:s * 512 + 4096] != blk_fill(s, 4096, seed)]
     tap.ok(not bad, "qemu: the guest's writes reached the raw file",
            f"sectors {bad} differ")
 
@@ -123,35 +100,11 @@ def check_pvh_note():
            f"entry {entry}")
 
 
-def parse_guest_tap(out):
-    """(plan, [(ok, number, name, rest)]) from the guest's serial output."""
-    plan, results = None, []
-    for line in out.splitlines():
-        m = re.match(r"^1\.\.(\d+)$", line)
-        if m:
-            plan = int(m.group(1))
-        m = re.match(r"^(not ok|ok) (\d+) (\S+)(.*)$", line)
-        if m:
-            results.append((m.group(1) == "ok", int(m.group(2)),
-                            m.group(3), m.group(4)))
-    return plan, results
-
-
 def boot(name, machine, kernel, cmdline, smp=1, extra=(), expect_pass=True,
          want_tests=None):
-    cmd = ([QEMU, "-M", machine, "-smp", str(smp)] + QEMU_BASE +
-           list(extra) + ["-kernel", kernel, "-append", cmdline])
-    r = run(cmd, timeout=120)
-    plan, results = parse_guest_tap(r.stdout)
-    failed = [f"{n} {t}{rest}" for ok, n, t, rest in results if not ok]
-    status = GUEST_PASS if expect_pass else GUEST_FAIL
-    good = (not r.timed_out and r.returncode == status and
-            r.stdout.startswith("vigil-test-guest: start\n") and
-            plan is not None and plan == len(results) and
-            bool(failed) != expect_pass)
-    if want_tests is not None:
-        good = good and [t for _, _, t, _ in results] == want_tests
-    tap.ok(good, name, "; ".join(failed) or r.summary().replace("\n", " | "))
+    r = run(qemu_cmd(kernel, cmdline, smp, machine, extra), timeout=120)
+    good, detail = guest_verdict(r, expect_pass, want_tests)
+    tap.ok(good, name, detail)
     if not good:
         tap.diag(r.summary())
     return r

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Booting vigil's test guest on vigil, and every way a run can end.
+
+- the default platform tests with 1 and 2 vCPUs, through the bzImage and
+  through PVH (the ELF): the start line first, every TAP line ok, exit
+  status 1 (the guest's "pass" through the debug-exit port); a failing run
+  exits 3; the TAP lines equal QEMU microvm's for the same run;
+- the console: --serial file:PATH writes the output there and nothing to
+  stdout; --serial none prints nothing; a pipe on stdin full of input the
+  guest never reads (1 MiB) neither hangs nor crashes vigil;
+- signals: SIGTERM (a halted guest, 2 vCPUs) ends vigil with 128 + 15,
+  SIGINT (a guest in a busy loop) with 128 + 2;
+- the guest ending the run: ACPI S5 exits 0, the ACPI reset register, the
+  i8042 reset and a triple fault exit 4, an instruction KVM cannot emulate
+  exits 6 with the registers and instruction bytes (on a software
+  hypervisor; a CPU just runs it);
+- logging: -d unimp reports the guest's writes to an unassigned port,
+  rate-limited, and -D FILE sends them to the file.
+
+usage: test_boot.py VIGIL GUEST_BIN GUEST_ELF
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from guestrun import (QEMU, START_LINE, guest_verdict, qemu_cmd, run_until,
+                      tap_lines, vigil_cmd)
+from vigiltest import (EXIT_POWEROFF, EXIT_RESET, EXIT_VCPU_FATAL, Tap,
+                       kvm_unavailable_reason, run)
+
+vigil, guest_bin, guest_elf = sys.argv[1], sys.argv[2], sys.argv[3]
+tap = Tap()
+TIMEOUT = 60
+UNIMP_PORT = 0x2000  # pio_bench's default port: nothing decodes it
+PIO_COUNT = 20000
+
+
+def guest(cmdline, cpus=1, kernel=guest_bin, extra=(), timeout=TIMEOUT,
+          stdin=subprocess.DEVNULL):
+    return run(vigil_cmd(vigil, kernel, cmdline, cpus, extra),
+               timeout=timeout, stdin=stdin)
+
+
+def check_run(name, r, expect_pass=True, want_tests=None):
+    good, detail = guest_verdict(r, expect_pass, want_tests)
+    if not tap.ok(good, name, detail):
+        tap.diag(r.summary())
+    return good
+
+
+def boots():
+    runs = {}
+    for kernel, kind in ((guest_bin, "bzImage"), (guest_elf, "PVH")):
+        for cpus in (1, 2):
+            r = guest(f"cpus={cpus}", cpus, kernel)
+            check_run(f"{kind}, {cpus} vCPU(s): default tests pass", r)
+            runs[kind, cpus] = r
+    r = guest("tests=acpi,no_such_test")
+    check_run("a failing run exits 3", r, expect_pass=False,
+              want_tests=["acpi", "no_such_test"])
+    return runs
+
+
+def compare_with_qemu(vigil_run):
+    name = "the TAP lines equal QEMU microvm's (2 vCPUs)"
+    if not QEMU:
+        tap.skip(name, "no qemu-system-x86_64")
+        return
+    q = run(qemu_cmd(guest_bin, "cpus=2", smp=2), timeout=TIMEOUT)
+    ours, theirs = tap_lines(vigil_run.stdout), tap_lines(q.stdout)
+    if not tap.ok(ours == theirs and len(ours) > 1, name,
+                  f"vigil {ours} qemu {theirs}"):
+        tap.diag(q.summary())
+
+
+def console(tmp):
+    path = os.path.join(tmp, "serial.txt")
+    r = guest("tests=acpi", extra=["--serial", f"file:{path}"])
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        text = str(e)
+    tap.ok(r.returncode == 1 and r.stdout == "" and
+           text.startswith(START_LINE + "\n") and
+           "vigil-test-guest: PASS" in text,
+           "--serial file:PATH: the output in the file, none on stdout",
+           f"status {r.returncode}, stdout {r.stdout[:200]!r}, "
+           f"file {text[:200]!r}")
+    r = guest("tests=acpi", extra=["--serial", "none"])
+    tap.ok(r.returncode == 1 and r.stdout == "",
+           "--serial none: nothing printed, the guest still ends the run",
+           r.summary().replace("\n", " | "))
+    flood = os.path.join(tmp, "flood")
+    with open(flood, "wb") as f:
+        f.write(os.urandom(1 << 20))
+    r = stdin_pipe_run(flood)
+    check_run("1 MiB on a stdin pipe the guest never reads", r)
+
+
+def stdin_pipe_run(data_path):
+    """The default tests with a pipe on stdin that a writer keeps full."""
+    writer = subprocess.Popen(["cat", data_path], stdout=subprocess.PIPE)
+    try:
+        return guest("", stdin=writer.stdout)
+    finally:
+        writer.stdout.close()
+        writer.kill()
+        writer.wait()
+
+
+def signals():
+    for signum, cpus, spin in ((signal.SIGTERM, 2, "halt"),
+                               (signal.SIGINT, 1, "busy")):
+        cmd = vigil_cmd(vigil, guest_bin, f"tests=spin spin={spin}", cpus)
+        r, seen = run_until(cmd, "# spin: holding", signum, timeout=TIMEOUT)
+        name = (f"{signal.Signals(signum).name} ends vigil with "
+                f"{128 + signum} ({cpus} vCPU(s), guest {spin}ing)")
+        tap.ok(seen is not None and not r.timed_out and
+               r.returncode == 128 + signum, name,
+               f"marker seen {seen}; " + r.summary().replace("\n", " | "))
+
+
+def software_hypervisor():
+    r = run([vigil, "--check-host"], timeout=TIMEOUT)
+    return "software hypervisor" in r.stdout + r.stderr
+
+
+def endings():
+    for test, status, log in (
+            ("poweroff", EXIT_POWEROFF, None),
+            ("reset_acpi", EXIT_RESET, "guest reset"),
+            ("reset_i8042", EXIT_RESET, "guest reset"),
+            ("triple_fault", EXIT_RESET, "triple fault")):
+        r = guest(f"tests={test}", cpus=2)
+        tap.ok(not r.timed_out and r.returncode == status and
+               r.stdout.startswith(START_LINE) and "ok 1" not in r.stdout and
+               (log is None or log in r.stderr),
+               f"{test}: vigil exits {status}",
+               r.summary().replace("\n", " | "))
+    name = "unemulated: exit 6 with the registers and instruction bytes"
+    if not software_hypervisor():
+        tap.skip(name, "hardware KVM runs CMPXCHG16B: nothing to emulate")
+        return
+    r = guest("tests=unemulated")
+    # lock cmpxchg16b: f0 48 0f c7 /1
+    tap.ok(not r.timed_out and r.returncode == EXIT_VCPU_FATAL and
+           "ok 1" not in r.stdout and "emulation failed" in r.stderr and
+           re.search(r"rip=0*[0-9a-f]+ rsp=", r.stderr) and
+           re.search(r"instruction bytes at rip: f0 48 0f c7", r.stderr),
+           name, r.summary().replace("\n", " | "))
+
+
+def unimp_lines(text):
+    return [l for l in text.splitlines()
+            if f"unassigned write of 1 bytes at {UNIMP_PORT:#x}" in l]
+
+
+def logging(tmp):
+    cmdline = f"tests=pio_bench pio_port={UNIMP_PORT:#x} pio_count={PIO_COUNT}"
+    r = guest(cmdline, extra=["-d", "unimp"])
+    lines = unimp_lines(r.stderr)
+    tap.ok(r.returncode == 1 and 0 < len(lines) <= 100,
+           f"-d unimp: {PIO_COUNT} writes to port {UNIMP_PORT:#x} logged, "
+           "rate-limited", f"{len(lines)} lines; " +
+           r.summary().replace("\n", " | "))
+    r = guest(cmdline)
+    tap.ok(r.returncode == 1 and not unimp_lines(r.stderr),
+           "without -d unimp: not logged", r.summary().replace("\n", " | "))
+    path = os.path.join(tmp, "vigil.log")
+    r = guest(cmdline, extra=["-d", "unimp", "-D", path])
+    try:
+        with open(path, errors="replace") as f:
+            logged = unimp_lines(f.read())
+    except OSError:
+        logged = []
+    tap.ok(r.returncode == 1 and logged and not unimp_lines(r.stderr),
+           "-D FILE: the log goes to the file, not stderr",
+           f"{len(logged)} lines in the file; " +
+           r.summary().replace("\n", " | "))
+
+
+def main():
+    reason = kvm_unavailable_reason()
+    if reason:
+        print(f"1..0 # SKIP {reason}")
+        return 0
+    start = time.monotonic()
+    runs = boots()
+    compare_with_qemu(runs["bzImage", 2])
+    with tempfile.TemporaryDirectory(prefix="vigil-boot-") as tmp:
+        console(tmp)
+        signals()
+        endings()
+        logging(tmp)
+    tap.diag(f"{time.monotonic() - start:.1f} s")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
