@@ -389,20 +389,35 @@ struct main_loop {
 	struct event_loop el;
 	struct console console;
 	int signal_fd;
+	bool input_pollable;
 	bool input_polled;
 	bool done;
 };
 
-/* Poll stdin only while the UART can take input. */
+static void on_console_input(void *opaque, uint32_t events);
+
+/*
+ * Poll stdin only while the UART can take input. The descriptor leaves the
+ * epoll set while it must not be read: epoll reports a hang-up even when no
+ * events are asked for, which would make the loop spin.
+ */
 static void main_loop_update_input(struct main_loop *ml)
 {
-	bool want = console_wants_input(&ml->console);
+	bool want = ml->input_pollable && console_wants_input(&ml->console);
 
 	if (want == ml->input_polled)
 		return;
-	if (event_loop_modify(&ml->el, ml->console.in_fd,
-			      want ? EPOLLIN : 0) == 0)
-		ml->input_polled = want;
+	if (!want) {
+		event_loop_remove(&ml->el, ml->console.in_fd);
+		ml->input_polled = false;
+		return;
+	}
+	/* A regular file or /dev/null cannot be polled: never read it. */
+	if (event_loop_add(&ml->el, ml->console.in_fd, EPOLLIN,
+			   on_console_input, ml) == 0)
+		ml->input_polled = true;
+	else
+		ml->input_pollable = false;
 }
 
 static void on_console_input(void *opaque, uint32_t events)
@@ -469,10 +484,9 @@ static int main_loop_init(struct main_loop *ml, struct machine *m,
 		r = event_loop_add(&ml->el, m->rx_space_fd, EPOLLIN,
 				   on_rx_space, ml);
 	console_init(&ml->console, in_fd, &m->serial);
-	/* stdin may be /dev/null or a regular file, which epoll refuses. */
-	if (r == 0 && in_fd >= 0 &&
-	    event_loop_add(&ml->el, in_fd, EPOLLIN, on_console_input, ml) == 0)
-		ml->input_polled = true;
+	ml->input_pollable = in_fd >= 0;
+	if (r == 0)
+		main_loop_update_input(ml);
 	return r;
 }
 

@@ -76,4 +76,31 @@ for name, stop, expect in (
            f"got {status}")
     tap.ok(after == before, f"{name}: terminal settings restored")
 
+
+
+def main_thread_cpu_seconds(pid):
+    # utime and stime of the main thread (its TID is the PID), in ticks.
+    with open(f"/proc/{pid}/task/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Input the guest never reads, then end of file: the main loop must not
+# spin on the pipe's hang-up while the UART is full (a regression).
+proc = subprocess.Popen([vigil, "--kernel", guest, "--cmdline", LONG_RUN],
+                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+proc.stdin.write(b"input the guest never reads\n" * 100)
+proc.stdin.close()
+time.sleep(0.5)
+cpu0 = main_thread_cpu_seconds(proc.pid)
+time.sleep(2)
+cpu = main_thread_cpu_seconds(proc.pid) - cpu0
+proc.send_signal(signal.SIGTERM)
+status = proc.wait(timeout=30)
+tap.ok(cpu < 0.5, "unread input at EOF: main thread stays idle",
+       f"{cpu:.2f} s of CPU in 2 s")
+tap.ok(status == 128 + signal.SIGTERM, "unread input at EOF: SIGTERM ends it",
+       f"got {status}")
+
 sys.exit(tap.done())
