@@ -60,7 +60,12 @@ int log_set_file(const char *path)
 
 	if (!f)
 		return -errno;
-	setvbuf(f, NULL, _IOLBF, 0);
+	/*
+	 * Unbuffered, like stderr: a buffered stream would fstat() and
+	 * malloc() its buffer at the first line, which may come from a thread
+	 * whose seccomp filter forbids both. The lock keeps lines whole.
+	 */
+	setvbuf(f, NULL, _IONBF, 0);
 	pthread_mutex_lock(&log_lock);
 	if (log_file)
 		fclose(log_file);

@@ -19,6 +19,7 @@
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
 #include "vmm/read_file.h"
+#include "vmm/sandbox.h"
 
 #define MACHINE_MAX_INITRD (1ull << 30)
 
@@ -525,6 +526,44 @@ static void machine_stop_vcpus(struct machine *m)
 	}
 }
 
+/* The I/O thread's first act (io_thread.on_start): its allow-list. */
+static int machine_sandbox_io(void *opaque)
+{
+	struct machine *m = opaque;
+	const struct sandbox_fds fds = { .vm_fd = -1, .vcpu_fd = -1,
+					 .tty_fd = -1 };
+	int r = sandbox_enter(SANDBOX_IO, &fds);
+
+	if (r < 0) {
+		log_error("io thread: cannot install the seccomp filter: %s",
+			  strerror(-r));
+		machine_request_exit(m, VIGIL_EXIT_ERROR);
+		return r;
+	}
+	sandbox_test_trigger(SANDBOX_IO);
+	return 0;
+}
+
+/* Set-up is over and every other thread runs: the main thread's list. */
+static void machine_sandbox_main(struct main_loop *ml)
+{
+	const struct sandbox_fds fds = {
+		.vm_fd = ml->m->kvm.vm_fd,
+		.vcpu_fd = -1,
+		.tty_fd = ml->console.raw ? ml->console.in_fd : -1,
+		.kick_signal = VCPU_KICK_SIGNAL,
+	};
+	int r = sandbox_enter(SANDBOX_MAIN, &fds);
+
+	if (r < 0) {
+		log_error("main thread: cannot install the seccomp filter: %s",
+			  strerror(-r));
+		machine_request_exit(ml->m, VIGIL_EXIT_ERROR);
+		return;
+	}
+	sandbox_test_trigger(SANDBOX_MAIN);
+}
+
 int machine_run(struct machine *m)
 {
 	struct main_loop ml;
@@ -547,6 +586,8 @@ int machine_run(struct machine *m)
 		log_error("main loop: %s", strerror(-r));
 		return VIGIL_EXIT_ERROR;
 	}
+	m->io.on_start = machine_sandbox_io;
+	m->io.on_start_opaque = m;
 	r = io_thread_start(&m->io);
 	if (r < 0) {
 		log_error("io thread: cannot start: %s", strerror(-r));
@@ -554,6 +595,7 @@ int machine_run(struct machine *m)
 	} else if (machine_start_vcpus(m) < 0) {
 		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
 	}
+	machine_sandbox_main(&ml);
 	while (!ml.done) {
 		r = event_loop_run_once(&ml.el, -1);
 		if (r < 0) {

@@ -14,6 +14,7 @@
 #include "vmm/kvm.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
+#include "vmm/sandbox.h"
 
 static const char usage_text[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
@@ -38,6 +39,9 @@ static const char usage_text[] =
 	"                         read-zeroes=off (benchmarks only)\n"
 	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
 	"  -D FILE                write those logs to FILE instead of stderr\n"
+	"  --no-seccomp           run WITHOUT the seccomp sandbox (debugging\n"
+	"                         only: a hijacked vigil could then make any\n"
+	"                         system call)\n"
 	"  --check-host           report what this host's KVM offers\n"
 	"  --dump-acpi DIR        write the ACPI tables vigil would build to DIR\n"
 	"  -h, --help             show this help\n"
@@ -61,6 +65,8 @@ enum {
 	OPT_DRIVE,
 	OPT_CHECK_HOST,
 	OPT_DUMP_ACPI,
+	OPT_NO_SECCOMP,
+	OPT_TEST_SECCOMP_TRIGGER,
 };
 
 static const struct option long_options[] = {
@@ -73,6 +79,12 @@ static const struct option long_options[] = {
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 	{ "dump-acpi", required_argument, NULL, OPT_DUMP_ACPI },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+#ifdef VIGIL_TEST_HOOKS
+	/* Hidden, test builds only: see sandbox_test_trigger(). */
+	{ "test-seccomp-trigger", required_argument, NULL,
+	  OPT_TEST_SECCOMP_TRIGGER },
+#endif
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -84,6 +96,7 @@ struct cli {
 	const char *dump_acpi;
 	const char *log_file;
 	unsigned int log_mask;
+	bool no_seccomp;
 };
 
 static __attribute__((noreturn, format(printf, 1, 2))) void
@@ -128,6 +141,19 @@ static void parse_serial(const char *s, struct machine_config *cfg)
 	}
 }
 
+#ifdef VIGIL_TEST_HOOKS
+static void parse_test_seccomp_trigger(const char *s)
+{
+	for (int t = 0; t < SANDBOX_NR_THREADS; t++) {
+		if (!strcmp(s, sandbox_thread_name((enum sandbox_thread)t))) {
+			sandbox_set_test_trigger((enum sandbox_thread)t);
+			return;
+		}
+	}
+	usage_error("--test-seccomp-trigger %s: expected main, vcpu or io", s);
+}
+#endif
+
 static void parse_option(struct cli *cli, int opt, const char *arg)
 {
 	switch (opt) {
@@ -149,6 +175,10 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		break;
 	case OPT_CHECK_HOST: cli->check_host = true; break;
 	case OPT_DUMP_ACPI: cli->dump_acpi = arg; break;
+	case OPT_NO_SECCOMP: cli->no_seccomp = true; break;
+#ifdef VIGIL_TEST_HOOKS
+	case OPT_TEST_SECCOMP_TRIGGER: parse_test_seccomp_trigger(arg); break;
+#endif
 	case 'd':
 		if (log_parse_mask(arg, &cli->log_mask) < 0)
 			usage_error("-d %s: known items are guest_errors, "
@@ -210,6 +240,8 @@ int main(int argc, char **argv)
 		return dump_acpi(&cli);
 	if (!cli.cfg.kernel)
 		usage_error("--kernel is required");
+	if (cli.no_seccomp)
+		sandbox_disable();
 	log_set_mask(cli.log_mask);
 	if (cli.log_file && log_set_file(cli.log_file) < 0) {
 		log_error("-D %s: %s", cli.log_file, strerror(errno));

@@ -16,8 +16,7 @@
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
-
-#define VCPU_KICK_SIGNAL SIGUSR1
+#include "vmm/sandbox.h"
 
 #define MSR_EFER 0xc0000080u
 #define EFER_LME (1ull << 8)
@@ -421,12 +420,33 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	return false;
 }
 
+/* Before the first KVM_RUN: from here on, only this vCPU's allow-list. */
+static bool vcpu_enter_sandbox(struct vcpu *vcpu)
+{
+	const struct sandbox_fds fds = {
+		.vm_fd = vcpu->machine->kvm.vm_fd,
+		.vcpu_fd = vcpu->fd,
+		.tty_fd = -1,
+		.kick_signal = VCPU_KICK_SIGNAL,
+	};
+	int r = sandbox_enter(SANDBOX_VCPU, &fds);
+
+	if (r < 0) {
+		log_error("vcpu%u: cannot install the seccomp filter: %s",
+			  vcpu->id, strerror(-r));
+		machine_request_exit(vcpu->machine, VIGIL_EXIT_ERROR);
+	}
+	return r == 0;
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct machine *m = vcpu->machine;
 
 	vcpu_tls_run = vcpu->run;
+	if (!vcpu_enter_sandbox(vcpu))
+		return NULL;
 	while (!machine_stopping(m)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -440,6 +460,7 @@ void *vcpu_thread(void *arg)
 		}
 		if (!vcpu_handle_exit(vcpu))
 			break;
+		sandbox_test_trigger(SANDBOX_VCPU);
 	}
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #define VIGIL_VCPU_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@
 #include "vmm/kvm.h"
 
 struct machine;
+
+/* Interrupts KVM_RUN (vcpu_kick); the main thread's seccomp filter allows
+ * sending only this signal. */
+#define VCPU_KICK_SIGNAL SIGUSR1
 
 struct vcpu {
 	unsigned int id;

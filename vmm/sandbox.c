@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The seccomp allow-lists, one per kind of thread, built with libseccomp.
+ *
+ * Each thread loads its own filter (TSYNC off): the vCPU threads do not
+ * need epoll or close, the main thread does not need KVM_RUN, and only the
+ * I/O thread touches disks. The default action kills the whole process,
+ * so a compromised thread cannot retry, and the kernel's audit log names
+ * the syscall (SCMP_FLTATR_CTL_LOG). No call that creates a file
+ * descriptor (open, socket, pipe, dup, eventfd, accept...) and nothing
+ * that executes or maps executable memory is on any list: after set-up
+ * vigil works only with the descriptors it already has.
+ *
+ * Every entry below names who makes the call. Sanitizer builds add what
+ * their runtimes need (sandbox_add_sanitizer_rules()); the release lists
+ * stay as they are.
+ */
+#include "vmm/sandbox.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "vmm/log.h"
+
+/* meson.build defines VIGIL_SANITIZER in ASan, UBSan, TSan and fuzz builds. */
+#ifdef VIGIL_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+static bool sandbox_off;
+
+/* Every thread: glibc's locks, logging, signal return, the log clock. */
+static const int common_syscalls[] = {
+	SCMP_SYS(futex),          /* pthread mutexes, condvars, join */
+	SCMP_SYS(write),          /* log lines; serial output; eventfds */
+	SCMP_SYS(clock_gettime),  /* log rate limit, when not in the vDSO */
+	SCMP_SYS(rt_sigreturn),   /* end of a signal handler (vCPU kick) */
+	SCMP_SYS(rt_sigprocmask), /* pthread_kill, thread exit mask signals */
+};
+
+/* vCPU threads: the exits they serve on the buses, and thread exit. */
+static const int vcpu_syscalls[] = {
+	SCMP_SYS(poll),  /* serial: wait for a full output fd to drain */
+	SCMP_SYS(ppoll), /* the same, where libc implements poll with it */
+	SCMP_SYS(exit),  /* the thread returns when the machine stops */
+};
+
+/* The I/O thread: eventfds in an epoll set, block backends, memory. */
+static const int io_syscalls[] = {
+	SCMP_SYS(epoll_wait),      /* event_loop_run_once() */
+	SCMP_SYS(epoll_pwait),     /* the same, where libc uses it */
+	SCMP_SYS(read),            /* ioeventfd and stop eventfd counts */
+	SCMP_SYS(pread64),         /* raw: one-segment requests */
+	SCMP_SYS(preadv),          /* raw: scatter-gather requests */
+	SCMP_SYS(pwrite64),        /* raw: one-segment requests */
+	SCMP_SYS(pwritev),         /* raw: scatter-gather requests */
+	SCMP_SYS(fdatasync),       /* raw: VIRTIO_BLK_T_FLUSH */
+	SCMP_SYS(nanosleep),       /* null-co: latency-ns */
+	SCMP_SYS(clock_nanosleep), /* the same, where libc uses it */
+	SCMP_SYS(munmap),          /* free() of raw's O_DIRECT bounce buffer */
+	SCMP_SYS(exit),            /* the thread returns when stopped */
+};
+
+/* The main thread: the event loop, kicking vCPUs, tearing down. */
+static const int main_syscalls[] = {
+	SCMP_SYS(epoll_wait),  /* event_loop_run_once() */
+	SCMP_SYS(epoll_pwait), /* the same, where libc uses it */
+	SCMP_SYS(epoll_ctl),   /* console input polled only while it fits */
+	SCMP_SYS(read),        /* signalfd, eventfds, console input */
+	SCMP_SYS(getpid),      /* pthread_kill() names the thread group */
+	SCMP_SYS(close),       /* machine_destroy(), log_close() */
+	SCMP_SYS(munmap),      /* machine_destroy(): RAM, kvm_run; free() */
+	SCMP_SYS(brk),         /* free() trimming the main heap */
+	SCMP_SYS(exit_group),  /* exit() */
+};
+
+/* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
+static struct scmp_arg_cmp arg_eq(unsigned int arg, scmp_datum_t value)
+{
+	return (struct scmp_arg_cmp){
+		.arg = arg, .op = SCMP_CMP_EQ, .datum_a = value, .datum_b = 0,
+	};
+}
+
+static struct scmp_arg_cmp arg_masked_eq(unsigned int arg, scmp_datum_t mask,
+					 scmp_datum_t value)
+{
+	return (struct scmp_arg_cmp){
+		.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask,
+		.datum_b = value,
+	};
+}
+
+static int add_list(scmp_filter_ctx ctx, const int *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i], 0);
+
+		if (r < 0)
+			return r;
+	}
+	return (int)n;
+}
+
+/*
+ * ioctl(fd, request): the kernel reads request as 32 bits, so compare the
+ * low 32 bits only (a caller's sign extension must not change the match).
+ */
+static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long request)
+{
+	int r;
+
+	if (fd < 0)
+		return 0;
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+			     arg_eq(0, (scmp_datum_t)fd),
+			     arg_masked_eq(1, 0xffffffffu, request));
+	return r < 0 ? r : 1;
+}
+
+/* glibc returns a thread's unused stack to the kernel when it exits. */
+static int allow_stack_release(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+				 arg_eq(2, MADV_DONTNEED));
+
+	return r < 0 ? r : 1;
+}
+
+/* malloc() on a thread maps its arena: read-write only, never exec. */
+static int allow_heap_growth(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				 arg_masked_eq(2, PROT_EXEC, 0));
+
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     arg_masked_eq(2, PROT_EXEC, 0));
+	return r < 0 ? r : 2;
+}
+
+static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
+{
+	static const unsigned long vcpu_ioctls[] = {
+		KVM_RUN,
+		KVM_GET_REGS,   /* vcpu_dump_state() on a fatal exit */
+		KVM_GET_SREGS,  /* the same */
+		KVM_TRANSLATE,  /* the same: the instruction bytes at RIP */
+	};
+	int n = add_list(ctx, vcpu_syscalls, sizeof(vcpu_syscalls) /
+					     sizeof(vcpu_syscalls[0]));
+	int r;
+
+	for (size_t i = 0; n >= 0 && i < sizeof(vcpu_ioctls) /
+						 sizeof(vcpu_ioctls[0]);
+	     i++) {
+		r = allow_ioctl(ctx, fds->vcpu_fd, vcpu_ioctls[i]);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		/* The UART and the power ports raise their interrupt lines. */
+		r = allow_ioctl(ctx, fds->vm_fd, KVM_IRQ_LINE);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		r = allow_stack_release(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	return n;
+}
+
+static int add_io_rules(scmp_filter_ctx ctx)
+{
+	int n = add_list(ctx, io_syscalls,
+			 sizeof(io_syscalls) / sizeof(io_syscalls[0]));
+	int r;
+
+	if (n >= 0) {
+		r = allow_heap_growth(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		/* Thread exit, and free() giving back arena pages. */
+		r = allow_stack_release(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	return n;
+}
+
+/* pthread_kill(vcpu, kick): only to vigil's own threads, only the kick. */
+static int allow_kick(scmp_filter_ctx ctx, int signal)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
+				 arg_eq(0, (scmp_datum_t)getpid()),
+				 arg_eq(2, (scmp_datum_t)signal));
+
+	return r < 0 ? r : 1;
+}
+
+static int add_main_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
+{
+	int n = add_list(ctx, main_syscalls,
+			 sizeof(main_syscalls) / sizeof(main_syscalls[0]));
+	int r;
+
+	if (n >= 0) {
+		r = allow_kick(ctx, fds->kick_signal);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		/* Console input raises the UART's interrupt. */
+		r = allow_ioctl(ctx, fds->vm_fd, KVM_IRQ_LINE);
+		n = r < 0 ? r : n + r;
+	}
+	/* console_restore(): glibc's tcsetattr() sets, then reads back. */
+	if (n >= 0) {
+		r = allow_ioctl(ctx, fds->tty_fd, TCSETS);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		r = allow_ioctl(ctx, fds->tty_fd, TCGETS);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0) {
+		/* free() giving back heap pages. */
+		r = allow_stack_release(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	return n;
+}
+
+#ifdef VIGIL_SANITIZER
+/*
+ * Sanitizer builds only: their runtimes map shadow and allocator
+ * memory on any thread, and ASan's leak check at exit stops the world
+ * with a ptrace()d helper thread. Neither list is in a release build.
+ */
+static const int sanitizer_syscalls[] = {
+	SCMP_SYS(mmap),         SCMP_SYS(munmap),     SCMP_SYS(mprotect),
+	SCMP_SYS(madvise),      SCMP_SYS(getpid),     SCMP_SYS(gettid),
+	SCMP_SYS(sched_yield),  SCMP_SYS(nanosleep),  SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(exit),         SCMP_SYS(exit_group), SCMP_SYS(tgkill),
+	SCMP_SYS(clone),        SCMP_SYS(clone3),     SCMP_SYS(ptrace),
+	SCMP_SYS(wait4),        SCMP_SYS(prctl),      SCMP_SYS(sigaltstack),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(openat),     SCMP_SYS(read),
+	SCMP_SYS(close),        SCMP_SYS(getdents64), SCMP_SYS(readlink),
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq),    SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(fstat),        SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	SCMP_SYS(write),        SCMP_SYS(pipe2),      SCMP_SYS(kill),
+	SCMP_SYS(getppid),      SCMP_SYS(open),       SCMP_SYS(getdents),
+};
+
+static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0;
+	     i < sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]);
+	     i++) {
+		/* Unconditional: it may already be on the list with arguments. */
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+					 sanitizer_syscalls[i], 0);
+
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+/* Let the runtime cache /proc/self/maps and start its symbolizer now. */
+static void sandbox_prepare_runtime(void)
+{
+	__sanitizer_sandbox_arguments args = { .coverage_sandboxed = 0 };
+
+	__sanitizer_sandbox_on_notify(&args);
+}
+#else
+static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void sandbox_prepare_runtime(void)
+{
+}
+#endif
+
+/* Build a thread's filter; returns the number of rules or -errno. */
+static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_thread thread,
+			 const struct sandbox_fds *fds)
+{
+	int n = add_list(ctx, common_syscalls, sizeof(common_syscalls) /
+					       sizeof(common_syscalls[0]));
+	int r;
+
+	if (n < 0)
+		return n;
+	switch (thread) {
+	case SANDBOX_VCPU:
+		r = add_vcpu_rules(ctx, fds);
+		break;
+	case SANDBOX_IO:
+		r = add_io_rules(ctx);
+		break;
+	case SANDBOX_MAIN:
+		r = add_main_rules(ctx, fds);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	n += r;
+	r = sandbox_add_sanitizer_rules(ctx);
+	return r < 0 ? r : n;
+}
+
+static scmp_filter_ctx sandbox_new_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+
+	if (!ctx)
+		return NULL;
+	/* This thread only; the others install their own lists. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	/* Best effort: the audit log then names the syscall that killed us. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+	return ctx;
+}
+
+static pthread_once_t sandbox_once = PTHREAD_ONCE_INIT;
+
+int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (sandbox_off)
+		return 0;
+	pthread_once(&sandbox_once, sandbox_prepare_runtime);
+	ctx = sandbox_new_filter();
+	if (!ctx)
+		return -ENOMEM;
+	r = sandbox_build(ctx, thread, fds);
+	if (r >= 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r < 0 ? r : 0;
+}
+
+int sandbox_rule_count(enum sandbox_thread thread)
+{
+	const struct sandbox_fds fds = {
+		.vm_fd = 0, .vcpu_fd = 0, .tty_fd = 0, .kick_signal = SIGUSR1,
+	};
+	scmp_filter_ctx ctx = sandbox_new_filter();
+	int n;
+
+	if (!ctx)
+		return -ENOMEM;
+	n = sandbox_build(ctx, thread, &fds);
+	seccomp_release(ctx);
+	return n;
+}
+
+const char *sandbox_thread_name(enum sandbox_thread thread)
+{
+	switch (thread) {
+	case SANDBOX_MAIN: return "main";
+	case SANDBOX_VCPU: return "vcpu";
+	case SANDBOX_IO: return "io";
+	default: return "?";
+	}
+}
+
+void sandbox_disable(void)
+{
+	sandbox_off = true;
+	log_error("WARNING: --no-seccomp: running WITHOUT the seccomp sandbox; "
+		  "a guest that takes over vigil can make any system call. "
+		  "For debugging only.");
+}
+
+bool sandbox_enabled(void)
+{
+	return !sandbox_off;
+}
+
+#ifdef VIGIL_TEST_HOOKS
+static enum sandbox_thread test_trigger = SANDBOX_NR_THREADS;
+
+void sandbox_set_test_trigger(enum sandbox_thread thread)
+{
+	test_trigger = thread;
+}
+
+/*
+ * socket() is on no list: what a hijacked thread would try first. Fires
+ * once (vCPU threads call this after every exit).
+ */
+void sandbox_test_trigger(enum sandbox_thread thread)
+{
+	enum sandbox_thread expected = thread;
+	int fd;
+
+	if (__atomic_load_n(&test_trigger, __ATOMIC_RELAXED) != thread ||
+	    !__atomic_compare_exchange_n(&test_trigger, &expected,
+					 SANDBOX_NR_THREADS, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	log_info("test hook: %s thread calls socket(), which seccomp forbids",
+		 sandbox_thread_name(thread));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Reached only without a filter (--no-seccomp). */
+	if (fd >= 0)
+		close(fd);
+	log_error("test hook: socket() from the %s thread was not stopped",
+		  sandbox_thread_name(thread));
+}
+#endif

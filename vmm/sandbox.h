@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * seccomp sandbox. Once set-up is over (files open, KVM VM built, guest
+ * loaded), each of vigil's threads installs its own allow-list filter:
+ * only the system calls that kind of thread makes from then on, ioctls
+ * pinned to their file descriptor and request, everything else kills the
+ * whole process (SIGSYS). no_new_privs is set first. The lists, and why
+ * each entry is there, are in sandbox.c and docs/secure-coding.md.
+ */
+#ifndef VIGIL_SANDBOX_H
+#define VIGIL_SANDBOX_H
+
+#include <stdbool.h>
+
+enum sandbox_thread {
+	SANDBOX_MAIN, /* event loop: console, signals, shutdown */
+	SANDBOX_VCPU, /* one per vCPU: KVM_RUN and the exits it serves */
+	SANDBOX_IO,   /* virtqueue service: block I/O, eventfds */
+	SANDBOX_NR_THREADS,
+};
+
+/* The file descriptors a thread's ioctls are pinned to (-1: none). */
+struct sandbox_fds {
+	int vm_fd;        /* KVM_IRQ_LINE: serial and power interrupts */
+	int vcpu_fd;      /* SANDBOX_VCPU: this thread's vCPU */
+	int tty_fd;       /* SANDBOX_MAIN: the console to restore, or -1 */
+	int kick_signal;  /* SANDBOX_MAIN: the signal that kicks vCPUs */
+};
+
+/* --no-seccomp: leave every thread unfiltered, and say so loudly. */
+void sandbox_disable(void);
+bool sandbox_enabled(void);
+
+/*
+ * Install the filter for this kind of thread on the calling thread only.
+ * Returns 0 (also when disabled) or a negative errno; a thread that cannot
+ * sandbox itself must not go on.
+ */
+int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds);
+
+/* Rules in a thread's allow-list, counting each pinned ioctl as one. */
+int sandbox_rule_count(enum sandbox_thread thread);
+
+const char *sandbox_thread_name(enum sandbox_thread thread);
+
+#ifdef VIGIL_TEST_HOOKS
+/*
+ * Test builds only: make the thread of this kind call a forbidden syscall
+ * once it runs sandboxed (--test-seccomp-trigger), to prove the filter
+ * kills vigil.
+ */
+void sandbox_set_test_trigger(enum sandbox_thread thread);
+void sandbox_test_trigger(enum sandbox_thread thread);
+#else
+static inline void sandbox_test_trigger(enum sandbox_thread thread)
+{
+	(void)thread;
+}
+#endif
+
+#endif
