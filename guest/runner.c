@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "exit.h"
 #include "guard.h"
+#include "hostile/table.h"
 #include "print.h"
 #include "runner.h"
 #include "string.h"
@@ -82,6 +83,10 @@ static const struct test *find_test(const char *name)
 	for (i = 0; i < test_table_size; i++) {
 		if (!strcmp(test_table[i].name, name))
 			return &test_table[i];
+	}
+	for (i = 0; i < hostile_table_size; i++) {
+		if (!strcmp(hostile_table[i].name, name))
+			return &hostile_table[i];
 	}
 	return NULL;
 }

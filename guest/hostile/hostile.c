@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The hostile scenarios' shared helpers (hostile.h). Set-up follows virtio
+ * 1.2, 3.1.1 through the guest's driver; the raw ring helpers write the
+ * split-virtqueue structures of 2.7 directly, with the driver's barriers
+ * (descriptors, then the ring entry, then avail->idx).
+ */
+#include <stdarg.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+
+#include "alloc.h"
+#include "cmdline.h"
+#include "hostile.h"
+#include "io.h"
+#include "platform.h"
+#include "print.h"
+#include "runner.h"
+#include "smp.h"
+#include "string.h"
+#include "tsc.h"
+
+#define BIT(n) (1ull << (n))
+#define RECOVER_SECTOR 0
+
+uint64_t hostile_deadline_ms(uint64_t ms)
+{
+	return rdtsc() + ns_to_tsc(ms * 1000000);
+}
+
+bool hostile_expired(uint64_t deadline)
+{
+	return (int64_t)(rdtsc() - deadline) > 0;
+}
+
+uint32_t hostile_reg_read(const struct virtio_blk *b, uint32_t offset)
+{
+	return mmio_read32(b->mmio.base + offset);
+}
+
+void hostile_reg_write(const struct virtio_blk *b, uint32_t offset,
+		       uint32_t value)
+{
+	mmio_write32(b->mmio.base + offset, value);
+}
+
+static void reg_write64(const struct virtio_blk *b, uint32_t low_offset,
+			uint64_t value)
+{
+	hostile_reg_write(b, low_offset, (uint32_t)value);
+	hostile_reg_write(b, low_offset + 4, (uint32_t)(value >> 32));
+}
+
+void hostile_ring_regs(const struct virtio_blk *b, uint64_t desc,
+		       uint64_t avail, uint64_t used)
+{
+	reg_write64(b, VIRTIO_MMIO_QUEUE_DESC_LOW, desc);
+	reg_write64(b, VIRTIO_MMIO_QUEUE_AVAIL_LOW, avail);
+	reg_write64(b, VIRTIO_MMIO_QUEUE_USED_LOW, used);
+}
+
+bool hostile_wait_status(const struct virtio_blk *b, uint32_t bits, uint64_t ms)
+{
+	uint64_t end = hostile_deadline_ms(ms);
+
+	while ((hostile_reg_read(b, VIRTIO_MMIO_STATUS) & bits) != bits) {
+		if (hostile_expired(end))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* One mov of exactly @width bytes: the compiler may not split or merge. */
+uint64_t hostile_mmio_read(uint64_t addr, unsigned int width)
+{
+	uint64_t v = 0;
+
+	switch (width) {
+	case 1:
+		asm volatile("movzbq (%1), %0"
+			     : "=r"(v)
+			     : "r"(addr)
+			     : "memory");
+		break;
+	case 2:
+		asm volatile("movzwq (%1), %0"
+			     : "=r"(v)
+			     : "r"(addr)
+			     : "memory");
+		break;
+	case 4:
+		asm volatile("movl (%1), %k0" : "=r"(v) : "r"(addr) : "memory");
+		break;
+	default:
+		asm volatile("movq (%1), %0" : "=r"(v) : "r"(addr) : "memory");
+		break;
+	}
+	return v;
+}
+
+void hostile_mmio_write(uint64_t addr, unsigned int width, uint64_t value)
+{
+	switch (width) {
+	case 1:
+		asm volatile("movb %b0, (%1)"
+			     :
+			     : "r"(value), "r"(addr)
+			     : "memory");
+		break;
+	case 2:
+		asm volatile("movw %w0, (%1)"
+			     :
+			     : "r"(value), "r"(addr)
+			     : "memory");
+		break;
+	case 4:
+		asm volatile("movl %k0, (%1)"
+			     :
+			     : "r"(value), "r"(addr)
+			     : "memory");
+		break;
+	default:
+		asm volatile("movq %0, (%1)"
+			     :
+			     : "r"(value), "r"(addr)
+			     : "memory");
+		break;
+	}
+}
+
+uint32_t hostile_pio_read(uint16_t port, unsigned int width)
+{
+	uint32_t v = 0;
+
+	switch (width) {
+	case 1:
+		asm volatile("inb %w1, %b0" : "+a"(v) : "Nd"(port));
+		break;
+	case 2:
+		asm volatile("inw %w1, %w0" : "+a"(v) : "Nd"(port));
+		break;
+	default:
+		asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+		break;
+	}
+	return v;
+}
+
+void hostile_pio_write(uint16_t port, unsigned int width, uint32_t value)
+{
+	switch (width) {
+	case 1:
+		outb(port, (uint8_t)value);
+		break;
+	case 2:
+		outw(port, (uint16_t)value);
+		break;
+	default:
+		outl(port, value);
+		break;
+	}
+}
+
+static const struct mmio_device *selected_device(void)
+{
+	uint64_t n = param_u64("blk", 0);
+	const struct mmio_device *d = virtio_blk_find((unsigned int)n);
+
+	check(d, "no modern virtio-blk device number %lu", n);
+	return d;
+}
+
+bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
+{
+	const struct mmio_device *d = selected_device();
+	const char *why = "";
+	bool ok;
+
+	if (!d)
+		return false;
+	*b = (struct virtio_blk){.gsi = d->gsi};
+	/* why is set by the calls: call first, then report. */
+	ok = virtio_mmio_probe(&b->mmio, d, &why) &&
+	     virtio_mmio_negotiate(&b->mmio, features | BIT(VIRTIO_F_VERSION_1),
+				   BIT(VIRTIO_F_VERSION_1), &why);
+	if (!check(ok, "virtio-blk at 0x%lx: %s", d->base, why))
+		return false;
+	b->capacity = virtio_mmio_config_read(
+	    &b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
+	return true;
+}
+
+static bool start_queue(struct virtio_blk *b)
+{
+	const char *why = "";
+	bool ok = virtio_mmio_setup_queue(&b->mmio, 0, &b->vq, &why);
+
+	if (!check(ok, "queue 0: %s", why))
+		return false;
+	virtio_mmio_driver_ok(&b->mmio);
+	return true;
+}
+
+bool hostile_start(struct virtio_blk *b)
+{
+	if (!check(virtq_init(&b->vq, HOSTILE_QUEUE_SIZE, false),
+		   "no memory for the rings"))
+		return false;
+	/* Polled: no used-buffer interrupts. */
+	virtq_disable_interrupts(&b->vq);
+	return start_queue(b);
+}
+
+bool hostile_open(struct virtio_blk *b, uint64_t features)
+{
+	if (!hostile_negotiate(b, features))
+		return false;
+	if ((b->mmio.features & features) != features) {
+		skip("device does not offer features 0x%lx",
+		     features & ~b->mmio.features);
+		virtio_mmio_reset(&b->mmio);
+		return false;
+	}
+	return hostile_start(b);
+}
+
+bool hostile_restart(struct virtio_blk *b)
+{
+	struct virtq vq = b->vq;
+
+	if (!hostile_negotiate(b, b->mmio.features))
+		return false;
+	memset(vq.desc, 0, sizeof(*vq.desc) * vq.size);
+	memset(vq.avail, 0, 6 + 2u * vq.size);
+	memset(vq.used, 0, 6 + sizeof(struct vring_used_elem) * vq.size);
+	vq.avail_idx = vq.kicked_idx = vq.last_used_idx = 0;
+	vq.broken = false;
+	b->vq = vq;
+	virtq_disable_interrupts(&b->vq);
+	return start_queue(b);
+}
+
+struct hostile_req *hostile_req(uint32_t type, uint64_t sector)
+{
+	struct hostile_req *r = alloc(sizeof(*r), 4096);
+
+	if (!r)
+		return NULL;
+	r->hdr.type = type;
+	r->hdr.sector = sector;
+	r->status = 0xff;
+	return r;
+}
+
+void hostile_desc(struct virtio_blk *b, uint16_t i, uint64_t addr, uint32_t len,
+		  uint16_t flags, uint16_t next)
+{
+	struct vring_desc *d = &b->vq.desc[i];
+
+	d->addr = addr;
+	d->len = len;
+	d->flags = flags;
+	d->next = next;
+}
+
+void hostile_post(struct virtio_blk *b, uint16_t head)
+{
+	struct virtq *vq = &b->vq;
+
+	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
+	vq->avail_idx++;
+	virtq_publish(vq);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	virtio_mmio_notify(&b->mmio, 0);
+}
+
+void hostile_chain(struct virtio_blk *b, const struct hostile_seg *segs,
+		   unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		hostile_desc(b, (uint16_t)i, segs[i].addr, segs[i].len,
+			     (uint16_t)(segs[i].flags |
+					(i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			     (uint16_t)(i + 1 < n ? i + 1 : 0));
+	hostile_post(b, 0);
+}
+
+void hostile_post_read(struct virtio_blk *b, struct hostile_req *r,
+		       uint64_t addr, uint32_t len)
+{
+	const struct hostile_seg segs[] = {
+	    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
+	    {addr, len, VRING_DESC_F_WRITE},
+	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+	};
+
+	hostile_chain(b, segs, 3);
+}
+
+int hostile_request(struct virtio_blk *b, struct hostile_req *r, uint32_t type,
+		    uint64_t sector, uint32_t len, uint32_t *used_len)
+{
+	uint16_t data_flags = type == VIRTIO_BLK_T_OUT ? 0 : VRING_DESC_F_WRITE;
+	struct hostile_seg segs[] = {
+	    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
+	    {(uint64_t)r->data, len, data_flags},
+	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+	};
+
+	r->hdr.type = type;
+	r->hdr.sector = sector;
+	r->status = 0xff;
+	if (len) {
+		hostile_chain(b, segs, 3);
+	} else {
+		segs[1] = segs[2];
+		hostile_chain(b, segs, 2);
+	}
+	return hostile_wait(b, r, used_len);
+}
+
+int hostile_wait(struct virtio_blk *b, const struct hostile_req *r,
+		 uint32_t *used_len)
+{
+	struct virtq *vq = &b->vq;
+	uint64_t end = hostile_deadline_ms(HOSTILE_WAIT_MS);
+
+	for (;;) {
+		if (virtq_has_used(vq)) {
+			if (used_len)
+				*used_len = vq->used
+						->ring[vq->last_used_idx &
+						       (vq->size - 1)]
+						.len;
+			vq->last_used_idx++;
+			return __atomic_load_n(&r->status, __ATOMIC_ACQUIRE);
+		}
+		if (hostile_reg_read(b, VIRTIO_MMIO_STATUS) &
+		    VIRTIO_CONFIG_S_NEEDS_RESET)
+			return HOSTILE_NEEDS_RESET;
+		if (hostile_expired(end))
+			return HOSTILE_SILENT;
+		cpu_relax();
+	}
+}
+
+const char *hostile_result_name(int result)
+{
+	static char other[24];
+
+	switch (result) {
+	case VIRTIO_BLK_S_OK:
+		return "ok";
+	case VIRTIO_BLK_S_IOERR:
+		return "ioerr";
+	case VIRTIO_BLK_S_UNSUPP:
+		return "unsupp";
+	case HOSTILE_NEEDS_RESET:
+		return "needs-reset";
+	case HOSTILE_SILENT:
+		return "silent";
+	default:
+		snprintf(other, sizeof(other), "status-0x%x", result);
+		return other;
+	}
+}
+
+void hostile_outcome(const char *fmt, ...)
+{
+	char word[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(word, sizeof(word), fmt, ap);
+	va_end(ap);
+	note("outcome: %s", word);
+}
+
+bool hostile_refused(int result, const char *attack)
+{
+	hostile_outcome("%s", hostile_result_name(result));
+	return check(
+	    result == VIRTIO_BLK_S_IOERR || result == VIRTIO_BLK_S_UNSUPP ||
+		result == HOSTILE_NEEDS_RESET,
+	    "%s: the device answered %s", attack, hostile_result_name(result));
+}
+
+bool hostile_recover(struct virtio_blk *b)
+{
+	const struct mmio_device *d = b->mmio.desc;
+	struct virtio_blk fresh;
+	const char *why = "";
+	void *buf;
+	int w, r;
+
+	if (!check(virtio_mmio_reset(&b->mmio),
+		   "after the attack: reset does not read back 0"))
+		return false;
+	buf = alloc(HOSTILE_DATA_SIZE, 4096);
+	/* why is set by the call: call first, then report. */
+	if (!check(buf && virtio_blk_open(&fresh, d, HOSTILE_QUEUE_SIZE, &why),
+		   "after the attack: cannot set the device up again: %s", why))
+		return false;
+	memset(buf, 0x5a, HOSTILE_DATA_SIZE);
+	w = virtio_blk_rw(&fresh, VIRTIO_BLK_T_OUT, RECOVER_SECTOR, buf,
+			  HOSTILE_DATA_SIZE);
+	r = virtio_blk_rw(&fresh, VIRTIO_BLK_T_IN, RECOVER_SECTOR, buf,
+			  HOSTILE_DATA_SIZE);
+	check(w == VIRTIO_BLK_S_OK && r == VIRTIO_BLK_S_OK,
+	      "after the attack: write %s, read %s", hostile_result_name(w),
+	      hostile_result_name(r));
+	virtio_blk_close(&fresh);
+	return w == VIRTIO_BLK_S_OK && r == VIRTIO_BLK_S_OK;
+}
+
+void hostile_round(uint64_t features, hostile_post_fn *post, uint64_t arg,
+		   const char *what)
+{
+	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
+	struct virtio_blk b;
+
+	if (!r || !hostile_open(&b, features))
+		return;
+	post(&b, r, arg);
+	hostile_refused(hostile_wait(&b, r, NULL), what);
+	hostile_recover(&b);
+}
+
+bool hostile_still_works(struct virtio_blk *b)
+{
+	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, RECOVER_SECTOR);
+	int result = HOSTILE_SILENT;
+
+	if (r) {
+		hostile_post_read(b, r, (uint64_t)r->data, HOSTILE_DATA_SIZE);
+		result = hostile_wait(b, r, NULL);
+	}
+	return check(result == VIRTIO_BLK_S_OK,
+		     "the live queue no longer serves: a read gave %s",
+		     hostile_result_name(result));
+}
+
+uint64_t hostile_latency_ms(void)
+{
+	return param_u64("latency_ms", 200);
+}
+
+struct hostile_req *hostile_in_flight(struct virtio_blk *b)
+{
+	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
+
+	if (!check(r, "no memory"))
+		return NULL;
+	memset(r->data, 0xa5, HOSTILE_DATA_SIZE);
+	hostile_post_read(b, r, (uint64_t)r->data, HOSTILE_DATA_SIZE);
+	udelay(hostile_latency_ms() * 1000 / 4);
+	return r;
+}
+
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+	uint64_t sum = 0;
+
+	while (n--)
+		sum = sum * 31 + *p++;
+	return sum;
+}
+
+bool hostile_quiet(struct virtio_blk *b, const struct hostile_req *r)
+{
+	uint16_t used = __atomic_load_n(&b->vq.used->idx, __ATOMIC_ACQUIRE);
+	uint8_t status = r->status;
+	uint64_t sum = checksum(r->data, HOSTILE_DATA_SIZE);
+	bool quiet;
+
+	udelay(hostile_latency_ms() * 2000);
+	quiet = used == __atomic_load_n(&b->vq.used->idx, __ATOMIC_ACQUIRE) &&
+		status == r->status &&
+		sum == checksum(r->data, HOSTILE_DATA_SIZE);
+	note("the in-flight read %s", used != b->vq.last_used_idx
+					  ? "completed before the change"
+					  : "never completed");
+	b->vq.last_used_idx = used;
+	return quiet;
+}
+
+struct cpu *hostile_ap_start(void)
+{
+	const struct madt_info *m = &platform.madt;
+	struct cpu *cpu;
+	unsigned int i;
+
+	for (i = 0; platform.have_madt && i < m->ncpus && i < MAX_CPUS; i++) {
+		if (m->apic_ids[i] == platform.bsp_apic_id)
+			continue;
+		cpu = smp_start(1, m->apic_ids[i]);
+		check(cpu, "CPU with APIC ID %u did not start", m->apic_ids[i]);
+		return cpu;
+	}
+	skip("needs two CPUs (--cpus 2, -smp 2)");
+	return NULL;
+}
+
+/* smp_call() without the wait: the BSP attacks while the AP runs. */
+void hostile_ap_post(struct cpu *cpu, void (*fn)(void *arg), void *arg)
+{
+	cpu->work_fn = fn;
+	cpu->work_arg = arg;
+	__atomic_store_n(&cpu->work_seq, cpu->work_seq + 1, __ATOMIC_RELEASE);
+}
+
+bool hostile_ap_wait(struct cpu *cpu, uint64_t ms)
+{
+	uint64_t end = hostile_deadline_ms(ms);
+
+	while (__atomic_load_n(&cpu->work_done, __ATOMIC_ACQUIRE) !=
+	       cpu->work_seq) {
+		if (hostile_expired(end))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+uint64_t hostile_ram_end(void)
+{
+	return param_u64("ram_size", 256ull << 20);
+}
