@@ -323,10 +323,20 @@ static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_thread thread,
 	return r < 0 ? r : n;
 }
 
-static scmp_filter_ctx sandbox_new_filter(void)
+/*
+ * A new filter, or NULL with *err set: -ENOSYS when the kernel (or an
+ * emulator such as valgrind, which does not implement seccomp(2)) lacks
+ * what the filters need: SECCOMP_RET_KILL_PROCESS is API level 3.
+ */
+static scmp_filter_ctx sandbox_new_filter(int *err)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx;
 
+	*err = -ENOSYS;
+	if (seccomp_api_get() < 3)
+		return NULL;
+	*err = -ENOMEM;
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return NULL;
 	/* This thread only; the others install their own lists. */
@@ -352,9 +362,9 @@ int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds)
 	if (sandbox_off)
 		return 0;
 	pthread_once(&sandbox_once, sandbox_prepare_runtime);
-	ctx = sandbox_new_filter();
+	ctx = sandbox_new_filter(&r);
 	if (!ctx)
-		return -ENOMEM;
+		return r;
 	r = sandbox_build(ctx, thread, fds);
 	if (r >= 0)
 		r = seccomp_load(ctx);
@@ -367,11 +377,11 @@ int sandbox_rule_count(enum sandbox_thread thread)
 	const struct sandbox_fds fds = {
 		.vm_fd = 0, .vcpu_fd = 0, .tty_fd = 0, .kick_signal = SIGUSR1,
 	};
-	scmp_filter_ctx ctx = sandbox_new_filter();
 	int n;
+	scmp_filter_ctx ctx = sandbox_new_filter(&n);
 
 	if (!ctx)
-		return -ENOMEM;
+		return n;
 	n = sandbox_build(ctx, thread, &fds);
 	seccomp_release(ctx);
 	return n;

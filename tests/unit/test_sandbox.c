@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The seccomp allow-lists (vmm/sandbox.c), each checked in a forked child:
+ * what the thread needs passes, what it does not kills the process with
+ * SIGSYS, including ioctls on the wrong fd or with the wrong request. The
+ * whole test is skipped where seccomp(2) is missing (valgrind does not
+ * implement it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "tests/unit/tap.h"
+#include "vmm/sandbox.h"
+
+/* A probe runs in the sandboxed child; it returns to end the child. */
+typedef void (*probe_fn)(const struct sandbox_fds *fds);
+
+/* How a child ended: its exit code, or 128 + the signal that killed it. */
+static int run_sandboxed(enum sandbox_thread thread,
+			 const struct sandbox_fds *fds, probe_fn probe)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int r = sandbox_enter(thread, fds);
+
+		if (r < 0)
+			syscall(SYS_exit, r == -ENOSYS ? 3 : 2);
+		probe(fds);
+		/* Each kind of thread ends its own way: the main thread with
+		 * exit_group, the others with exit (this child has one
+		 * thread, so either ends it). */
+		syscall(thread == SANDBOX_MAIN ? SYS_exit_group : SYS_exit, 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+#define KILLED_BY_SECCOMP (128 + SIGSYS)
+
+static void probe_nothing(const struct sandbox_fds *fds)
+{
+	(void)fds;
+}
+
+static void probe_socket(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void probe_open(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	open("/dev/null", O_RDONLY);
+}
+
+static void probe_write(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	if (write(STDOUT_FILENO, "", 0) < 0)
+		syscall(SYS_exit, 1);
+}
+
+/* KVM_RUN on a non-KVM fd fails with ENOTTY: allowed, not killed. */
+static void probe_kvm_run_own_fd(const struct sandbox_fds *fds)
+{
+	ioctl(fds->vcpu_fd, KVM_RUN, 0);
+}
+
+static void probe_kvm_run_other_fd(const struct sandbox_fds *fds)
+{
+	ioctl(fds->vm_fd, KVM_RUN, 0);
+}
+
+static void probe_kvm_set_regs(const struct sandbox_fds *fds)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	ioctl(fds->vcpu_fd, KVM_SET_REGS, &regs);
+}
+
+/* Only the low 32 bits of the request reach the kernel. */
+static void probe_kvm_run_high_bits(const struct sandbox_fds *fds)
+{
+	syscall(SYS_ioctl, fds->vcpu_fd, (unsigned long)KVM_RUN | (1ul << 32),
+		0);
+}
+
+static void probe_irq_line(const struct sandbox_fds *fds)
+{
+	struct kvm_irq_level irq = {.irq = 4, .level = 1};
+
+	ioctl(fds->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static void probe_kvm_create_vcpu(const struct sandbox_fds *fds)
+{
+	ioctl(fds->vm_fd, KVM_CREATE_VCPU, 1);
+}
+
+static void probe_exit_group(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_exit_group, 0);
+}
+
+static void probe_rw_mapping(const struct sandbox_fds *fds)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)fds;
+	if (p == MAP_FAILED)
+		syscall(SYS_exit, 1);
+	munmap(p, 4096);
+}
+
+static void probe_exec_mapping(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	     0);
+}
+
+/*
+ * The kick signal to a thread of this process is allowed (it stays pending:
+ * main() blocks it). The child's one thread has tid == pid.
+ */
+static void probe_kick_self(const struct sandbox_fds *fds)
+{
+	syscall(SYS_tgkill, getpid(), getpid(), fds->kick_signal);
+}
+
+static void probe_kill_self_term(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_tgkill, getpid(), getpid(), SIGTERM);
+}
+
+struct probe_case {
+	enum sandbox_thread thread;
+	probe_fn probe;
+	bool allowed;
+	const char *what;
+	/* Sanitizer builds allow their runtimes' calls without arguments. */
+	bool release_only;
+};
+
+static const struct probe_case cases[] = {
+    {SANDBOX_VCPU, probe_nothing, true, "vcpu: thread exit", false},
+    {SANDBOX_VCPU, probe_write, true, "vcpu: write", false},
+    {SANDBOX_VCPU, probe_kvm_run_own_fd, true, "vcpu: KVM_RUN, own fd", false},
+    {SANDBOX_VCPU, probe_kvm_run_high_bits, true,
+     "vcpu: KVM_RUN with high request bits set", false},
+    {SANDBOX_VCPU, probe_irq_line, true, "vcpu: KVM_IRQ_LINE on the VM", false},
+    {SANDBOX_VCPU, probe_kvm_run_other_fd, false, "vcpu: KVM_RUN on another fd",
+     false},
+    {SANDBOX_VCPU, probe_kvm_set_regs, false, "vcpu: KVM_SET_REGS", false},
+    {SANDBOX_VCPU, probe_kvm_create_vcpu, false,
+     "vcpu: KVM_CREATE_VCPU on the VM", false},
+    {SANDBOX_VCPU, probe_socket, false, "vcpu: socket", false},
+    {SANDBOX_VCPU, probe_open, false, "vcpu: open", false},
+    {SANDBOX_VCPU, probe_exit_group, false, "vcpu: exit_group", true},
+    {SANDBOX_VCPU, probe_rw_mapping, false, "vcpu: mmap", true},
+    {SANDBOX_IO, probe_nothing, true, "io: thread exit", false},
+    {SANDBOX_IO, probe_rw_mapping, true, "io: read-write mmap", false},
+    {SANDBOX_IO, probe_exec_mapping, false, "io: executable mmap", true},
+    {SANDBOX_IO, probe_kvm_run_own_fd, false, "io: any ioctl", false},
+    {SANDBOX_IO, probe_socket, false, "io: socket", false},
+    {SANDBOX_IO, probe_open, false, "io: open", false},
+    {SANDBOX_MAIN, probe_exit_group, true, "main: exit_group", false},
+    {SANDBOX_MAIN, probe_irq_line, true, "main: KVM_IRQ_LINE on the VM", false},
+    {SANDBOX_MAIN, probe_kick_self, true, "main: kick signal", false},
+    {SANDBOX_MAIN, probe_kill_self_term, false, "main: other signals", true},
+    {SANDBOX_MAIN, probe_kvm_run_own_fd, false, "main: KVM_RUN", false},
+    {SANDBOX_MAIN, probe_socket, false, "main: socket", false},
+    {SANDBOX_MAIN, probe_open, false, "main: open", false},
+};
+
+static bool seccomp_missing(const struct sandbox_fds *fds)
+{
+	return run_sandboxed(SANDBOX_MAIN, fds, probe_exit_group) == 3;
+}
+
+int main(void)
+{
+	sigset_t usr1;
+	struct sandbox_fds fds;
+
+	/* Every fd -1 (none), then stand-ins for the VM and the vCPU: the
+	 * filters compare fd numbers, not what they refer to. */
+	memset(&fds, 0xff, sizeof(fds));
+	fds.vm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds.vcpu_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds.kick_signal = SIGUSR1;
+	if (fds.vm_fd < 0 || fds.vcpu_fd < 0) {
+		printf("1..0 # SKIP cannot open /dev/null\n");
+		return 0;
+	}
+	/* The allowed kick must not kill the child that sends it. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	if (seccomp_missing(&fds)) {
+		printf(
+		    "1..0 # SKIP seccomp(2) with SECCOMP_RET_KILL_PROCESS is "
+		    "not available here (valgrind does not implement it)\n");
+		return 0;
+	}
+	for (int t = 0; t < SANDBOX_NR_THREADS; t++) {
+		int n = sandbox_rule_count((enum sandbox_thread)t);
+
+		CHECK(n > 0, "%s allow-list: %d rules",
+		      sandbox_thread_name((enum sandbox_thread)t), n);
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct probe_case *c = &cases[i];
+		int end;
+
+#ifdef VIGIL_SANITIZER
+		if (c->release_only) {
+			printf("ok %u - %s # SKIP sanitizer runtime calls "
+			       "allowed\n",
+			       ++tap_count, c->what);
+			continue;
+		}
+#endif
+		end = run_sandboxed(c->thread, &fds, c->probe);
+		if (c->allowed)
+			CHECK(end == 0, "%s: allowed (child ended with %d)",
+			      c->what, end);
+		else
+			CHECK(end == KILLED_BY_SECCOMP,
+			      "%s: killed by SIGSYS (child ended with %d)",
+			      c->what, end);
+	}
+	close(fds.vm_fd);
+	close(fds.vcpu_fd);
+	return tap_done();
+}
