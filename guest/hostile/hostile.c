@@ -21,7 +21,8 @@
 #include "tsc.h"
 
 #define BIT(n) (1ull << (n))
-#define RECOVER_SECTOR 0
+/* Away from the patterned first sectors test_hostile.py may write. */
+#define RECOVER_SECTOR 1024
 
 uint64_t hostile_deadline_ms(uint64_t ms)
 {

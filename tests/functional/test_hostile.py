@@ -31,6 +31,7 @@ import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,8 @@ FLOOD_MS = 1000
 IDLE_MS = 1500
 # The longest class boot takes 8 s here; a VMM that hangs is killed.
 BOOT_TIMEOUT = 30
+PATTERN_SEED = 7
+PATTERN_SECTORS = 16
 # vmm/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus one
 # "N similar messages suppressed" line.
 LOG_BURST = 10 + 1
@@ -209,12 +212,16 @@ SCENARIOS = {
 class Class:
     """One boot's worth of scenarios and what the boot needs."""
 
-    def __init__(self, name, scenarios, cpus=1, latency_ms=0, cmdline=""):
+    def __init__(self, name, scenarios, cpus=1, latency_ms=0, cmdline="",
+                 patterned=False):
         self.name = name
         self.scenarios = ["hostile_" + s for s in scenarios]
         self.cpus = cpus
         self.latency_ms = latency_ms
         self.cmdline = cmdline
+        # A raw file whose first sectors hold the guest's blk_fill()
+        # pattern, instead of null-co.
+        self.patterned = patterned
 
 
 def by_prefix(prefix):
@@ -232,7 +239,8 @@ CLASSES = [
     Class("descriptors", by_prefix("desc")),
     Class("ring indices", by_prefix("ring")),
     Class("virtio-blk", by_prefix("blk")),
-    Class("TOCTOU", by_prefix("toctou"), cpus=2),
+    Class("TOCTOU", by_prefix("toctou"), cpus=2, patterned=True,
+          cmdline=f"toctou_seed={PATTERN_SEED}"),
     Class("resources", by_prefix("resource"), cmdline=f"flood_ms={FLOOD_MS}"),
 ]
 
@@ -281,8 +289,30 @@ def parse_guest(out):
     return results
 
 
+def pattern(sector, nbytes, seed):
+    """What the guest's blk_fill() writes (guest/tests/blk_common.c)."""
+    mask = (1 << 64) - 1
+    out = bytearray()
+    for i in range(nbytes // 8):
+        x = ((sector + i // 64) * 0x9e3779b97f4a7c15 ^ (i % 64) ^
+             seed << 32) & mask
+        x ^= x >> 29
+        out += struct.pack("<Q", x * 0xbf58476d1ce4e5b9 & mask)
+    return bytes(out)
+
+
+def patterned_disk(tmp):
+    path = os.path.join(tmp, "pattern.raw")
+    with open(path, "wb") as f:
+        f.write(pattern(0, PATTERN_SECTORS * 512, PATTERN_SEED))
+        f.truncate(DISK_BYTES)
+    return path
+
+
 def vigil_cmd(args, cls, tests, log):
     drive = f"driver=null-co,size={DISK_BYTES}"
+    if cls.patterned:
+        drive = "file=" + patterned_disk(os.path.dirname(log))
     if cls.latency_ms:
         drive += f",latency-ns={cls.latency_ms * 1000000}"
     return [args.vigil, "--kernel", args.guest, "--memory", RAM,
@@ -293,6 +323,9 @@ def vigil_cmd(args, cls, tests, log):
 
 def qemu_cmd(args, cls, tests, log):
     node = f"driver=null-co,node-name=n0,size={DISK_BYTES},read-zeroes=on"
+    if cls.patterned:
+        node = ("driver=raw,node-name=n0,file.driver=file,file.filename=" +
+                patterned_disk(os.path.dirname(log)))
     if cls.latency_ms:
         node += f",latency-ns={cls.latency_ms * 1000000}"
     return ([QEMU, "-smp", str(cls.cpus)] + QEMU_BASE +
@@ -481,12 +514,13 @@ def main():
     if reason:
         print(f"1..0 # SKIP {reason}", flush=True)
         return 0
-    start = time.monotonic()
+    start, count = time.monotonic(), 0
     with tempfile.TemporaryDirectory() as tmp:
         for cls in CLASSES:
             if args.classes and cls.name not in args.classes:
                 continue
             results, boots = run_class(args, cls, tmp)
+            count += len(cls.scenarios)
             if args.vmm == "vigil":
                 check_boots(tap, cls, boots)
                 log = [line for b in boots for line in b.log]
@@ -502,7 +536,8 @@ def main():
                          f"lines, {sum(b.result.elapsed for b in boots):.1f} s")
     if not args.classes or "uart" in args.classes:
         uart_flood(args, tap)
-    tap.diag(f"{args.vmm}: {len(SCENARIOS)} scenarios in "
+        count += 1
+    tap.diag(f"{args.vmm}: {count} scenarios in "
              f"{time.monotonic() - start:.1f} s")
     return tap.done()
 
