@@ -60,18 +60,6 @@ void hostile_ring_regs(const struct virtio_blk *b, uint64_t desc,
 	reg_write64(b, VIRTIO_MMIO_QUEUE_USED_LOW, used);
 }
 
-bool hostile_wait_status(const struct virtio_blk *b, uint32_t bits, uint64_t ms)
-{
-	uint64_t end = hostile_deadline_ms(ms);
-
-	while ((hostile_reg_read(b, VIRTIO_MMIO_STATUS) & bits) != bits) {
-		if (hostile_expired(end))
-			return false;
-		cpu_relax();
-	}
-	return true;
-}
-
 /* One mov of exactly @width bytes: the compiler may not split or merge. */
 uint64_t hostile_mmio_read(uint64_t addr, unsigned int width)
 {
@@ -203,7 +191,8 @@ static bool start_queue(struct virtio_blk *b)
 	return true;
 }
 
-bool hostile_start(struct virtio_blk *b)
+/* Queue 0 on fresh rings of HOSTILE_QUEUE_SIZE, then DRIVER_OK. */
+static bool hostile_start(struct virtio_blk *b)
 {
 	if (!check(virtq_init(&b->vq, HOSTILE_QUEUE_SIZE, false),
 		   "no memory for the rings"))
@@ -444,7 +433,7 @@ bool hostile_still_works(struct virtio_blk *b)
 		     hostile_result_name(result));
 }
 
-uint64_t hostile_latency_ms(void)
+static uint64_t hostile_latency_ms(void)
 {
 	return param_u64("latency_ms", 200);
 }

@@ -10,11 +10,11 @@
  *	struct virtio_blk b;
  *	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
  *
- *	if (!hostile_open(&b, 0))
+ *	if (!r || !hostile_open(&b, 0))
  *		return;
  *	hostile_desc(&b, 0, (uint64_t)&r->hdr, 16, VRING_DESC_F_NEXT, 0);
- *	hostile_post(&b, 0);                   // a chain that loops
- *	hostile_refused(&b, hostile_wait(&b, r, NULL), "loop 0->0");
+ *	hostile_post(&b, 0);                  // a chain that loops
+ *	hostile_refused(hostile_wait(&b, r, NULL), "loop 0 -> 0");
  *	hostile_recover(&b);                  // reset; a normal request works
  *
  * Every round of an attack prints one "# outcome: WORD" comment saying
@@ -63,9 +63,8 @@ struct hostile_seg {
  * and those of @features the device offers accepted and FEATURES_OK set;
  * no queue yet. False (a check failed) when it is missing or refuses. */
 bool hostile_negotiate(struct virtio_blk *b, uint64_t features);
-/* Gives queue 0 fresh rings of HOSTILE_QUEUE_SIZE and sets DRIVER_OK. */
-bool hostile_start(struct virtio_blk *b);
-/* Both: a live device, ready to be attacked. @features that the device
+/* And queue 0 given fresh rings of HOSTILE_QUEUE_SIZE, DRIVER_OK: a live
+ * device, ready to be attacked. @features that the device
  * does not offer make the scenario skip. */
 bool hostile_open(struct virtio_blk *b, uint64_t features);
 /* Reset, then the same rings again from index 0 (zeroed), DRIVER_OK. */
@@ -147,16 +146,12 @@ bool hostile_still_works(struct virtio_blk *b);
  * more to the used ring, the status byte or the buffer. It consumes what
  * completed before, so that hostile_wait() sees only later completions.
  */
-uint64_t hostile_latency_ms(void);
 struct hostile_req *hostile_in_flight(struct virtio_blk *b);
 bool hostile_quiet(struct virtio_blk *b, const struct hostile_req *r);
 
 /* Busy-wait deadlines (the TSC). */
 uint64_t hostile_deadline_ms(uint64_t ms);
 bool hostile_expired(uint64_t deadline);
-/* Waits up to @ms for Status & @bits == @bits. */
-bool hostile_wait_status(const struct virtio_blk *b, uint32_t bits,
-			 uint64_t ms);
 
 /* The second CPU, started; NULL (and the scenario skips) with one. */
 struct cpu *hostile_ap_start(void);
