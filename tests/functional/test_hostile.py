@@ -493,7 +493,9 @@ def uart_flood(args, tap):
            not SANITIZER_REPORT.search(err),
            f"{args.vmm}: {name}: exits with the guest's pass",
            f"status {proc.returncode}, {result[2]}")
-    tap.ok(growth < 1024 and sent[0] < (1 << 20),
+    # 64 MiB offered: taking it all would show. The sanitizer runtimes'
+    # shadow memory grows by a few hundred KiB on its own.
+    tap.ok(growth < 4096 and sent[0] < (1 << 20),
            f"{args.vmm}: {name}: memory stays flat under unread input",
            f"RSS grew {growth} KiB, {sent[0]} bytes accepted")
 
