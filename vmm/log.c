@@ -131,7 +131,10 @@ static bool ratelimit_allow(struct log_ratelimit *rl, FILE *out)
 		rl->suppressed = 0;
 	}
 	if (rl->printed >= LOG_RATELIMIT_BURST) {
-		rl->suppressed++;
+		/* Say so at once: a burst that stops now gets no summary. */
+		if (rl->suppressed++ == 0)
+			fprintf(out, "vigil: rate limit: dropping similar "
+				     "messages for up to 1 s\n");
 		return false;
 	}
 	rl->printed++;
