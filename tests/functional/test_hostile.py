@@ -49,9 +49,9 @@ IDLE_MS = 1500
 BOOT_TIMEOUT = 30
 PATTERN_SEED = 7
 PATTERN_SECTORS = 16
-# vmm/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus one
-# "N similar messages suppressed" line.
-LOG_BURST = 10 + 1
+# vmm/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus the
+# "dropping similar messages" and "N similar messages suppressed" lines.
+LOG_BURST = 10 + 2
 
 QEMU = shutil.which("qemu-system-x86_64")
 QEMU_BASE = [
