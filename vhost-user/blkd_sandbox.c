@@ -42,11 +42,37 @@ static const int blkd_syscalls[] = {
     SCMP_SYS(exit_group),      /* exit() */
 };
 
-static int add(scmp_filter_ctx ctx, int syscall, unsigned int nr_args,
-	       const struct scmp_arg_cmp *args)
+static int add(scmp_filter_ctx ctx, int syscall)
 {
-	int r =
-	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, syscall, nr_args, args);
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, syscall, 0);
+
+	return r < 0 ? r : 1;
+}
+
+/* One rule on one argument (arg, masked with mask, equals val). */
+static int add_arg(scmp_filter_ctx ctx, int syscall, unsigned int arg,
+		   scmp_datum_t mask, scmp_datum_t val)
+{
+	struct scmp_arg_cmp cmp = {
+	    .arg = arg,
+	    .op = SCMP_CMP_MASKED_EQ,
+	    .datum_a = mask,
+	    .datum_b = val,
+	};
+	int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, syscall, 1, &cmp);
+
+	return r < 0 ? r : 1;
+}
+
+/* setsockopt(fd, SOL_SOCKET, optname, ...) for one optname. */
+static int add_sockopt(scmp_filter_ctx ctx, int optname)
+{
+	struct scmp_arg_cmp cmp[2] = {
+	    {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = SOL_SOCKET},
+	    {.arg = 2, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)optname},
+	};
+	int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+				       SCMP_SYS(setsockopt), 2, cmp);
 
 	return r < 0 ? r : 1;
 }
@@ -54,47 +80,31 @@ static int add(scmp_filter_ctx ctx, int syscall, unsigned int nr_args,
 /* The rules that look at arguments. Returns their number or -errno. */
 static int add_pinned(scmp_filter_ctx ctx)
 {
-	const struct {
-		int syscall;
-		unsigned int nr_args;
-		struct scmp_arg_cmp args[2];
-	} rules[] = {
+	const scmp_datum_t all = ~(scmp_datum_t)0;
+	int r[] = {
 	    /* Guest RAM, malloc arenas, the SIGBUS guard's zero page:
 	     * never executable. */
-	    {SCMP_SYS(mmap), 1, {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}},
-	    {SCMP_SYS(mprotect),
-	     1,
-	     {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}},
+	    add_arg(ctx, SCMP_SYS(mmap), 2, PROT_EXEC, 0),
+	    add_arg(ctx, SCMP_SYS(mprotect), 2, PROT_EXEC, 0),
 	    /* free() giving pages back. */
-	    {SCMP_SYS(madvise), 1, {SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED)}},
+	    add_arg(ctx, SCMP_SYS(madvise), 2, all, MADV_DONTNEED),
 	    /* O_NONBLOCK on the front-end's event fds. */
-	    {SCMP_SYS(fcntl), 1, {SCMP_A1(SCMP_CMP_EQ, F_GETFL)}},
-	    {SCMP_SYS(fcntl), 1, {SCMP_A1(SCMP_CMP_EQ, F_SETFL)}},
+	    add_arg(ctx, SCMP_SYS(fcntl), 1, all, F_GETFL),
+	    add_arg(ctx, SCMP_SYS(fcntl), 1, all, F_SETFL),
 	    /* glibc's fstat(): newfstatat(fd, "", AT_EMPTY_PATH). */
-	    {SCMP_SYS(newfstatat),
-	     1,
-	     {SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)}},
+	    add_arg(ctx, SCMP_SYS(newfstatat), 3, AT_EMPTY_PATH, AT_EMPTY_PATH),
 	    /* vu_socket_accept(): the connection's timeouts. */
-	    {SCMP_SYS(setsockopt),
-	     2,
-	     {SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-	      SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO)}},
-	    {SCMP_SYS(setsockopt),
-	     2,
-	     {SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-	      SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO)}},
+	    add_sockopt(ctx, SO_RCVTIMEO),
+	    add_sockopt(ctx, SO_SNDTIMEO),
 	    /* The SIGBUS guard hands a foreign SIGBUS back to SIG_DFL. */
-	    {SCMP_SYS(rt_sigaction), 1, {SCMP_A0(SCMP_CMP_EQ, SIGBUS)}},
+	    add_arg(ctx, SCMP_SYS(rt_sigaction), 0, all, SIGBUS),
 	};
 	int n = 0;
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		int r =
-		    add(ctx, rules[i].syscall, rules[i].nr_args, rules[i].args);
-
-		if (r < 0)
-			return r;
-		n += r;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		if (r[i] < 0)
+			return r[i];
+		n += r[i];
 	}
 	return n;
 }
@@ -163,7 +173,7 @@ static int build(scmp_filter_ctx ctx)
 
 	for (size_t i = 0; i < sizeof(blkd_syscalls) / sizeof(blkd_syscalls[0]);
 	     i++) {
-		r = add(ctx, blkd_syscalls[i], 0, NULL);
+		r = add(ctx, blkd_syscalls[i]);
 		if (r < 0)
 			return r;
 		n += r;

@@ -83,29 +83,36 @@ void log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* One "vigil: ..." line on stderr, whole even with several threads. */
+static __attribute__((format(printf, 1, 0))) void log_stderr(const char *fmt,
+							    va_list ap)
+{
+	pthread_mutex_lock(&log_lock);
+	fputs("vigil: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+}
+
 void log_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	pthread_mutex_lock(&log_lock);
-	fputs("vigil: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
+	log_stderr(fmt, ap);
 	va_end(ap);
 }
 
+/*
+ * Not an error, but something the user should know (a guest reset, a
+ * benchmark-only option). Same channel as errors for now: stderr.
+ */
 void log_info(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	pthread_mutex_lock(&log_lock);
-	fputs("vigil: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
+	log_stderr(fmt, ap);
 	va_end(ap);
 }
 

@@ -31,6 +31,10 @@
 
 static int install_filter(void)
 {
+	const struct scmp_arg_cmp getregset_xstate[2] = {
+	    {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PTRACE_GETREGSET},
+	    {.arg = 2, .op = SCMP_CMP_EQ, .datum_a = NT_X86_XSTATE},
+	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r;
 
@@ -38,9 +42,9 @@ static int install_filter(void)
 		return -ENOMEM;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EIO), SCMP_SYS(ptrace),
-				     2, SCMP_A0(SCMP_CMP_EQ, PTRACE_GETREGSET),
-				     SCMP_A2(SCMP_CMP_EQ, NT_X86_XSTATE));
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EIO),
+					   SCMP_SYS(ptrace), 2,
+					   getregset_xstate);
 	if (r == 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
