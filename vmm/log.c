@@ -105,7 +105,7 @@ void log_error(const char *fmt, ...)
 
 /*
  * Not an error, but something the user should know (a guest reset, a
- * benchmark-only option). Same channel as errors for now: stderr.
+ * benchmark-only option), on the same channel as errors: stderr.
  */
 void log_info(const char *fmt, ...)
 {
