@@ -11,11 +11,13 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
+#include "vmm/control.h"
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
 #include "vmm/read_file.h"
@@ -107,15 +109,39 @@ static void machine_rx_space(void *opaque)
 			  strerror(errno));
 }
 
-/* RAM below the MMIO hole at 0, the rest above 4 GiB: two KVM slots. */
-static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
+/* RAM below the MMIO hole at 0, the rest above 4 GiB. */
+int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size)
+{
+	uint64_t low = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
+	int r = gm_add_region(gm, 0, low, hva);
+
+	if (r == 0 && size > low)
+		r = gm_add_region(gm, HIGHMEM_START, size - low,
+				  (uint8_t *)hva + low);
+	return r;
+}
+
+/*
+ * Anonymous RAM, or (restore) the snapshot's memory file mapped privately:
+ * pages are read when first touched and the guest's writes stay in vigil.
+ */
+static void *machine_map_ram(uint64_t size, int mem_fd)
+{
+	if (mem_fd >= 0)
+		return mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_NORESERVE, mem_fd, 0);
+	return mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+/* One KVM slot per region of the memory map. */
+static int machine_setup_ram(struct machine *m, int mem_fd, char *err,
+			     size_t errlen)
 {
 	uint64_t size = m->cfg.mem_size;
-	uint64_t low = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
 	int r;
 
-	m->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m->ram = machine_map_ram(size, mem_fd);
 	if (m->ram == MAP_FAILED) {
 		m->ram = NULL;
 		snprintf(err, errlen, "memory: cannot map %llu MiB: %s",
@@ -125,16 +151,11 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	m->ram_size = size;
 	madvise(m->ram, size, MADV_DONTDUMP);
 	gm_init(&m->gm);
-	r = gm_add_region(&m->gm, 0, low, m->ram);
-	if (r == 0)
-		r = kvm_set_memory(&m->kvm, 0, 0, low, m->ram);
-	if (r == 0 && size > low) {
-		uint8_t *high = (uint8_t *)m->ram + low;
+	r = machine_add_ram_regions(&m->gm, m->ram, size);
+	for (unsigned int i = 0; r == 0 && i < m->gm.nr_regions; i++) {
+		const struct gm_region *g = &m->gm.regions[i];
 
-		r = gm_add_region(&m->gm, HIGHMEM_START, size - low, high);
-		if (r == 0)
-			r = kvm_set_memory(&m->kvm, 1, HIGHMEM_START,
-					   size - low, high);
+		r = kvm_set_memory(&m->kvm, i, g->gpa, g->size, g->hva);
 	}
 	if (r < 0)
 		snprintf(err, errlen, "memory: cannot register %llu MiB: %s",
@@ -183,15 +204,37 @@ void machine_acpi_config(const struct machine_config *cfg,
 		};
 }
 
+/* On the I/O thread: park until machine_resume() (see machine_pause). */
+static void machine_on_io_pause(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(m->io_pause_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_error("io thread: pause eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&m->pause_lock);
+	m->io_parked = true;
+	pthread_cond_broadcast(&m->pause_cond);
+	while (m->io_pause_requested)
+		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+	m->io_parked = false;
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
 static int machine_setup_drives(struct machine *m, char *err, size_t errlen)
 {
 	int r = io_thread_init(&m->io);
 
+	if (r == 0) {
+		m->io_ready = true;
+		r = io_thread_add(&m->io, m->io_pause_fd, machine_on_io_pause,
+				  m);
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "io thread: %s", strerror(-r));
 		return r;
 	}
-	m->io_ready = true;
 	for (unsigned int i = 0; i < m->cfg.nr_drives; i++) {
 		m->blk[i] = blk_device_create(m->cfg.drives[i], i, &m->kvm,
 					      &m->mmio, &m->gm, &m->io, err,
@@ -275,9 +318,7 @@ static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 	return r;
 }
 
-static int machine_setup_vcpus(struct machine *m,
-			       const struct boot_entry *entry, char *err,
-			       size_t errlen)
+static int machine_create_vcpus(struct machine *m, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
 		int r = vcpu_create(&m->vcpus[i], &m->kvm, i, m->nr_cpus);
@@ -288,12 +329,6 @@ static int machine_setup_vcpus(struct machine *m,
 				 strerror(-r));
 			return r;
 		}
-	}
-	/* The others wait in the in-kernel LAPIC for INIT-SIPI-SIPI. */
-	if (vcpu_setup_boot_state(&m->vcpus[0], &m->gm, entry) < 0) {
-		snprintf(err, errlen, "vcpu0: cannot set boot state: %s",
-			 strerror(errno));
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -345,29 +380,55 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-int machine_create(struct machine *m, const struct machine_config *cfg,
-		   char *err, size_t errlen)
+void machine_init(struct machine *m)
 {
-	struct boot_entry entry;
-	int r;
-
 	memset(m, 0, sizeof(*m));
-	m->cfg = *cfg;
-	m->nr_cpus = cfg->nr_cpus;
 	m->serial_out_fd = -1;
+	m->stop_fd = m->rx_space_fd = m->io_pause_fd = -1;
+	m->kvm.sys_fd = m->kvm.vm_fd = -1;
+}
+
+static int machine_init_sync(struct machine *m, char *err, size_t errlen)
+{
+	pthread_condattr_t attr;
+
 	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	m->rx_space_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->stop_fd < 0 || m->rx_space_fd < 0) {
+	m->io_pause_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_fd < 0 || m->rx_space_fd < 0 || m->io_pause_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -errno;
 	}
-	r = kvm_open(&m->kvm, err, errlen);
+	/* Pause waits are bounded in monotonic time. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&m->pause_lock, NULL);
+	pthread_cond_init(&m->pause_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	m->pause_ready = true;
+	return 0;
+}
+
+int machine_create_bare(struct machine *m, const struct machine_config *cfg,
+			int mem_fd, char *err, size_t errlen)
+{
+	int r;
+
+	machine_init(m);
+	m->cfg = *cfg;
+	m->nr_cpus = cfg->nr_cpus;
+	r = machine_init_sync(m, err, errlen);
+	if (r == 0)
+		r = kvm_open(&m->kvm, err, errlen);
 	if (r == 0)
 		r = machine_check_config(m, cfg, err, errlen);
 	if (r == 0)
 		r = kvm_create_vm(&m->kvm, err, errlen);
+	/* Snapshots need it; a host without it still runs guests. */
 	if (r == 0)
-		r = machine_setup_ram(m, err, errlen);
+		cpu_host_probe(m->kvm.sys_fd, m->kvm.vm_fd, &m->cpu_host);
+	if (r == 0)
+		r = machine_setup_ram(m, mem_fd, err, errlen);
 	if (r == 0)
 		r = machine_open_serial(m, err, errlen);
 	if (r == 0)
@@ -375,13 +436,28 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 	if (r == 0)
 		r = machine_setup_drives(m, err, errlen);
 	if (r == 0)
+		r = machine_create_vcpus(m, err, errlen);
+	return r;
+}
+
+int machine_create(struct machine *m, const struct machine_config *cfg,
+		   char *err, size_t errlen)
+{
+	struct boot_entry entry;
+	int r = machine_create_bare(m, cfg, -1, err, errlen);
+
+	if (r == 0)
 		r = machine_setup_acpi(m, err, errlen);
 	if (r == 0)
 		r = machine_build_cmdline(m, err, errlen);
 	if (r == 0)
 		r = machine_load_kernel(m, &entry, err, errlen);
-	if (r == 0)
-		r = machine_setup_vcpus(m, &entry, err, errlen);
+	/* The others wait in the in-kernel LAPIC for INIT-SIPI-SIPI. */
+	if (r == 0 && vcpu_setup_boot_state(&m->vcpus[0], &m->gm, &entry) < 0) {
+		snprintf(err, errlen, "vcpu0: cannot set boot state: %s",
+			 strerror(errno));
+		r = -EINVAL;
+	}
 	return r;
 }
 
@@ -515,8 +591,182 @@ static int machine_start_vcpus(struct machine *m)
 	return 0;
 }
 
+/* ---- pausing ---------------------------------------------------------- */
+
+/* How long a vCPU or the I/O thread may take to reach its parking spot. */
+#define MACHINE_PAUSE_TIMEOUT_S 10
+
+bool machine_pause_pending(const struct machine *m)
+{
+	return __atomic_load_n(&m->pause_requested, __ATOMIC_ACQUIRE);
+}
+
+bool machine_paused(const struct machine *m)
+{
+	return m->paused;
+}
+
+/*
+ * On a vCPU thread whose last exit is complete: wait until resumed (or
+ * stopped), running machine_vcpus_call() requests meanwhile.
+ */
+void machine_vcpu_park(struct machine *m, struct vcpu *vcpu)
+{
+	uint64_t seen;
+
+	pthread_mutex_lock(&m->pause_lock);
+	seen = m->call_seq;
+	m->nr_parked++;
+	pthread_cond_broadcast(&m->pause_cond);
+	while (m->pause_requested && !machine_stopping(m)) {
+		if (m->call_seq != seen) {
+			void (*fn)(void *, struct vcpu *) = m->call_fn;
+			void *opaque = m->call_opaque;
+
+			seen = m->call_seq;
+			pthread_mutex_unlock(&m->pause_lock);
+			fn(opaque, vcpu);
+			pthread_mutex_lock(&m->pause_lock);
+			m->nr_called++;
+			pthread_cond_broadcast(&m->pause_cond);
+			continue;
+		}
+		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+	}
+	m->nr_parked--;
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
+void machine_vcpu_exited(struct machine *m)
+{
+	pthread_mutex_lock(&m->pause_lock);
+	m->nr_exited++;
+	pthread_cond_broadcast(&m->pause_cond);
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
+static unsigned int machine_nr_started(const struct machine *m)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < m->nr_cpus; i++)
+		n += m->vcpus[i].thread_started;
+	return n;
+}
+
+static bool vcpus_settled(const struct machine *m)
+{
+	return m->nr_parked + m->nr_exited >= machine_nr_started(m) ||
+	       machine_stopping(m);
+}
+
+static bool io_settled(const struct machine *m)
+{
+	return m->io_parked || !m->io.started || machine_stopping(m);
+}
+
+/* With pause_lock held: wait for done(m) until the deadline. */
+static int machine_wait(struct machine *m, bool (*done)(const struct machine *),
+			const struct timespec *deadline)
+{
+	while (!done(m))
+		if (pthread_cond_timedwait(&m->pause_cond, &m->pause_lock,
+					   deadline) == ETIMEDOUT &&
+		    !done(m))
+			return -ETIMEDOUT;
+	return 0;
+}
+
+/* With pause_lock held: let every parked thread go. */
+static void machine_release_locked(struct machine *m)
+{
+	__atomic_store_n(&m->pause_requested, false, __ATOMIC_RELEASE);
+	m->io_pause_requested = false;
+	m->paused = false;
+	pthread_cond_broadcast(&m->pause_cond);
+}
+
+/* The I/O thread parks once the vCPUs can queue no more requests. */
+static int machine_pause_io_locked(struct machine *m,
+				   const struct timespec *deadline)
+{
+	uint64_t one = 1;
+	int r;
+
+	m->io_pause_requested = true;
+	if (m->io.started && write(m->io_pause_fd, &one, sizeof(one)) < 0)
+		return -errno;
+	r = machine_wait(m, io_settled, deadline);
+	return r == 0 && machine_stopping(m) ? -ESHUTDOWN : r;
+}
+
+int machine_pause(struct machine *m)
+{
+	struct timespec deadline;
+	int r;
+
+	if (m->paused)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += MACHINE_PAUSE_TIMEOUT_S;
+	pthread_mutex_lock(&m->pause_lock);
+	__atomic_store_n(&m->pause_requested, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->pause_lock);
+	for (unsigned int i = 0; i < m->nr_cpus; i++)
+		vcpu_kick(&m->vcpus[i]);
+	pthread_mutex_lock(&m->pause_lock);
+	r = machine_wait(m, vcpus_settled, &deadline);
+	if (r == 0 && (m->nr_exited || machine_stopping(m)))
+		r = -ESHUTDOWN;
+	if (r == 0)
+		r = machine_pause_io_locked(m, &deadline);
+	if (r == 0)
+		m->paused = true;
+	else
+		machine_release_locked(m);
+	pthread_mutex_unlock(&m->pause_lock);
+	return r;
+}
+
+void machine_resume(struct machine *m)
+{
+	pthread_mutex_lock(&m->pause_lock);
+	machine_release_locked(m);
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
+static bool calls_done(const struct machine *m)
+{
+	return m->nr_called >= m->nr_parked;
+}
+
+/* No deadline: a parked vCPU runs fn at once, and fn may use opaque. */
+int machine_vcpus_call(struct machine *m,
+		       void (*fn)(void *opaque, struct vcpu *vcpu),
+		       void *opaque)
+{
+	pthread_mutex_lock(&m->pause_lock);
+	if (!m->paused) {
+		pthread_mutex_unlock(&m->pause_lock);
+		return -EINVAL;
+	}
+	m->call_fn = fn;
+	m->call_opaque = opaque;
+	m->nr_called = 0;
+	m->call_seq++;
+	pthread_cond_broadcast(&m->pause_cond);
+	while (!calls_done(m))
+		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+	pthread_mutex_unlock(&m->pause_lock);
+	return 0;
+}
+
 static void machine_stop_vcpus(struct machine *m)
 {
+	/* Parked threads must see the stop: release them first. */
+	pthread_mutex_lock(&m->pause_lock);
+	machine_release_locked(m);
+	pthread_mutex_unlock(&m->pause_lock);
 	for (unsigned int i = 0; i < m->nr_cpus; i++)
 		vcpu_kick(&m->vcpus[i]);
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
@@ -531,7 +781,7 @@ static int machine_sandbox_io(void *opaque)
 {
 	struct machine *m = opaque;
 	const struct sandbox_fds fds = { .vm_fd = -1, .vcpu_fd = -1,
-					 .tty_fd = -1 };
+					 .tty_fd = -1, .api_fd = -1 };
 	int r = sandbox_enter(SANDBOX_IO, &fds);
 
 	if (r < 0) {
@@ -552,6 +802,8 @@ static void machine_sandbox_main(struct main_loop *ml)
 		.vcpu_fd = -1,
 		.tty_fd = ml->console.raw ? ml->console.in_fd : -1,
 		.kick_signal = VCPU_KICK_SIGNAL,
+		.api_fd = ml->m->control ? control_listen_fd(ml->m->control) :
+					   -1,
 	};
 	int r = sandbox_enter(SANDBOX_MAIN, &fds);
 
@@ -582,6 +834,8 @@ int machine_run(struct machine *m)
 	r = vcpu_signals_init();
 	if (r == 0)
 		r = main_loop_init(&ml, m, &sigs);
+	if (r == 0 && m->control)
+		r = control_attach(m->control, &ml.el);
 	if (r < 0) {
 		log_error("main loop: %s", strerror(-r));
 		return VIGIL_EXIT_ERROR;
@@ -631,4 +885,11 @@ void machine_destroy(struct machine *m)
 		close(m->stop_fd);
 	if (m->rx_space_fd >= 0)
 		close(m->rx_space_fd);
+	if (m->io_pause_fd >= 0)
+		close(m->io_pause_fd);
+	if (m->pause_ready) {
+		pthread_cond_destroy(&m->pause_cond);
+		pthread_mutex_destroy(&m->pause_lock);
+	}
+	free(m->owned_specs);
 }

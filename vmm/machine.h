@@ -14,6 +14,7 @@
 #include "devices/bus.h"
 #include "devices/pm.h"
 #include "devices/serial.h"
+#include "migration/cpu_state.h"
 #include "vmm/blk_device.h"
 #include "vmm/guest_mem.h"
 #include "vmm/io_thread.h"
@@ -26,12 +27,14 @@
  * (V << 1) | 1; vigil's own are even, apart from 128 + signal number.
  */
 enum vigil_exit_status {
-	VIGIL_EXIT_POWEROFF = 0,   /* the guest powered off (ACPI S5) */
+	VIGIL_EXIT_POWEROFF = 0,   /* the guest powered off (ACPI S5), or quit */
 	VIGIL_EXIT_ERROR = 2,      /* bad option or input; vigil never ran */
 	VIGIL_EXIT_RESET = 4,      /* the guest reset or triple-faulted */
 	VIGIL_EXIT_VCPU_FATAL = 6, /* a vCPU could not continue (KVM error) */
 	VIGIL_EXIT_SIGNAL_BASE = 128, /* + SIGINT/SIGTERM/SIGHUP */
 };
+
+struct control;
 
 #define MACHINE_MAX_CPUS 255u
 #define MACHINE_MIN_MEM (32ull << 20)
@@ -76,11 +79,49 @@ struct machine {
 	int rx_space_fd; /* eventfd: the guest made room in the UART FIFO */
 	bool stopping;
 	int exit_status;
+	struct cpu_host cpu_host; /* what snapshots of vCPUs need from KVM */
+	char *owned_specs;	  /* drive specs of a restored machine */
+	struct control *control;  /* the --api-socket server, or NULL */
+
+	/*
+	 * Pausing (machine_pause): vCPU threads park at the top of their run
+	 * loop, the I/O thread inside a handler on its own event loop. All
+	 * under pause_lock; pause_cond is broadcast on every change.
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool pause_ready;	    /* lock and condvar initialised */
+	bool pause_requested;	    /* vCPUs: park at the next exit */
+	bool io_pause_requested;    /* the I/O thread: park */
+	bool io_parked;
+	bool paused;		    /* machine_pause() succeeded */
+	unsigned int nr_parked;	    /* vCPU threads parked */
+	unsigned int nr_exited;	    /* vCPU threads that returned */
+	int io_pause_fd;	    /* eventfd on the I/O thread's loop */
+	/* machine_vcpus_call(): parked vCPUs run call_fn once per call_seq. */
+	void (*call_fn)(void *opaque, struct vcpu *vcpu);
+	void *call_opaque;
+	uint64_t call_seq;
+	unsigned int nr_called;
 };
 
 /* Build the machine; on failure err holds a one-line reason. */
 int machine_create(struct machine *m, const struct machine_config *cfg,
 		   char *err, size_t errlen);
+/*
+ * Put m in a state machine_destroy() accepts (nothing allocated); the
+ * create functions start with it.
+ */
+void machine_init(struct machine *m);
+/*
+ * Build the machine without booting anything (for snapshot restore): RAM
+ * is mem_fd mapped privately (copy-on-write, read on demand), devices and
+ * drives as cfg says, vCPUs in their reset state.
+ */
+int machine_create_bare(struct machine *m, const struct machine_config *cfg,
+			int mem_fd, char *err, size_t errlen);
+/* Describe a machine's RAM of size bytes at hva in gm (the memory map). */
+int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size);
 /* Run until the machine stops; returns the exit status. */
 int machine_run(struct machine *m);
 void machine_destroy(struct machine *m);
@@ -88,6 +129,29 @@ void machine_destroy(struct machine *m);
 /* Ask the machine to stop with this status; the first request wins. */
 void machine_request_exit(struct machine *m, int status);
 bool machine_stopping(const struct machine *m);
+
+/*
+ * Pause (main thread, while machine_run runs): every vCPU completes the
+ * instruction of its last exit and parks, then the I/O thread finishes its
+ * request in flight and parks. Returns 0, -ESHUTDOWN when the machine is
+ * stopping, -ETIMEDOUT when a thread did not park in time (the machine
+ * then runs on).
+ */
+int machine_pause(struct machine *m);
+void machine_resume(struct machine *m);
+bool machine_paused(const struct machine *m);
+/*
+ * While paused: run fn(opaque, vcpu) on every vCPU's own thread and wait
+ * for all of them. Returns 0, or -ETIMEDOUT.
+ */
+int machine_vcpus_call(struct machine *m,
+		       void (*fn)(void *opaque, struct vcpu *vcpu),
+		       void *opaque);
+
+/* For vCPU threads: park if a pause is pending (see vcpu_thread). */
+bool machine_pause_pending(const struct machine *m);
+void machine_vcpu_park(struct machine *m, struct vcpu *vcpu);
+void machine_vcpu_exited(struct machine *m);
 
 struct acpi_config;
 /* The ACPI view of a configuration: what the tables describe. */

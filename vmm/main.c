@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migration/snapshot.h"
 #include "vmm/acpi.h"
+#include "vmm/control.h"
+#include "vmm/ctl.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
@@ -19,6 +22,8 @@
 static const char usage_text[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
 	"             [--cpus N] [--serial MODE] [--drive SPEC]... [-d LIST] [-D FILE]\n"
+	"       vigil --restore DIR [--serial MODE] [--api-socket PATH] [-d LIST]\n"
+	"       vigil ctl SOCKET status|pause|resume|quit|snapshot DIR [--paused]\n"
 	"       vigil --check-host\n"
 	"       vigil --dump-acpi DIR [--cpus N]\n"
 	"\n"
@@ -37,6 +42,11 @@ static const char usage_text[] =
 	"                                         [,latency-ns=N][,readonly=on]\n"
 	"                         null-co reads return zeros unless\n"
 	"                         read-zeroes=off (benchmarks only)\n"
+	"  --api-socket PATH      serve the control socket at PATH (mode 0600):\n"
+	"                         status, pause, resume, snapshot, quit; use\n"
+	"                         'vigil ctl PATH COMMAND' (vigil ctl --help)\n"
+	"  --restore DIR          start the VM saved in DIR by 'snapshot' (its\n"
+	"                         memory, vCPUs and drives come from there)\n"
 	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
 	"  -D FILE                write those logs to FILE instead of stderr\n"
 	"  --no-seccomp           run WITHOUT the seccomp sandbox (debugging\n"
@@ -49,7 +59,8 @@ static const char usage_text[] =
 	"\n"
 	"Console: Ctrl-a x quits, Ctrl-a a sends Ctrl-a.\n"
 	"\n"
-	"Exit status: 0 guest powered off; 2 bad option or input;\n"
+	"Exit status: 0 guest powered off (or quit on the control socket);\n"
+	"2 bad option or input (a refused snapshot too);\n"
 	"4 guest reset (ACPI reset, i8042 0xfe, triple fault);\n"
 	"6 a vCPU could not continue (e.g. KVM cannot emulate an instruction);\n"
 	"(V << 1) | 1 when the guest writes V to the debug-exit port 0xf4;\n"
@@ -63,6 +74,8 @@ enum {
 	OPT_CPUS,
 	OPT_SERIAL,
 	OPT_DRIVE,
+	OPT_RESTORE,
+	OPT_API_SOCKET,
 	OPT_CHECK_HOST,
 	OPT_DUMP_ACPI,
 	OPT_NO_SECCOMP,
@@ -77,6 +90,8 @@ static const struct option long_options[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "drive", required_argument, NULL, OPT_DRIVE },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 	{ "dump-acpi", required_argument, NULL, OPT_DUMP_ACPI },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
@@ -92,6 +107,9 @@ static const struct option long_options[] = {
 
 struct cli {
 	struct machine_config cfg;
+	const char *restore;	/* --restore DIR */
+	const char *api_socket; /* --api-socket PATH */
+	const char *boot_opt;	/* an option a snapshot replaces, if given */
 	bool check_host;
 	const char *dump_acpi;
 	const char *log_file;
@@ -154,8 +172,24 @@ static void parse_test_seccomp_trigger(const char *s)
 }
 #endif
 
+/* What --restore takes from the snapshot instead. */
+static const char *boot_option_name(int opt)
+{
+	switch (opt) {
+	case OPT_KERNEL: return "--kernel";
+	case OPT_INITRD: return "--initrd";
+	case OPT_CMDLINE: return "--cmdline";
+	case OPT_MEMORY: return "--memory";
+	case OPT_CPUS: return "--cpus";
+	case OPT_DRIVE: return "--drive";
+	default: return NULL;
+	}
+}
+
 static void parse_option(struct cli *cli, int opt, const char *arg)
 {
+	if (!cli->boot_opt)
+		cli->boot_opt = boot_option_name(opt);
 	switch (opt) {
 	case OPT_KERNEL: cli->cfg.kernel = arg; break;
 	case OPT_INITRD: cli->cfg.initrd = arg; break;
@@ -173,6 +207,8 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 				    VIRTIO_MMIO_MAX);
 		cli->cfg.drives[cli->cfg.nr_drives++] = arg;
 		break;
+	case OPT_RESTORE: cli->restore = arg; break;
+	case OPT_API_SOCKET: cli->api_socket = arg; break;
 	case OPT_CHECK_HOST: cli->check_host = true; break;
 	case OPT_DUMP_ACPI: cli->dump_acpi = arg; break;
 	case OPT_NO_SECCOMP: cli->no_seccomp = true; break;
@@ -226,6 +262,21 @@ static int dump_acpi(const struct cli *cli)
 	return acpi_dump(&acpi, cli->dump_acpi) < 0 ? VIGIL_EXIT_ERROR : 0;
 }
 
+/* A new machine, or the one a snapshot saved; err says why not. */
+static int build_machine(struct machine *m, const struct cli *cli, char *err,
+			 size_t errlen)
+{
+	char why[448] = "";
+	int r;
+
+	if (!cli->restore)
+		return machine_create(m, &cli->cfg, err, errlen);
+	r = snapshot_restore(m, cli->restore, &cli->cfg, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "--restore %s: %s", cli->restore, why);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static struct machine machine;
@@ -233,12 +284,17 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int status;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	parse_cli(argc, argv, &cli);
 	if (cli.check_host)
 		return kvm_print_host_report();
 	if (cli.dump_acpi)
 		return dump_acpi(&cli);
-	if (!cli.cfg.kernel)
+	if (cli.restore && cli.boot_opt)
+		usage_error("--restore %s: %s comes from the snapshot",
+			    cli.restore, cli.boot_opt);
+	if (!cli.restore && !cli.cfg.kernel)
 		usage_error("--kernel is required");
 	if (cli.no_seccomp)
 		sandbox_disable();
@@ -247,12 +303,24 @@ int main(int argc, char **argv)
 		log_error("-D %s: %s", cli.log_file, strerror(errno));
 		return VIGIL_EXIT_ERROR;
 	}
-	if (machine_create(&machine, &cli.cfg, err, sizeof(err)) < 0) {
+	machine_init(&machine);
+	if (build_machine(&machine, &cli, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		machine_destroy(&machine);
 		return VIGIL_EXIT_ERROR;
 	}
+	if (cli.api_socket) {
+		machine.control = control_open(cli.api_socket, &machine, err,
+					       sizeof(err));
+		if (!machine.control) {
+			log_error("%s", err);
+			machine_destroy(&machine);
+			return VIGIL_EXIT_ERROR;
+		}
+	}
 	status = machine_run(&machine);
+	control_close(machine.control);
+	machine.control = NULL;
 	machine_destroy(&machine);
 	log_close();
 	return status;

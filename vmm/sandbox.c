@@ -83,6 +83,28 @@ static const int main_syscalls[] = {
 	SCMP_SYS(exit_group),  /* exit() */
 };
 
+/*
+ * The main thread with a control socket (--api-socket) only: it serves
+ * requests (vmm/control.c) and writes snapshots (migration/snapshot.c).
+ * Snapshots create files by design: these calls open, write and rename
+ * files under the directory a client of the owner-only socket names.
+ */
+static const int control_syscalls[] = {
+	SCMP_SYS(openat),     /* snapshot: the directory and its files */
+	SCMP_SYS(mkdir),      /* snapshot: create the directory */
+	SCMP_SYS(mkdirat),    /* the same, where libc uses it */
+	SCMP_SYS(unlinkat),   /* snapshot: drop the old state first */
+	SCMP_SYS(unlink),     /* control_close(): remove the socket file */
+	SCMP_SYS(renameat),   /* snapshot: memory.tmp -> memory, state */
+	SCMP_SYS(renameat2),  /* the same, where libc uses it */
+	SCMP_SYS(ftruncate),  /* snapshot: size the sparse memory file */
+	SCMP_SYS(pwrite64),   /* snapshot: the memory file's data pages */
+	SCMP_SYS(fsync),      /* snapshot: the directory's entries */
+	SCMP_SYS(fdatasync),  /* snapshot: the files; the drives' flush */
+	SCMP_SYS(newfstatat), /* control_close(): is the socket still ours */
+	SCMP_SYS(lstat),      /* the same, where libc uses it */
+};
+
 /* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
 static struct scmp_arg_cmp arg_eq(unsigned int arg, scmp_datum_t value)
 {
@@ -155,6 +177,16 @@ static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 		KVM_GET_REGS,   /* vcpu_dump_state() on a fatal exit */
 		KVM_GET_SREGS,  /* the same */
 		KVM_TRANSLATE,  /* the same: the instruction bytes at RIP */
+		/* Snapshots: each parked vCPU reads its own state
+		 * (migration/cpu_state.c, cpu_state_capture()). */
+		KVM_GET_XSAVE,
+		KVM_GET_XSAVE2,
+		KVM_GET_XCRS,
+		KVM_GET_MSRS,
+		KVM_GET_LAPIC,
+		KVM_GET_VCPU_EVENTS,
+		KVM_GET_MP_STATE,
+		KVM_GET_DEBUGREGS,
 	};
 	int n = add_list(ctx, vcpu_syscalls, sizeof(vcpu_syscalls) /
 					     sizeof(vcpu_syscalls[0]));
@@ -206,6 +238,40 @@ static int allow_kick(scmp_filter_ctx ctx, int signal)
 	return r < 0 ? r : 1;
 }
 
+/* The control socket's clients, and what a snapshot needs. */
+static int add_control_rules(scmp_filter_ctx ctx,
+			     const struct sandbox_fds *fds)
+{
+	static const unsigned long vm_ioctls[] = {
+		KVM_GET_IRQCHIP, /* snapshot: PIC and I/O APIC state */
+		KVM_GET_PIT2,	 /* snapshot: PIT state */
+		KVM_GET_CLOCK,	 /* snapshot: kvmclock */
+	};
+	int n = add_list(ctx, control_syscalls, sizeof(control_syscalls) /
+						sizeof(control_syscalls[0]));
+	int r;
+
+	/* New clients on the listening socket only. */
+	if (n >= 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+				     arg_eq(0, (scmp_datum_t)fds->api_fd));
+		n = r < 0 ? r : n + 1;
+	}
+	/* snapshot: the RAM layout check reserves address space, and large
+	 * buffers (the state tree) come from mmap: never executable. */
+	if (n >= 0) {
+		r = allow_heap_growth(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	for (size_t i = 0; n >= 0 && i < sizeof(vm_ioctls) /
+						 sizeof(vm_ioctls[0]);
+	     i++) {
+		r = allow_ioctl(ctx, fds->vm_fd, vm_ioctls[i]);
+		n = r < 0 ? r : n + r;
+	}
+	return n;
+}
+
 static int add_main_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 {
 	int n = add_list(ctx, main_syscalls,
@@ -233,6 +299,10 @@ static int add_main_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 	if (n >= 0) {
 		/* free() giving back heap pages. */
 		r = allow_stack_release(ctx);
+		n = r < 0 ? r : n + r;
+	}
+	if (n >= 0 && fds->api_fd >= 0) {
+		r = add_control_rules(ctx, fds);
 		n = r < 0 ? r : n + r;
 	}
 	return n;
@@ -376,6 +446,7 @@ int sandbox_rule_count(enum sandbox_thread thread)
 {
 	const struct sandbox_fds fds = {
 		.vm_fd = 0, .vcpu_fd = 0, .tty_fd = 0, .kick_signal = SIGUSR1,
+		.api_fd = 0,
 	};
 	int n;
 	scmp_filter_ctx ctx = sandbox_new_filter(&n);

@@ -25,6 +25,12 @@ struct sandbox_fds {
 	int vcpu_fd;      /* SANDBOX_VCPU: this thread's vCPU */
 	int tty_fd;       /* SANDBOX_MAIN: the console to restore, or -1 */
 	int kick_signal;  /* SANDBOX_MAIN: the signal that kicks vCPUs */
+	/*
+	 * SANDBOX_MAIN: the control socket's listening fd (--api-socket), or
+	 * -1. Only with a control socket may the main thread accept clients
+	 * and write snapshots (sandbox.c: control_syscalls).
+	 */
+	int api_fd;
 };
 
 /* --no-seccomp: leave every thread unfiltered, and say so loudly. */

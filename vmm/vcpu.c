@@ -420,6 +420,36 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	return false;
 }
 
+/*
+ * A pause was requested. KVM completes an exit's instruction (the data of
+ * an I/O or MMIO read) only on the next KVM_RUN, so run once more with
+ * immediate_exit set: KVM finishes the instruction and returns at once
+ * without running the guest (api.rst, KVM_RUN). Only then is the state
+ * userspace reads consistent. Then park until resumed.
+ */
+static bool vcpu_park(struct vcpu *vcpu)
+{
+	struct machine *m = vcpu->machine;
+
+	for (;;) {
+		vcpu->run->immediate_exit = 1;
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				break;
+			log_error("vcpu%u: KVM_RUN: %s", vcpu->id,
+				  strerror(errno));
+			machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+			return false;
+		}
+		/* Completing it needed userspace again (string I/O). */
+		if (!vcpu_handle_exit(vcpu))
+			return false;
+	}
+	vcpu->run->immediate_exit = 0;
+	machine_vcpu_park(m, vcpu);
+	return true;
+}
+
 /* Before the first KVM_RUN: from here on, only this vCPU's allow-list. */
 static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 {
@@ -428,6 +458,7 @@ static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 		.vcpu_fd = vcpu->fd,
 		.tty_fd = -1,
 		.kick_signal = VCPU_KICK_SIGNAL,
+		.api_fd = -1,
 	};
 	int r = sandbox_enter(SANDBOX_VCPU, &fds);
 
@@ -448,6 +479,11 @@ void *vcpu_thread(void *arg)
 	if (!vcpu_enter_sandbox(vcpu))
 		return NULL;
 	while (!machine_stopping(m)) {
+		if (machine_pause_pending(m)) {
+			if (!vcpu_park(vcpu))
+				break;
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
@@ -462,5 +498,6 @@ void *vcpu_thread(void *arg)
 			break;
 		sandbox_test_trigger(SANDBOX_VCPU);
 	}
+	machine_vcpu_exited(m);
 	return NULL;
 }

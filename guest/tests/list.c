@@ -34,6 +34,7 @@ const struct test test_table[] = {
     {"triple_fault", test_triple_fault, 10, false},
     {"unemulated", test_unemulated, 10, false},
     {"spin", test_spin, 600, false},
+    {"snapshot_workload", test_snapshot_workload, 300, false},
 };
 
 const unsigned int test_table_size = sizeof(test_table) / sizeof(test_table[0]);

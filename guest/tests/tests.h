@@ -29,5 +29,6 @@ void test_reset_i8042(void);
 void test_triple_fault(void);
 void test_unemulated(void);
 void test_spin(void);
+void test_snapshot_workload(void);
 
 #endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Whole-VM snapshots: a directory holding
+ *   state   the state file (state_file.h: header + FDT), every vCPU, the
+ *           interrupt controllers, PIT, clock, devices and the machine
+ *           configuration, one property per field
+ *   memory  guest RAM, page-aligned and sparse (memory_file.h)
+ * docs/snapshot-format.md describes the format.
+ *
+ * Saving needs a paused machine (machine_pause()). Restoring reads and
+ * checks the whole state file first (snapshot_parse(): every node, every
+ * property's presence, length and value, and the cross-field rules), then
+ * builds the machine from the recorded configuration, checks what needs
+ * the host and the rebuilt devices, and only then loads anything into KVM
+ * or a device. Any refusal names the node, the property and the value.
+ */
+#ifndef VIGIL_MIGRATION_SNAPSHOT_H
+#define VIGIL_MIGRATION_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/serial.h"
+#include "devices/virtio_mmio.h"
+#include "migration/cpu_state.h"
+#include "migration/device_state.h"
+#include "migration/vm_state.h"
+#include "vmm/layout.h"
+
+#define SNAPSHOT_STATE_FILE "state"
+#define SNAPSHOT_MEMORY_FILE "memory"
+#define SNAPSHOT_COMPATIBLE "vigil,snapshot"
+
+struct snap_root {
+	char compatible[32];
+	uint32_t format_version;
+};
+
+struct snap_machine {
+	uint64_t mem_size;
+	uint32_t nr_cpus;
+	uint32_t nr_drives;
+};
+
+struct snapshot {
+	struct snap_root root;
+	struct snap_machine machine;
+	struct drive_snapshot drives[VIRTIO_MMIO_MAX];
+	struct cpu_snapshot *cpus; /* machine.nr_cpus of them */
+	struct vm_snapshot vm;
+	struct serial_state serial;
+	struct virtio_mmio_state blk[VIRTIO_MMIO_MAX];
+};
+
+struct snapshot_stats {
+	uint64_t state_bytes;
+	uint64_t memory_bytes;	    /* the memory file's size */
+	uint64_t memory_data_bytes; /* of which non-zero pages */
+	uint64_t elapsed_ns;	    /* pause excluded */
+};
+
+/*
+ * Check a state file image and decode it into s (which the caller frees
+ * with snapshot_free(), also on failure). Needs nothing but the bytes.
+ */
+int snapshot_parse(const void *buf, size_t len, struct snapshot *s,
+		   char *err, size_t errlen);
+/* Encode s as an FDT (malloc'd, packed) after checking every field. */
+int snapshot_encode(const struct snapshot *s, void **fdt, char *err,
+		    size_t errlen);
+void snapshot_free(struct snapshot *s);
+
+/*
+ * The field table that describes the node at path ("/cpus/cpu@1/lapic"),
+ * or NULL for nodes that hold only subnodes (and /cpus/cpu@N/msrs, whose
+ * properties are named after the MSRs). For tests and documentation.
+ */
+const struct field_table *snapshot_node_table(const char *path);
+
+/* Node paths, for messages and tests. */
+void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len);
+void snapshot_blk_path(unsigned int index, char *buf, size_t len);
+
+struct machine;
+struct machine_config;
+
+/*
+ * Save the paused machine m to dir (created 0700 if missing): capture,
+ * encode, check the encoding loads, flush the drives, write memory then
+ * state. Returns 0 or negative errno with one line in err.
+ */
+int snapshot_save(struct machine *m, const char *dir,
+		  struct snapshot_stats *stats, char *err, size_t errlen);
+
+/*
+ * Build m from the snapshot in dir: cfg gives what the snapshot does not
+ * record (serial, logging); its memory, vCPUs and drives are replaced by
+ * the snapshot's. On failure m is half built: machine_destroy() it.
+ */
+int snapshot_restore(struct machine *m, const char *dir,
+		     const struct machine_config *cfg, char *err,
+		     size_t errlen);
+
+#endif

@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""Snapshots end to end, on the test guest's snapshot_workload.
+
+usage: test_snapshot.py VIGIL GUEST_IMAGE
+
+1. With 1 and 2 vCPUs: the workload (every vCPU counting, LAPIC timer
+   ticks, numbered records written to a raw disk by interrupt) is
+   snapshotted while it runs (staying paused), vigil is killed with SIGKILL,
+   and the snapshot is restored twice. Each restored run must continue the
+   original's serial output exactly (records numbered without gap or
+   repeat, counters and ticks never going back), finish the workload with
+   the guest's PASS, and leave every record intact on the disk.
+2. Pause and resume without a snapshot: output stops while paused, and the
+   guest still passes.
+3. The control socket: owner-only, refuses to replace a file or a live
+   socket; malformed, oversized, unknown and mistyped requests get an error
+   reply and do not disturb the guest; a client that hangs up mid-request
+   is harmless.
+4. Refusals of a bad snapshot by vigil --restore (exit status 2, one line
+   naming what is wrong, the guest never runs): a missing or resized memory
+   file, another format version, truncations, bit flips, a queue address
+   outside RAM, a property removed or out of range (hand-edited through
+   dtc), a missing or resized drive.
+"""
+import os
+import re
+import shutil
+import signal
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+from vigiltest import (EXIT_ERROR, GUEST_PASS, Tap, kvm_unavailable_reason,
+                       run)
+
+vigil, guest = sys.argv[1], sys.argv[2]
+tap = Tap()
+reason = kvm_unavailable_reason()
+if reason:
+    print(f"1..0 # SKIP {reason}")
+    sys.exit(0)
+
+RECORDS = 60
+SNAP_AT = 15
+SECTOR = 512
+RECORD_RE = re.compile(r"^# snap record (\d+) ticks (\d+) counts ([\d ]+)$",
+                       re.M)
+WINDOW = 10  # as the guest: every counter grows over 10 records
+HEADER = 32
+MAX_CPUS = 8
+
+
+def ctl(sock, *args):
+    return run([vigil, "ctl", sock] + list(args), timeout=120)
+
+
+def wait_for(pred, timeout, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def workload_cmdline(cpus):
+    return (f"cpus={cpus} tests=snapshot_workload snap_records={RECORDS}")
+
+
+def start(args, serial, sock):
+    cmd = [vigil] + args + ["--serial", f"file:{serial}"]
+    if sock:
+        cmd += ["--api-socket", sock]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def finish(proc, timeout=180):
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        return None, err.decode(errors="replace")
+    return proc.returncode, err.decode(errors="replace")
+
+
+def records_in(text):
+    return [(int(m.group(1)), int(m.group(2)),
+             [int(c) for c in m.group(3).split()])
+            for m in RECORD_RE.finditer(text)]
+
+
+def moved(old, cur, strict):
+    """None when no counter (or tick count) of cur went back from old's,
+    and with strict when every one grew."""
+    pairs = [("ticks", old[1], cur[1])] + \
+        [(f"CPU {i} count", a, b) for i, (a, b) in enumerate(zip(old[2],
+                                                                  cur[2]))]
+    for what, a, b in pairs:
+        if b < a or (strict and b == a):
+            return f"record {cur[0]}: {what} {b}, record {old[0]} had {a}"
+    return None
+
+
+def continuity(records, ncpus):
+    """None when the records are 0..RECORDS-1, nothing going back and
+    everything growing over each WINDOW records."""
+    seqs = [r[0] for r in records]
+    if seqs != list(range(RECORDS)):
+        return f"record numbers {seqs[:5]}...{seqs[-5:]}, " \
+               f"expected 0..{RECORDS - 1} once each"
+    for n, cur in enumerate(records):
+        if len(cur[2]) != ncpus:
+            return f"record {cur[0]}: {len(cur[2])} counters"
+        why = (n and moved(records[n - 1], cur, False)) or \
+            (n >= WINDOW and moved(records[n - WINDOW], cur, True))
+        if why:
+            return why
+    return None
+
+
+def fnv1a(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def disk_records(path, ncpus):
+    """Check every record on the disk as the host sees it; None when good."""
+    with open(path, "rb") as f:
+        data = f.read(RECORDS * SECTOR)
+    records = []
+    for n in range(RECORDS):
+        sec = data[n * SECTOR:(n + 1) * SECTOR]
+        magic, seq, cpus, ticks = struct.unpack_from("<8sIIQ", sec)
+        counts = struct.unpack_from("<8Q", sec, 24)
+        (checksum,) = struct.unpack_from("<Q", sec, 88)
+        if magic != b"VSNAPREC" or seq != n or cpus != ncpus or \
+                checksum != fnv1a(sec[:88]):
+            return f"record {n} on disk: magic {magic!r} seq {seq}"
+        records.append((seq, ticks, list(counts[:ncpus])))
+    why = continuity(records, ncpus)
+    return f"on disk: {why}" if why else None
+
+
+# ---- 1. snapshot while running, kill, restore twice ------------------------
+
+def snapshot_run(tmp, cpus):
+    disk = os.path.join(tmp, f"disk{cpus}.img")
+    snap = os.path.join(tmp, f"snap{cpus}")
+    sock = os.path.join(tmp, f"api{cpus}.sock")
+    out0 = os.path.join(tmp, f"out{cpus}-0.txt")
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    proc = start(["--kernel", guest, "--cpus", str(cpus), "--cmdline",
+                  workload_cmdline(cpus), "--drive", f"file={disk}"],
+                 out0, sock)
+    tag = f"{cpus} vCPU{'s' if cpus > 1 else ''}"
+    started = wait_for(lambda: f"snap record {SNAP_AT} " in read(out0), 60)
+    if not tap.ok(started, f"{tag}: the workload runs",
+                  read(out0)[-500:]):
+        proc.kill()
+        finish(proc)
+        return None
+    r = ctl(sock, "snapshot", snap, "--paused")
+    tap.ok(r.returncode == 0 and "vigil is paused" in r.stdout,
+           f"{tag}: snapshot saved while running, VM stays paused",
+           r.summary())
+    r = ctl(sock, "status")
+    tap.ok(r.returncode == 0 and r.stdout.startswith("paused"),
+           f"{tag}: status says paused", r.summary())
+    frozen = read(out0)
+    time.sleep(0.4)
+    tap.ok(read(out0) == frozen, f"{tag}: no output while paused")
+    proc.send_signal(signal.SIGKILL)
+    finish(proc)
+    check_files(snap, tag)
+    for i in (1, 2):
+        restore_run(tmp, snap, disk, frozen, cpus, tag, i)
+    return snap
+
+
+def check_files(snap, tag):
+    st_state = os.stat(os.path.join(snap, "state"))
+    st_mem = os.stat(os.path.join(snap, "memory"))
+    tap.ok(stat.S_IMODE(st_state.st_mode) == 0o600 and
+           stat.S_IMODE(st_mem.st_mode) == 0o600 and
+           stat.S_IMODE(os.stat(snap).st_mode) == 0o700,
+           f"{tag}: snapshot files are owner-only")
+    tap.ok(st_mem.st_size == 256 << 20 and
+           st_mem.st_blocks * 512 < st_mem.st_size // 4,
+           f"{tag}: memory file holds 256 MiB, sparse "
+           f"({st_mem.st_blocks * 512} bytes allocated)")
+    with open(os.path.join(snap, "state"), "rb") as f:
+        fdt = f.read()[HEADER:]
+    r = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-"],
+                       input=fdt, capture_output=True)
+    text = r.stdout.decode(errors="replace")
+    tap.ok(r.returncode == 0 and "cpu@0 {" in text and "lapic {" in text
+           and "msr-00000010" in text and "virtio-blk@d0000000" in text,
+           f"{tag}: dtc prints the state as text",
+           r.stderr.decode(errors="replace")[-300:])
+
+
+def restore_run(tmp, snap, disk, before, cpus, tag, i):
+    out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
+    sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
+    proc = start(["--restore", snap], out, sock)
+    if wait_for(lambda: os.path.exists(sock), 30):
+        r = ctl(sock, "status")
+        tap.ok(r.returncode == 0 and r.stdout.startswith("running"),
+               f"{tag}: restore {i}: the control socket answers",
+               r.summary())
+    status, err = finish(proc)
+    text = read(out)
+    tap.ok(status == GUEST_PASS and "vigil-test-guest: PASS" in text,
+           f"{tag}: restore {i}: the guest finishes and passes",
+           f"status {status}: {err[-300:]} {text[-400:]}")
+    joined = before + text
+    records = records_in(joined)
+    why = continuity(records, cpus)
+    tap.ok(why is None, f"{tag}: restore {i}: serial output, records, "
+           "counters and timer continue from the snapshot", why or "")
+    # The snapshot may cut a line: a record counts as acknowledged before
+    # it when its whole line was printed before it.
+    ends = [(int(m.group(1)), m.end()) for m in RECORD_RE.finditer(joined)]
+    last_before = max((n for n, end in ends if end <= len(before)),
+                      default=None)
+    first_after = min((n for n, end in ends if end > len(before)),
+                      default=None)
+    tap.ok(last_before is not None and first_after == last_before + 1,
+           f"{tag}: restore {i}: first record after the snapshot is "
+           f"{first_after}, the last acknowledged before it "
+           f"{last_before}")
+    why = disk_records(disk, cpus)
+    tap.ok(why is None, f"{tag}: restore {i}: every record intact on the "
+           "disk", why or "")
+
+
+# ---- 2. pause and resume ---------------------------------------------------
+
+def pause_resume(tmp):
+    disk = os.path.join(tmp, "disk-pause.img")
+    sock = os.path.join(tmp, "api-pause.sock")
+    out = os.path.join(tmp, "out-pause.txt")
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    proc = start(["--kernel", guest, "--cpus", "2", "--cmdline",
+                  workload_cmdline(2), "--drive", f"file={disk}"], out, sock)
+    wait_for(lambda: "snap record 10 " in read(out), 60)
+    control_socket_checks(sock, tmp)
+    r = ctl(sock, "pause")
+    tap.ok(r.returncode == 0 and r.stdout.strip() == "paused",
+           "pause: acknowledged", r.summary())
+    frozen = read(out)
+    time.sleep(0.5)
+    tap.ok(read(out) == frozen, "pause: the guest makes no progress")
+    r = ctl(sock, "status")
+    tap.ok(r.stdout.startswith("paused"), "pause: status says paused",
+           r.summary())
+    r = ctl(sock, "resume")
+    tap.ok(r.returncode == 0 and r.stdout.strip() == "running",
+           "resume: acknowledged", r.summary())
+    status, err = finish(proc)
+    text = read(out)
+    why = continuity(records_in(text), 2)
+    tap.ok(status == GUEST_PASS and why is None,
+           "pause/resume: the guest passes, its records continuous",
+           f"status {status}: {why} {err[-300:]}")
+    tap.ok(disk_records(disk, 2) is None, "pause/resume: disk intact")
+
+
+# ---- 3. the control socket -------------------------------------------------
+
+def raw_request(sock, data, read_reply=True):
+    import socket as pysocket
+    s = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(sock)
+    s.sendall(data)
+    reply = b""
+    if read_reply:
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    s.close()
+    return reply.decode(errors="replace")
+
+
+def control_socket_checks(sock, tmp):
+    mode = stat.S_IMODE(os.stat(sock).st_mode)
+    tap.ok(mode == 0o600, f"api socket mode is 0600 ({oct(mode)})")
+    bad = [
+        ("malformed JSON", b"{\"command\": \n", "not JSON"),
+        ("not an object", b"[1, 2]\n", "not a JSON object"),
+        ("unknown command", b"{\"command\": \"reboot\"}\n",
+         "unknown command"),
+        ("unknown key", b"{\"command\": \"status\", \"x\": 1}\n",
+         "unknown key"),
+        ("wrong type", b"{\"command\": 7}\n", "command"),
+        ("relative path", b"{\"command\": \"snapshot\", \"path\": \"x\"}\n",
+         "absolute"),
+        ("paused not a boolean",
+         b"{\"command\": \"snapshot\", \"path\": \"/x\", \"paused\": 1}\n",
+         "paused"),
+        ("NUL byte", b"{\"command\": \"st\0atus\"}\n", "NUL"),
+        ("trailing text", b"{\"command\": \"status\"} x\n", "after"),
+        ("too deep", b"{\"command\": [[[[[[1]]]]]]}\n", "not JSON"),
+        ("oversized request", b"{" + b" " * 5000 + b"\n", "longer than"),
+    ]
+    for name, data, needle in bad:
+        reply = raw_request(sock, data)
+        tap.ok("\"ok\":false" in reply and needle in reply,
+               f"control: {name} gets an error reply", reply[:200])
+    raw_request(sock, b"{\"command\": \"pau", read_reply=False)
+    r = ctl(sock, "status")
+    tap.ok(r.returncode == 0 and r.stdout.startswith("running"),
+           "control: after bad requests and a hang-up the VM still runs",
+           r.summary())
+    r = ctl(sock, "frobnicate")
+    tap.ok(r.returncode == 2 and "bad command" in r.stderr,
+           "vigil ctl refuses an unknown command itself", r.summary())
+    second = run([vigil, "--kernel", guest, "--api-socket", sock,
+                  "--serial", "none"], timeout=30)
+    tap.ok(second.returncode == EXIT_ERROR and
+           "another process is listening" in second.stderr,
+           "a second vigil refuses the live socket", second.summary())
+    plain = os.path.join(tmp, "plain-file")
+    with open(plain, "w") as f:
+        f.write("keep me")
+    r = run([vigil, "--kernel", guest, "--api-socket", plain, "--serial",
+             "none"], timeout=30)
+    tap.ok(r.returncode == EXIT_ERROR and "not a socket" in r.stderr and
+           read(plain) == "keep me",
+           "a file that is not a socket is refused and kept", r.summary())
+
+
+# ---- 4. refusals -----------------------------------------------------------
+
+def crc32c(data):
+    crc = 0xffffffff
+    table = crc32c.table
+    for b in data:
+        crc = (crc >> 8) ^ table[(crc ^ b) & 0xff]
+    return crc ^ 0xffffffff
+
+
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+crc32c.table = _crc_table()
+
+
+def rewrap(fdt, version=1):
+    """A state file around fdt with a correct header (and checksum)."""
+    hdr = b"VIGILSNP" + struct.pack(">IIQ", version, HEADER, len(fdt))
+    crc = crc32c(hdr + fdt)
+    return hdr + struct.pack(">II", crc, 0) + fdt
+
+
+def dts_of(snap):
+    with open(os.path.join(snap, "state"), "rb") as f:
+        fdt = f.read()[HEADER:]
+    return subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-"],
+                          input=fdt, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def dtb_of(dts):
+    return subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"],
+                          input=dts.encode(), capture_output=True,
+                          check=True).stdout
+
+
+def edit_node(dts, node, old_re, new):
+    """Replace old_re inside the first node named node."""
+    start = dts.index(f"\t{node} {{")
+    end = dts.index("};", start)
+    body = re.sub(old_re, new, dts[start:end], count=1)
+    return dts[:start] + body + dts[end:]
+
+
+def refusals(tmp, snap):
+    base = os.path.join(tmp, "bad")
+    with open(os.path.join(snap, "state"), "rb") as f:
+        state = f.read()
+    dts = dts_of(snap)
+    out = os.path.join(tmp, "out-refused.txt")
+
+    def variant(name, state_bytes=None, memory=None):
+        d = os.path.join(base, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "state"), "wb") as f:
+            f.write(state if state_bytes is None else state_bytes)
+        mem = os.path.join(d, "memory")
+        if memory != "missing":
+            os.link(os.path.join(snap, "memory"), mem) if memory is None \
+                else shutil.copyfile(os.path.join(snap, "memory"), mem)
+        if memory == "grown":
+            with open(mem, "r+b") as f:
+                f.truncate(os.path.getsize(mem) + 4096)
+        return d
+
+    def expect(name, d, *needles, extra=(), max_lines=1):
+        if os.path.exists(out):
+            os.unlink(out)
+        r = run([vigil, "--restore", d, "--serial", f"file:{out}"] +
+                list(extra), timeout=60)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        good = (r.returncode == EXIT_ERROR and len(lines) <= max_lines and
+                all(n in r.stderr for n in needles) and
+                "Sanitizer" not in r.stderr and read(out) == "")
+        tap.ok(good, f"refused: {name}", r.summary().replace("\n", " | "))
+
+    expect("no memory file", variant("nomem", memory="missing"), "memory")
+    expect("memory file of the wrong size", variant("grown", memory="grown"),
+           "memory file", "memory-size")
+    expect("a newer format version", variant("v2", rewrap(state[HEADER:], 2)),
+           "version 2", "versions 1 to 1")
+    expect("an older format version",
+           variant("v0", rewrap(state[HEADER:], 0)), "version 0")
+    for cut in (0, 7, 31, 32, 100, len(state) // 2, len(state) - 1):
+        expect(f"truncated at {cut} bytes", variant(f"cut{cut}", state[:cut]),
+               "state")
+    for i, bit in enumerate((3, 200, 1000, 8 * len(state) // 2,
+                             8 * len(state) - 5)):
+        flipped = bytearray(state)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        expect(f"bit {bit} flipped", variant(f"flip{i}", bytes(flipped)),
+               "state")
+    edited = edit_node(dts, "queue@0", r"desc = <[^>]*>",
+                       "desc = <0x00 0x20000000>")
+    expect("a ready queue outside RAM (edited with dtc)",
+           variant("queue", rewrap(dtb_of(edited))),
+           "queue@0", "outside guest RAM")
+    edited = edit_node(dts, "lapic", r"\n\s*tpr = <[^>]*>;", "")
+    expect("the LAPIC's tpr removed (edited with dtc)",
+           variant("notpr", rewrap(dtb_of(edited))), "lapic", "tpr",
+           "missing")
+    edited = edit_node(dts, "lapic", r"tpr = <[^>]*>", "tpr = <0x100>")
+    expect("the LAPIC's tpr out of range (edited with dtc)",
+           variant("bigtpr", rewrap(dtb_of(edited))), "lapic/tpr", "0x100")
+    edited = edit_node(dts, "machine", r"vcpus = <[^>]*>", "vcpus = <0x03>")
+    expect("a vCPU count the cpu nodes do not match",
+           variant("vcpus", rewrap(dtb_of(edited))), "cpu@", "expected 3")
+    edited = edit_node(dts, "machine", r"memory-size = <[^>]*>",
+                       "memory-size = <0x00 0x20000000>")
+    expect("a memory size the memory file does not match",
+           variant("memsize", rewrap(dtb_of(edited))), "memory-size")
+    # A usage error: its line, then "Try 'vigil --help'".
+    expect("--kernel with --restore", snap, "comes from the snapshot",
+           extra=["--kernel", guest], max_lines=2)
+
+
+def drive_refusals(tmp, snap, disk):
+    out = os.path.join(tmp, "out-drive.txt")
+    moved = disk + ".moved"
+    os.rename(disk, moved)
+    r = run([vigil, "--restore", snap, "--serial", f"file:{out}"], timeout=60)
+    tap.ok(r.returncode == EXIT_ERROR and os.path.basename(disk) in r.stderr
+           and read(out) == "",
+           "refused: the drive's backing file is missing, naming it",
+           r.summary().replace("\n", " | "))
+    os.rename(moved, disk)
+    size = os.path.getsize(disk)
+    with open(disk, "r+b") as f:
+        f.truncate(size * 2)
+    r = run([vigil, "--restore", snap, "--serial", f"file:{out}"], timeout=60)
+    tap.ok(r.returncode == EXIT_ERROR and "drive 0" in r.stderr and
+           str(size) in r.stderr and read(out) == "",
+           "refused: the drive's size changed, naming the drive",
+           r.summary().replace("\n", " | "))
+    with open(disk, "r+b") as f:
+        f.truncate(size)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    snap1 = snapshot_run(tmp, 1)
+    snap2 = snapshot_run(tmp, 2)
+    pause_resume(tmp)
+    if snap2:
+        refusals(tmp, snap2)
+        drive_refusals(tmp, snap2, os.path.join(tmp, "disk2.img"))
+    else:
+        tap.skip("refusals", "no snapshot to corrupt")
+
+sys.exit(tap.done())

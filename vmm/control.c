@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control socket server. Every byte from a client is untrusted: lines
+ * are bounded, JSON is parsed by json-c with a depth limit, and a request
+ * is checked key by key before it does anything.
+ */
+#include "vmm/control.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migration/snapshot.h"
+#include "vmm/event_loop.h"
+#include "vmm/log.h"
+#include "vmm/machine.h"
+
+struct control_client {
+	struct control *ctl;
+	int fd;
+	size_t len;
+	char buf[CONTROL_MAX_REQUEST];
+};
+
+struct control {
+	int listen_fd;
+	char *path;
+	dev_t dev; /* the socket file we made, to remove only that one */
+	ino_t ino;
+	struct machine *m;
+	struct event_loop *el;
+	struct control_client clients[CONTROL_MAX_CLIENTS];
+};
+
+/* ---- replies ------------------------------------------------------------ */
+
+static void client_close(struct control_client *cl)
+{
+	if (cl->fd < 0)
+		return;
+	event_loop_remove(cl->ctl->el, cl->fd);
+	close(cl->fd);
+	cl->fd = -1;
+	cl->len = 0;
+}
+
+/* One line; a client that cannot take it at once is dropped. */
+static void send_reply(struct control_client *cl, struct json_object *reply)
+{
+	const char *text = json_object_to_json_string_ext(
+		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(text);
+	char *line = malloc(len + 1);
+	ssize_t n = -1;
+
+	if (line) {
+		memcpy(line, text, len);
+		line[len] = '\n';
+		n = write(cl->fd, line, len + 1);
+		free(line);
+	}
+	if (n != (ssize_t)len + 1)
+		client_close(cl);
+}
+
+static struct json_object *reply_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static struct json_object *reply_error(const char *fmt, ...)
+{
+	struct json_object *r = json_object_new_object();
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	return r;
+}
+
+static const char *status_word(const struct machine *m)
+{
+	return machine_paused(m) ? "paused" : "running";
+}
+
+static struct json_object *reply_ok(const struct machine *m)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "status",
+			       json_object_new_string(status_word(m)));
+	return r;
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+struct request {
+	const char *command;
+	const char *path; /* snapshot */
+	bool paused;	  /* snapshot: stay paused afterwards */
+};
+
+static struct json_object *cmd_status(struct control *c)
+{
+	struct json_object *r = reply_ok(c->m);
+
+	json_object_object_add(r, "vcpus", json_object_new_int(
+						   (int32_t)c->m->nr_cpus));
+	json_object_object_add(r, "memory", json_object_new_int64(
+						    (int64_t)c->m->ram_size));
+	json_object_object_add(r, "drives", json_object_new_int(
+						    (int32_t)c->m->nr_blk));
+	return r;
+}
+
+static struct json_object *cmd_pause(struct control *c)
+{
+	int r = machine_pause(c->m);
+
+	if (r < 0)
+		return reply_error("cannot pause: %s", strerror(-r));
+	return reply_ok(c->m);
+}
+
+static struct json_object *cmd_resume(struct control *c)
+{
+	machine_resume(c->m);
+	return reply_ok(c->m);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static struct json_object *snapshot_reply(struct control *c,
+					  const struct request *req,
+					  const struct snapshot_stats *st,
+					  const struct timespec *t0)
+{
+	struct json_object *r = reply_ok(c->m);
+
+	json_object_object_add(r, "path", json_object_new_string(req->path));
+	json_object_object_add(r, "state_bytes",
+			       json_object_new_int64((int64_t)st->state_bytes));
+	json_object_object_add(r, "memory_bytes",
+			       json_object_new_int64((int64_t)st->memory_bytes));
+	json_object_object_add(r, "memory_data_bytes",
+			       json_object_new_int64(
+				       (int64_t)st->memory_data_bytes));
+	json_object_object_add(r, "save_ms", json_object_new_double(
+						     (double)st->elapsed_ns /
+						     1e6));
+	json_object_object_add(r, "total_ms",
+			       json_object_new_double(ms_since(t0)));
+	return r;
+}
+
+static struct json_object *cmd_snapshot(struct control *c,
+					const struct request *req)
+{
+	bool was_paused = machine_paused(c->m);
+	struct snapshot_stats stats;
+	struct timespec t0;
+	char err[512];
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = machine_pause(c->m);
+	if (r < 0)
+		return reply_error("cannot pause: %s", strerror(-r));
+	r = snapshot_save(c->m, req->path, &stats, err, sizeof(err));
+	if (!was_paused && !req->paused)
+		machine_resume(c->m);
+	if (r < 0) {
+		log_error("snapshot %s: %s", req->path, err);
+		return reply_error("snapshot %s: %s", req->path, err);
+	}
+	return snapshot_reply(c, req, &stats, &t0);
+}
+
+static struct json_object *cmd_quit(struct control *c)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "status", json_object_new_string("quitting"));
+	log_info("quit requested on the control socket");
+	machine_request_exit(c->m, VIGIL_EXIT_POWEROFF);
+	return r;
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+/* The keys each command takes besides "command". */
+static bool key_allowed(const char *command, const char *key)
+{
+	if (!strcmp(key, "command"))
+		return true;
+	return !strcmp(command, "snapshot") &&
+	       (!strcmp(key, "path") || !strcmp(key, "paused"));
+}
+
+static struct json_object *check_path(const char *path, size_t len)
+{
+	if (strlen(path) != len)
+		return reply_error("path: contains a NUL byte");
+	if (path[0] != '/')
+		return reply_error("path '%.200s': must be absolute", path);
+	if (len >= PATH_MAX - 16)
+		return reply_error("path: longer than %d bytes", PATH_MAX - 16);
+	return NULL;
+}
+
+static struct json_object *parse_fields(struct json_object *obj,
+					struct request *req)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, "command", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return reply_error("request: \"command\" (a string) missing");
+	req->command = json_object_get_string(v);
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		if (!key_allowed(req->command, key))
+			return reply_error("request: unknown key '%.64s' for "
+					   "command '%.64s'", key,
+					   req->command);
+	}
+	if (json_object_object_get_ex(obj, "paused", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return reply_error("paused: must be true or false");
+		req->paused = json_object_get_boolean(v);
+	}
+	if (!strcmp(req->command, "snapshot")) {
+		if (!json_object_object_get_ex(obj, "path", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			return reply_error("snapshot: \"path\" (a string) "
+					   "missing");
+		req->path = json_object_get_string(v);
+		return check_path(req->path,
+				  (size_t)json_object_get_string_len(v));
+	}
+	return NULL;
+}
+
+static struct json_object *execute(struct control *c, struct json_object *obj)
+{
+	struct request req = { 0 };
+	struct json_object *bad = parse_fields(obj, &req);
+
+	if (bad)
+		return bad;
+	if (!strcmp(req.command, "status"))
+		return cmd_status(c);
+	if (!strcmp(req.command, "pause"))
+		return cmd_pause(c);
+	if (!strcmp(req.command, "resume"))
+		return cmd_resume(c);
+	if (!strcmp(req.command, "snapshot"))
+		return cmd_snapshot(c, &req);
+	if (!strcmp(req.command, "quit"))
+		return cmd_quit(c);
+	return reply_error("unknown command '%.64s' (status, pause, resume, "
+			   "snapshot, quit)", req.command);
+}
+
+static bool only_space(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+static struct json_object *handle_line(struct control *c, const char *line,
+				       size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *obj, *reply;
+	enum json_tokener_error e;
+
+	if (memchr(line, '\0', len))
+		return reply_error("request: contains a NUL byte");
+	tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
+	if (!tok)
+		return reply_error("out of memory");
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	e = json_tokener_get_error(tok);
+	if (!obj || e != json_tokener_success)
+		reply = reply_error("request: not JSON: %s",
+				    e == json_tokener_success ?
+					    "incomplete" :
+					    json_tokener_error_desc(e));
+	else if (!only_space(line + json_tokener_get_parse_end(tok),
+			     len - json_tokener_get_parse_end(tok)))
+		reply = reply_error("request: text after the JSON object");
+	else if (!json_object_is_type(obj, json_type_object))
+		reply = reply_error("request: not a JSON object");
+	else
+		reply = execute(c, obj);
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return reply;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+/* Serve every complete line in the buffer; keep the incomplete rest. */
+static void serve_lines(struct control_client *cl)
+{
+	char *nl;
+
+	while (cl->fd >= 0 && (nl = memchr(cl->buf, '\n', cl->len))) {
+		size_t line_len = (size_t)(nl - cl->buf);
+		struct json_object *reply =
+			handle_line(cl->ctl, cl->buf, line_len);
+
+		send_reply(cl, reply);
+		json_object_put(reply);
+		if (cl->fd < 0)
+			return;
+		cl->len -= line_len + 1;
+		memmove(cl->buf, nl + 1, cl->len);
+	}
+	if (cl->fd >= 0 && cl->len == sizeof(cl->buf)) {
+		struct json_object *reply = reply_error(
+			"request longer than %u bytes", CONTROL_MAX_REQUEST);
+
+		send_reply(cl, reply);
+		json_object_put(reply);
+		client_close(cl);
+	}
+}
+
+static void on_client(void *opaque, uint32_t events)
+{
+	struct control_client *cl = opaque;
+	ssize_t n;
+
+	if (events & EPOLLIN) {
+		n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		/* Gone (perhaps mid-request): forget it and what it sent. */
+		if (n <= 0) {
+			client_close(cl);
+			return;
+		}
+		cl->len += (size_t)n;
+		serve_lines(cl);
+		return;
+	}
+	if (events & (EPOLLHUP | EPOLLERR))
+		client_close(cl);
+}
+
+static void on_accept(void *opaque, uint32_t events)
+{
+	static const char busy[] =
+		"{\"ok\":false,\"error\":\"too many clients\"}\n";
+	struct control *c = opaque;
+	struct control_client *cl = NULL;
+	int fd;
+
+	(void)events;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS && !cl; i++)
+		if (c->clients[i].fd < 0)
+			cl = &c->clients[i];
+	if (cl && event_loop_add(c->el, fd, EPOLLIN, on_client, cl) == 0) {
+		cl->fd = fd;
+		cl->len = 0;
+		return;
+	}
+	/* A reply the client may read, best effort, then the door. */
+	if (write(fd, busy, strlen(busy)) < 0)
+		log_info("control: refused a client");
+	close(fd);
+}
+
+/* ---- the socket ------------------------------------------------------------ */
+
+/* A socket file someone still listens on is not stale. */
+static bool socket_in_use(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return true;
+	used = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
+	       errno != ECONNREFUSED;
+	close(fd);
+	return used;
+}
+
+static int remove_stale(const char *path, const struct sockaddr_un *addr,
+			char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "--api-socket %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "--api-socket %s: exists and is not a "
+			 "socket; refusing to replace it", path);
+		return -EEXIST;
+	}
+	if (socket_in_use(addr)) {
+		snprintf(err, errlen, "--api-socket %s: another process is "
+			 "listening on it", path);
+		return -EADDRINUSE;
+	}
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static int control_listen(struct control *c, const char *path, char *err,
+			  size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int r;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "--api-socket %s: longer than %zu bytes",
+			 path, sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	r = remove_stale(path, &addr, err, errlen);
+	if (r < 0)
+		return r;
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+					       SOCK_NONBLOCK, 0);
+	if (c->listen_fd < 0)
+		r = -errno;
+	/* Owner-only from the start: no window with a wider mode. */
+	old = umask(0177);
+	if (r == 0 && bind(c->listen_fd, (struct sockaddr *)&addr,
+			   sizeof(addr)) < 0)
+		r = -errno;
+	umask(old);
+	if (r == 0 && listen(c->listen_fd, CONTROL_MAX_CLIENTS) < 0)
+		r = -errno;
+	if (r == 0 && lstat(path, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+	if (r < 0)
+		snprintf(err, errlen, "--api-socket %s: %s", path,
+			 strerror(-r));
+	return r;
+}
+
+/*
+ * json-c seeds its string hash with getrandom() the first time it hashes a
+ * key; do that now, before the main thread's seccomp filter is installed.
+ */
+static void json_warm_up(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "seed", json_object_new_boolean(1));
+	json_object_put(o);
+}
+
+struct control *control_open(const char *path, struct machine *m, char *err,
+			     size_t errlen)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	json_warm_up();
+	if (!c || !(c->path = strdup(path))) {
+		free(c);
+		snprintf(err, errlen, "--api-socket: out of memory");
+		return NULL;
+	}
+	c->m = m;
+	c->listen_fd = -1;
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		c->clients[i] = (struct control_client){ .ctl = c, .fd = -1 };
+	if (control_listen(c, path, err, errlen) < 0) {
+		control_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int control_attach(struct control *c, struct event_loop *el)
+{
+	c->el = el;
+	return event_loop_add(el, c->listen_fd, EPOLLIN, on_accept, c);
+}
+
+int control_listen_fd(const struct control *c)
+{
+	return c->listen_fd;
+}
+
+void control_close(struct control *c)
+{
+	struct stat st;
+
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			close(c->clients[i].fd);
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		/* Only the socket we made: not one another vigil put there. */
+		if (lstat(c->path, &st) == 0 && st.st_dev == c->dev &&
+		    st.st_ino == c->ino)
+			unlink(c->path);
+	}
+	free(c->path);
+	free(c);
+}

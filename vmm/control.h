@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control socket (--api-socket PATH): a UNIX stream socket, created
+ * with mode 0600, that takes one JSON object per line and answers each
+ * with one JSON object per line. Requests are served on the main thread's
+ * event loop, so exactly one executes at a time.
+ *
+ *   {"command": "status"}                -> {"ok": true, "status": "running",
+ *                                            "vcpus": 2, "memory": 268435456,
+ *                                            "drives": 1}
+ *   {"command": "pause"}                 -> {"ok": true, "status": "paused"}
+ *   {"command": "resume"}                -> {"ok": true, "status": "running"}
+ *   {"command": "snapshot", "path": "/abs/dir", "paused": false}
+ *                                        -> {"ok": true, "status": ...,
+ *                                            "path": ..., "state_bytes": N,
+ *                                            "memory_bytes": N,
+ *                                            "memory_data_bytes": N,
+ *                                            "save_ms": T, "total_ms": T}
+ *   {"command": "quit"}                  -> {"ok": true, "status": "quitting"}
+ *
+ * Anything else - not JSON, not an object, an unknown command or key, a
+ * wrong type, a line longer than CONTROL_MAX_REQUEST - gets
+ * {"ok": false, "error": "..."} and changes nothing. A client that
+ * disconnects mid-request is forgotten.
+ */
+#ifndef VIGIL_CONTROL_H
+#define VIGIL_CONTROL_H
+
+#include <stddef.h>
+
+#define CONTROL_MAX_REQUEST 4096u
+#define CONTROL_MAX_CLIENTS 4u
+/* JSON nesting a request may have: one object of scalars needs 1. */
+#define CONTROL_JSON_DEPTH 4
+
+struct control;
+struct event_loop;
+struct machine;
+
+/*
+ * Listen on path. An existing socket nobody listens on is replaced; a
+ * socket in use, or anything that is not a socket, is refused. Returns
+ * NULL with a reason in err.
+ */
+struct control *control_open(const char *path, struct machine *m, char *err,
+			     size_t errlen);
+/* Serve the socket from el (the main loop). */
+int control_attach(struct control *c, struct event_loop *el);
+/* The listening socket, for the sandbox's accept rule. */
+int control_listen_fd(const struct control *c);
+/* Close every connection and remove the socket file. NULL is a no-op. */
+void control_close(struct control *c);
+
+#endif
