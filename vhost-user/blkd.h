@@ -27,7 +27,10 @@
  * checks the result. A ring the front-end breaks (a bad chain) stops being
  * served, its error fd is signalled, until it is stopped and started again.
  *
- * Single-threaded: one thread makes every call on a struct blkd.
+ * Single-threaded: one thread makes every call on a struct blkd. The
+ * process must ignore SIGPIPE (vigil-blkd's main does): the call and error
+ * fds are the front-end's pipes or eventfds, and a pipe whose reader is
+ * gone must give EPIPE, not kill the device.
  */
 #ifndef VIGIL_BLKD_H
 #define VIGIL_BLKD_H

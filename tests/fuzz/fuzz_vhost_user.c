@@ -20,6 +20,7 @@
  * record and a disconnect, no descriptor the device was given is open.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -143,6 +144,8 @@ static int setup(void)
 {
 	char err[256];
 
+	/* As vigil-blkd's main: a call fd whose reader is gone is EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (block_open("driver=null-co,size=64K", &backend, err, sizeof(err)) <
 	    0)
 		return -1;
