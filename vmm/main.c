@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block/block.h"
 #include "migration/snapshot.h"
 #include "vmm/acpi.h"
 #include "vmm/control.h"
@@ -254,10 +255,20 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 		usage_error("unexpected argument '%s'", argv[optind]);
 }
 
+/* The tables describe the drives: refuse specs that vigil would refuse. */
 static int dump_acpi(const struct cli *cli)
 {
 	struct acpi_config acpi;
+	struct block_spec spec;
+	char err[256];
 
+	for (unsigned int i = 0; i < cli->cfg.nr_drives; i++) {
+		if (block_spec_parse(cli->cfg.drives[i], &spec, err,
+				     sizeof(err)) < 0) {
+			log_error("%s", err);
+			return VIGIL_EXIT_ERROR;
+		}
+	}
 	machine_acpi_config(&cli->cfg, &acpi);
 	return acpi_dump(&acpi, cli->dump_acpi) < 0 ? VIGIL_EXIT_ERROR : 0;
 }

@@ -39,6 +39,10 @@ expect_error("-d unknown item", ["--kernel", guest, "-d", "everything"],
              "-d everything")
 
 with tempfile.TemporaryDirectory() as tmp:
+    expect_error("--dump-acpi refuses a bad --drive",
+                 ["--dump-acpi", os.path.join(tmp, "acpi"),
+                  "--drive", "garbage"], "garbage")
+
     def tmpfile(name, data):
         path = os.path.join(tmp, name)
         with open(path, "wb") as f:
