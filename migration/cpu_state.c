@@ -180,13 +180,16 @@ static const char *check_xsave(const void *p, size_t len)
 	return NULL;
 }
 
-/* Canonical for 57-bit linear addresses; KVM checks 48 bits if it must. */
+/*
+ * Canonical for 57-bit linear addresses (bits 63:56 copies of bit 56);
+ * KVM checks 48 bits where the guest has no LA57.
+ */
 static const char *check_canonical(const void *p, size_t len)
 {
-	int64_t v = (int64_t)u64_of(p);
+	uint64_t high = u64_of(p) >> 56;
 
 	(void)len;
-	return (v << 7) >> 7 == v ? NULL : "not a canonical address";
+	return high == 0 || high == 0xff ? NULL : "not a canonical address";
 }
 
 static const char *check_dfr(const void *p, size_t len)
@@ -981,10 +984,11 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 		{ KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK" },
 		{ KVM_CAP_PIT_STATE2, "KVM_CAP_PIT_STATE2" },
 	};
+	/* struct kvm_msr_list with room for CPU_MAX_MSRS indices. */
 	struct {
-		struct kvm_msr_list hdr;
+		uint32_t nmsrs;
 		uint32_t indices[CPU_MAX_MSRS];
-	} list = { .hdr.nmsrs = CPU_MAX_MSRS };
+	} list = { .nmsrs = CPU_MAX_MSRS };
 	int xsave2;
 
 	memset(host, 0, sizeof(*host));
@@ -998,7 +1002,7 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 		host->missing = "KVM_GET_MSR_INDEX_LIST";
 		return -errno;
 	}
-	host->nr_msrs = list.hdr.nmsrs;
+	host->nr_msrs = list.nmsrs;
 	memcpy(host->msrs, list.indices, host->nr_msrs * sizeof(uint32_t));
 	add_mtrrs(host);
 	xsave2 = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);

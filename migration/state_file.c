@@ -138,6 +138,7 @@ int state_file_check(const void *buf, size_t len, const void **fdt,
 		     char *err, size_t errlen)
 {
 	const uint8_t *h = buf;
+	const void *tree;
 	size_t fdt_size;
 	uint32_t want, got;
 	int r = check_header(h, len, err, errlen);
@@ -158,15 +159,16 @@ int state_file_check(const void *buf, size_t len, const void **fdt,
 			 "larger than %u", fdt_size, STATE_FILE_MAX);
 		return -EINVAL;
 	}
-	r = fdt_check_full(h + STATE_HEADER_SIZE, fdt_size);
-	if (r == 0 && fdt_totalsize(h + STATE_HEADER_SIZE) != fdt_size)
+	tree = h + STATE_HEADER_SIZE;
+	r = fdt_check_full(tree, fdt_size);
+	if (r == 0 && fdt_totalsize(tree) != fdt_size)
 		r = -FDT_ERR_TRUNCATED;
 	if (r) {
 		snprintf(err, errlen, "state: device tree: %s",
 			 fdt_strerror(r));
 		return -EINVAL;
 	}
-	*fdt = h + STATE_HEADER_SIZE;
+	*fdt = tree;
 	return 0;
 }
 
