@@ -5,6 +5,7 @@
  */
 #include "vhost-user/blkd.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_ring.h>
@@ -622,6 +623,7 @@ struct blkd *blkd_create(struct block_backend *bb, const char *name,
 		return NULL;
 	}
 	d->name = name;
+	d->blk.config.seg_max = htole32(BLKD_MIN_QUEUE_SIZE - 2);
 	d->features = d->blk.features | 1ull << VHOST_USER_F_PROTOCOL_FEATURES;
 	if (watch)
 		d->watch = *watch;

@@ -48,6 +48,15 @@
 #define BLKD_NUM_QUEUES 1u
 
 /*
+ * The smallest queue a front-end is expected to choose. It reads the
+ * config space (seg_max) before it picks a queue size, and QEMU's and
+ * Cloud Hypervisor's default is 128; seg_max = 128 - 2 keeps a request
+ * (header, data, status) within such a queue, as the spec requires of
+ * every chain, indirect tables included.
+ */
+#define BLKD_MIN_QUEUE_SIZE 128u
+
+/*
  * Protocol features vigil-blkd offers. BACKEND_REQ only takes the channel
  * (vigil-blkd sends nothing on it): Linux's UML before 6.6 gives its
  * virtqueue interrupts the channel's IRQ, and without the channel asks for

@@ -32,25 +32,20 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
+from umlrun import Uml, Unavailable, fetch_uml, memory_dir, vigil_blkd
 from vigiltest import Tap, skip_all
 
 (VIGIL_BLKD, UML_LAUNCH, UML_TOOL, FETCH, ARTEFACT_DIR,
  INIT_SH) = [os.path.abspath(a) for a in sys.argv[1:7]]
 
-# Programs inside UML must not use AVX registers (uml_launch.c explains).
-TUNABLES = ("glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,"
-            "-AVX512DQ,-AVX512CD,-FMA,-XSAVEC")
-UML_MEM = 256 << 20
 # ext4 of 256 MiB or more: e2fsck inside this UML wrongly reports the
 # 128 MiB layout broken whatever the disk (UML's own ubd too).
 RAW_SIZE = 256 << 20
 HOST_FILES = ["/usr/bin/fio", "/usr/bin/sha256sum", "/usr/sbin/mkfs.ext4"]
-BOOT_TIMEOUT = 180
 
 
 def check(cond, name, detail=""):
@@ -61,27 +56,6 @@ def check(cond, name, detail=""):
     return cond
 
 
-def fetch_uml():
-    """(uml kernel, virtio_blk.ko), or skip the whole test."""
-    try:
-        r = subprocess.run(["bash", FETCH, ARTEFACT_DIR, "--uml"],
-                           capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        skip_all("fetching Debian's user-mode-linux timed out")
-    if r.returncode != 0:
-        lines = r.stderr.strip().splitlines() or ["no output"]
-        skip_all("cannot fetch Debian's user-mode-linux: " + lines[-1])
-    paths = r.stdout.split()
-    kernel = next((p for p in paths if p.endswith("/uml/linux")), None)
-    mods = next((p for p in paths if "/uml/modules/" in p), None)
-    if not kernel or not mods:
-        skip_all("fetch-artefacts.sh --uml printed no UML kernel")
-    ko = os.path.join(mods, "kernel/drivers/block/virtio_blk.ko")
-    if not os.path.exists(ko):
-        skip_all(f"{ko} missing from the user-mode-linux package")
-    return kernel, ko
-
-
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -90,119 +64,12 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-class Daemon:
-    """One vigil-blkd, its -d guest_errors log and its stderr."""
-
-    def __init__(self, workdir, name, drive):
-        self.sock = os.path.join(workdir, name + ".sock")
-        self.log = os.path.join(workdir, name + ".log")
-        self.err = os.path.join(workdir, name + ".err")
-        with open(self.err, "w") as err:
-            self.proc = subprocess.Popen(
-                [VIGIL_BLKD, "--socket", self.sock, "--drive", drive,
-                 "-d", "guest_errors", "-D", self.log],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=err)
-        self.ready = self._wait_serving()
-
-    def _wait_serving(self, timeout=10):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if "vigil-blkd: serving" in self.stderr():
-                return True
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.02)
-        return False
-
-    def stderr(self):
-        with open(self.err) as f:
+def guest_errors(daemon):
+    try:
+        with open(daemon.log) as f:
             return f.read()
-
-    def guest_errors(self):
-        try:
-            with open(self.log) as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
-class Boot:
-    """What one UML boot reported: "vigil-uml: KEY VALUE..." lines."""
-
-    def __init__(self, output, status, timed_out):
-        self.output = output
-        self.status = status
-        self.timed_out = timed_out
-        self.lines = [line[len("vigil-uml: "):].strip()
-                      for line in output.splitlines()
-                      if line.startswith("vigil-uml: ")]
-
-    def values(self, key):
-        return [line[len(key) + 1:] for line in self.lines
-                if line.split(" ", 1)[0] == key]
-
-    def value(self, key):
-        v = self.values(key)
-        return v[0] if v else None
-
-    def sums(self):
-        return dict(v.split(" ", 1) for v in self.values("sha256"))
-
-    def detail(self):
-        tail = "\n".join(l for l in self.output.splitlines()
-                         if l.startswith("vigil-uml") or "error" in l.lower())
-        return (f"status {self.status}, timed out {self.timed_out}\n" +
-                tail[-2500:])
-
-
-def boot(kernel, ko, memdir, stage, daemons, **params):
-    cmd = [UML_LAUNCH, kernel, f"mem={UML_MEM >> 20}M",
-           "rootfstype=hostfs", "rootflags=/", "ro", f"init={INIT_SH}",
-           "con=null", "con0=null,fd:1"]
-    cmd += [f"virtio_uml.device={d.sock}:2" for d in daemons]
-    cmd += [f"GLIBC_TUNABLES={TUNABLES}", "LD_BIND_NOW=1",
-            f"vigil_stage={stage}", f"vigil_module={ko}",
-            f"vigil_tool={UML_TOOL}"]
-    cmd += [f"vigil_{k}={v}" for k, v in params.items()]
-    env = dict(os.environ, TMPDIR=memdir)
-    # UML forks a host process per guest process: kill the whole group.
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
-    timed_out = False
-    try:
-        out, _ = proc.communicate(timeout=BOOT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-    b = Boot(out.decode(errors="replace").replace("\r", ""), proc.returncode,
-             timed_out)
-    tap.diag(f"boot '{stage}': {b.status}, "
-             f"{'timed out' if timed_out else 'done'}")
-    return b
-
-
-def memory_dir(workdir):
-    """UML's RAM is a file in TMPDIR: /dev/shm when it has room."""
-    try:
-        st = os.statvfs("/dev/shm")
-        if st.f_bavail * st.f_frsize > 2 * UML_MEM:
-            return "/dev/shm"
-    except OSError:
-        pass
-    return workdir
+    except FileNotFoundError:
+        return ""
 
 
 def check_write(b, host_sums):
@@ -266,7 +133,14 @@ def check_zeroes(b):
 
 
 def run_all(kernel, ko, workdir):
-    memdir = memory_dir(workdir)
+    uml = Uml(UML_LAUNCH, kernel, ko, UML_TOOL, INIT_SH, memory_dir(workdir))
+
+    def boot(stage, daemons, **params):
+        b = uml.boot(stage, [d.sock for d in daemons], **params)
+        tap.diag(f"boot '{stage}': status {b.status}"
+                 f"{', timed out' if b.timed_out else ''}")
+        return b
+
     raw = os.path.join(workdir, "disk.raw")
     with open(raw, "wb") as f:
         f.truncate(RAW_SIZE)
@@ -275,46 +149,46 @@ def run_all(kernel, ko, workdir):
     daemons = []
 
     def daemon(name, drive):
-        d = Daemon(workdir, name, drive)
+        d = vigil_blkd(VIGIL_BLKD, workdir, name, drive)
         daemons.append(d)
         check(d.ready, f"vigil-blkd {name} serves {drive}", d.stderr())
         return d
 
     d1 = daemon("rw1", f"file={raw}")
-    sums = check_write(boot(kernel, ko, memdir, "write", [d1], files=files),
-                       host_sums)
-    check_verify(boot(kernel, ko, memdir, "verify", [d1]),
-                 "reconnect", sums)
+    sums = check_write(boot("write", [d1], files=files), host_sums)
+    check_verify(boot("verify", [d1]), "reconnect", sums)
     d1.stop()
 
     before = sha256_file(raw)
     d2 = daemon("ro", f"file={raw},readonly=on")
-    check_readonly(boot(kernel, ko, memdir, "readonly", [d2]), sums)
+    check_readonly(boot("readonly", [d2]), sums)
     d2.stop()
-    check(sha256_file(raw) == before,
-          "readonly: the raw file is unchanged")
+    check(sha256_file(raw) == before, "readonly: the raw file is unchanged")
 
     d3 = daemon("rw2", f"file={raw}")
-    b = boot(kernel, ko, memdir, "verify", [d3], fio=1)
+    b = boot("verify", [d3], fio=1)
     check_verify(b, "restart", sums)
     check_fio(b)
     d3.stop()
 
     z_on = daemon("zeroes-on", "driver=null-co,size=64M")
     z_off = daemon("zeroes-off", "driver=null-co,size=32M,read-zeroes=off")
-    check_zeroes(boot(kernel, ko, memdir, "zeroes", [z_on, z_off]))
+    check_zeroes(boot("zeroes", [z_on, z_off]))
 
     statuses = [d.stop() for d in daemons]
     check(all(s == -signal.SIGTERM for s in statuses),
           "every vigil-blkd ran until SIGTERM ended it",
           f"statuses {statuses}")
-    noisy = {os.path.basename(d.sock): d.guest_errors() for d in daemons
-             if d.guest_errors()}
+    noisy = {os.path.basename(d.sock): guest_errors(d) for d in daemons
+             if guest_errors(d)}
     check(not noisy, "Linux caused no guest error in vigil-blkd",
           str(noisy)[-2000:])
 
 
-kernel, ko = fetch_uml()
+try:
+    kernel, ko = fetch_uml(FETCH, ARTEFACT_DIR)
+except Unavailable as e:
+    skip_all(str(e))
 tap = Tap()
 workdir = tempfile.mkdtemp(prefix="vigil-blkd-uml-")
 start = time.monotonic()

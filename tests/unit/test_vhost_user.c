@@ -495,6 +495,7 @@ static void test_session(void)
 {
 	struct vu_msg m;
 	uint64_t features, capacity;
+	uint32_t seg_max;
 
 	m = msg(VHOST_USER_GET_FEATURES, 0);
 	CHECK(send_msg(&m) == 1 && reply.hdr.size == 8 &&
@@ -515,10 +516,16 @@ static void test_session(void)
 	m = config_msg(VHOST_USER_GET_CONFIG, 0, 60);
 	CHECK(send_msg(&m) == 1, "GET_CONFIG answers");
 	memcpy(&capacity, reply.payload.config.region, sizeof(capacity));
+	memcpy(&seg_max,
+	       reply.payload.config.region +
+		   offsetof(struct virtio_blk_config, seg_max),
+	       sizeof(seg_max));
 	CHECK(reply.hdr.size == m.hdr.size && reply.payload.config.size == 60 &&
 		  le64toh(capacity) == (1u << 20) / 512 &&
+		  le32toh(seg_max) == BLKD_MIN_QUEUE_SIZE - 2 &&
 		  reply.payload.config.region[59] == 0,
-	      "GET_CONFIG: capacity, zeros past the fields vigil has");
+	      "GET_CONFIG: capacity, seg_max for a 128-entry queue, zeros "
+	      "past the fields vigil has");
 	m = msg(VHOST_USER_SET_FEATURES, 8);
 	m.payload.u64 = features & ~(1ull << VHOST_USER_F_PROTOCOL_FEATURES);
 	m.hdr.flags |= VHOST_USER_NEED_REPLY_MASK;

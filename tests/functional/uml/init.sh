@@ -10,12 +10,14 @@
 # host's own mkfs.ext4, e2fsck, fio and sha256sum run inside UML.
 #
 # Parameters come from the kernel command line, as environment variables:
-#   vigil_stage    write | verify | readonly | zeroes
+#   vigil_stage    write | verify | readonly | zeroes | bench
 #   vigil_module   path of virtio_blk.ko
 #   vigil_tool     path of uml-tool (uml_tool.c)
 #   vigil_files    colon-separated host files to copy into the file system
 #   vigil_fio      1: after `verify`, run fio with crc32c verification on
 #                  the raw device (it overwrites the file system)
+#   vigil_jobs     for `bench`: comma-separated NAME:RW:BS:QD fio jobs on
+#                  /dev/vda, each vigil_runtime seconds (bench/blkd.py)
 # Results are console lines "vigil-uml: KEY VALUE..."; the last is
 # "vigil-uml: done". A failed command's output follows its result as
 # "vigil-uml-out: ..." lines. Programs here must not use AVX registers (see
@@ -110,6 +112,20 @@ stage_zeroes() {
 	done
 }
 
+# Each job between "job_start NAME" and "job_end NAME STATUS MINIMAL": the
+# host samples the daemon's CPU time at those two lines.
+stage_bench() {
+	for job in $(echo "$vigil_jobs" | tr ',' ' '); do
+		set -- $(echo "$job" | tr ':' ' ')
+		say "job_start $1"
+		fio --name="$1" --filename=/dev/vda --direct=1 --ioengine=libaio \
+			--rw="$2" --bs="$3" --iodepth="$4" --time_based \
+			--runtime="$vigil_runtime" --minimal \
+			--output=$SCRATCH/fio.txt >/dev/null 2>&1
+		say "job_end $1 $? $(cat $SCRATCH/fio.txt)"
+	done
+}
+
 main() {
 	mount -t proc proc /proc &&
 		mount -t sysfs sysfs /sys &&
@@ -130,6 +146,7 @@ main() {
 	verify) stage_verify ;;
 	readonly) stage_readonly ;;
 	zeroes) stage_zeroes ;;
+	bench) stage_bench ;;
 	*) say "error unknown stage '$vigil_stage'" ;;
 	esac
 }
