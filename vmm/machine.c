@@ -150,6 +150,13 @@ static int machine_setup_ram(struct machine *m, int mem_fd, char *err,
 	}
 	m->ram_size = size;
 	madvise(m->ram, size, MADV_DONTDUMP);
+	/*
+	 * Huge pages where the host allows them (as QEMU asks): fewer faults
+	 * and TLB misses for the guest, and a snapshot's scan of untouched
+	 * RAM maps the huge zero page once per 2 MiB, not once per 4 KiB.
+	 */
+	if (mem_fd < 0)
+		madvise(m->ram, size, MADV_HUGEPAGE);
 	gm_init(&m->gm);
 	r = machine_add_ram_regions(&m->gm, m->ram, size);
 	for (unsigned int i = 0; r == 0 && i < m->gm.nr_regions; i++) {

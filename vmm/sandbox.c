@@ -187,6 +187,8 @@ static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 		KVM_GET_VCPU_EVENTS,
 		KVM_GET_MP_STATE,
 		KVM_GET_DEBUGREGS,
+		/* Pausing: tell a kvmclock guest it was stopped (vcpu_park). */
+		KVM_KVMCLOCK_CTRL,
 	};
 	int n = add_list(ctx, vcpu_syscalls, sizeof(vcpu_syscalls) /
 					     sizeof(vcpu_syscalls[0]));

@@ -446,6 +446,12 @@ static bool vcpu_park(struct vcpu *vcpu)
 			return false;
 	}
 	vcpu->run->immediate_exit = 0;
+	/*
+	 * Tell a kvmclock guest it was stopped, so that its lockup watchdogs
+	 * forgive the time spent paused (as QEMU does). Guests without
+	 * kvmclock make this fail with EINVAL, which is fine.
+	 */
+	ioctl(vcpu->fd, KVM_KVMCLOCK_CTRL, 0);
 	machine_vcpu_park(m, vcpu);
 	return true;
 }

@@ -725,7 +725,42 @@ static void test_save_refuses_bad_state(void)
 	free_snapshot(s);
 }
 
-int main(void)
+/* docs/snapshot-format.md names every property of every table. */
+static void test_documented(const void *fdt, const char *doc_path)
+{
+	FILE *f = fopen(doc_path, "r");
+	static char doc[1 << 17];
+	size_t len = f ? fread(doc, 1, sizeof(doc) - 1, f) : 0;
+	unsigned int missing = 0, fields = 0;
+	int node = 0, depth = 0;
+
+	if (f)
+		fclose(f);
+	doc[len] = '\0';
+	for (; node >= 0 && depth >= 0;
+	     node = fdt_next_node(fdt, node, &depth)) {
+		const struct field_table *t;
+		char path[96], quoted[72];
+
+		fdt_get_path(fdt, node, path, sizeof(path));
+		t = snapshot_node_table(path);
+		for (unsigned int i = 0; t && i < t->nr_fields; i++) {
+			snprintf(quoted, sizeof(quoted), "`%s`",
+				 t->fields[i].name);
+			fields++;
+			if (!strstr(doc, quoted)) {
+				printf("# %s/%s is not documented\n", path,
+				       t->fields[i].name);
+				missing++;
+			}
+		}
+	}
+	CHECK(len > 0 && missing == 0,
+	      "%s names all %u properties (%u missing)", doc_path, fields,
+	      missing);
+}
+
+int main(int argc, char **argv)
 {
 	struct snapshot *s = make_snapshot();
 	char err[ERRLEN] = "";
@@ -744,6 +779,8 @@ int main(void)
 	test_cross_fields(fdt);
 	test_structure(fdt);
 	test_save_refuses_bad_state();
+	if (argc > 1)
+		test_documented(fdt, argv[1]);
 	free(fdt);
 	free_snapshot(s);
 	return tap_done();

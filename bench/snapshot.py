@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Snapshot figures for vigil and QEMU microvm, side by side in one run.
+
+Each run boots the test guest (256 MiB, 1 vCPU) on the snapshot_workload
+(a record written to a raw disk and printed every LAPIC tick), waits for
+record 20, saves the running VM, kills it, and restores it:
+
+  save ms      request sent -> reply (vigil: the control socket's
+               "snapshot" command; QEMU: QMP "migrate" to
+               "exec:cat > FILE", polled with query-migrate until
+               "completed"); the VM is running when asked
+  size         bytes the snapshot occupies on disk, and its apparent size
+               (vigil's memory file is sparse; QEMU's stream is compact)
+  restore ms   process start -> the restored guest's first serial byte
+               (vigil --restore DIR; QEMU -incoming "exec:cat FILE"). The
+               guest prints once per 10 ms tick, so this includes up to a
+               tick of the guest's own waiting, for both alike.
+
+Prints the median of --runs runs (default 10) of each.
+
+usage: bench/snapshot.py [--runs N] [--vigil build/vigil]
+                         [--guest build/guest/vigil-test-guest.bin]
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+MEMORY = "256M"
+CMDLINE = "tests=snapshot_workload snap_records=20000 snap_ticks=1"
+READY = b"snap record 20 "
+
+
+def qemu_cmd(guest, disk, extra):
+    return ["qemu-system-x86_64", "-M", "microvm", "-enable-kvm",
+            "-cpu", "host,-arch-capabilities", "-m", MEMORY, "-smp", "1",
+            "-nodefaults", "-no-user-config", "-nographic",
+            "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", f"if=none,id=d0,file={disk},format=raw",
+            "-device", "virtio-blk-device,drive=d0",
+            "-kernel", guest, "-append", CMDLINE] + extra
+
+
+def start(cmd):
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_output(proc, needle, timeout=60):
+    """Read the VM's serial output until needle appears."""
+    seen = b""
+    end = time.monotonic() + timeout
+    while needle not in seen:
+        chunk = proc.stdout.read1(4096)
+        if not chunk or time.monotonic() > end:
+            raise RuntimeError(f"no {needle!r} in the output: "
+                               f"{seen[-300:]!r}")
+        seen = seen[-4096:] + chunk
+
+
+def kill(proc):
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def json_line(f, obj):
+    f.write(json.dumps(obj) + "\n")
+    f.flush()
+
+
+def connect(path, timeout=10):
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.01)
+
+
+def disk_usage(paths):
+    """(bytes allocated on disk, apparent bytes)."""
+    st = [os.stat(p) for p in paths]
+    return sum(s.st_blocks * 512 for s in st), sum(s.st_size for s in st)
+
+
+def restore_ms(cmd):
+    t0 = time.monotonic()
+    proc = start(cmd)
+    first = proc.stdout.read(1)
+    t = (time.monotonic() - t0) * 1000
+    kill(proc)
+    if not first:
+        raise RuntimeError("the restored VM printed nothing")
+    return t
+
+
+def vigil_run(args, tmp):
+    disk, snap = os.path.join(tmp, "disk"), os.path.join(tmp, "snap")
+    sock = os.path.join(tmp, "api.sock")
+    with open(disk, "wb") as f:
+        f.truncate(16 << 20)
+    vm = start([args.vigil, "--kernel", args.guest, "--memory", MEMORY,
+                "--cpus", "1", "--cmdline", CMDLINE, "--drive",
+                f"file={disk}", "--serial", "stdio", "--api-socket", sock])
+    wait_output(vm, READY)
+    s = connect(sock)
+    f = s.makefile("rw")
+    t0 = time.monotonic()
+    json_line(f, {"command": "snapshot", "path": snap})
+    reply = json.loads(f.readline())
+    save = (time.monotonic() - t0) * 1000
+    s.close()
+    kill(vm)
+    if not reply.get("ok"):
+        raise RuntimeError(f"vigil: {reply}")
+    size = disk_usage([os.path.join(snap, "state"),
+                       os.path.join(snap, "memory")])
+    restore = restore_ms([args.vigil, "--restore", snap, "--serial",
+                          "stdio"])
+    return save, size, restore
+
+
+def qmp(path):
+    s = connect(path)
+    f = s.makefile("rw")
+    json.loads(f.readline())
+
+    def cmd(name, **arguments):
+        msg = {"execute": name}
+        if arguments:
+            msg["arguments"] = arguments
+        json_line(f, msg)
+        while True:
+            r = json.loads(f.readline())
+            if "return" in r or "error" in r:
+                return r
+    cmd("qmp_capabilities")
+    return s, cmd
+
+
+def qemu_run(args, tmp):
+    disk, mig = os.path.join(tmp, "disk"), os.path.join(tmp, "vm.mig")
+    path = os.path.join(tmp, "qmp.sock")
+    with open(disk, "wb") as f:
+        f.truncate(16 << 20)
+    vm = start(qemu_cmd(args.guest, disk,
+                        ["-qmp", f"unix:{path},server=on,wait=off"]))
+    wait_output(vm, READY)
+    s, cmd = qmp(path)
+    t0 = time.monotonic()
+    cmd("migrate", uri=f"exec:cat > {mig}")
+    while True:
+        state = cmd("query-migrate")["return"].get("status")
+        if state in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.002)
+    save = (time.monotonic() - t0) * 1000
+    s.close()
+    kill(vm)
+    if state != "completed":
+        raise RuntimeError(f"qemu: migration {state}")
+    size = disk_usage([mig])
+    restore = restore_ms(qemu_cmd(args.guest, disk,
+                                  ["-incoming", f"exec:cat {mig}"]))
+    return save, size, restore
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--vigil", default="build/vigil")
+    ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
+    args = ap.parse_args()
+
+    print(f"# {args.runs} runs each: {MEMORY} guest, 1 vCPU, "
+          f"'{CMDLINE}', medians")
+    print(f"{'vmm':14} {'save ms':>9} {'on disk KiB':>12} "
+          f"{'apparent MiB':>13} {'restore ms':>11}")
+    for name, run in (("vigil", vigil_run), ("qemu-microvm", qemu_run)):
+        saves, disk, apparent, restores = [], [], [], []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                save, (used, size), restore = run(args, tmp)
+            saves.append(save)
+            disk.append(used / 1024)
+            apparent.append(size / (1 << 20))
+            restores.append(restore)
+        print(f"{name:14} {statistics.median(saves):9.1f} "
+              f"{statistics.median(disk):12.0f} "
+              f"{statistics.median(apparent):13.1f} "
+              f"{statistics.median(restores):11.1f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
