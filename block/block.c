@@ -410,9 +410,10 @@ int block_check_request(const struct block_backend *bb, const struct iovec *iov,
 static void spec_make_file_absolute(struct block_spec *s)
 {
 	char *abs = realpath(s->file, NULL);
+	size_t len = abs ? strlen(abs) : sizeof(s->file);
 
-	if (abs && strlen(abs) < sizeof(s->file))
-		strcpy(s->file, abs);
+	if (len < sizeof(s->file))
+		memcpy(s->file, abs, len + 1);
 	free(abs);
 }
 

@@ -92,7 +92,8 @@ static int raw_xfer(int fd, const struct iovec *iov, int iovcnt, uint64_t off,
 			return 0;
 		}
 		off += (uint64_t)n;
-		for (size_t left = (size_t)n; left;) {
+		/* idx < iovcnt: the kernel never returns more than asked. */
+		for (size_t left = (size_t)n; left && idx < iovcnt;) {
 			size_t take = iov[idx].iov_len - skip;
 
 			take = take < left ? take : left;

@@ -83,7 +83,8 @@ struct acpi_header {
 
 /* 5.2.8 XSDT: the FADT and the MADT (the FADT points at the DSDT). */
 #define ACPI_XSDT_ENTRIES 2
-#define ACPI_XSDT_LEN (sizeof(struct acpi_header) + ACPI_XSDT_ENTRIES * 8)
+#define ACPI_XSDT_LEN                                                          \
+	(sizeof(struct acpi_header) + ACPI_XSDT_ENTRIES * sizeof(uint64_t))
 
 /* 5.2.9 Fixed ACPI Description Table, revision 6 */
 struct acpi_fadt {

@@ -25,10 +25,11 @@ int log_parse_mask(const char *spec, unsigned int *mask)
 {
 	char buf[256];
 	char *save = NULL;
+	size_t len = strlen(spec);
 
-	if (strlen(spec) >= sizeof(buf))
+	if (len >= sizeof(buf))
 		return -EINVAL;
-	strcpy(buf, spec);
+	memcpy(buf, spec, len + 1);
 	*mask = 0;
 	for (char *tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
