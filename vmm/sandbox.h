@@ -21,10 +21,10 @@ enum sandbox_thread {
 
 /* The file descriptors a thread's ioctls are pinned to (-1: none). */
 struct sandbox_fds {
-	int vm_fd;        /* KVM_IRQ_LINE: serial and power interrupts */
-	int vcpu_fd;      /* SANDBOX_VCPU: this thread's vCPU */
-	int tty_fd;       /* SANDBOX_MAIN: the console to restore, or -1 */
-	int kick_signal;  /* SANDBOX_MAIN: the signal that kicks vCPUs */
+	int vm_fd;	 /* KVM_IRQ_LINE: serial and power interrupts */
+	int vcpu_fd;	 /* SANDBOX_VCPU: this thread's vCPU */
+	int tty_fd;	 /* SANDBOX_MAIN: the console to restore, or -1 */
+	int kick_signal; /* SANDBOX_MAIN: the signal that kicks vCPUs */
 	/*
 	 * SANDBOX_MAIN: the control socket's listening fd (--api-socket), or
 	 * -1. Only with a control socket may the main thread accept clients
