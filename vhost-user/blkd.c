@@ -168,6 +168,9 @@ static void ring_update(struct blkd *d, struct blkd_ring *r)
 	r->vq.ready = false;
 	if (!r->started || !r->enabled || r->broken)
 		return;
+	/* No memory table yet: the ring waits for SET_MEM_TABLE. */
+	if (d->mem.nr == 0)
+		return;
 	why = ring_translate(d, r);
 	if (why) {
 		ring_break(r, why);

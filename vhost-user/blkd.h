@@ -21,7 +21,8 @@
  * Rings (vhost-user.rst "Ring states"): a ring starts on SET_VRING_KICK and
  * stops on GET_VRING_BASE, which answers with the next available index; it
  * is served only while started and enabled (SET_VRING_ENABLE 1, or directly
- * when SET_FEATURES leaves out VHOST_USER_F_PROTOCOL_FEATURES). Its user
+ * when SET_FEATURES leaves out VHOST_USER_F_PROTOCOL_FEATURES), and once
+ * there is a memory table. Its user
  * addresses are translated to guest-physical ones through the memory table
  * whenever it is enabled or the table changes, and virtq_check_layout()
  * checks the result. A ring the front-end breaks (a bad chain) stops being

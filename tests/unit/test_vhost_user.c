@@ -657,6 +657,32 @@ static void test_shrunk_memory(void)
 	      "the device survives and asks to end the connection");
 }
 
+/* A front-end may start the ring before it sends the memory table. */
+static void test_kick_before_table(void)
+{
+	int fd = memfd_create("ram2", MFD_CLOEXEC);
+
+	eventfd_count(err_fd); /* the shrunk memory broke the last ring */
+	CHECK(fd >= 0 && ftruncate(fd, RAM_SIZE) == 0, "a second guest RAM");
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(send_u64(VHOST_USER_SET_FEATURES, 1ull << VIRTIO_F_VERSION_1) ==
+		      0 &&
+		  send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
+		  send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
+			    RAM_UADDR + USED_OFF) == 0 &&
+		  send_fd(VHOST_USER_SET_VRING_ERR, err_fd) == 0 &&
+		  send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
+	      "a new front-end starts the ring before any memory table");
+	queue_read(0);
+	CHECK(blkd_on_kick(dev, 0) == 0 && eventfd_count(err_fd) == 0,
+	      "the ring waits, not broken");
+	CHECK(send_mem_table(fd, RAM_SIZE) == 0 && used_idx() == 1 &&
+		  ram[STATUS_OFF] == VIRTIO_BLK_S_OK,
+	      "the memory table arrives: the waiting request is served");
+	munmap(ram, RAM_SIZE);
+	close(fd);
+}
+
 int main(void)
 {
 	struct block_backend *bb = NULL;
@@ -680,6 +706,8 @@ int main(void)
 	test_bad_tables();
 	test_ring_outside_table();
 	test_shrunk_memory();
+	blkd_disconnect(dev);
+	test_kick_before_table();
 	blkd_disconnect(dev);
 	close(ram_fd);
 	close(kick_fd);
