@@ -109,12 +109,6 @@ static struct json_object *reply_ok(const struct machine *m)
 
 /* ---- commands ------------------------------------------------------------ */
 
-struct request {
-	const char *command;
-	const char *path; /* snapshot */
-	bool paused;	  /* snapshot: stay paused afterwards */
-};
-
 static struct json_object *cmd_status(struct control *c)
 {
 	struct json_object *r = reply_ok(c->m);
@@ -153,7 +147,7 @@ static double ms_since(const struct timespec *t0)
 }
 
 static struct json_object *snapshot_reply(struct control *c,
-					  const struct request *req,
+					  const struct control_request *req,
 					  const struct snapshot_stats *st,
 					  const struct timespec *t0)
 {
@@ -176,7 +170,7 @@ static struct json_object *snapshot_reply(struct control *c,
 }
 
 static struct json_object *cmd_snapshot(struct control *c,
-					const struct request *req)
+					const struct control_request *req)
 {
 	bool was_paused = machine_paused(c->m);
 	struct snapshot_stats stats;
@@ -211,78 +205,103 @@ static struct json_object *cmd_quit(struct control *c)
 
 /* ---- parsing -------------------------------------------------------------- */
 
+static const char *const command_names[] = {
+	[CONTROL_STATUS] = "status",   [CONTROL_PAUSE] = "pause",
+	[CONTROL_RESUME] = "resume",   [CONTROL_SNAPSHOT] = "snapshot",
+	[CONTROL_QUIT] = "quit",
+};
+
+static int parse_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int parse_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /* The keys each command takes besides "command". */
-static bool key_allowed(const char *command, const char *key)
+static bool key_allowed(enum control_command cmd, const char *key)
 {
 	if (!strcmp(key, "command"))
 		return true;
-	return !strcmp(command, "snapshot") &&
+	return cmd == CONTROL_SNAPSHOT &&
 	       (!strcmp(key, "path") || !strcmp(key, "paused"));
 }
 
-static struct json_object *check_path(const char *path, size_t len)
-{
-	if (strlen(path) != len)
-		return reply_error("path: contains a NUL byte");
-	if (path[0] != '/')
-		return reply_error("path '%.200s': must be absolute", path);
-	if (len >= PATH_MAX - 16)
-		return reply_error("path: longer than %d bytes", PATH_MAX - 16);
-	return NULL;
-}
-
-static struct json_object *parse_fields(struct json_object *obj,
-					struct request *req)
+static int parse_command(struct json_object *obj,
+			 struct control_request *req, char *err,
+			 size_t errlen)
 {
 	struct json_object *v;
+	const char *name;
 
 	if (!json_object_object_get_ex(obj, "command", &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return reply_error("request: \"command\" (a string) missing");
-	req->command = json_object_get_string(v);
+		return parse_error(err, errlen,
+				   "request: \"command\" (a string) missing");
+	name = json_object_get_string(v);
+	for (unsigned int i = 0; i < CONTROL_NR_COMMANDS; i++) {
+		if (!strcmp(name, command_names[i])) {
+			req->command = (enum control_command)i;
+			return 0;
+		}
+	}
+	return parse_error(err, errlen, "unknown command '%.64s' (status, "
+			   "pause, resume, snapshot, quit)", name);
+}
+
+/* A directory for the snapshot: absolute, no NUL, room for its files. */
+static int parse_path(struct json_object *v, struct control_request *req,
+		      char *err, size_t errlen)
+{
+	const char *path = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+
+	if (strlen(path) != len)
+		return parse_error(err, errlen, "path: contains a NUL byte");
+	if (path[0] != '/')
+		return parse_error(err, errlen,
+				   "path '%.200s': must be absolute", path);
+	if (len >= sizeof(req->path))
+		return parse_error(err, errlen, "path: longer than %zu bytes",
+				   sizeof(req->path) - 1);
+	memcpy(req->path, path, len + 1);
+	return 0;
+}
+
+static int parse_fields(struct json_object *obj, struct control_request *req,
+			char *err, size_t errlen)
+{
+	struct json_object *v;
+	int r = parse_command(obj, req, err, errlen);
+
+	if (r < 0)
+		return r;
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
 		if (!key_allowed(req->command, key))
-			return reply_error("request: unknown key '%.64s' for "
-					   "command '%.64s'", key,
-					   req->command);
+			return parse_error(err, errlen, "request: unknown key "
+					   "'%.64s' for command '%s'", key,
+					   command_names[req->command]);
 	}
 	if (json_object_object_get_ex(obj, "paused", &v)) {
 		if (!json_object_is_type(v, json_type_boolean))
-			return reply_error("paused: must be true or false");
+			return parse_error(err, errlen,
+					   "paused: must be true or false");
 		req->paused = json_object_get_boolean(v);
 	}
-	if (!strcmp(req->command, "snapshot")) {
-		if (!json_object_object_get_ex(obj, "path", &v) ||
-		    !json_object_is_type(v, json_type_string))
-			return reply_error("snapshot: \"path\" (a string) "
-					   "missing");
-		req->path = json_object_get_string(v);
-		return check_path(req->path,
-				  (size_t)json_object_get_string_len(v));
-	}
-	return NULL;
-}
-
-static struct json_object *execute(struct control *c, struct json_object *obj)
-{
-	struct request req = { 0 };
-	struct json_object *bad = parse_fields(obj, &req);
-
-	if (bad)
-		return bad;
-	if (!strcmp(req.command, "status"))
-		return cmd_status(c);
-	if (!strcmp(req.command, "pause"))
-		return cmd_pause(c);
-	if (!strcmp(req.command, "resume"))
-		return cmd_resume(c);
-	if (!strcmp(req.command, "snapshot"))
-		return cmd_snapshot(c, &req);
-	if (!strcmp(req.command, "quit"))
-		return cmd_quit(c);
-	return reply_error("unknown command '%.64s' (status, pause, resume, "
-			   "snapshot, quit)", req.command);
+	if (req->command != CONTROL_SNAPSHOT)
+		return 0;
+	if (!json_object_object_get_ex(obj, "path", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return parse_error(err, errlen,
+				   "snapshot: \"path\" (a string) missing");
+	return parse_path(v, req, err, errlen);
 }
 
 static bool only_space(const char *s, size_t len)
@@ -293,35 +312,82 @@ static bool only_space(const char *s, size_t len)
 	return true;
 }
 
+/* One JSON object and nothing after it but blanks. */
+static struct json_object *parse_json(const char *line, size_t len,
+				      char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
+	struct json_object *obj;
+	enum json_tokener_error e;
+	size_t end;
+
+	if (!tok) {
+		parse_error(err, errlen, "out of memory");
+		return NULL;
+	}
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!obj || e != json_tokener_success)
+		parse_error(err, errlen, "request: not JSON: %s",
+			    e == json_tokener_success ?
+				    "incomplete" :
+				    json_tokener_error_desc(e));
+	else if (end > len || !only_space(line + end, len - end))
+		parse_error(err, errlen, "request: text after the JSON object");
+	else if (!json_object_is_type(obj, json_type_object))
+		parse_error(err, errlen, "request: not a JSON object");
+	else
+		return obj;
+	json_object_put(obj);
+	return NULL;
+}
+
+int control_parse_request(const char *line, size_t len,
+			  struct control_request *req, char *err,
+			  size_t errlen)
+{
+	struct json_object *obj;
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	/* The bound also keeps len within json-c's int. */
+	if (len > CONTROL_MAX_REQUEST)
+		return parse_error(err, errlen, "request longer than %u bytes",
+				   CONTROL_MAX_REQUEST);
+	if (memchr(line, '\0', len))
+		return parse_error(err, errlen, "request: contains a NUL byte");
+	obj = parse_json(line, len, err, errlen);
+	if (!obj)
+		return -EINVAL;
+	r = parse_fields(obj, req, err, errlen);
+	json_object_put(obj);
+	return r;
+}
+
 static struct json_object *handle_line(struct control *c, const char *line,
 				       size_t len)
 {
-	struct json_tokener *tok;
-	struct json_object *obj, *reply;
-	enum json_tokener_error e;
+	struct control_request req;
+	char err[320];
 
-	if (memchr(line, '\0', len))
-		return reply_error("request: contains a NUL byte");
-	tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
-	if (!tok)
-		return reply_error("out of memory");
-	obj = json_tokener_parse_ex(tok, line, (int)len);
-	e = json_tokener_get_error(tok);
-	if (!obj || e != json_tokener_success)
-		reply = reply_error("request: not JSON: %s",
-				    e == json_tokener_success ?
-					    "incomplete" :
-					    json_tokener_error_desc(e));
-	else if (!only_space(line + json_tokener_get_parse_end(tok),
-			     len - json_tokener_get_parse_end(tok)))
-		reply = reply_error("request: text after the JSON object");
-	else if (!json_object_is_type(obj, json_type_object))
-		reply = reply_error("request: not a JSON object");
-	else
-		reply = execute(c, obj);
-	json_object_put(obj);
-	json_tokener_free(tok);
-	return reply;
+	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
+		return reply_error("%s", err);
+	switch (req.command) {
+	case CONTROL_STATUS:
+		return cmd_status(c);
+	case CONTROL_PAUSE:
+		return cmd_pause(c);
+	case CONTROL_RESUME:
+		return cmd_resume(c);
+	case CONTROL_SNAPSHOT:
+		return cmd_snapshot(c, &req);
+	case CONTROL_QUIT:
+		return cmd_quit(c);
+	default:
+		return reply_error("no such command");
+	}
 }
 
 /* ---- connections ---------------------------------------------------------- */

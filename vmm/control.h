@@ -26,6 +26,8 @@
 #ifndef VIGIL_CONTROL_H
 #define VIGIL_CONTROL_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONTROL_MAX_REQUEST 4096u
@@ -33,9 +35,38 @@
 /* JSON nesting a request may have: one object of scalars needs 1. */
 #define CONTROL_JSON_DEPTH 4
 
+enum control_command {
+	CONTROL_STATUS,
+	CONTROL_PAUSE,
+	CONTROL_RESUME,
+	CONTROL_SNAPSHOT,
+	CONTROL_QUIT,
+	CONTROL_NR_COMMANDS,
+};
+
+/* Room for the snapshot's file names after the directory. */
+#define CONTROL_MAX_PATH (PATH_MAX - 16)
+
+/* A request that passed control_parse_request(). */
+struct control_request {
+	enum control_command command;
+	bool paused;		      /* snapshot: stay paused afterwards */
+	char path[CONTROL_MAX_PATH]; /* snapshot: an absolute directory */
+};
+
 struct control;
 struct event_loop;
 struct machine;
+
+/*
+ * Parse one request line (its newline removed): one JSON object, a known
+ * command, only that command's keys, each of the right type. Returns 0
+ * with *req filled, or -EINVAL with the reason in err (the error reply).
+ * Parses only: nothing is executed.
+ */
+int control_parse_request(const char *line, size_t len,
+			  struct control_request *req, char *err,
+			  size_t errlen);
 
 /*
  * Listen on path. An existing socket nobody listens on is replaced; a
