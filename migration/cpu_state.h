@@ -76,9 +76,9 @@ struct cpu_snapshot {
 
 /* What this host's KVM offers for vCPU state, probed once at set-up. */
 struct cpu_host {
-	bool usable;          /* every capability below is present */
-	const char *missing;  /* else the first one missing */
-	uint32_t xsave_size;  /* bytes KVM_GET_XSAVE(2) fills */
+	bool usable;	     /* every capability below is present */
+	const char *missing; /* else the first one missing */
+	uint32_t xsave_size; /* bytes KVM_GET_XSAVE(2) fills */
 	uint32_t nr_msrs;
 	uint32_t msrs[CPU_MAX_MSRS]; /* KVM_GET_MSR_INDEX_LIST + MTRRs */
 };
@@ -107,8 +107,7 @@ int cpu_state_capture(int vcpu_fd, const struct cpu_host *host,
  * Run before any state reaches KVM.
  */
 int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
-			 const struct cpu_host *host, char *err,
-			 size_t errlen);
+			 const struct cpu_host *host, char *err, size_t errlen);
 /* Load a checked state into a vCPU that has not run yet. */
 int cpu_state_apply(int vcpu_fd, unsigned int index,
 		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
@@ -118,9 +117,8 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
  * Write the contents of the cpu@N node being written (path names it), or
  * read the node at offset node.
  */
-int cpu_state_save(void *fdt, const char *path,
-		   const struct cpu_snapshot *cs, const struct snap_ctx *ctx,
-		   char *err, size_t errlen);
+int cpu_state_save(void *fdt, const char *path, const struct cpu_snapshot *cs,
+		   const struct snap_ctx *ctx, char *err, size_t errlen);
 int cpu_state_load(const void *fdt, int node, const char *path,
 		   struct cpu_snapshot *cs, const struct snap_ctx *ctx,
 		   char *err, size_t errlen);

@@ -32,8 +32,8 @@ struct drive_snapshot {
  * The save functions write the whole node at path (sequential-write API);
  * the load functions read the node at offset node.
  */
-int serial_snap_save(void *fdt, const char *path,
-		     const struct serial_state *st, char *err, size_t errlen);
+int serial_snap_save(void *fdt, const char *path, const struct serial_state *st,
+		     char *err, size_t errlen);
 int serial_snap_load(const void *fdt, int node, const char *path,
 		     struct serial_state *st, char *err, size_t errlen);
 
@@ -42,9 +42,9 @@ int serial_snap_load(const void *fdt, int node, const char *path,
  * entries each; ctx->ram is the RAM the queue addresses must lie in.
  */
 int virtio_snap_save(void *fdt, const char *path,
-		     const struct virtio_mmio_state *st,
-		     unsigned int nr_queues, uint16_t queue_num_max,
-		     const struct snap_ctx *ctx, char *err, size_t errlen);
+		     const struct virtio_mmio_state *st, unsigned int nr_queues,
+		     uint16_t queue_num_max, const struct snap_ctx *ctx,
+		     char *err, size_t errlen);
 int virtio_snap_load(const void *fdt, int node, const char *path,
 		     struct virtio_mmio_state *st, unsigned int nr_queues,
 		     uint16_t queue_num_max, const struct snap_ctx *ctx,
@@ -57,8 +57,8 @@ int virtio_snap_check_device(const struct virtio_mmio_state *st,
 			     const struct virtio_mmio *dev, const char *path,
 			     char *err, size_t errlen);
 
-int drive_snap_save(void *fdt, const char *path,
-		    const struct drive_snapshot *d, char *err, size_t errlen);
+int drive_snap_save(void *fdt, const char *path, const struct drive_snapshot *d,
+		    char *err, size_t errlen);
 int drive_snap_load(const void *fdt, int node, const char *path,
 		    struct drive_snapshot *d, char *err, size_t errlen);
 

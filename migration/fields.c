@@ -82,8 +82,8 @@ static size_t elem_size(enum field_type type)
 
 static uint64_t read_elem(const void *st, const struct field *f, uint32_t i)
 {
-	const uint8_t *p = (const uint8_t *)st + f->offset +
-			   (size_t)i * elem_size(f->type);
+	const uint8_t *p =
+	    (const uint8_t *)st + f->offset + (size_t)i * elem_size(f->type);
 	uint8_t u8;
 	uint16_t u16;
 	uint32_t u32;
@@ -106,8 +106,7 @@ static uint64_t read_elem(const void *st, const struct field *f, uint32_t i)
 }
 
 /* v has passed the type-width check. */
-static void write_elem(void *st, const struct field *f, uint32_t i,
-		       uint64_t v)
+static void write_elem(void *st, const struct field *f, uint32_t i, uint64_t v)
 {
 	uint8_t *p = (uint8_t *)st + f->offset + (size_t)i * elem_size(f->type);
 	uint8_t u8 = (uint8_t)v;
@@ -330,13 +329,13 @@ int fields_save(void *fdt, const char *path, const struct field_table *t,
 
 	for (unsigned int i = 0; i < t->nr_fields; i++) {
 		const struct field *f = &t->fields[i];
-		int r = f->type >= FIELD_BYTES ?
-				save_raw(fdt, path, f, st, err, errlen) :
-				save_cells(fdt, path, f, st, err, errlen);
+		int r = f->type >= FIELD_BYTES
+			    ? save_raw(fdt, path, f, st, err, errlen)
+			    : save_cells(fdt, path, f, st, err, errlen);
 
 		if (r == -ENOSPC)
-			snprintf(err, errlen, "%s%s%s: state buffer full",
-				 path, sep(path), f->name);
+			snprintf(err, errlen, "%s%s%s: state buffer full", path,
+				 sep(path), f->name);
 		if (r < 0)
 			return r;
 	}
@@ -366,10 +365,12 @@ static int load_raw(const struct field *f, const uint8_t *prop, int len,
 			goto bad_len;
 		break;
 	default: /* STRING: exactly one NUL, at the end */
-		if (n < 1 || n > f->count || strnlen((const char *)prop, n) != n - 1) {
-			snprintf(err, errlen, "%s%s%s: not a string of at "
-				 "most %u bytes", path, sep(path), f->name,
-				 f->count - 1);
+		if (n < 1 || n > f->count ||
+		    strnlen((const char *)prop, n) != n - 1) {
+			snprintf(err, errlen,
+				 "%s%s%s: not a string of at "
+				 "most %u bytes",
+				 path, sep(path), f->name, f->count - 1);
 			return -EINVAL;
 		}
 		break;
@@ -442,10 +443,11 @@ static int check_properties(const void *fdt, int node, const char *path,
 			    const struct field_table *t, char *err,
 			    size_t errlen)
 {
-	uint8_t seen[FIELDS_MAX_PER_TABLE] = { 0 };
+	uint8_t seen[FIELDS_MAX_PER_TABLE] = {0};
 	int off;
 
-	fdt_for_each_property_offset(off, fdt, node) {
+	fdt_for_each_property_offset(off, fdt, node)
+	{
 		const char *name;
 		int len, i;
 
@@ -493,9 +495,9 @@ int fields_load(const void *fdt, int node, const char *path,
 				 f->name);
 			return -EINVAL;
 		}
-		r = f->type >= FIELD_BYTES ?
-			    load_raw(f, prop, len, st, path, err, errlen) :
-			    load_cells(f, prop, len, st, path, err, errlen);
+		r = f->type >= FIELD_BYTES
+			? load_raw(f, prop, len, st, path, err, errlen)
+			: load_cells(f, prop, len, st, path, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -517,9 +519,9 @@ static bool name_allowed(const char *name, const char *const *allowed,
 	for (unsigned int i = 0; i < n; i++) {
 		size_t len = strlen(allowed[i]);
 
-		if (len && allowed[i][len - 1] == '@' ?
-			    !strncmp(name, allowed[i], len) :
-			    !strcmp(name, allowed[i]))
+		if (len && allowed[i][len - 1] == '@'
+			? !strncmp(name, allowed[i], len)
+			: !strcmp(name, allowed[i]))
 			return true;
 	}
 	return false;
@@ -531,7 +533,8 @@ int fdt_check_subnodes(const void *fdt, int node, const char *path,
 {
 	int child;
 
-	fdt_for_each_subnode(child, fdt, node) {
+	fdt_for_each_subnode(child, fdt, node)
+	{
 		const char *name = fdt_get_name(fdt, child, NULL);
 
 		if (!name) {

@@ -64,17 +64,26 @@ struct field_check {
 };
 
 #define CHECK_ANY(reason)                                                      \
-	{ .kind = CHECK_KIND_ANY, .why_any = (reason) }
+	{                                                                      \
+		.kind = CHECK_KIND_ANY, .why_any = (reason)                    \
+	}
 #define CHECK_RANGE(min, max)                                                  \
-	{ .kind = CHECK_KIND_RANGE, .lo = (min), .hi = (max) }
+	{                                                                      \
+		.kind = CHECK_KIND_RANGE, .lo = (min), .hi = (max)             \
+	}
 #define CHECK_MASK(allowed)                                                    \
-	{ .kind = CHECK_KIND_MASK, .hi = (allowed) }
+	{                                                                      \
+		.kind = CHECK_KIND_MASK, .hi = (allowed)                       \
+	}
 #define CHECK_ONE_OF(array)                                                    \
 	{                                                                      \
 		.kind = CHECK_KIND_ENUM, .values = (array),                    \
 		.nr_values = sizeof(array) / sizeof((array)[0])                \
 	}
-#define CHECK_FN(func) { .kind = CHECK_KIND_FN, .fn = (func) }
+#define CHECK_FN(func)                                                         \
+	{                                                                      \
+		.kind = CHECK_KIND_FN, .fn = (func)                            \
+	}
 
 struct field {
 	const char *name; /* the property name */

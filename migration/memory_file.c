@@ -71,12 +71,14 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
 	int fd, r = 0;
 
 	if (size % MEMORY_FILE_PAGE) {
-		snprintf(err, errlen, "%s: RAM size %llu is not a whole number "
-			 "of pages", name, (unsigned long long)size);
+		snprintf(err, errlen,
+			 "%s: RAM size %llu is not a whole number "
+			 "of pages",
+			 name, (unsigned long long)size);
 		return -EINVAL;
 	}
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
+	fd =
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
@@ -95,8 +97,7 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
 	return r;
 }
 
-int memory_file_open(const char *path, uint64_t size, char *err,
-		     size_t errlen)
+int memory_file_open(const char *path, uint64_t size, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -115,9 +116,10 @@ int memory_file_open(const char *path, uint64_t size, char *err,
 		return -EINVAL;
 	}
 	if ((uint64_t)st.st_size != size) {
-		snprintf(err, errlen, "memory file %s: %llu bytes, but the "
-			 "snapshot's /machine/memory-size is %llu", path,
-			 (unsigned long long)st.st_size,
+		snprintf(err, errlen,
+			 "memory file %s: %llu bytes, but the "
+			 "snapshot's /machine/memory-size is %llu",
+			 path, (unsigned long long)st.st_size,
 			 (unsigned long long)size);
 		close(fd);
 		return -EINVAL;

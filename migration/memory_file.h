@@ -27,7 +27,6 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
  * Open path read-only and check it is a regular file of exactly size
  * bytes. Returns the fd, or negative errno with a reason in err.
  */
-int memory_file_open(const char *path, uint64_t size, char *err,
-		     size_t errlen);
+int memory_file_open(const char *path, uint64_t size, char *err, size_t errlen);
 
 #endif

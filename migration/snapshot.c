@@ -37,20 +37,20 @@
 static const char *check_compatible(const void *p, size_t len)
 {
 	(void)len;
-	return strcmp(p, SNAPSHOT_COMPATIBLE) ?
-		       "not \"" SNAPSHOT_COMPATIBLE "\"" :
-		       NULL;
+	return strcmp(p, SNAPSHOT_COMPATIBLE) ? "not \"" SNAPSHOT_COMPATIBLE
+						"\""
+					      : NULL;
 }
 
 static const struct field root_fields[] = {
-	FIELD_STRING("compatible", struct snap_root, compatible,
-		     CHECK_FN(check_compatible)),
-	FIELD_U32("format-version", struct snap_root, format_version,
-		  CHECK_RANGE(STATE_FORMAT_MIN, STATE_FORMAT_MAX)),
+    FIELD_STRING("compatible", struct snap_root, compatible,
+		 CHECK_FN(check_compatible)),
+    FIELD_U32("format-version", struct snap_root, format_version,
+	      CHECK_RANGE(STATE_FORMAT_MIN, STATE_FORMAT_MAX)),
 };
 
 static const struct field_table root_table =
-	FIELD_TABLE("snapshot", root_fields, NULL);
+    FIELD_TABLE("snapshot", root_fields, NULL);
 
 static const char *check_mem_size(const void *p, size_t len)
 {
@@ -64,16 +64,16 @@ static const char *check_mem_size(const void *p, size_t len)
 }
 
 static const struct field machine_fields[] = {
-	FIELD_U64("memory-size", struct snap_machine, mem_size,
-		  CHECK_FN(check_mem_size)),
-	FIELD_U32("vcpus", struct snap_machine, nr_cpus,
-		  CHECK_RANGE(1, MACHINE_MAX_CPUS)),
-	FIELD_U32("drives", struct snap_machine, nr_drives,
-		  CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
+    FIELD_U64("memory-size", struct snap_machine, mem_size,
+	      CHECK_FN(check_mem_size)),
+    FIELD_U32("vcpus", struct snap_machine, nr_cpus,
+	      CHECK_RANGE(1, MACHINE_MAX_CPUS)),
+    FIELD_U32("drives", struct snap_machine, nr_drives,
+	      CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
 };
 
 static const struct field_table machine_table =
-	FIELD_TABLE("machine", machine_fields, NULL);
+    FIELD_TABLE("machine", machine_fields, NULL);
 
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 {
@@ -115,8 +115,10 @@ static int layout_init(struct ram_layout *l, uint64_t size, char *err,
 	}
 	gm_init(&l->gm);
 	if (machine_add_ram_regions(&l->gm, l->hva, size) < 0) {
-		snprintf(err, errlen, "memory layout: cannot describe %llu "
-			 "bytes", (unsigned long long)size);
+		snprintf(err, errlen,
+			 "memory layout: cannot describe %llu "
+			 "bytes",
+			 (unsigned long long)size);
 		return -EINVAL;
 	}
 	return 0;
@@ -158,12 +160,12 @@ const struct field_table *snapshot_node_table(const char *path)
 		const char *pattern;
 		const struct field_table *table;
 	} nodes[] = {
-		{ "/", &root_table },
-		{ "/machine", &machine_table },
-		{ "/machine/drive@*", &drive_snap_table },
-		{ "/devices/serial@*", &serial_snap_table },
-		{ "/devices/virtio-blk@*", &virtio_snap_table },
-		{ "/devices/virtio-blk@*/queue@*", &virtq_snap_table },
+	    {"/", &root_table},
+	    {"/machine", &machine_table},
+	    {"/machine/drive@*", &drive_snap_table},
+	    {"/devices/serial@*", &serial_snap_table},
+	    {"/devices/virtio-blk@*", &virtio_snap_table},
+	    {"/devices/virtio-blk@*/queue@*", &virtq_snap_table},
 	};
 	char pattern[64];
 
@@ -258,8 +260,7 @@ static size_t encode_size(const struct snapshot *s)
 static int encode_tree(void *fdt, const struct snapshot *s,
 		       const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	int r = fields_save(fdt, "/", &root_table, &s->root, NULL, err,
-			    errlen);
+	int r = fields_save(fdt, "/", &root_table, &s->root, NULL, err, errlen);
 
 	if (r == 0)
 		r = encode_machine(fdt, s, err, errlen);
@@ -275,8 +276,8 @@ static int encode_tree(void *fdt, const struct snapshot *s,
 int snapshot_encode(const struct snapshot *s, void **out, char *err,
 		    size_t errlen)
 {
-	struct ram_layout layout = { 0 };
-	struct snap_ctx ctx = { 0 };
+	struct ram_layout layout = {0};
+	struct snap_ctx ctx = {0};
 	size_t size = encode_size(s);
 	void *fdt = malloc(size);
 	int r;
@@ -315,15 +316,14 @@ static int check_numbered(const void *fdt, int node, const char *path,
 			  const char *prefix, uint32_t n, char *err,
 			  size_t errlen)
 {
-	const char *allowed[] = { prefix };
+	const char *allowed[] = {prefix};
 	uint32_t count = 0;
 	int child, r;
 
 	r = fdt_check_subnodes(fdt, node, path, allowed, 1, err, errlen);
 	if (r < 0)
 		return r;
-	fdt_for_each_subnode(child, fdt, node)
-		count++;
+	fdt_for_each_subnode(child, fdt, node) count++;
 	if (count != n) {
 		snprintf(err, errlen, "%s: %u %s nodes, expected %u", path,
 			 count, prefix, n);
@@ -336,8 +336,8 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 			  size_t errlen)
 {
 	int node = fdt_require_subnode(fdt, 0, "", "machine", err, errlen);
-	int r = node < 0 ? node :
-			   fields_load(fdt, node, "/machine", &machine_table,
+	int r = node < 0 ? node
+			 : fields_load(fdt, node, "/machine", &machine_table,
 				       &s->machine, NULL, err, errlen);
 
 	if (r == 0)
@@ -351,8 +351,8 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 		snprintf(path, sizeof(path), "/machine/%s", name);
 		d = fdt_require_subnode(fdt, node, "/machine", name, err,
 					errlen);
-		r = d < 0 ? d :
-			    drive_snap_load(fdt, d, path, &s->drives[i], err,
+		r = d < 0 ? d
+			  : drive_snap_load(fdt, d, path, &s->drives[i], err,
 					    errlen);
 	}
 	return r;
@@ -362,8 +362,8 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 		       const struct snap_ctx *ctx, char *err, size_t errlen)
 {
 	int cpus = fdt_require_subnode(fdt, 0, "", "cpus", err, errlen);
-	int r = cpus < 0 ? cpus :
-			   check_numbered(fdt, cpus, "/cpus", "cpu@",
+	int r = cpus < 0 ? cpus
+			 : check_numbered(fdt, cpus, "/cpus", "cpu@",
 					  s->machine.nr_cpus, err, errlen);
 
 	if (r == 0 && fdt_first_property_offset(fdt, cpus) >= 0) {
@@ -387,8 +387,8 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 		snapshot_cpu_path(i, path, sizeof(path));
 		node = fdt_require_subnode(fdt, cpus, "/cpus", leaf(path), err,
 					   errlen);
-		r = node < 0 ? node :
-			       cpu_state_load(fdt, node, path, &s->cpus[i], &c,
+		r = node < 0 ? node
+			     : cpu_state_load(fdt, node, path, &s->cpus[i], &c,
 					      err, errlen);
 	}
 	return r;
@@ -397,27 +397,28 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 static int decode_devices(const void *fdt, struct snapshot *s,
 			  const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	static const char *const subs[] = { "serial@3f8", "virtio-blk@" };
+	static const char *const subs[] = {"serial@3f8", "virtio-blk@"};
 	int devs = fdt_require_subnode(fdt, 0, "", "devices", err, errlen);
 	int node, child, r;
 	uint32_t count = 0;
 
-	r = devs < 0 ? devs :
-		       fdt_check_subnodes(fdt, devs, "/devices", subs, 2, err,
+	r = devs < 0 ? devs
+		     : fdt_check_subnodes(fdt, devs, "/devices", subs, 2, err,
 					  errlen);
 	if (r < 0)
 		return r;
-	fdt_for_each_subnode(child, fdt, devs)
-		count++;
+	fdt_for_each_subnode(child, fdt, devs) count++;
 	if (count != 1 + s->machine.nr_drives) {
-		snprintf(err, errlen, "/devices: %u devices, the machine has "
-			 "a UART and %u drives", count, s->machine.nr_drives);
+		snprintf(err, errlen,
+			 "/devices: %u devices, the machine has "
+			 "a UART and %u drives",
+			 count, s->machine.nr_drives);
 		return -EINVAL;
 	}
 	node = fdt_require_subnode(fdt, devs, "/devices", "serial@3f8", err,
 				   errlen);
-	r = node < 0 ? node :
-		       serial_snap_load(fdt, node, "/devices/serial@3f8",
+	r = node < 0 ? node
+		     : serial_snap_load(fdt, node, "/devices/serial@3f8",
 					&s->serial, err, errlen);
 	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
 		char path[48];
@@ -425,8 +426,8 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 		snapshot_blk_path(i, path, sizeof(path));
 		node = fdt_require_subnode(fdt, devs, "/devices", leaf(path),
 					   err, errlen);
-		r = node < 0 ? node :
-			       virtio_snap_load(fdt, node, path, &s->blk[i],
+		r = node < 0 ? node
+			     : virtio_snap_load(fdt, node, path, &s->blk[i],
 						BLK_DEVICE_QUEUES,
 						VIRTIO_BLK_QUEUE_SIZE, ctx, err,
 						errlen);
@@ -438,7 +439,7 @@ static int decode_root(const void *fdt, struct snapshot *s, char *err,
 		       size_t errlen)
 {
 	static const char *const subs[] = {
-		"machine", "cpus", "irqchip", "pit", "clock", "devices",
+	    "machine", "cpus", "irqchip", "pit", "clock", "devices",
 	};
 	int r = fdt_check_subnodes(fdt, 0, "/", subs, 6, err, errlen);
 
@@ -448,11 +449,11 @@ static int decode_root(const void *fdt, struct snapshot *s, char *err,
 	return r;
 }
 
-int snapshot_parse(const void *buf, size_t len, struct snapshot *s,
-		   char *err, size_t errlen)
+int snapshot_parse(const void *buf, size_t len, struct snapshot *s, char *err,
+		   size_t errlen)
 {
-	struct ram_layout layout = { 0 };
-	struct snap_ctx ctx = { 0 };
+	struct ram_layout layout = {0};
+	struct snap_ctx ctx = {0};
 	const void *fdt;
 	int r;
 
@@ -498,15 +499,14 @@ static void capture_vcpu(void *opaque, struct vcpu *v)
 	struct cpu_capture *c = opaque;
 
 	c->result[v->id] = cpu_state_capture(v->fd, c->host, &c->bufs[v->id],
-					     &c->s->cpus[v->id],
-					     c->errs[v->id],
+					     &c->s->cpus[v->id], c->errs[v->id],
 					     sizeof(c->errs[v->id]));
 }
 
 static int capture_cpus(struct machine *m, struct snapshot *s, char *err,
 			size_t errlen)
 {
-	struct cpu_capture c = { .s = s, .host = &m->cpu_host };
+	struct cpu_capture c = {.s = s, .host = &m->cpu_host};
 	int r = -ENOMEM;
 
 	c.bufs = calloc(m->nr_cpus, sizeof(*c.bufs));
@@ -537,12 +537,14 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	snprintf(s->root.compatible, sizeof(s->root.compatible), "%s",
 		 SNAPSHOT_COMPATIBLE);
 	s->root.format_version = STATE_FORMAT_VERSION;
-	s->machine = (struct snap_machine){ .mem_size = m->ram_size,
-					    .nr_cpus = m->nr_cpus,
-					    .nr_drives = m->nr_blk };
+	s->machine = (struct snap_machine){.mem_size = m->ram_size,
+					   .nr_cpus = m->nr_cpus,
+					   .nr_drives = m->nr_blk};
 	if (!m->cpu_host.usable) {
-		snprintf(err, errlen, "this host's KVM lacks %s, which "
-			 "snapshots need", m->cpu_host.missing);
+		snprintf(err, errlen,
+			 "this host's KVM lacks %s, which "
+			 "snapshots need",
+			 m->cpu_host.missing);
 		return -ENOTSUP;
 	}
 	s->cpus = calloc(m->nr_cpus, sizeof(*s->cpus));
@@ -719,8 +721,9 @@ static int read_state(const char *dir, struct snapshot *s, char *err,
 		r = -ENAMETOOLONG;
 	}
 	if (r == 0)
-		r = read_file_whole("state file", path, STATE_HEADER_SIZE +
-				    STATE_FILE_MAX, &buf, &len, err, errlen);
+		r = read_file_whole("state file", path,
+				    STATE_HEADER_SIZE + STATE_FILE_MAX, &buf,
+				    &len, err, errlen);
 	if (r == 0)
 		r = snapshot_parse(buf, len, s, err, errlen);
 	free(buf);
@@ -731,8 +734,8 @@ static int read_state(const char *dir, struct snapshot *s, char *err,
 /* Drives as the snapshot recorded them; m owns the copies afterwards. */
 static int restore_config(const struct snapshot *s,
 			  const struct machine_config *in,
-			  struct machine_config *cfg, char **specs,
-			  char *err, size_t errlen)
+			  struct machine_config *cfg, char **specs, char *err,
+			  size_t errlen)
 {
 	*cfg = *in;
 	cfg->mem_size = s->machine.mem_size;
@@ -753,15 +756,17 @@ static int restore_config(const struct snapshot *s,
 }
 
 /* Checks that need this host and the rebuilt devices, before any load. */
-static int check_rebuilt(struct machine *m, const struct snapshot *s,
-			 char *err, size_t errlen)
+static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
+			 size_t errlen)
 {
 	const char *bad;
 	int r = 0;
 
 	if (!m->cpu_host.usable) {
-		snprintf(err, errlen, "this host's KVM lacks %s, which "
-			 "snapshots need", m->cpu_host.missing);
+		snprintf(err, errlen,
+			 "this host's KVM lacks %s, which "
+			 "snapshots need",
+			 m->cpu_host.missing);
 		return -ENOTSUP;
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++) {
@@ -769,15 +774,17 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s,
 
 		snapshot_blk_path(i, path, sizeof(path));
 		if (m->blk[i]->bb->size != s->drives[i].size) {
-			snprintf(err, errlen, "drive %u (%s): %llu bytes, the "
+			snprintf(err, errlen,
+				 "drive %u (%s): %llu bytes, the "
 				 "snapshot recorded %llu (/machine/drive@%u/"
-				 "size)", i, s->drives[i].backend,
+				 "size)",
+				 i, s->drives[i].backend,
 				 (unsigned long long)m->blk[i]->bb->size,
 				 (unsigned long long)s->drives[i].size, i);
 			return -EINVAL;
 		}
-		r = virtio_snap_check_device(&s->blk[i], &m->blk[i]->mmio,
-					     path, err, errlen);
+		r = virtio_snap_check_device(&s->blk[i], &m->blk[i]->mmio, path,
+					     err, errlen);
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++)
 		r = cpu_state_check_host(&s->cpus[i], i, &m->cpu_host, err,
@@ -790,8 +797,8 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s,
 	return r;
 }
 
-static int apply_state(struct machine *m, const struct snapshot *s,
-		       char *err, size_t errlen)
+static int apply_state(struct machine *m, const struct snapshot *s, char *err,
+		       size_t errlen)
 {
 	struct cpu_msr_buf *buf = malloc(sizeof(*buf));
 	int r = buf ? 0 : -ENOMEM;
@@ -846,8 +853,8 @@ static int restore_machine(struct machine *m, const char *dir,
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", dir, strerror(-r));
 	if (r == 0) {
-		mem_fd = memory_file_open(path, s->machine.mem_size, err,
-					  errlen);
+		mem_fd =
+		    memory_file_open(path, s->machine.mem_size, err, errlen);
 		r = mem_fd < 0 ? mem_fd : 0;
 	}
 	if (r == 0)
@@ -871,8 +878,7 @@ static int restore_machine(struct machine *m, const char *dir,
 }
 
 int snapshot_restore(struct machine *m, const char *dir,
-		     const struct machine_config *in, char *err,
-		     size_t errlen)
+		     const struct machine_config *in, char *err, size_t errlen)
 {
 	struct snapshot *s = malloc(sizeof(*s));
 	int r;

@@ -63,8 +63,8 @@ struct snapshot_stats {
  * Check a state file image and decode it into s (which the caller frees
  * with snapshot_free(), also on failure). Needs nothing but the bytes.
  */
-int snapshot_parse(const void *buf, size_t len, struct snapshot *s,
-		   char *err, size_t errlen);
+int snapshot_parse(const void *buf, size_t len, struct snapshot *s, char *err,
+		   size_t errlen);
 /* Encode s as an FDT (malloc'd, packed) after checking every field. */
 int snapshot_encode(const struct snapshot *s, void **fdt, char *err,
 		    size_t errlen);

@@ -89,26 +89,29 @@ void state_header_fill(uint8_t hdr[STATE_HEADER_SIZE], const void *fdt,
 	put_be32(hdr + HDR_CHECKSUM_OFF, state_checksum(hdr, fdt, fdt_size));
 }
 
-static int check_header(const uint8_t *h, size_t len, char *err,
-			size_t errlen)
+static int check_header(const uint8_t *h, size_t len, char *err, size_t errlen)
 {
 	uint32_t version, hdr_size;
 	uint64_t fdt_size;
 
 	if (len < STATE_HEADER_SIZE) {
-		snprintf(err, errlen, "state: %zu bytes, shorter than the "
-			 "%u-byte header", len, STATE_HEADER_SIZE);
+		snprintf(err, errlen,
+			 "state: %zu bytes, shorter than the "
+			 "%u-byte header",
+			 len, STATE_HEADER_SIZE);
 		return -EINVAL;
 	}
 	if (memcmp(h, STATE_MAGIC, STATE_MAGIC_LEN)) {
-		snprintf(err, errlen, "state: bad magic: not a vigil snapshot "
+		snprintf(err, errlen,
+			 "state: bad magic: not a vigil snapshot "
 			 "state file");
 		return -EINVAL;
 	}
 	/* Before anything else: another version may lay out the rest anew. */
 	version = get_be32(h + HDR_VERSION_OFF);
 	if (version < STATE_FORMAT_MIN || version > STATE_FORMAT_MAX) {
-		snprintf(err, errlen, "state: format version %u is not "
+		snprintf(err, errlen,
+			 "state: format version %u is not "
 			 "supported: this vigil reads versions %u to %u",
 			 version, STATE_FORMAT_MIN, STATE_FORMAT_MAX);
 		return -EINVAL;
@@ -120,13 +123,16 @@ static int check_header(const uint8_t *h, size_t len, char *err,
 		return -EINVAL;
 	}
 	if (get_be32(h + HDR_RESERVED_OFF)) {
-		snprintf(err, errlen, "state: reserved header word 0x%x is "
-			 "not 0", get_be32(h + HDR_RESERVED_OFF));
+		snprintf(err, errlen,
+			 "state: reserved header word 0x%x is "
+			 "not 0",
+			 get_be32(h + HDR_RESERVED_OFF));
 		return -EINVAL;
 	}
 	fdt_size = get_be64(h + HDR_FDT_SIZE_OFF);
 	if (fdt_size != len - STATE_HEADER_SIZE) {
-		snprintf(err, errlen, "state: header says %llu bytes of device "
+		snprintf(err, errlen,
+			 "state: header says %llu bytes of device "
 			 "tree, the file holds %zu",
 			 (unsigned long long)fdt_size, len - STATE_HEADER_SIZE);
 		return -EINVAL;
@@ -134,8 +140,8 @@ static int check_header(const uint8_t *h, size_t len, char *err,
 	return 0;
 }
 
-int state_file_check(const void *buf, size_t len, const void **fdt,
-		     char *err, size_t errlen)
+int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
+		     size_t errlen)
 {
 	const uint8_t *h = buf;
 	const void *tree;
@@ -149,14 +155,18 @@ int state_file_check(const void *buf, size_t len, const void **fdt,
 	want = get_be32(h + HDR_CHECKSUM_OFF);
 	got = state_checksum(h, h + STATE_HEADER_SIZE, fdt_size);
 	if (want != got) {
-		snprintf(err, errlen, "state: checksum 0x%08x, header says "
-			 "0x%08x: the file is damaged", got, want);
+		snprintf(err, errlen,
+			 "state: checksum 0x%08x, header says "
+			 "0x%08x: the file is damaged",
+			 got, want);
 		return -EINVAL;
 	}
 	/* libfdt takes an int size; STATE_FILE_MAX keeps it far below. */
 	if (fdt_size > STATE_FILE_MAX) {
-		snprintf(err, errlen, "state: device tree of %zu bytes is "
-			 "larger than %u", fdt_size, STATE_FILE_MAX);
+		snprintf(err, errlen,
+			 "state: device tree of %zu bytes is "
+			 "larger than %u",
+			 fdt_size, STATE_FILE_MAX);
 		return -EINVAL;
 	}
 	tree = h + STATE_HEADER_SIZE;
@@ -197,8 +207,8 @@ int state_file_write(int dirfd, const char *name, const void *fdt, char *err,
 	int fd, r;
 
 	state_header_fill(hdr, fdt, size);
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
+	fd =
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));

@@ -42,8 +42,8 @@ void state_header_fill(uint8_t hdr[STATE_HEADER_SIZE], const void *fdt,
  * against len, checksum) and the FDT (fdt_check_full). On success *fdt
  * points at the FDT inside buf. Returns -EINVAL with one line in err.
  */
-int state_file_check(const void *buf, size_t len, const void **fdt,
-		     char *err, size_t errlen);
+int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
+		     size_t errlen);
 
 /*
  * Write header + fdt (fdt_totalsize bytes) to a new file name in dirfd,

@@ -42,8 +42,8 @@ int vm_state_apply(int vm_fd, const struct vm_snapshot *vs, char *err,
 /* Write the three nodes (inside the root being written) / read them. */
 int vm_state_save(void *fdt, const struct vm_snapshot *vs, char *err,
 		  size_t errlen);
-int vm_state_load(const void *fdt, int root, struct vm_snapshot *vs,
-		  char *err, size_t errlen);
+int vm_state_load(const void *fdt, int root, struct vm_snapshot *vs, char *err,
+		  size_t errlen);
 
 /* The tables, for tests: node path -> table. */
 struct vm_table_ref {

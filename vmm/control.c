@@ -60,7 +60,7 @@ static void client_close(struct control_client *cl)
 static void send_reply(struct control_client *cl, struct json_object *reply)
 {
 	const char *text = json_object_to_json_string_ext(
-		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text);
 	char *line = malloc(len + 1);
 	ssize_t n = -1;
@@ -76,7 +76,7 @@ static void send_reply(struct control_client *cl, struct json_object *reply)
 }
 
 static struct json_object *reply_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static struct json_object *reply_error(const char *fmt, ...)
 {
@@ -113,12 +113,12 @@ static struct json_object *cmd_status(struct control *c)
 {
 	struct json_object *r = reply_ok(c->m);
 
-	json_object_object_add(r, "vcpus", json_object_new_int(
-						   (int32_t)c->m->nr_cpus));
-	json_object_object_add(r, "memory", json_object_new_int64(
-						    (int64_t)c->m->ram_size));
-	json_object_object_add(r, "drives", json_object_new_int(
-						    (int32_t)c->m->nr_blk));
+	json_object_object_add(r, "vcpus",
+			       json_object_new_int((int32_t)c->m->nr_cpus));
+	json_object_object_add(r, "memory",
+			       json_object_new_int64((int64_t)c->m->ram_size));
+	json_object_object_add(r, "drives",
+			       json_object_new_int((int32_t)c->m->nr_blk));
 	return r;
 }
 
@@ -156,14 +156,14 @@ static struct json_object *snapshot_reply(struct control *c,
 	json_object_object_add(r, "path", json_object_new_string(req->path));
 	json_object_object_add(r, "state_bytes",
 			       json_object_new_int64((int64_t)st->state_bytes));
-	json_object_object_add(r, "memory_bytes",
-			       json_object_new_int64((int64_t)st->memory_bytes));
-	json_object_object_add(r, "memory_data_bytes",
-			       json_object_new_int64(
-				       (int64_t)st->memory_data_bytes));
-	json_object_object_add(r, "save_ms", json_object_new_double(
-						     (double)st->elapsed_ns /
-						     1e6));
+	json_object_object_add(
+	    r, "memory_bytes",
+	    json_object_new_int64((int64_t)st->memory_bytes));
+	json_object_object_add(
+	    r, "memory_data_bytes",
+	    json_object_new_int64((int64_t)st->memory_data_bytes));
+	json_object_object_add(
+	    r, "save_ms", json_object_new_double((double)st->elapsed_ns / 1e6));
 	json_object_object_add(r, "total_ms",
 			       json_object_new_double(ms_since(t0)));
 	return r;
@@ -203,16 +203,17 @@ static struct json_object *cmd_quit(struct control *c)
 	return r;
 }
 
-/* ---- parsing -------------------------------------------------------------- */
+/* ---- parsing --------------------------------------------------------------
+ */
 
 static const char *const command_names[] = {
-	[CONTROL_STATUS] = "status",   [CONTROL_PAUSE] = "pause",
-	[CONTROL_RESUME] = "resume",   [CONTROL_SNAPSHOT] = "snapshot",
-	[CONTROL_QUIT] = "quit",
+    [CONTROL_STATUS] = "status", [CONTROL_PAUSE] = "pause",
+    [CONTROL_RESUME] = "resume", [CONTROL_SNAPSHOT] = "snapshot",
+    [CONTROL_QUIT] = "quit",
 };
 
 static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int parse_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -233,9 +234,8 @@ static bool key_allowed(enum control_command cmd, const char *key)
 	       (!strcmp(key, "path") || !strcmp(key, "paused"));
 }
 
-static int parse_command(struct json_object *obj,
-			 struct control_request *req, char *err,
-			 size_t errlen)
+static int parse_command(struct json_object *obj, struct control_request *req,
+			 char *err, size_t errlen)
 {
 	struct json_object *v;
 	const char *name;
@@ -251,8 +251,10 @@ static int parse_command(struct json_object *obj,
 			return 0;
 		}
 	}
-	return parse_error(err, errlen, "unknown command '%.64s' (status, "
-			   "pause, resume, snapshot, quit)", name);
+	return parse_error(err, errlen,
+			   "unknown command '%.64s' (status, "
+			   "pause, resume, snapshot, quit)",
+			   name);
 }
 
 /* A directory for the snapshot: absolute, no NUL, room for its files. */
@@ -282,12 +284,14 @@ static int parse_fields(struct json_object *obj, struct control_request *req,
 
 	if (r < 0)
 		return r;
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		(void)val;
 		if (!key_allowed(req->command, key))
-			return parse_error(err, errlen, "request: unknown key "
-					   "'%.64s' for command '%s'", key,
-					   command_names[req->command]);
+			return parse_error(err, errlen,
+					   "request: unknown key "
+					   "'%.64s' for command '%s'",
+					   key, command_names[req->command]);
 	}
 	if (json_object_object_get_ex(obj, "paused", &v)) {
 		if (!json_object_is_type(v, json_type_boolean))
@@ -313,8 +317,8 @@ static bool only_space(const char *s, size_t len)
 }
 
 /* One JSON object and nothing after it but blanks. */
-static struct json_object *parse_json(const char *line, size_t len,
-				      char *err, size_t errlen)
+static struct json_object *parse_json(const char *line, size_t len, char *err,
+				      size_t errlen)
 {
 	struct json_tokener *tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
 	struct json_object *obj;
@@ -331,9 +335,9 @@ static struct json_object *parse_json(const char *line, size_t len,
 	json_tokener_free(tok);
 	if (!obj || e != json_tokener_success)
 		parse_error(err, errlen, "request: not JSON: %s",
-			    e == json_tokener_success ?
-				    "incomplete" :
-				    json_tokener_error_desc(e));
+			    e == json_tokener_success
+				? "incomplete"
+				: json_tokener_error_desc(e));
 	else if (end > len || !only_space(line + end, len - end))
 		parse_error(err, errlen, "request: text after the JSON object");
 	else if (!json_object_is_type(obj, json_type_object))
@@ -345,8 +349,7 @@ static struct json_object *parse_json(const char *line, size_t len,
 }
 
 int control_parse_request(const char *line, size_t len,
-			  struct control_request *req, char *err,
-			  size_t errlen)
+			  struct control_request *req, char *err, size_t errlen)
 {
 	struct json_object *obj;
 	int r;
@@ -390,7 +393,8 @@ static struct json_object *handle_line(struct control *c, const char *line,
 	}
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections ----------------------------------------------------------
+ */
 
 /* Serve every complete line in the buffer; keep the incomplete rest. */
 static void serve_lines(struct control_client *cl)
@@ -400,7 +404,7 @@ static void serve_lines(struct control_client *cl)
 	while (cl->fd >= 0 && (nl = memchr(cl->buf, '\n', cl->len))) {
 		size_t line_len = (size_t)(nl - cl->buf);
 		struct json_object *reply =
-			handle_line(cl->ctl, cl->buf, line_len);
+		    handle_line(cl->ctl, cl->buf, line_len);
 
 		send_reply(cl, reply);
 		json_object_put(reply);
@@ -411,7 +415,7 @@ static void serve_lines(struct control_client *cl)
 	}
 	if (cl->fd >= 0 && cl->len == sizeof(cl->buf)) {
 		struct json_object *reply = reply_error(
-			"request longer than %u bytes", CONTROL_MAX_REQUEST);
+		    "request longer than %u bytes", CONTROL_MAX_REQUEST);
 
 		send_reply(cl, reply);
 		json_object_put(reply);
@@ -444,7 +448,7 @@ static void on_client(void *opaque, uint32_t events)
 static void on_accept(void *opaque, uint32_t events)
 {
 	static const char busy[] =
-		"{\"ok\":false,\"error\":\"too many clients\"}\n";
+	    "{\"ok\":false,\"error\":\"too many clients\"}\n";
 	struct control *c = opaque;
 	struct control_client *cl = NULL;
 	int fd;
@@ -467,7 +471,8 @@ static void on_accept(void *opaque, uint32_t events)
 	close(fd);
 }
 
-/* ---- the socket ------------------------------------------------------------ */
+/* ---- the socket ------------------------------------------------------------
+ */
 
 /* A socket file someone still listens on is not stale. */
 static bool socket_in_use(const struct sockaddr_un *addr)
@@ -496,13 +501,17 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr,
 		return -errno;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "--api-socket %s: exists and is not a "
-			 "socket; refusing to replace it", path);
+		snprintf(err, errlen,
+			 "--api-socket %s: exists and is not a "
+			 "socket; refusing to replace it",
+			 path);
 		return -EEXIST;
 	}
 	if (socket_in_use(addr)) {
-		snprintf(err, errlen, "--api-socket %s: another process is "
-			 "listening on it", path);
+		snprintf(err, errlen,
+			 "--api-socket %s: another process is "
+			 "listening on it",
+			 path);
 		return -EADDRINUSE;
 	}
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
@@ -511,7 +520,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr,
 static int control_listen(struct control *c, const char *path, char *err,
 			  size_t errlen)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct stat st;
 	mode_t old;
 	int r;
@@ -525,14 +534,14 @@ static int control_listen(struct control *c, const char *path, char *err,
 	r = remove_stale(path, &addr, err, errlen);
 	if (r < 0)
 		return r;
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-					       SOCK_NONBLOCK, 0);
+	c->listen_fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
 		r = -errno;
 	/* Owner-only from the start: no window with a wider mode. */
 	old = umask(0177);
-	if (r == 0 && bind(c->listen_fd, (struct sockaddr *)&addr,
-			   sizeof(addr)) < 0)
+	if (r == 0 &&
+	    bind(c->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		r = -errno;
 	umask(old);
 	if (r == 0 && listen(c->listen_fd, CONTROL_MAX_CLIENTS) < 0)
@@ -573,7 +582,7 @@ struct control *control_open(const char *path, struct machine *m, char *err,
 	c->m = m;
 	c->listen_fd = -1;
 	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		c->clients[i] = (struct control_client){ .ctl = c, .fd = -1 };
+		c->clients[i] = (struct control_client){.ctl = c, .fd = -1};
 	if (control_listen(c, path, err, errlen) < 0) {
 		control_close(c);
 		return NULL;

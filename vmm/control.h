@@ -50,7 +50,7 @@ enum control_command {
 /* A request that passed control_parse_request(). */
 struct control_request {
 	enum control_command command;
-	bool paused;		      /* snapshot: stay paused afterwards */
+	bool paused;		     /* snapshot: stay paused afterwards */
 	char path[CONTROL_MAX_PATH]; /* snapshot: an absolute directory */
 };
 

@@ -25,18 +25,18 @@
 #define CTL_TIMEOUT_S 600
 
 static const char ctl_usage[] =
-	"Usage: vigil ctl [--json] SOCKET COMMAND [ARGS]\n"
-	"\n"
-	"Commands:\n"
-	"  status               running or paused, vCPUs, memory, drives\n"
-	"  pause                stop every vCPU at a clean point\n"
-	"  resume               let them run again\n"
-	"  snapshot DIR [--paused]\n"
-	"                       save the VM to DIR (state and memory files);\n"
-	"                       it runs on afterwards unless --paused\n"
-	"  quit                 stop vigil (exit status 0)\n"
-	"\n"
-	"  --json               print vigil's reply as it is (JSON)\n";
+    "Usage: vigil ctl [--json] SOCKET COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  status               running or paused, vCPUs, memory, drives\n"
+    "  pause                stop every vCPU at a clean point\n"
+    "  resume               let them run again\n"
+    "  snapshot DIR [--paused]\n"
+    "                       save the VM to DIR (state and memory files);\n"
+    "                       it runs on afterwards unless --paused\n"
+    "  quit                 stop vigil (exit status 0)\n"
+    "\n"
+    "  --json               print vigil's reply as it is (JSON)\n";
 
 static int usage(const char *why)
 {
@@ -72,9 +72,9 @@ static struct json_object *build_request(int argc, char **argv, char *err,
 
 	if (snapshot && argc == 3 && !strcmp(argv[2], "--paused"))
 		want = 3;
-	if (argc != want || (!snapshot && strcmp(cmd, "status") &&
-			     strcmp(cmd, "pause") && strcmp(cmd, "resume") &&
-			     strcmp(cmd, "quit"))) {
+	if (argc != want ||
+	    (!snapshot && strcmp(cmd, "status") && strcmp(cmd, "pause") &&
+	     strcmp(cmd, "resume") && strcmp(cmd, "quit"))) {
 		snprintf(err, errlen, "bad command or arguments");
 		json_object_put(req);
 		return NULL;
@@ -96,8 +96,8 @@ static struct json_object *build_request(int argc, char **argv, char *err,
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -245,7 +245,8 @@ int ctl_main(int argc, char **argv)
 
 	argv += json ? 2 : 1;
 	argc -= json ? 2 : 1;
-	if (argc == 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+	if (argc == 1 &&
+	    (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
 		fputs(ctl_usage, stdout);
 		return 0;
 	}
@@ -262,9 +263,9 @@ int ctl_main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	reply = write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) ?
-			read_reply(fd) :
-			NULL;
+	reply = write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1)
+		    ? read_reply(fd)
+		    : NULL;
 	close(fd);
 	if (!reply) {
 		fprintf(stderr, "vigil ctl: %s: no reply\n", sock);

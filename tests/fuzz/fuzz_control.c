@@ -37,6 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req.command == CONTROL_SNAPSHOT)
 		CHECK_INVARIANT(req.path[0] == '/' &&
 				strnlen(req.path, sizeof(req.path)) <
-					sizeof(req.path));
+				    sizeof(req.path));
 	return 0;
 }

@@ -40,8 +40,8 @@ static void check_accepted(const struct snapshot *s)
 	img = malloc(STATE_HEADER_SIZE + len);
 	state_header_fill(img, fdt, len);
 	memcpy(img + STATE_HEADER_SIZE, fdt, len);
-	CHECK_INVARIANT(snapshot_parse(img, STATE_HEADER_SIZE + len, again,
-				       err, sizeof(err)) == 0);
+	CHECK_INVARIANT(snapshot_parse(img, STATE_HEADER_SIZE + len, again, err,
+				       sizeof(err)) == 0);
 	snapshot_free(again);
 	free(again);
 	free(img);
