@@ -517,13 +517,27 @@ static const char *const segment_names[] = {
     "cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt",
 };
 
+/* Segment i, in segment_names[] order. */
 static struct kvm_segment *segment_of(struct kvm_sregs *s, unsigned int i)
 {
-	struct kvm_segment *segs[] = {
-	    &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
-	};
-
-	return segs[i];
+	switch (i) {
+	case 0:
+		return &s->cs;
+	case 1:
+		return &s->ds;
+	case 2:
+		return &s->es;
+	case 3:
+		return &s->fs;
+	case 4:
+		return &s->gs;
+	case 5:
+		return &s->ss;
+	case 6:
+		return &s->tr;
+	default:
+		return &s->ldt;
+	}
 }
 
 const struct cpu_table_ref cpu_tables[] = {
@@ -598,10 +612,10 @@ static const char *check_msr(uint32_t index, uint64_t v,
 		return check_pv_area(v, 4, 4, 1, c);
 	case MSR_KVM_POLL_CONTROL:
 	case MSR_KVM_ASYNC_PF_ACK:
-		return v & ~1ull ? "only bit 0 exists" : NULL;
+		return (v & ~1ull) ? "only bit 0 exists" : NULL;
 	case MSR_KVM_ASYNC_PF_INT:
-		return v & ~0xffull ? "only the vector (bits 7:0) exists"
-				    : NULL;
+		return (v & ~0xffull) ? "only the vector (bits 7:0) exists"
+				      : NULL;
 	default:
 		/* Any value: KVM checks host-initiated writes of the rest. */
 		return NULL;
@@ -613,7 +627,7 @@ static bool parse_msr_name(const char *name, uint32_t *index)
 {
 	uint32_t v = 0;
 
-	if (strncmp(name, "msr-", 4) || strlen(name) != 12)
+	if (strncmp(name, "msr-", 4) != 0 || strlen(name) != 12)
 		return false;
 	for (const char *p = name + 4; *p; p++) {
 		unsigned int d;
@@ -926,9 +940,10 @@ static void lapic_from_page(const struct kvm_lapic_state *page,
 {
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
-			memcpy((uint8_t *)l + lapic_regs[i].field + 4 * w,
+			memcpy((uint8_t *)l + lapic_regs[i].field +
+				   (size_t)4 * w,
 			       page->regs + lapic_regs[i].offset +
-				   w * APIC_BANK_STRIDE,
+				   (size_t)w * APIC_BANK_STRIDE,
 			       4);
 }
 
@@ -939,8 +954,9 @@ static void lapic_to_page(const struct cpu_lapic *l,
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
 			memcpy(page->regs + lapic_regs[i].offset +
-				   w * APIC_BANK_STRIDE,
-			       (const uint8_t *)l + lapic_regs[i].field + 4 * w,
+				   (size_t)w * APIC_BANK_STRIDE,
+			       (const uint8_t *)l + lapic_regs[i].field +
+				   (size_t)4 * w,
 			       4);
 }
 

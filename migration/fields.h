@@ -126,13 +126,15 @@ struct field {
 #define FIELD_U32_ARRAY(nm, T, m, n, ...)                                      \
 	{                                                                      \
 		.name = (nm), .type = FIELD_U32_ARRAY,                         \
-		.offset = offsetof(T, m) + FIELD_SIZE_IS(T, m, 4 * (n)),       \
+		.offset =                                                      \
+		    offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)4 * (n)),     \
 		.count = (n), .check = __VA_ARGS__                             \
 	}
 #define FIELD_U64_ARRAY(nm, T, m, n, ...)                                      \
 	{                                                                      \
 		.name = (nm), .type = FIELD_U64_ARRAY,                         \
-		.offset = offsetof(T, m) + FIELD_SIZE_IS(T, m, 8 * (n)),       \
+		.offset =                                                      \
+		    offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)8 * (n)),     \
 		.count = (n), .check = __VA_ARGS__                             \
 	}
 #define FIELD_BYTES(nm, T, m, ...)                                             \

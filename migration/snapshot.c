@@ -60,7 +60,7 @@ static const char *check_mem_size(const void *p, size_t len)
 	memcpy(&v, p, sizeof(v));
 	if (v < MACHINE_MIN_MEM || v > MACHINE_MAX_MEM)
 		return "outside the sizes vigil supports (32 MiB to 1 TiB)";
-	return v % MEMORY_FILE_PAGE ? "not a whole number of pages" : NULL;
+	return (v % MEMORY_FILE_PAGE) ? "not a whole number of pages" : NULL;
 }
 
 static const struct field machine_fields[] = {
@@ -252,8 +252,9 @@ static size_t encode_size(const struct snapshot *s)
 {
 	size_t per_cpu = CPU_XSAVE_MAX + (64u << 10);
 
-	return (256u << 10) + s->machine.nr_cpus * per_cpu +
-	       s->machine.nr_drives * (BLOCK_DESC_MAX + (8u << 10));
+	return ((size_t)256 << 10) + s->machine.nr_cpus * per_cpu +
+	       s->machine.nr_drives *
+		   ((size_t)BLOCK_DESC_MAX + ((size_t)8 << 10));
 }
 
 /* Everything inside the root node, in the order docs/ describes. */

@@ -101,7 +101,7 @@ static int check_header(const uint8_t *h, size_t len, char *err, size_t errlen)
 			 len, STATE_HEADER_SIZE);
 		return -EINVAL;
 	}
-	if (memcmp(h, STATE_MAGIC, STATE_MAGIC_LEN)) {
+	if (memcmp(h, STATE_MAGIC, STATE_MAGIC_LEN) != 0) {
 		snprintf(err, errlen,
 			 "state: bad magic: not a vigil snapshot "
 			 "state file");

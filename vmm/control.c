@@ -61,17 +61,16 @@ static void send_reply(struct control_client *cl, struct json_object *reply)
 {
 	const char *text = json_object_to_json_string_ext(
 	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(text);
+	size_t len = strlen(text) + 1; /* with the newline */
 	char *line = malloc(len + 1);
 	ssize_t n = -1;
 
 	if (line) {
-		memcpy(line, text, len);
-		line[len] = '\n';
-		n = write(cl->fd, line, len + 1);
+		snprintf(line, len + 1, "%s\n", text);
+		n = write(cl->fd, line, len);
 		free(line);
 	}
-	if (n != (ssize_t)len + 1)
+	if (n != (ssize_t)len)
 		client_close(cl);
 }
 

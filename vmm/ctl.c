@@ -73,8 +73,9 @@ static struct json_object *build_request(int argc, char **argv, char *err,
 	if (snapshot && argc == 3 && !strcmp(argv[2], "--paused"))
 		want = 3;
 	if (argc != want ||
-	    (!snapshot && strcmp(cmd, "status") && strcmp(cmd, "pause") &&
-	     strcmp(cmd, "resume") && strcmp(cmd, "quit"))) {
+	    (!snapshot && strcmp(cmd, "status") != 0 &&
+	     strcmp(cmd, "pause") != 0 && strcmp(cmd, "resume") != 0 &&
+	     strcmp(cmd, "quit") != 0)) {
 		snprintf(err, errlen, "bad command or arguments");
 		json_object_put(req);
 		return NULL;
