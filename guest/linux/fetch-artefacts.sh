@@ -13,6 +13,14 @@
 #   OUTDIR/bzImage            Debian's linux-image-cloud-amd64 vmlinuz
 #   OUTDIR/vmlinux            the ELF kernel inside it (for PVH boot)
 #   OUTDIR/initramfs.cpio.gz  busybox-static + virtio modules + init.sh
+#   OUTDIR/std-bzImage        Debian's standard kernel (linux-image-amd64)
+#   OUTDIR/std-initramfs.cpio.gz   the same initramfs for that kernel
+#   OUTDIR/std-config         its configuration
+#   OUTDIR/l1-initramfs.cpio.gz    the nested KVM host's initramfs: the
+#                             standard kernel's kvm, kvm-amd, virtio-pci and
+#                             9p modules + nested-init.sh (see
+#                             scripts/nested-kvm.py, which boots std-bzImage
+#                             with it in QEMU)
 # and with --uml also
 #   OUTDIR/uml/linux          Debian's user-mode-linux kernel binary
 #   OUTDIR/uml/modules/VER/   its modules (virtio_blk is one)
@@ -33,6 +41,11 @@ init_script=$here/init.sh
 # on vigil and QEMU microvm) and the block driver. Their dependencies
 # (virtio, virtio_ring) are added from the modules' own metadata.
 initramfs_modules=(virtio_mmio virtio_blk)
+
+# The nested KVM host (L1) needs KVM for AMD's SVM (kvm-amd pulls in kvm,
+# ccp and irqbypass) and the host's files over virtio-9p on virtio-pci.
+l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p)
+l1_init_script=$here/nested-init.sh
 
 # apt lists older than this are refreshed: the security archive replaces
 # kernel packages often and drops the superseded files.
@@ -94,11 +107,12 @@ candidate() {
 	echo "$ver"
 }
 
-# The metapackage linux-image-cloud-amd64 only depends on the versioned
-# package of the current ABI (linux-image-6.1.0-NN-cloud-amd64 (= V)): fetch
-# that one, pinned to the version the metapackage names.
-resolve_cloud_kernel() {
-	local meta=linux-image-cloud-amd64 dep
+# resolve_kernel META: a kernel metapackage (linux-image-cloud-amd64,
+# linux-image-amd64) only depends on the versioned package of the current ABI
+# (linux-image-6.1.0-NN-cloud-amd64 (= V)): fetch that one, pinned to the
+# version the metapackage names.
+resolve_kernel() {
+	local meta=$1 dep
 	candidate "$meta" >/dev/null
 	dep=$(apt-cache show --no-all-versions "$meta" |
 		sed -n 's/^Depends: .*\(linux-image-[^ ,]*\) (= \([^)]*\)).*/\1=\2/p')
@@ -258,10 +272,12 @@ modinfo_depends() {
 }
 
 # add_module NAME: append NAME to $load_order after its dependencies, once.
+# Module names use '_' where some file names use '-' (kvm_amd, kvm-amd.ko).
 add_module() {
-	local name=$1 ko deps dep
+	local name=${1//-/_} ko deps dep
 	[[ " ${load_order[*]} " == *" $name "* ]] && return 0
-	ko=$(find "$kmoddir/kernel" -name "$name.ko" -print -quit)
+	ko=$(find "$kmoddir/kernel" \( -name "$name.ko" -o \
+		-name "${name//_/-}.ko" \) -print -quit)
 	[[ -n $ko ]] || die "module $name.ko not found under $kmoddir"
 	deps=$(modinfo_depends "$ko")
 	for dep in $deps; do
@@ -279,11 +295,15 @@ check_module_compression() {
 		die "$kconfig: modules are compressed; unpacking them is not implemented"
 }
 
+# build_initramfs OUT INIT MODULE...: busybox, INIT as /init, and the
+# modules of $kmoddir (with their dependencies) listed in /etc/vigil-modules
+# in load order.
 build_initramfs() {
-	local out=$1 stage=$OUTDIR/initramfs.stage i
+	local out=$1 init=$2 stage=$OUTDIR/initramfs.stage i
+	shift 2
 	local -a load_order=() module_files=()
 	check_module_compression
-	for i in "${initramfs_modules[@]}"; do
+	for i in "$@"; do
 		add_module "$i"
 	done
 	log "initramfs modules in load order: ${load_order[*]}"
@@ -292,9 +312,13 @@ build_initramfs() {
 	mkdir -p "$stage"/{bin,dev,etc,proc,sys,tmp,root} "$stage/lib/modules/$kver"
 	cp "$busybox_root/bin/busybox" "$stage/bin/busybox"
 	ln -s busybox "$stage/bin/sh"
-	install -m 755 "$init_script" "$stage/init"
+	install -m 755 "$init" "$stage/init"
 	cp "${module_files[@]}" "$stage/lib/modules/$kver/"
-	printf '%s\n' "${load_order[@]}" >"$stage/etc/vigil-modules"
+	# File names without .ko, in load order, for init's insmod.
+	for i in "${module_files[@]}"; do
+		i=${i##*/}
+		echo "${i%.ko}"
+	done >"$stage/etc/vigil-modules"
 	# The kernel opens /dev/console for init's stdin/stdout before /init
 	# can mount devtmpfs, so the archive must carry the node itself (mknod
 	# needs root, as apt does).
@@ -311,54 +335,95 @@ build_initramfs() {
 
 # ---------------------------------------------------------- main -------------
 
-build_linux() {
-	local kspec kpkg bbspec kdeb bbdeb
-	kspec=$(resolve_cloud_kernel)
+# unpack_kernel META DIR: fetch and unpack the kernel of metapackage META
+# into DIR; sets kdeb, kver, kmoddir, kconfig, vmlinuz for it.
+unpack_kernel() {
+	local kspec kpkg
+	kspec=$(resolve_kernel "$1")
 	kpkg=${kspec%%=*}
 	kver=${kpkg#linux-image-}
 	log "kernel package $kspec"
-	bbspec=busybox-static=$(candidate busybox-static)
-	log "busybox package $bbspec"
-
 	kdeb=$(fetch_deb "$kspec")
-	bbdeb=$(fetch_deb "$bbspec")
-	unpack "$kdeb" "$OUTDIR/rootfs-kernel"
-	unpack "$bbdeb" "$OUTDIR/rootfs-busybox"
-	busybox_root=$OUTDIR/rootfs-busybox
-	kmoddir=$OUTDIR/rootfs-kernel/lib/modules/$kver
-	kconfig=$OUTDIR/rootfs-kernel/boot/config-$kver
-	local vmlinuz=$OUTDIR/rootfs-kernel/boot/vmlinuz-$kver
+	unpack "$kdeb" "$2"
+	kmoddir=$2/lib/modules/$kver
+	kconfig=$2/boot/config-$kver
+	vmlinuz=$2/boot/vmlinuz-$kver
 	[[ -f $vmlinuz && -d $kmoddir && -f $kconfig ]] ||
 		die "$kdeb: no vmlinuz, modules or config for $kver"
+}
 
+# copy_if_stale SRC OUT INPUT...: OUT becomes a copy of SRC when stale.
+copy_if_stale() {
+	local src=$1 out=$2
+	shift 2
+	if stale "$out" "$@"; then
+		cp "$src" "$out.tmp"
+		mv -f "$out.tmp" "$out"
+		built "$out" "$@"
+	fi
+}
+
+fetch_busybox() {
+	local bbspec
+	bbspec=busybox-static=$(candidate busybox-static)
+	log "busybox package $bbspec"
+	bbdeb=$(fetch_deb "$bbspec")
+	unpack "$bbdeb" "$OUTDIR/rootfs-busybox"
+	busybox_root=$OUTDIR/rootfs-busybox
+}
+
+# Debian's cloud kernel: bzImage, vmlinux (PVH) and the test initramfs.
+build_cloud() {
+	unpack_kernel linux-image-cloud-amd64 "$OUTDIR/rootfs-kernel"
 	local bzimage=$OUTDIR/bzImage vmlinux=$OUTDIR/vmlinux
 	local initramfs=$OUTDIR/initramfs.cpio.gz config=$OUTDIR/config
-	if stale "$bzimage" "$kdeb"; then
-		cp "$vmlinuz" "$bzimage.tmp"
-		mv -f "$bzimage.tmp" "$bzimage"
-		built "$bzimage" "$kdeb"
-	fi
+	copy_if_stale "$vmlinuz" "$bzimage" "$kdeb"
 	# The kernel config travels with the artefacts: tests and people check
 	# what the guest kernel can do (e.g. CONFIG_VIRTIO_MMIO=m) against it.
-	if stale "$config" "$kdeb"; then
-		cp "$kconfig" "$config"
-		built "$config" "$kdeb"
-	fi
+	copy_if_stale "$kconfig" "$config" "$kdeb"
 	if stale "$vmlinux" "$kdeb" "$self"; then
 		extract_vmlinux "$vmlinuz" "$vmlinux"
 		built "$vmlinux" "$kdeb" "$self"
 	fi
 	if stale "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"; then
-		build_initramfs "$initramfs"
+		build_initramfs "$initramfs" "$init_script" "${initramfs_modules[@]}"
 		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
 	fi
+	log "config: $(grep -E '^(# )?CONFIG_VIRTIO_MMIO(_CMDLINE_DEVICES)?[= ]' \
+		"$config" | tr '\n' ' ')"
+	outputs+=("$bzimage" "$vmlinux" "$initramfs" "$config")
+}
+
+# Debian's standard kernel: the test guest of the main job, and the kernel
+# of the nested KVM host (the cloud kernel has no kvm-amd).
+build_std() {
+	unpack_kernel linux-image-amd64 "$OUTDIR/rootfs-kernel-std"
+	local bzimage=$OUTDIR/std-bzImage config=$OUTDIR/std-config
+	local initramfs=$OUTDIR/std-initramfs.cpio.gz
+	local l1=$OUTDIR/l1-initramfs.cpio.gz
+	copy_if_stale "$vmlinuz" "$bzimage" "$kdeb"
+	copy_if_stale "$kconfig" "$config" "$kdeb"
+	if stale "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"; then
+		build_initramfs "$initramfs" "$init_script" "${initramfs_modules[@]}"
+		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
+	fi
+	if stale "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"; then
+		build_initramfs "$l1" "$l1_init_script" "${l1_modules[@]}"
+		built "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"
+	fi
+	outputs+=("$bzimage" "$initramfs" "$config" "$l1")
+}
+
+build_linux() {
+	local -a outputs=()
+	fetch_busybox
+	build_cloud
+	build_std
 	# A build system that tracks the outputs as one target (meson) reruns
 	# this script whenever one input changed; the artefacts this run found
 	# current are current too, so mark them all as checked now.
-	touch "$bzimage" "$config" "$vmlinux" "$initramfs"
-	log "config: $(grep -E '^(# )?CONFIG_VIRTIO_MMIO(_CMDLINE_DEVICES)?[= ]' \
-		"$config" | tr '\n' ' ')"
-	printf '%s\n' "$bzimage" "$vmlinux" "$initramfs" "$config"
+	touch "${outputs[@]}"
+	printf '%s\n' "${outputs[@]}"
 }
 
 # Debian's user-mode-linux ships /usr/bin/linux.uml and
