@@ -7,7 +7,8 @@
 # serial console, loads the virtio modules the Debian cloud kernel builds as
 # modules (virtio-mmio devices are found through ACPI, so the transport module
 # must be loaded before any disk appears), shows the block devices, then
-# either powers off (vigil.test=poweroff) or gives the console a shell.
+# then runs a test's script from a drive (vigil.script=vdX), powers off
+# (vigil.test=poweroff) or gives the console a shell.
 
 # Only /bin/busybox and /bin/sh are in the archive: create the other applet
 # links here rather than shipping hundreds of them.
@@ -40,6 +41,23 @@ for dev in /sys/block/*; do
 	echo "vigil-linux: block ${dev##*/} $(cat "$dev/size") sectors"
 done
 echo "vigil-linux: ready"
+
+# vigil.script=vdX: the test's own shell script is the content of that
+# drive (text, zero-padded to a whole sector). It runs here, as PID 1's
+# child, and the guest powers off when it ends.
+script=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	vigil.script=*) script=/dev/${arg#vigil.script=} ;;
+	esac
+done
+if [ -n "$script" ]; then
+	tr -d '\000' <"$script" >/tmp/vigil-script.sh
+	echo "vigil-linux: script $script"
+	sh /tmp/vigil-script.sh
+	echo "vigil-linux: script status $?"
+	poweroff -f
+fi
 
 case " $(cat /proc/cmdline) " in
 *" vigil.test=poweroff "*)

@@ -68,14 +68,18 @@ heartbeat=$!
 if [ -n "$interactive" ]; then
 	setsid -c chroot /host /bin/sh "$run/run.sh" \
 		</dev/ttyS0 >/dev/ttyS0 2>&1
+	echo "$?" >"/host$run/status"
 else
-	# Output goes to the runner's stdout as it is: no CR before LF.
+	# Output goes to the runner's stdout as it is (no CR before LF), and
+	# through a pipe, so that programs see no terminal and print plain
+	# lines rather than progress bars.
 	stty -F /dev/ttyS0 -onlcr
-	chroot /host /bin/sh "$run/run.sh" </dev/null >/dev/ttyS0 2>&1
+	{
+		chroot /host /bin/sh "$run/run.sh" </dev/null 2>&1
+		echo "$?" >"/host$run/status"
+	} | cat >/dev/ttyS0
 fi
-status=$?
 kill "$heartbeat"
-echo "$status" >"/host$run/status"
 sync
 umount /host/tmp
 # Quiet power-off: the command's output ends the console.
