@@ -68,14 +68,19 @@ def fetch_artefacts(outdir):
         raise SystemExit(f"nested-kvm: {FETCH} did not print {e}")
 
 
-def write_run_script(rundir, command, cwd):
-    """run.sh: this environment, the working directory, then COMMAND."""
+def write_run_script(rundir, command, cwd, xsave):
+    """run.sh: this environment, the working directory, then COMMAND.
+
+    VIGIL_NESTED=1 tells tests where they run; VIGIL_NESTED_XSAVE=1 that the
+    emulated CPU has XSAVE (tests/functional/vigiltest.py knows what Linux
+    guests need then)."""
     lines = ["# written by scripts/nested-kvm.py"]
     for key, value in sorted(os.environ.items()):
         if key in ENV_SKIP or not key.isidentifier():
             continue
         lines.append(f"export {key}={shlex.quote(value)}")
-    lines += ["export TMPDIR=/tmp VIGIL_NESTED=1",
+    lines += ["export TMPDIR=/tmp VIGIL_NESTED=1"
+              f" VIGIL_NESTED_XSAVE={1 if xsave else 0}",
               f"cd {shlex.quote(cwd)} || exit 127",
               "exec " + " ".join(shlex.quote(a) for a in command)]
     with open(os.path.join(rundir, "run.sh"), "w") as f:
@@ -154,7 +159,7 @@ def run(args, command, interactive):
         signal.signal(s, on_signal)
     start = time.monotonic()
     try:
-        write_run_script(rundir, command, os.getcwd())
+        write_run_script(rundir, command, os.getcwd(), args.xsave)
         proc = subprocess.Popen(
             qemu_command(args, kernel, initramfs, rundir, interactive),
             stdin=None if interactive else subprocess.DEVNULL,
