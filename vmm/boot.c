@@ -166,6 +166,28 @@ unsigned int boot_e820_build(const struct guest_mem *gm,
 	return n;
 }
 
+int boot_write_reset_vector(struct guest_mem *gm)
+{
+	_Static_assert(ACPI_TABLES_ADDR + ACPI_TABLES_MAX <= RESET_VECTOR_ADDR,
+		       "ACPI tables must end before the reset vector");
+	_Static_assert(ACPI_RESET_PORT <= 0xffffu && ACPI_RESET_VALUE <= 0xffu,
+		       "the stub's operands are 16 and 8 bits");
+	/* mov dx, PORT; mov al, VALUE; out dx, al; cli; 1: hlt; jmp 1b */
+	const uint8_t stub[RESET_VECTOR_SIZE] = {0xba,
+						 ACPI_RESET_PORT & 0xff,
+						 ACPI_RESET_PORT >> 8,
+						 0xb0,
+						 ACPI_RESET_VALUE,
+						 0xee,
+						 0xfa,
+						 0xf4,
+						 0xeb,
+						 0xfd};
+
+	return gm_write(gm, RESET_VECTOR_ADDR, stub, sizeof(stub)) ? 0
+								   : -EFAULT;
+}
+
 int boot_load(struct guest_mem *gm, const void *image, size_t image_size,
 	      const struct boot_config *cfg, struct boot_entry *entry,
 	      char *err, size_t errlen)

@@ -84,6 +84,13 @@ int boot_load_pvh(struct guest_mem *gm, const void *image, size_t image_size,
 unsigned int boot_e820_build(const struct guest_mem *gm,
 			     struct boot_e820_entry *out, unsigned int max);
 
+/*
+ * Write the reset-vector stub at RESET_VECTOR_ADDR (see vmm/layout.h):
+ * real-mode code that writes ACPI_RESET_VALUE to ACPI_RESET_PORT, then
+ * halts with interrupts off. Returns 0 or -EFAULT (no RAM there).
+ */
+int boot_write_reset_vector(struct guest_mem *gm);
+
 /* Most entries boot_e820_build() can produce: three pieces per region. */
 #define BOOT_E820_MAX (3 * GM_MAX_REGIONS)
 

@@ -8,7 +8,8 @@
  *   0x0000_7000  boot_params ("zero page") / hvm_start_info
  *   0x0000_9000  boot page tables (PML4, PDPT, PDs: identity map of 4 GiB)
  *   0x0002_0000  kernel command line (up to BOOT_CMDLINE_MAX)
- *   0x0009_fc00  reserved: EBDA .. 1 MiB (BIOS area, ACPI tables at 0xe0000)
+ *   0x0009_fc00  reserved: EBDA .. 1 MiB (BIOS area, ACPI tables at 0xe0000,
+ *                the reset-vector stub at 0xffff0)
  *   0x0010_0000  kernel (protected-mode part / ELF segments) and RAM
  *   LOWMEM_END   end of low RAM: min(ram, MMIO_HOLE_START)
  *   0xc000_0000  MMIO hole: virtio-mmio windows, IOAPIC, LAPIC
@@ -32,7 +33,18 @@
 #define EBDA_START 0x9fc00ull
 #define BIOS_AREA_END 0x100000ull /* 1 MiB */
 #define ACPI_TABLES_ADDR 0xe0000ull
-#define ACPI_TABLES_MAX 0x20000ull /* up to 1 MiB */
+#define ACPI_TABLES_MAX 0x1f000ull /* up to the reset-vector page */
+
+/*
+ * The real-mode reset vector, f000:fff0, where a BIOS starts after a reset
+ * and where a kernel's last-resort reboot jumps (Linux's BOOT_BIOS, which it
+ * reaches on ACPI hardware-reduced machines without EFI, after a panic
+ * too). vigil has no BIOS: a small stub there writes the ACPI reset
+ * register, so that jump ends vigil with the reset status instead of
+ * running zeros forever (boot_write_reset_vector()).
+ */
+#define RESET_VECTOR_ADDR 0xffff0ull
+#define RESET_VECTOR_SIZE 16u
 
 #define KERNEL_LOAD_ADDR 0x100000ull
 

@@ -455,6 +455,10 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 
 	if (r == 0)
 		r = machine_setup_acpi(m, err, errlen);
+	if (r == 0 && boot_write_reset_vector(&m->gm) < 0) {
+		snprintf(err, errlen, "cannot write the reset-vector stub");
+		r = -EFAULT;
+	}
 	if (r == 0)
 		r = machine_build_cmdline(m, err, errlen);
 	if (r == 0)

@@ -390,6 +390,71 @@ static void test_e820_high(void)
 	CHECK(boot_e820_build(&gm, e820, 2) == 2, "bounded by max");
 }
 
+/*
+ * The reset-vector stub, run by a tiny interpreter of the instructions it
+ * may use: it must write the ACPI reset value to the reset port, then halt,
+ * without running off the end of the 64 KiB real-mode segment.
+ */
+static void test_reset_vector(void)
+{
+	struct boot_e820_entry e820[BOOT_E820_MAX];
+	uint8_t code[RESET_VECTOR_SIZE];
+	unsigned int ip = 0, dx = 0, al = 0, outs = 0, port = 0, val = 0;
+	unsigned int steps, n;
+	bool halted = false, bad = false;
+
+	reset_ram(32 * MIB);
+	CHECK(boot_write_reset_vector(&gm) == 0, "reset vector written");
+	gm_read(&gm, RESET_VECTOR_ADDR, code, sizeof(code));
+	for (steps = 0; steps < 16 && !halted && !bad; steps++) {
+		if (ip >= sizeof(code)) {
+			bad = true;
+			break;
+		}
+		switch (code[ip]) {
+		case 0xba: /* mov dx, imm16 */
+			dx = code[ip + 1] | (unsigned int)code[ip + 2] << 8;
+			ip += 3;
+			break;
+		case 0xb0: /* mov al, imm8 */
+			al = code[ip + 1];
+			ip += 2;
+			break;
+		case 0xee: /* out dx, al */
+			port = dx;
+			val = al;
+			outs++;
+			ip++;
+			break;
+		case 0xfa: /* cli */
+			ip++;
+			break;
+		case 0xf4: /* hlt */
+			halted = true;
+			break;
+		default:
+			bad = true;
+			break;
+		}
+	}
+	CHECK(!bad && halted && outs == 1 && port == ACPI_RESET_PORT &&
+		  val == ACPI_RESET_VALUE,
+	      "the stub writes 0x%x to port 0x%x and halts (writes %u, "
+	      "halted %d, bad %d)",
+	      val, port, outs, halted, bad);
+	CHECK(RESET_VECTOR_ADDR + RESET_VECTOR_SIZE == BIOS_AREA_END,
+	      "f000:fff0 is the last 16 bytes below 1 MiB");
+	n = boot_e820_build(&gm, e820, BOOT_E820_MAX);
+	CHECK(n >= 2 && e820[1].addr <= RESET_VECTOR_ADDR &&
+		  e820[1].addr + e820[1].size >= BIOS_AREA_END &&
+		  e820[1].type == E820_RESERVED,
+	      "the stub lies in reserved memory");
+	gm_init(&gm);
+	gm_add_region(&gm, HIGHMEM_START, RAM_SIZE, ram);
+	CHECK(boot_write_reset_vector(&gm) == -EFAULT,
+	      "no RAM under 1 MiB: -EFAULT");
+}
+
 /* The whole of a file, or NULL; the size in *size. */
 static uint8_t *slurp(const char *path, size_t *size)
 {
@@ -464,6 +529,7 @@ int main(void)
 	test_initrd();
 	test_detect_and_ram();
 	test_e820_high();
+	test_reset_vector();
 	test_real_kernel();
 	free(ram);
 	return tap_done();
