@@ -8,9 +8,11 @@ machine's root file system is shared into it over virtio-9p. The command
 then runs in a chroot of that file system, with the nested host's /dev/kvm,
 so the build tree, vigil, QEMU -enable-kvm and the tests run unchanged.
 
-  nested-kvm.py run [options] -- COMMAND [ARG...]
+  nested-kvm.py run [options] [--interactive] -- COMMAND [ARG...]
       Run COMMAND in the current directory inside the nested host and exit
-      with its status. Its output is this program's output.
+      with its status. Its output is this program's output; with
+      --interactive, this terminal is its terminal (keys such as Ctrl-C
+      go to it, not to this program).
   nested-kvm.py shell [options]
       An interactive shell inside the nested host, on this terminal.
   nested-kvm.py artefacts
@@ -23,6 +25,7 @@ seconds, or ended without a status), which is not a failure of COMMAND.
 import argparse
 import ctypes
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -95,7 +98,10 @@ def die_with_parent():
 
 
 def qemu_command(args, kernel, initramfs, rundir, interactive):
-    append = f"console=ttyS0 quiet loglevel=3 panic=-1 vigil.run={rundir}"
+    # Test runs show the nested kernel's errors (RCU stalls, lockups) among
+    # the command's output; an interactive console shows only the worst.
+    append = (f"console=ttyS0 quiet loglevel={3 if interactive else 4}"
+              f" panic=-1 nokaslr vigil.run={rundir}")
     if interactive:
         append += " vigil.interactive"
     # Interactive: keys such as Ctrl-C and Ctrl-A reach the nested command
@@ -111,7 +117,56 @@ def qemu_command(args, kernel, initramfs, rundir, interactive):
         "-kernel", kernel, "-initrd", initramfs, "-append", append,
         "-virtfs",
         "local,path=/,mount_tag=host,security_model=none,multidevs=remap",
+        "-monitor", f"unix:{rundir}/monitor,server=on,wait=off",
     ]
+
+
+def hmp(rundir, command):
+    """The reply of QEMU's human monitor to COMMAND, or why there is none."""
+    import socket
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(os.path.join(rundir, "monitor"))
+            reply = b""
+            sock.sendall(command.encode() + b"\n")
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+                if reply.count(b"(qemu)") >= 2:
+                    break
+    except OSError as e:
+        return f"(monitor: {e})"
+    return reply.decode(errors="replace")
+
+
+def where_stalled(rundir):
+    """Where the nested host's CPUs are: their RIPs and kernel symbols."""
+    regs = hmp(rundir, "info registers -a")
+    rips = re.findall(r"RIP=([0-9a-f]{16})", regs)
+    if not rips:
+        return regs
+    system_map = os.path.join(rundir, "kallsyms")
+    return "\n".join(
+        f"  CPU {i}: RIP {rip} {kernel_symbol(system_map, int(rip, 16))}"
+        for i, rip in enumerate(rips))
+
+
+def kernel_symbol(kallsyms, addr):
+    """The nearest symbol at or below ADDR in the nested kernel's kallsyms."""
+    best, best_addr = "?", -1
+    try:
+        with open(kallsyms) as f:
+            for line in f:
+                fields = line.split()
+                value = int(fields[0], 16)
+                if best_addr < value <= addr:
+                    best, best_addr = " ".join(fields[2:]), value
+    except (OSError, ValueError, IndexError):
+        return "(no kallsyms)"
+    return f"{best}+{addr - best_addr:#x}" if best_addr >= 0 else best
 
 
 class Stop(Exception):
@@ -140,7 +195,8 @@ def watch(proc, rundir, args):
                     else "did not come up: no heartbeat")
             raise Stop(EXIT_INFRA,
                        f"the nested host {what} for {age:.0f} s; this is"
-                       " the emulator or the nested host, not the command")
+                       " the emulator or the nested host, not the command;"
+                       f" its CPUs:\n{where_stalled(rundir)}")
 
 
 def run(args, command, interactive):
@@ -206,6 +262,8 @@ def main():
                     help="a nested host that shows no life for S seconds"
                     " has stalled (default: %(default)s)")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("-i", "--interactive", action="store_true",
+                    help="run: give COMMAND this terminal")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="say how long the run took")
     argv = sys.argv[1:]
@@ -222,7 +280,7 @@ def main():
         return run(args, [os.environ.get("SHELL", "/bin/sh")], True)
     if not args.command:
         ap.error("run needs a command: nested-kvm.py run -- COMMAND...")
-    return run(args, args.command, False)
+    return run(args, args.command, args.interactive)
 
 
 if __name__ == "__main__":

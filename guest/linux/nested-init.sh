@@ -57,6 +57,10 @@ mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
 mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 
+# The kernel's text symbols (Debian's System.map is a stub): the runner
+# names the functions a stalled nested host is in.
+grep ' [tT] ' /proc/kallsyms >"/host$run/kallsyms" &
+
 (
 	while :; do
 		date +%s >"/host$run/heartbeat"
