@@ -61,9 +61,10 @@ run_suite() {
 	local log p f s
 	echo "--- $dir: ${wrap[*]:+${wrap[*]} }meson test $*"
 	rm -f "$dir/meson-logs/$logbase".json "$dir/meson-logs/$logbase"-*.json
+	# The console output is kept: a nested run cut short leaves no JSON log.
 	"${wrap[@]}" meson test -C "$dir" --no-rebuild --print-errorlogs \
-		--logbase "$logbase" "$@"
-	local status=$?
+		--logbase "$logbase" "$@" | tee "$dir/meson-logs/$logbase.out"
+	local status=${PIPESTATUS[0]}
 	# With --wrapper, meson names the log LOGBASE-WRAPPER.json.
 	log=$(ls "$dir/meson-logs/$logbase".json \
 		"$dir/meson-logs/$logbase"-*.json 2>/dev/null | head -1)
@@ -74,11 +75,18 @@ run_suite() {
 		count "$dir: meson test ran" false
 		return
 	fi
-	read -r p f s < <(python3 scripts/count-results.py "$log")
+	add_counts "$log"
+}
+
+# add_counts [--console] LOG: add a meson log's results to the totals.
+add_counts() {
+	local p f s
+	[[ -s ${!#} ]] || return 0
+	read -r p f s < <(python3 scripts/count-results.py "$@")
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	((f == 0)) || failures+=("$dir: $f meson test(s)")
+	((f == 0)) || failures+=("${!#}: $f meson test(s)")
 }
 
 # The names of the tests in build directory $1 that are (in suite $2) or
@@ -107,7 +115,8 @@ choose_kvm_mode() {
 	echo "--- the 'kvm' suite runs: $kvm_mode"
 }
 
-# run_kvm_suite DIR LOGBASE [--xsave] TEST...: the guest-running tests of DIR,
+# run_kvm_suite DIR LOGBASE [--xsave] TEST...: the guest-running tests of DIR
+# (with the meson options in the caller's array opts),
 # in the nested KVM host where this machine has no KVM for them. An
 # infrastructure failure of the nested host (nested-kvm.py's status 125:
 # it stalled or did not come up) is said so and retried once.
@@ -123,7 +132,7 @@ run_kvm_suite() {
 	case $kvm_mode in
 	direct)
 		[[ ${#xsave[@]} -eq 0 ]] || return 0
-		run_suite "$dir" "$logbase" "$@"
+		run_suite "$dir" "$logbase" "${opts[@]}" "$@"
 		return
 		;;
 	none)
@@ -135,20 +144,26 @@ run_kvm_suite() {
 	# The nested host has no network: the Linux artefacts are built here.
 	count "$dir: Linux artefacts" meson compile -C "$dir" linux-artefacts \
 		>"$dir/linux-artefacts.txt" 2>&1 || return
-	local try t0=$SECONDS
+	local try status t0=$SECONDS tests=("$@") log=$dir/meson-logs/$logbase
 	for try in 1 2; do
 		wrap=(python3 scripts/nested-kvm.py run "${xsave[@]}"
 			--artefacts "$dir/guest/linux" --timeout "$nested_timeout" --)
-		run_suite "$dir" "$logbase" "$@"
-		local status=$?
+		run_suite "$dir" "$logbase" "${opts[@]}" "${tests[@]}"
+		status=$?
 		wrap=()
 		((status == 125)) || break
 		if ((try == 2)); then
 			count "$dir: the nested KVM host (failed twice)" false
 			break
 		fi
+		# The tests that ended before the stall count; the others run
+		# again in a new nested host.
+		add_counts --console "$log.out"
+		mapfile -t tests < <(python3 scripts/count-results.py \
+			--unfinished "$log.out" "${tests[@]}")
+		((${#tests[@]})) || break
 		echo "--- $dir: the nested KVM host failed (not a test);" \
-			"running the suite again"
+			"running again: ${tests[*]}"
 	done
 	echo "--- $dir: nested KVM host ${xsave[*]:-without XSAVE}:" \
 		"$((SECONDS - t0)) s"
@@ -160,11 +175,12 @@ run_kvm_suite() {
 run_suites() {
 	local dir=$1 kvm snap
 	shift
+	local opts=("$@") # meson test options, for run_kvm_suite too
 	kvm=$(tests_of "$dir" kvm "$except")
 	snap=$(grep '^snapshot' <<<"$kvm")
 	run_suite "$dir" testlog "$@" $(tests_of "$dir" '!kvm' "$except")
-	[[ -z $kvm ]] || run_kvm_suite "$dir" testlog-kvm "$@" $kvm
-	[[ -z $snap ]] || run_kvm_suite "$dir" testlog-kvm-xsave --xsave "$@" $snap
+	[[ -z $kvm ]] || run_kvm_suite "$dir" testlog-kvm $kvm
+	[[ -z $snap ]] || run_kvm_suite "$dir" testlog-kvm-xsave --xsave $snap
 }
 
 stage_build() {

@@ -1,18 +1,54 @@
 #!/usr/bin/env python3
-"""Count a meson testlog.json: prints "passed failed skipped"."""
+"""Read meson test results.
+
+  count-results.py LOG.json             prints "passed failed skipped"
+  count-results.py --console OUT        the same from meson test's console
+                                        output (a run cut short leaves no
+                                        JSON log, but its finished tests'
+                                        lines)
+  count-results.py --unfinished OUT T...  the tests T that have no result
+                                        line in the console output OUT
+"""
 import json
+import re
 import sys
 
-passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
-        if not line.strip():
-            continue
-        result = json.loads(line).get("result", "")
+# "12/16 vigil:functional+kvm / blk   OK   30.55s   22 subtests passed"
+CONSOLE_LINE = re.compile(r"^\s*\d+/\d+ \S+ / (\S+)\s+([A-Z]+)\b")
+
+
+def json_results(path):
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                yield r.get("name", "").split(" / ")[-1], r.get("result", "")
+
+
+def console_results(path):
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = CONSOLE_LINE.match(line)
+            if m:
+                yield m.group(1), m.group(2)
+
+
+def main(argv):
+    if argv[0] == "--unfinished":
+        done = {name for name, _ in console_results(argv[1])}
+        print("\n".join(t for t in argv[2:] if t not in done))
+        return
+    results = (console_results(argv[1]) if argv[0] == "--console"
+               else json_results(argv[0]))
+    passed = failed = skipped = 0
+    for _, result in results:
         if result in ("OK", "EXPECTEDFAIL"):
             passed += 1
         elif result == "SKIP":
             skipped += 1
         else:
             failed += 1
-print(passed, failed, skipped)
+    print(passed, failed, skipped)
+
+
+main(sys.argv[1:])
