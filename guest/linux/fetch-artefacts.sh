@@ -16,6 +16,9 @@
 #   OUTDIR/std-bzImage        Debian's standard kernel (linux-image-amd64)
 #   OUTDIR/std-initramfs.cpio.gz   the same initramfs for that kernel
 #   OUTDIR/std-config         its configuration
+#   OUTDIR/std-disk-initramfs.cpio.gz   the standard initramfs plus ext4
+#                             and the host's e2fsprogs and fio with their
+#                             libraries (the Linux disk tests)
 #   OUTDIR/l1-initramfs.cpio.gz    the nested KVM host's initramfs: the
 #                             standard kernel's kvm, kvm-amd, virtio-pci and
 #                             9p modules + nested-init.sh (see
@@ -41,6 +44,20 @@ init_script=$here/init.sh
 # on vigil and QEMU microvm) and the block driver. Their dependencies
 # (virtio, virtio_ring) are added from the modules' own metadata.
 initramfs_modules=(virtio_mmio virtio_blk)
+
+# The Linux disk tests (std-disk-initramfs.cpio.gz) make and check ext4 and
+# run fio in the guest: the ext4 module (crc32c_generic gives it the crc32c
+# its metadata checksums need, which modinfo does not list as a dependency)
+# and this host's own e2fsprogs and fio, with every library ldd lists. Debian's
+# fio links the libraries of all its engines (ceph, gluster, ...: some
+# 80 MiB), so these live in an initramfs of their own and the everyday ones
+# stay small and quick to boot.
+disk_modules=(ext4 crc32c_generic)
+disk_tools=(mkfs.ext4 e2fsck fio)
+declare -A disk_tool_packages=([mkfs.ext4]=e2fsprogs [e2fsck]=e2fsprogs
+	[fio]=fio)
+# Files (paths on this host) build_initramfs copies in at the same paths.
+initramfs_host_files=()
 
 # The nested KVM host (L1) needs KVM for AMD's SVM (kvm-amd pulls in kvm,
 # ccp and irqbypass) and the host's files over virtio-9p on virtio-pci.
@@ -295,9 +312,24 @@ check_module_compression() {
 		die "$kconfig: modules are compressed; unpacking them is not implemented"
 }
 
+# host_tool_files TOOL...: each tool's path on this host and the libraries
+# (with the dynamic loader) ldd lists for it, one per line, as ldd names them.
+host_tool_files() {
+	local tool path libs
+	for tool in "$@"; do
+		path=$(command -v "$tool") || die "$tool not found"
+		libs=$(ldd "$path") || die "ldd $path failed"
+		[[ $libs != *"not found"* ]] || die "ldd $path: $libs"
+		echo "$path"
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' \
+			<<<"$libs"
+	done | LC_ALL=C sort -u
+}
+
 # build_initramfs OUT INIT MODULE...: busybox, INIT as /init, and the
 # modules of $kmoddir (with their dependencies) listed in /etc/vigil-modules
-# in load order.
+# in load order; and the files of $initramfs_host_files, copied from this
+# host to the same paths.
 build_initramfs() {
 	local out=$1 init=$2 stage=$OUTDIR/initramfs.stage i
 	shift 2
@@ -314,6 +346,10 @@ build_initramfs() {
 	ln -s busybox "$stage/bin/sh"
 	install -m 755 "$init" "$stage/init"
 	cp "${module_files[@]}" "$stage/lib/modules/$kver/"
+	for i in "${initramfs_host_files[@]}"; do
+		mkdir -p "$stage${i%/*}"
+		cp -L "$i" "$stage$i"
+	done
 	# File names without .ko, in load order, for init's insmod.
 	for i in "${module_files[@]}"; do
 		i=${i##*/}
@@ -410,11 +446,37 @@ build_std() {
 		build_initramfs "$initramfs" "$init_script" "${initramfs_modules[@]}"
 		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
 	fi
+	build_std_disk
 	if stale "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"; then
 		build_initramfs "$l1" "$l1_init_script" "${l1_modules[@]}"
 		built "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"
 	fi
 	outputs+=("$bzimage" "$initramfs" "$config" "$l1")
+}
+
+# The disk tests' initramfs for the standard kernel (see disk_modules).
+# The host's tools are an input too: their checksums go into the stamp, so
+# an upgraded e2fsprogs or fio (whose files keep the package's old mtimes)
+# rebuilds it.
+build_std_disk() {
+	local disk=$OUTDIR/std-disk-initramfs.cpio.gz tool tools_id
+	local -a files
+	for tool in "${disk_tools[@]}"; do
+		need_tool "$tool" "${disk_tool_packages[$tool]}"
+	done
+	need_tool ldd libc-bin
+	mapfile -t files < <(host_tool_files "${disk_tools[@]}")
+	tools_id=host-tools-sha256:$(sha256sum "${files[@]}" | sha256sum |
+		cut -c1-16)
+	if stale "$disk" "$kdeb" "$bbdeb" "$self" "$init_script" "$tools_id"; then
+		log "disk initramfs: ${disk_tools[*]} and ${#files[@]} files"
+		initramfs_host_files=("${files[@]}")
+		build_initramfs "$disk" "$init_script" "${initramfs_modules[@]}" \
+			"${disk_modules[@]}"
+		initramfs_host_files=()
+		built "$disk" "$kdeb" "$bbdeb" "$self" "$init_script" "$tools_id"
+	fi
+	outputs+=("$disk")
 }
 
 build_linux() {

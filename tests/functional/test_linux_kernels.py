@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Debian's two kernels as a user boots them: the standard kernel (bzImage,
+the Linux boot protocol) and the cloud kernel (vmlinux through PVH) each
+boot to the test initramfs with 1 and 2 vCPUs, bring every vCPU online and
+power off (vigil exits 0). `reboot -f` and a panic with panic=-1 end vigil
+with the reset status (4), never a hang: Linux's last-resort reboot on
+vigil's ACPI hardware-reduced machine jumps to the reset vector, where a
+BIOS would be (vmm/layout.h, RESET_VECTOR_ADDR).
+
+usage: test_linux_kernels.py VIGIL STD_BZIMAGE STD_INITRAMFS VMLINUX INITRAMFS
+"""
+import os
+import sys
+import tempfile
+
+from linuxrun import boot, results, vigil_cmd, write_script
+from vigiltest import EXIT_POWEROFF, EXIT_RESET, Tap, require_kvm
+
+vigil, std_bzimage, std_initramfs, vmlinux, initramfs = sys.argv[1:6]
+require_kvm()
+tap = Tap()
+
+KERNELS = {
+    "standard bzImage": (std_bzimage, std_initramfs),
+    "cloud vmlinux (PVH)": (vmlinux, initramfs),
+}
+CPUS = 'result cpus "$(nproc) $(cat /sys/devices/system/cpu/online)"\n'
+REBOOT = "result rebooting yes\nreboot -f\nresult after yes\n"
+PANIC = "result panicking yes\necho c > /proc/sysrq-trigger\nresult after yes\n"
+
+
+def guest(name, kernel, cpus, script):
+    """Boot kernel with script; (Result, results)."""
+    bz, initrd = KERNELS[kernel]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_script(os.path.join(tmp, "script.sh"), script)
+        r = boot(vigil_cmd(vigil, bz, initrd, path, cpus=cpus))
+    tap.diag(f"{name}: {r.elapsed:.1f} s, status {r.returncode}")
+    return r, results(r.stdout)
+
+
+for kernel in KERNELS:
+    for cpus in (1, 2):
+        name = f"{kernel}, {cpus} vCPU{'s' if cpus > 1 else ''}"
+        r, res = guest(name, kernel, cpus, CPUS + "result done yes\n")
+        tap.ok("vigil-linux: init" in r.stdout and res.get("done") == "yes",
+               f"{name}: boots to the initramfs and runs its script",
+               r.summary())
+        want = f"{cpus} {'0' if cpus == 1 else f'0-{cpus - 1}'}"
+        tap.ok(res.get("cpus") == want,
+               f"{name}: nproc and cpu/online say {want}",
+               f"got {res.get('cpus')!r}")
+        tap.ok(r.returncode == EXIT_POWEROFF and not r.timed_out,
+               f"{name}: power-off ends vigil with status 0", r.summary())
+
+# Both ways a reboot can end: asked for (reboot -f) and after a panic.
+for what, kernel, cpus, script in (
+        ("reboot -f", "standard bzImage", 2, REBOOT),
+        ("reboot -f", "cloud vmlinux (PVH)", 1, REBOOT),
+        ("panic", "standard bzImage", 1, PANIC),
+        ("panic", "cloud vmlinux (PVH)", 2, PANIC)):
+    name = f"{what}, {kernel}, {cpus} vCPU{'s' if cpus > 1 else ''}"
+    r, res = guest(name, kernel, cpus, script)
+    tap.ok(len(res) == 1 and ("rebooting" in res or "panicking" in res),
+           f"{name}: the script gets there, and no further", f"{res}")
+    if what == "panic":
+        tap.ok("Kernel panic - not syncing: sysrq triggered crash"
+               in r.stdout, f"{name}: the kernel panics", r.summary())
+    tap.ok(r.returncode == EXIT_RESET and not r.timed_out,
+           f"{name}: ends vigil with the reset status {EXIT_RESET}",
+           r.summary())
+
+sys.exit(tap.done())
