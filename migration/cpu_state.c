@@ -992,7 +992,6 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 		const char *name;
 	} caps[] = {
 	    {KVM_CAP_XSAVE, "KVM_CAP_XSAVE"},
-	    {KVM_CAP_XCRS, "KVM_CAP_XCRS"},
 	    {KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS"},
 	    {KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS"},
 	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
@@ -1017,6 +1016,12 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 		host->missing = "KVM_GET_MSR_INDEX_LIST";
 		return -errno;
 	}
+	/*
+	 * As QEMU does, XCRs are saved only where KVM has them: a host CPU
+	 * without XSAVE offers no XSAVE to its guests, so their XCR0 stays at
+	 * its reset value (x87 only) and there is nothing to lose.
+	 */
+	host->xcrs = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
 	host->nr_msrs = list.nmsrs;
 	memcpy(host->msrs, list.indices, host->nr_msrs * sizeof(uint32_t));
 	add_mtrrs(host);
@@ -1108,7 +1113,8 @@ int cpu_state_capture(int vcpu_fd, const struct cpu_host *host,
 		r = VCPU_IOCTL(vcpu_fd, KVM_GET_XSAVE2, cs->xsave);
 	else if (r == 0)
 		r = VCPU_IOCTL(vcpu_fd, KVM_GET_XSAVE, cs->xsave);
-	if (r == 0)
+	cs->xcr0 = XCR0_X87;
+	if (r == 0 && host->xcrs)
 		r = capture_xcr0(vcpu_fd, cs, err, errlen);
 	if (r == 0)
 		r = capture_msrs(vcpu_fd, host, buf, cs, err, errlen);
@@ -1133,6 +1139,13 @@ int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
 			 "/cpus/cpu@%u/xsave: %u bytes, this "
 			 "host's KVM uses %u",
 			 index, cs->xsave_len, host->xsave_size);
+		return -EINVAL;
+	}
+	if (!host->xcrs && cs->xcr0 != XCR0_X87) {
+		snprintf(err, errlen,
+			 "/cpus/cpu@%u/xcr0: %#" PRIx64 ", but this host's KVM "
+			 "has no XCRS (no XSAVE) to restore it",
+			 index, cs->xcr0);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < cs->nr_msrs; i++) {
@@ -1230,7 +1243,11 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 	/* The area is as large as this host's (cpu_state_check_host). */
 	if (r == 0)
 		r = VCPU_IOCTL(vcpu_fd, KVM_SET_XSAVE, cs->xsave);
-	if (r == 0)
+	/*
+	 * A new vCPU's XCR0 is already x87 only; any other value was checked
+	 * against this host (cpu_state_check_host), which then has XCRS.
+	 */
+	if (r == 0 && cs->xcr0 != XCR0_X87)
 		r = apply_xcr0(vcpu_fd, cs->xcr0, err, errlen);
 	if (r == 0)
 		r = apply_msrs(vcpu_fd, index, cs, buf, false, err, errlen);

@@ -78,6 +78,7 @@ struct cpu_snapshot {
 struct cpu_host {
 	bool usable;	     /* every capability below is present */
 	const char *missing; /* else the first one missing */
+	bool xcrs;	     /* KVM_CAP_XCRS: only on hosts with XSAVE */
 	uint32_t xsave_size; /* bytes KVM_GET_XSAVE(2) fills */
 	uint32_t nr_msrs;
 	uint32_t msrs[CPU_MAX_MSRS]; /* KVM_GET_MSR_INDEX_LIST + MTRRs */

@@ -789,6 +789,35 @@ static void test_documented(const void *fdt, const char *doc_path)
 	      missing);
 }
 
+/*
+ * A KVM without XCRS (a host CPU without XSAVE, like the nested test host)
+ * restores a snapshot whose XCR0 is x87 only, and refuses one that needs
+ * more, by name.
+ */
+static void test_host_without_xcrs(void)
+{
+	struct cpu_snapshot c;
+	struct cpu_host host = {.usable = true, .xcrs = false};
+	char err[ERRLEN] = "";
+
+	make_cpu(&c, 0);
+	host.xsave_size = c.xsave_len;
+	host.nr_msrs = c.nr_msrs;
+	for (uint32_t i = 0; i < c.nr_msrs; i++)
+		host.msrs[i] = c.msrs[i].index;
+	c.xcr0 = 1;
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
+	      "a host without XCRS takes XCR0 = x87 (%s)", err);
+	c.xcr0 = 7;
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
+		  strstr(err, "/cpus/cpu@0/xcr0: 0x7"),
+	      "a host without XCRS refuses XCR0 = 0x7 (%s)", err);
+	host.xcrs = true;
+	err[0] = '\0';
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
+	      "a host with XCRS takes XCR0 = 0x7 (%s)", err);
+}
+
 int main(int argc, char **argv)
 {
 	struct snapshot *s = make_snapshot();
@@ -808,6 +837,7 @@ int main(int argc, char **argv)
 	test_cross_fields(fdt);
 	test_structure(fdt);
 	test_save_refuses_bad_state();
+	test_host_without_xcrs();
 	if (argc > 1)
 		test_documented(fdt, argv[1]);
 	free(fdt);
