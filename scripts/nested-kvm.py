@@ -252,7 +252,7 @@ def main():
     ap.add_argument("--xsave", action="store_true",
                     help="give the emulated CPU XSAVE (KVM then offers"
                     " XCRS; Linux guests need 'noxsave')")
-    ap.add_argument("--cpus", type=int, default=2,
+    ap.add_argument("--cpus", type=int, default=1,
                     help="the nested host's CPUs (default: %(default)s)")
     ap.add_argument("--memory", default="6G",
                     help="the nested host's RAM (default: %(default)s)")
