@@ -66,9 +66,16 @@ case " $(cat /proc/cmdline) " in
 	;;
 esac
 
+# busybox's poweroff, reboot and halt ask PID 1 by signal (SIGUSR2,
+# SIGTERM, SIGUSR1); this script is PID 1, so it does what they ask. The
+# shell runs in the background so that the traps run at once rather than
+# after it exits.
+trap 'echo "vigil-linux: poweroff"; poweroff -f' USR2 USR1
+trap 'echo "vigil-linux: reboot"; reboot -f' TERM
 # cttyhack opens the real console device (ttyS0) so the shell gets job
 # control; when the shell exits, power off instead of letting PID 1 die
 # (which would panic the kernel rather than end the VMM cleanly).
-setsid cttyhack sh
+setsid cttyhack sh &
+wait $!
 echo "vigil-linux: shell exited, poweroff"
 poweroff -f
