@@ -34,7 +34,7 @@ import tempfile
 import time
 
 from vigiltest import (EXIT_ERROR, GUEST_PASS, Tap, kvm_unavailable_reason,
-                       run)
+                       read_text as read, run)
 
 vigil, guest = sys.argv[1], sys.argv[2]
 tap = Tap()
@@ -64,14 +64,6 @@ def wait_for(pred, timeout, step=0.05):
             return True
         time.sleep(step)
     return pred()
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def workload_cmdline(cpus, records=RECORDS):

@@ -18,7 +18,8 @@ import tempfile
 import time
 
 from vigiltest import (EXIT_POWEROFF, EXIT_VCPU_FATAL, Tap,
-                       linux_cmdline_quirks, require_kvm, run)
+                       linux_cmdline_quirks, read_text as read, require_kvm,
+                       run)
 
 vigil, vmlinux, initramfs = sys.argv[1:4]
 require_kvm()
@@ -34,14 +35,6 @@ SNAP_AT = "Zone ranges:"
 LATER = ["Booting paravirtualized kernel on KVM", "Kernel command line:",
          "Memory: "]
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$", re.M)
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for(pred, timeout):

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import linuxrun
-from vigiltest import EXIT_POWEROFF, Tap, require_kvm, run
+from vigiltest import EXIT_POWEROFF, Tap, read_text as read, require_kvm, run
 
 vigil, kernel, initramfs = sys.argv[1:4]
 require_kvm()
@@ -49,14 +49,6 @@ done </tmp/sums
 result verify $bad
 """
 STEP = re.compile(r"^step (\d+) ([0-9a-f]{32})\r?$", re.M)
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for_step(path, n, timeout):

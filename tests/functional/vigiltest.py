@@ -72,6 +72,15 @@ def require_kvm():
         skip_all(reason)
 
 
+def read_text(path):
+    """A file's text ('' while it does not exist yet): a guest's console."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 class Result:
     def __init__(self, returncode, stdout, stderr, elapsed, timed_out):
         self.returncode = returncode
