@@ -152,13 +152,13 @@ run_kvm_suite() {
 		status=$?
 		wrap=()
 		((status == 125)) || break
+		# The tests that ended before the stall count; the others run
+		# again in a new nested host.
+		add_counts --console "$log.out"
 		if ((try == 2)); then
 			count "$dir: the nested KVM host (failed twice)" false
 			break
 		fi
-		# The tests that ended before the stall count; the others run
-		# again in a new nested host.
-		add_counts --console "$log.out"
 		mapfile -t tests < <(python3 scripts/count-results.py \
 			--unfinished "$log.out" "${tests[@]}")
 		((${#tests[@]})) || break
