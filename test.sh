@@ -178,7 +178,9 @@ run_suites() {
 	shift
 	local opts=("$@") # meson test options, for run_kvm_suite too
 	kvm=$(tests_of "$dir" kvm "$except" | grep -E -- "${kvm_only:-.}")
-	snap=$(grep '^snapshot' <<<"$kvm")
+	# snapshot-linux-io is left out there: its 2-vCPU Linux guest did not
+	# reach its first write with XSAVE in the nested host (noxsave given).
+	snap=$(grep -E '^snapshot(-linux)?$' <<<"$kvm")
 	run_suite "$dir" testlog "$@" $(tests_of "$dir" '!kvm' "$except")
 	[[ -z $kvm ]] || run_kvm_suite "$dir" testlog-kvm $kvm
 	[[ -z $snap || -z ${xsave_too:-} ]] ||
