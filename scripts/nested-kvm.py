@@ -28,6 +28,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,6 @@ def qemu_command(args, kernel, initramfs, rundir, interactive):
 
 def hmp(rundir, command):
     """The reply of QEMU's human monitor to COMMAND, or why there is none."""
-    import socket
     try:
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(5)

@@ -439,9 +439,6 @@ build_std() {
 	local l1=$OUTDIR/l1-initramfs.cpio.gz
 	copy_if_stale "$vmlinuz" "$bzimage" "$kdeb"
 	copy_if_stale "$kconfig" "$config" "$kdeb"
-	# nested-kvm.py names the functions a stalled nested host is in.
-	copy_if_stale "$OUTDIR/rootfs-kernel-std/boot/System.map-$kver" \
-		"$OUTDIR/std-System.map" "$kdeb"
 	if stale "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"; then
 		build_initramfs "$initramfs" "$init_script" "${initramfs_modules[@]}"
 		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
