@@ -80,6 +80,7 @@
 #define CR0_PG (1ull << 31)
 #define CR0_BITS 0xe005003full /* KVM clears the rest on every load */
 #define CR4_PAE (1ull << 5)
+#define CR4_OSXSAVE (1ull << 18)
 #define CR4_BITS 0x13ff7fffull
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
@@ -1131,9 +1132,51 @@ int cpu_state_capture(int vcpu_fd, const struct cpu_host *host,
 	return r;
 }
 
+/*
+ * A KVM without XCRS runs on a CPU without XSAVE and offers none to its
+ * guests: CR4.OSXSAVE is refused (KVM_SET_SREGS), XCR0 stays x87 only, and
+ * the FPU state is the legacy FXSAVE region, which KVM_GET_XSAVE reports
+ * with XSTATE_BV x87|SSE; KVM_SET_XSAVE refuses any other component (Linux
+ * 6.1, fpu_copy_uabi_to_guest_fpstate()). A snapshot of a guest that used
+ * XSAVE is refused here by name, not with KVM's bare EINVAL later.
+ */
+static int check_host_xstate(const struct cpu_snapshot *cs, unsigned int index,
+			     const struct cpu_host *host, char *err,
+			     size_t errlen)
+{
+	const char *field, *why;
+	uint64_t bv, value;
+
+	if (host->xcrs)
+		return 0;
+	memcpy(&bv, cs->xsave + XSAVE_HDR_OFF, sizeof(bv));
+	if (cs->sregs.cr4 & CR4_OSXSAVE) {
+		field = "sregs/cr4";
+		value = cs->sregs.cr4;
+		why = "XSAVE enabled: OSXSAVE, bit 18";
+	} else if (cs->xcr0 != XCR0_X87) {
+		field = "xcr0";
+		value = cs->xcr0;
+		why = "state beyond x87";
+	} else if (bv & ~(XCR0_X87 | XCR0_SSE)) {
+		field = "xsave";
+		value = bv;
+		why = "XSTATE_BV: state beyond x87 and SSE";
+	} else {
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "/cpus/cpu@%u/%s: %#" PRIx64 " (%s), but this host's KVM "
+		 "has no XSAVE (no XCRS) to restore it",
+		 index, field, value, why);
+	return -EINVAL;
+}
+
 int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
 			 const struct cpu_host *host, char *err, size_t errlen)
 {
+	int r;
+
 	if (cs->xsave_len != host->xsave_size) {
 		snprintf(err, errlen,
 			 "/cpus/cpu@%u/xsave: %u bytes, this "
@@ -1141,13 +1184,9 @@ int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
 			 index, cs->xsave_len, host->xsave_size);
 		return -EINVAL;
 	}
-	if (!host->xcrs && cs->xcr0 != XCR0_X87) {
-		snprintf(err, errlen,
-			 "/cpus/cpu@%u/xcr0: %#" PRIx64 ", but this host's KVM "
-			 "has no XCRS (no XSAVE) to restore it",
-			 index, cs->xcr0);
-		return -EINVAL;
-	}
+	r = check_host_xstate(cs, index, host, err, errlen);
+	if (r < 0)
+		return r;
 	for (uint32_t i = 0; i < cs->nr_msrs; i++) {
 		bool known = false;
 
@@ -1244,8 +1283,12 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 	if (r == 0)
 		r = VCPU_IOCTL(vcpu_fd, KVM_SET_XSAVE, cs->xsave);
 	/*
-	 * A new vCPU's XCR0 is already x87 only; any other value was checked
-	 * against this host (cpu_state_check_host), which then has XCRS.
+	 * A new vCPU's XCR0 is already x87 only, its reset value, so that
+	 * needs no KVM_SET_XCRS. It is all a snapshot from a host without
+	 * XCRS holds: its guest had no XSAVE to enable, so on a host with
+	 * XCRS it carries on with XCR0 at that reset value, as it ran before.
+	 * Any other value was checked against this host (check_host_xstate),
+	 * which then has XCRS.
 	 */
 	if (r == 0 && cs->xcr0 != XCR0_X87)
 		r = apply_xcr0(vcpu_fd, cs->xcr0, err, errlen);

@@ -22,6 +22,7 @@
 
 #define MEM_SIZE (256ull << 20)
 #define ERRLEN 512
+#define XSTATE_BV_OFF 512 /* the XSAVE header's first field */
 
 static void noop_irq(void *opaque, unsigned int gsi, bool level)
 {
@@ -78,7 +79,7 @@ static void make_cpu(struct cpu_snapshot *c, unsigned int id)
 	c->xsave[1] = 0x03;
 	c->xsave[24] = 0x80; /* MXCSR 0x1f80 */
 	c->xsave[25] = 0x1f;
-	c->xsave[512] = 1; /* XSTATE_BV: x87 */
+	c->xsave[XSTATE_BV_OFF] = 1; /* x87 */
 	c->mp_state = id ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE;
 	c->lapic = (struct cpu_lapic){
 	    .id = id << 24,
@@ -794,17 +795,27 @@ static void test_documented(const void *fdt, const char *doc_path)
  * restores a snapshot whose XCR0 is x87 only, and refuses one that needs
  * more, by name.
  */
+/* A host that takes c's XSAVE size and MSRs, with or without XCRS. */
+static void make_host(const struct cpu_snapshot *c, bool xcrs,
+		      struct cpu_host *host)
+{
+	memset(host, 0, sizeof(*host));
+	host->usable = true;
+	host->xcrs = xcrs;
+	host->xsave_size = c->xsave_len;
+	host->nr_msrs = c->nr_msrs;
+	for (uint32_t i = 0; i < c->nr_msrs; i++)
+		host->msrs[i] = c->msrs[i].index;
+}
+
 static void test_host_without_xcrs(void)
 {
 	struct cpu_snapshot c;
-	struct cpu_host host = {.usable = true, .xcrs = false};
+	struct cpu_host host;
 	char err[ERRLEN] = "";
 
 	make_cpu(&c, 0);
-	host.xsave_size = c.xsave_len;
-	host.nr_msrs = c.nr_msrs;
-	for (uint32_t i = 0; i < c.nr_msrs; i++)
-		host.msrs[i] = c.msrs[i].index;
+	make_host(&c, false, &host);
 	c.xcr0 = 1;
 	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
 	      "a host without XCRS takes XCR0 = x87 (%s)", err);
@@ -816,6 +827,42 @@ static void test_host_without_xcrs(void)
 	err[0] = '\0';
 	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
 	      "a host with XCRS takes XCR0 = 0x7 (%s)", err);
+}
+
+/*
+ * Without XSAVE, KVM holds only the legacy FXSAVE region: XSTATE_BV x87|SSE
+ * (as its KVM_GET_XSAVE reports) goes both ways; AVX state, or a guest that
+ * enabled XSAVE (CR4.OSXSAVE), is refused by name on such a host even when
+ * XCR0 is x87 only.
+ */
+static void test_host_without_xsave_state(void)
+{
+	struct cpu_snapshot c;
+	struct cpu_host host;
+	char err[ERRLEN] = "";
+
+	make_cpu(&c, 0);
+	c.xsave[XSTATE_BV_OFF] = 3;
+	make_host(&c, false, &host);
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
+	      "a host without XCRS takes XSTATE_BV x87|SSE (%s)", err);
+	make_host(&c, true, &host);
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
+	      "a host with XCRS takes a snapshot from one without (%s)", err);
+	c.xsave[XSTATE_BV_OFF] = 7;
+	make_host(&c, false, &host);
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
+		  strstr(err, "/cpus/cpu@0/xsave: 0x7 (XSTATE_BV"),
+	      "a host without XCRS refuses XSTATE_BV 0x7 (%s)", err);
+	c.xsave[XSTATE_BV_OFF] = 3;
+	c.sregs.cr4 |= 1u << 18;
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
+		  strstr(err, "/cpus/cpu@0/sregs/cr4: 0x40020 (XSAVE"),
+	      "a host without XCRS refuses CR4.OSXSAVE (%s)", err);
+	make_host(&c, true, &host);
+	err[0] = '\0';
+	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) == 0,
+	      "a host with XCRS takes CR4.OSXSAVE (%s)", err);
 }
 
 int main(int argc, char **argv)
@@ -838,6 +885,7 @@ int main(int argc, char **argv)
 	test_structure(fdt);
 	test_save_refuses_bad_state();
 	test_host_without_xcrs();
+	test_host_without_xsave_state();
 	if (argc > 1)
 		test_documented(fdt, argv[1]);
 	free(fdt);
