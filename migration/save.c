@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Saving a running machine: capture every vCPU, the VM and the devices,
+ * encode the tree, and write the memory and state files.
+ */
+#include "migration/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migration/memory_file.h"
+#include "migration/state_file.h"
+#include "vmm/machine.h"
+
+#define MEMORY_TMP SNAPSHOT_MEMORY_FILE ".tmp"
+#define STATE_TMP SNAPSHOT_STATE_FILE ".tmp"
+
+struct cpu_capture {
+	struct snapshot *s;
+	const struct cpu_host *host;
+	struct cpu_msr_buf *bufs; /* one per vCPU */
+	int *result;
+	char (*errs)[128];
+};
+
+/* On each parked vCPU's own thread (machine_vcpus_call). */
+static void capture_vcpu(void *opaque, struct vcpu *v)
+{
+	struct cpu_capture *c = opaque;
+
+	c->result[v->id] = cpu_state_capture(v->fd, c->host, &c->bufs[v->id],
+					     &c->s->cpus[v->id], c->errs[v->id],
+					     sizeof(c->errs[v->id]));
+}
+
+static int capture_cpus(struct machine *m, struct snapshot *s, char *err,
+			size_t errlen)
+{
+	struct cpu_capture c = {.s = s, .host = &m->cpu_host};
+	int r = -ENOMEM;
+
+	c.bufs = calloc(m->nr_cpus, sizeof(*c.bufs));
+	c.result = calloc(m->nr_cpus, sizeof(*c.result));
+	c.errs = calloc(m->nr_cpus, sizeof(*c.errs));
+	if (c.bufs && c.result && c.errs)
+		r = machine_vcpus_call(m, capture_vcpu, &c);
+	if (r < 0)
+		snprintf(err, errlen, "vCPUs: cannot capture: %s",
+			 strerror(-r));
+	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++) {
+		r = c.result[i];
+		if (r < 0)
+			snprintf(err, errlen, "vcpu%u: %s", i, c.errs[i]);
+	}
+	free(c.bufs);
+	free(c.result);
+	free(c.errs);
+	return r;
+}
+
+static int capture_machine(struct machine *m, struct snapshot *s, char *err,
+			   size_t errlen)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->root.compatible, sizeof(s->root.compatible), "%s",
+		 SNAPSHOT_COMPATIBLE);
+	s->root.format_version = STATE_FORMAT_VERSION;
+	s->machine = (struct snap_machine){.mem_size = m->ram_size,
+					   .nr_cpus = m->nr_cpus,
+					   .nr_drives = m->nr_blk};
+	if (!m->cpu_host.usable) {
+		snprintf(err, errlen,
+			 "this host's KVM lacks %s, which "
+			 "snapshots need",
+			 m->cpu_host.missing);
+		return -ENOTSUP;
+	}
+	s->cpus = calloc(m->nr_cpus, sizeof(*s->cpus));
+	if (!s->cpus) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = capture_cpus(m, s, err, errlen);
+	if (r == 0)
+		r = vm_state_capture(m->kvm.vm_fd, &s->vm, err, errlen);
+	serial_get_state(&m->serial, &s->serial);
+	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++) {
+		const struct block_backend *bb = m->blk[i]->bb;
+
+		virtio_mmio_get_state(&m->blk[i]->mmio, &s->blk[i]);
+		snprintf(s->drives[i].backend, sizeof(s->drives[i].backend),
+			 "%s", bb->desc);
+		s->drives[i].size = bb->size;
+	}
+	return r;
+}
+
+/* The state file image (header + fdt) must load again: check it now. */
+static int verify_encoding(const void *fdt, char *err, size_t errlen)
+{
+	size_t size = fdt_totalsize(fdt);
+	uint8_t *image = malloc(STATE_HEADER_SIZE + size);
+	struct snapshot *check = malloc(sizeof(*check));
+	char why[256];
+	int r;
+
+	if (!image || !check) {
+		free(image);
+		free(check);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	state_header_fill(image, fdt, size);
+	memcpy(image + STATE_HEADER_SIZE, fdt, size);
+	r = snapshot_parse(image, STATE_HEADER_SIZE + size, check, why,
+			   sizeof(why));
+	snapshot_free(check);
+	free(check);
+	free(image);
+	if (r < 0)
+		snprintf(err, errlen, "the state would not load: %s", why);
+	return r;
+}
+
+static int open_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * The old state goes first and the new one comes last, each file written
+ * under a temporary name and renamed: an interrupted save leaves no state
+ * file, never a state file paired with another snapshot's memory.
+ */
+static int write_files(int dirfd, struct machine *m, const void *fdt,
+		       struct snapshot_stats *stats, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (unlinkat(dirfd, SNAPSHOT_STATE_FILE, 0) < 0 && errno != ENOENT)
+		r = -errno;
+	if (r == 0 && fsync(dirfd) < 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", SNAPSHOT_STATE_FILE,
+			 strerror(-r));
+		return r;
+	}
+	r = memory_file_write(dirfd, MEMORY_TMP, m->ram, m->ram_size,
+			      &stats->memory_data_bytes, err, errlen);
+	if (r == 0 && renameat(dirfd, MEMORY_TMP, dirfd, SNAPSHOT_MEMORY_FILE))
+		r = -errno;
+	if (r == 0)
+		r = state_file_write(dirfd, STATE_TMP, fdt, err, errlen);
+	if (r == 0 && renameat(dirfd, STATE_TMP, dirfd, SNAPSHOT_STATE_FILE))
+		r = -errno;
+	if (r == 0 && fsync(dirfd) < 0)
+		r = -errno;
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "%s", strerror(-r));
+	stats->memory_bytes = m->ram_size;
+	stats->state_bytes = STATE_HEADER_SIZE + fdt_totalsize(fdt);
+	return r;
+}
+
+static int flush_drives(struct machine *m, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < m->nr_blk; i++) {
+		int r = block_flush(m->blk[i]->bb);
+
+		if (r < 0) {
+			snprintf(err, errlen, "drive %u: flush: %s", i,
+				 strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int snapshot_save(struct machine *m, const char *dir,
+		  struct snapshot_stats *stats, char *err, size_t errlen)
+{
+	uint64_t start = now_ns();
+	struct snapshot *s = malloc(sizeof(*s));
+	void *fdt = NULL;
+	int dirfd = -1, r = -ENOMEM;
+
+	err[0] = '\0';
+	memset(stats, 0, sizeof(*stats));
+	if (!s)
+		snprintf(err, errlen, "out of memory");
+	else
+		r = capture_machine(m, s, err, errlen);
+	if (r == 0)
+		r = snapshot_encode(s, &fdt, err, errlen);
+	if (s)
+		snapshot_free(s);
+	free(s);
+	if (r == 0)
+		r = verify_encoding(fdt, err, errlen);
+	if (r == 0)
+		r = flush_drives(m, err, errlen);
+	if (r == 0) {
+		dirfd = open_dir(dir, err, errlen);
+		r = dirfd < 0 ? dirfd : 0;
+	}
+	if (r == 0)
+		r = write_files(dirfd, m, fdt, stats, err, errlen);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(fdt);
+	stats->elapsed_ns = now_ns() - start;
+	return r;
+}
