@@ -128,8 +128,8 @@ def vigil_run(args, tmp):
         raise RuntimeError(f"vigil: {reply}")
     size = disk_usage([os.path.join(snap, "state"),
                        os.path.join(snap, "memory")])
-    restore = restore_ms([args.vigil, "--restore", snap, "--serial",
-                          "stdio"])
+    restore = restore_ms([args.vigil, "--restore", snap, "--drive",
+                          f"file={disk}", "--serial", "stdio"])
     return save, size, restore
 
 

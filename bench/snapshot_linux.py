@@ -73,7 +73,7 @@ def one_run(args, tmp):
     size = sum(os.stat(os.path.join(snap, f)).st_blocks * 512
                for f in os.listdir(snap))
     start = time.monotonic()
-    vm = subprocess.Popen([args.vigil, "--restore", snap],
+    vm = subprocess.Popen(linuxrun.restore_cmd(args.vigil, snap, script),
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         wait_for(vm, b"tick ", 120)

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/read_file.h"
+
 /* Longest single write: bounds the time one call holds the disk. */
 #define MEMORY_FILE_MAX_RUN (8u << 20)
 
@@ -97,32 +99,84 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
 	return r;
 }
 
-int memory_file_open(const char *path, uint64_t size, char *err, size_t errlen)
+int memory_file_check(int fd, const char *name, uint64_t size, char *err,
+		      size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0) {
-		int r = -errno;
-
-		snprintf(err, errlen, "memory file %s: %s", path,
-			 strerror(errno));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "memory file %s: not a regular file",
-			 path);
-		close(fd);
-		return -EINVAL;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
 	}
 	if ((uint64_t)st.st_size != size) {
 		snprintf(err, errlen,
-			 "memory file %s: %llu bytes, but the "
-			 "snapshot's /machine/memory-size is %llu",
-			 path, (unsigned long long)st.st_size,
+			 "%s: %llu bytes, but the snapshot's "
+			 "/machine/memory-size is %llu",
+			 name, (unsigned long long)st.st_size,
 			 (unsigned long long)size);
-		close(fd);
 		return -EINVAL;
 	}
-	return fd;
+	return 0;
+}
+
+/*
+ * The next run of data at or after off: [*start, *end). Returns 1, 0 when
+ * only a hole is left, or negative errno.
+ */
+static int next_data_run(int fd, uint64_t off, uint64_t size, uint64_t *start,
+			 uint64_t *end)
+{
+	off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+	off_t hole;
+
+	if (data < 0)
+		return errno == ENXIO ? 0 : -errno;
+	if ((uint64_t)data >= size)
+		return 0;
+	hole = lseek(fd, data, SEEK_HOLE);
+	if (hole < 0)
+		return -errno;
+	*start = (uint64_t)data;
+	*end = (uint64_t)hole > size ? size : (uint64_t)hole;
+	return 1;
+}
+
+/* [start, end) of the file into the same bytes of RAM, a bounded run at once.
+ */
+static int read_run(int fd, uint8_t *ram, uint64_t start, uint64_t end)
+{
+	while (start < end) {
+		uint64_t n = end - start;
+		int r;
+
+		if (n > MEMORY_FILE_MAX_RUN)
+			n = MEMORY_FILE_MAX_RUN;
+		r = pread_fully(fd, ram + start, n, start);
+		if (r < 0)
+			return r;
+		start += n;
+	}
+	return 0;
+}
+
+int memory_file_load(int fd, const char *name, void *ram, uint64_t size,
+		     char *err, size_t errlen)
+{
+	uint64_t off = 0, start = 0, end = 0;
+	int r = 0;
+
+	/* Holes are zero pages: fresh anonymous RAM is zero already. */
+	while (off < size) {
+		r = next_data_run(fd, off, size, &start, &end);
+		if (r <= 0)
+			break;
+		r = read_run(fd, ram, start, end);
+		if (r < 0)
+			break;
+		off = end;
+	}
+	if (r < 0)
+		snprintf(err, errlen, "%s: offset %llu: %s", name,
+			 (unsigned long long)start, strerror(-r));
+	return r < 0 ? r : 0;
 }

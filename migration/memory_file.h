@@ -2,8 +2,8 @@
 /*
  * The snapshot memory file: guest RAM as one flat image, byte i of the
  * file being byte i of vigil's RAM mapping (low RAM, then the part above
- * the MMIO hole), so a restore maps it instead of reading it. Pages of
- * zeroes are holes: the file is sparse.
+ * the MMIO hole). Pages of zeroes are holes: the file is sparse, and a
+ * restore reads only the data.
  */
 #ifndef VIGIL_MIGRATION_MEMORY_FILE_H
 #define VIGIL_MIGRATION_MEMORY_FILE_H
@@ -24,9 +24,20 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
 		      size_t errlen);
 
 /*
- * Open path read-only and check it is a regular file of exactly size
- * bytes. Returns the fd, or negative errno with a reason in err.
+ * Check that fd, the snapshot's memory file (called name in messages), is
+ * exactly size bytes. Returns 0, or negative errno with a reason in err.
  */
-int memory_file_open(const char *path, uint64_t size, char *err, size_t errlen);
+int memory_file_check(int fd, const char *name, uint64_t size, char *err,
+		      size_t errlen);
+
+/*
+ * Copy the memory file into size bytes of zeroed RAM, reading only its
+ * data (SEEK_DATA/SEEK_HOLE): a sparse file costs what it holds. The RAM
+ * is then vigil's own, so nothing done to the file later (truncation, a
+ * rewrite) reaches the guest or faults vigil. Returns 0 or negative errno
+ * with a reason in err.
+ */
+int memory_file_load(int fd, const char *name, void *ram, uint64_t size,
+		     char *err, size_t errlen);
 
 #endif

@@ -6,63 +6,206 @@
 #include "migration/snapshot.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block/block.h"
 
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
 #include "vmm/machine.h"
 #include "vmm/read_file.h"
 
-static int read_state(const char *dir, struct snapshot *s, char *err,
-		      size_t errlen)
+/* The snapshot directory itself: never through a symbolic link. */
+static int open_snapshot_dir(const char *dir, char *err, size_t errlen)
 {
-	char *path = malloc(PATH_MAX);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	fd = -errno;
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+		snprintf(err, errlen, "a symbolic link, not a directory");
+	else
+		snprintf(err, errlen, "%s", strerror(-fd));
+	return fd;
+}
+
+/*
+ * One of the snapshot's own two files, the only files a snapshot names:
+ * no symbolic link (another user's link would pick the file), no FIFO or
+ * device (would block or never end), and owned by vigil's user.
+ */
+static int open_snapshot_file(int dirfd, const char *name, char *err,
+			      size_t errlen)
+{
+	struct stat st;
+	int fd =
+	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int r = fd < 0 ? -errno : 0;
+
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", name,
+			 r == -ELOOP ? "a symbolic link" : strerror(-r));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(err, errlen, "%s: not a regular file", name);
+	else if (st.st_uid != geteuid())
+		snprintf(err, errlen,
+			 "%s: owned by uid %u, not by vigil's "
+			 "user (uid %u)",
+			 name, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+	else
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? r : -EPERM;
+}
+
+static int read_state(int dirfd, struct snapshot *s, char *err, size_t errlen)
+{
+	int fd = open_snapshot_file(dirfd, SNAPSHOT_STATE_FILE, err, errlen);
 	void *buf = NULL;
 	size_t len = 0;
-	int r = 0;
+	int r = fd < 0 ? fd : 0;
 
 	memset(s, 0, sizeof(*s));
-	if (!path || (size_t)snprintf(path, PATH_MAX, "%s/%s", dir,
-				      SNAPSHOT_STATE_FILE) >= PATH_MAX) {
-		snprintf(err, errlen, "%s: path too long", dir);
-		r = -ENAMETOOLONG;
-	}
 	if (r == 0)
-		r = read_file_whole("state file", path,
-				    STATE_HEADER_SIZE + STATE_FILE_MAX, &buf,
-				    &len, err, errlen);
+		r = read_fd_whole("state file", SNAPSHOT_STATE_FILE, fd,
+				  STATE_HEADER_SIZE + STATE_FILE_MAX, &buf,
+				  &len, err, errlen);
+	if (fd >= 0)
+		close(fd);
 	if (r == 0)
 		r = snapshot_parse(buf, len, s, err, errlen);
 	free(buf);
-	free(path);
 	return r;
 }
 
-/* Drives as the snapshot recorded them; m owns the copies afterwards. */
+/*
+ * Append " --drive 'SPEC'" for a spec the snapshot recorded. The text came
+ * from an untrusted file: only printable ASCII reaches the terminal, and a
+ * quote is closed and escaped so the line stays one shell word.
+ */
+static void append_drive_hint(char *buf, size_t len, const char *spec)
+{
+	size_t n = strlen(buf);
+
+	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " --drive '");
+	for (const char *p = spec; *p && n + 5 < len; p++) {
+		if (*p == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			buf[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+		}
+	}
+	if (n + 2 < len)
+		buf[n++] = '\'';
+	buf[n < len ? n : len - 1] = '\0';
+}
+
+/* The drives are the user's: refuse a restore that does not name them. */
+static int check_drive_count(const struct snapshot *s,
+			     const struct machine_config *in, char *err,
+			     size_t errlen)
+{
+	if (in->nr_drives == s->machine.nr_drives)
+		return 0;
+	snprintf(err, errlen,
+		 "the snapshot has %u drives, %u --drive options given; "
+		 "give the drives it was saved with, in the same order (it "
+		 "recorded:",
+		 s->machine.nr_drives, in->nr_drives);
+	for (uint32_t i = 0; i < s->machine.nr_drives; i++)
+		append_drive_hint(err, errlen, s->drives[i].backend);
+	if (strlen(err) + 2 < errlen)
+		strcat(err, ")");
+	return -EINVAL;
+}
+
+static const char *driver_name(enum block_driver d)
+{
+	return d == BLOCK_DRIVER_NULL_CO ? "null-co" : "raw";
+}
+
+/*
+ * A --drive given at restore must be the kind of drive the guest had, and
+ * as writable: the guest's RAM expects it. The size is checked once it is
+ * open (check_rebuilt()).
+ */
+static int check_drive_spec(unsigned int i, const char *recorded,
+			    const char *given, char *err, size_t errlen)
+{
+	struct block_spec *want = malloc(sizeof(*want));
+	struct block_spec *got = malloc(sizeof(*got));
+	char why[160] = "";
+	int r = -EINVAL;
+
+	if (!want || !got)
+		snprintf(err, errlen, "out of memory");
+	else if (block_spec_parse(recorded, want, NULL, 0) < 0)
+		snprintf(err, errlen, "/machine/drive@%u/backend: invalid", i);
+	else if (block_spec_parse(given, got, why, sizeof(why)) < 0)
+		snprintf(err, errlen, "--drive %u: %s", i, why);
+	else if (want->driver != got->driver)
+		snprintf(err, errlen,
+			 "--drive %u is a %s drive, the snapshot recorded %s "
+			 "(/machine/drive@%u/backend)",
+			 i, driver_name(got->driver), driver_name(want->driver),
+			 i);
+	else if (want->readonly != got->readonly)
+		snprintf(err, errlen,
+			 "--drive %u has readonly=%s, the snapshot recorded "
+			 "readonly=%s (/machine/drive@%u/backend)",
+			 i, got->readonly ? "on" : "off",
+			 want->readonly ? "on" : "off", i);
+	else
+		r = 0;
+	free(want);
+	free(got);
+	return r;
+}
+
+/*
+ * The machine to build: the snapshot's RAM and vCPUs, within the caps the
+ * caller gives in in->mem_size and in->nr_cpus, and the caller's drives.
+ */
 static int restore_config(const struct snapshot *s,
 			  const struct machine_config *in,
-			  struct machine_config *cfg, char **specs, char *err,
-			  size_t errlen)
+			  struct machine_config *cfg, char *err, size_t errlen)
 {
+	int r = check_drive_count(s, in, err, errlen);
+
+	if (r == 0 && s->machine.mem_size > in->mem_size) {
+		snprintf(err, errlen,
+			 "the snapshot needs %llu MiB of RAM, more than "
+			 "--memory allows (%llu MiB)",
+			 (unsigned long long)(s->machine.mem_size >> 20),
+			 (unsigned long long)(in->mem_size >> 20));
+		r = -E2BIG;
+	}
+	if (r == 0 && s->machine.nr_cpus > in->nr_cpus) {
+		snprintf(err, errlen,
+			 "the snapshot needs %u vCPUs, more than --cpus "
+			 "allows (%u)",
+			 s->machine.nr_cpus, in->nr_cpus);
+		r = -E2BIG;
+	}
+	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++)
+		r = check_drive_spec(i, s->drives[i].backend, in->drives[i],
+				     err, errlen);
 	*cfg = *in;
 	cfg->mem_size = s->machine.mem_size;
 	cfg->nr_cpus = s->machine.nr_cpus;
-	cfg->nr_drives = s->machine.nr_drives;
-	*specs = calloc(VIRTIO_MMIO_MAX, BLOCK_DESC_MAX);
-	if (!*specs) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < cfg->nr_drives; i++) {
-		char *spec = *specs + (size_t)i * BLOCK_DESC_MAX;
-
-		memcpy(spec, s->drives[i].backend, BLOCK_DESC_MAX);
-		cfg->drives[i] = spec;
-	}
-	return 0;
+	return r;
 }
 
 /* Checks that need this host and the rebuilt devices, before any load. */
@@ -85,10 +228,10 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 		snapshot_blk_path(i, path, sizeof(path));
 		if (m->blk[i]->bb->size != s->drives[i].size) {
 			snprintf(err, errlen,
-				 "drive %u (%s): %llu bytes, the "
+				 "--drive %u (%s): %llu bytes, the "
 				 "snapshot recorded %llu (/machine/drive@%u/"
 				 "size)",
-				 i, s->drives[i].backend,
+				 i, m->blk[i]->bb->desc,
 				 (unsigned long long)m->blk[i]->bb->size,
 				 (unsigned long long)s->drives[i].size, i);
 			return -EINVAL;
@@ -146,44 +289,35 @@ static void kick_queues(struct machine *m, const struct snapshot *s)
 	}
 }
 
-/* Build the machine the snapshot describes, then load its state. */
-static int restore_machine(struct machine *m, const char *dir,
+/* Build the machine the snapshot describes, then load its RAM and state. */
+static int restore_machine(struct machine *m, int dirfd,
 			   const struct snapshot *s,
 			   const struct machine_config *in, char *err,
 			   size_t errlen)
 {
 	struct machine_config cfg;
-	char *path = malloc(PATH_MAX);
-	char *specs = NULL;
-	int mem_fd = -1, r = path ? 0 : -ENOMEM;
+	int mem_fd =
+	    open_snapshot_file(dirfd, SNAPSHOT_MEMORY_FILE, err, errlen);
+	int r = mem_fd < 0 ? mem_fd : 0;
 
-	if (r == 0 && (size_t)snprintf(path, PATH_MAX, "%s/%s", dir,
-				       SNAPSHOT_MEMORY_FILE) >= PATH_MAX)
-		r = -ENAMETOOLONG;
-	if (r < 0)
-		snprintf(err, errlen, "%s: %s", dir, strerror(-r));
-	if (r == 0) {
-		mem_fd =
-		    memory_file_open(path, s->machine.mem_size, err, errlen);
-		r = mem_fd < 0 ? mem_fd : 0;
-	}
 	if (r == 0)
-		r = restore_config(s, in, &cfg, &specs, err, errlen);
-	if (r == 0) {
-		r = machine_create_bare(m, &cfg, mem_fd, err, errlen);
-		m->owned_specs = specs;
-	}
+		r = memory_file_check(mem_fd, SNAPSHOT_MEMORY_FILE,
+				      s->machine.mem_size, err, errlen);
+	if (r == 0)
+		r = restore_config(s, in, &cfg, err, errlen);
+	if (r == 0)
+		r = machine_create_bare(m, &cfg, err, errlen);
 	if (r == 0)
 		r = check_rebuilt(m, s, err, errlen);
+	if (r == 0)
+		r = memory_file_load(mem_fd, SNAPSHOT_MEMORY_FILE, m->ram,
+				     m->ram_size, err, errlen);
 	if (r == 0)
 		r = apply_state(m, s, err, errlen);
 	if (r == 0)
 		kick_queues(m, s);
 	if (mem_fd >= 0)
 		close(mem_fd);
-	if (!m->owned_specs)
-		free(specs);
-	free(path);
 	return r;
 }
 
@@ -191,16 +325,21 @@ int snapshot_restore(struct machine *m, const char *dir,
 		     const struct machine_config *in, char *err, size_t errlen)
 {
 	struct snapshot *s = malloc(sizeof(*s));
-	int r;
+	int dirfd = open_snapshot_dir(dir, err, errlen);
+	int r = dirfd < 0 ? dirfd : 0;
 
-	if (!s) {
+	if (r == 0 && !s) {
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		r = -ENOMEM;
 	}
-	r = read_state(dir, s, err, errlen);
 	if (r == 0)
-		r = restore_machine(m, dir, s, in, err, errlen);
-	snapshot_free(s);
+		r = read_state(dirfd, s, err, errlen);
+	if (r == 0)
+		r = restore_machine(m, dirfd, s, in, err, errlen);
+	if (s)
+		snapshot_free(s);
 	free(s);
+	if (dirfd >= 0)
+		close(dirfd);
 	return r;
 }

@@ -93,9 +93,12 @@ int snapshot_save(struct machine *m, const char *dir,
 		  struct snapshot_stats *stats, char *err, size_t errlen);
 
 /*
- * Build m from the snapshot in dir: cfg gives what the snapshot does not
- * record (serial, logging); its memory, vCPUs and drives are replaced by
- * the snapshot's. On failure m is half built: machine_destroy() it.
+ * Build m from the snapshot in dir. cfg gives what the snapshot does not
+ * record (serial) and the drives, which must match the snapshot's in
+ * number, kind, size and read-only; cfg's mem_size and nr_cpus are caps on
+ * the snapshot's. Only dir's own "state" and "memory" files are opened
+ * (no symbolic links, regular files of vigil's user); the RAM is copied
+ * in. On failure m is half built: machine_destroy() it.
  */
 int snapshot_restore(struct machine *m, const char *dir,
 		     const struct machine_config *cfg, char *err,

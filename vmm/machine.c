@@ -121,27 +121,18 @@ int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size)
 	return r;
 }
 
-/*
- * Anonymous RAM, or (restore) the snapshot's memory file mapped privately:
- * pages are read when first touched and the guest's writes stay in vigil.
- */
-static void *machine_map_ram(uint64_t size, int mem_fd)
-{
-	if (mem_fd >= 0)
-		return mmap(NULL, size, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_NORESERVE, mem_fd, 0);
-	return mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-}
-
 /* One KVM slot per region of the memory map. */
-static int machine_setup_ram(struct machine *m, int mem_fd, char *err,
-			     size_t errlen)
+static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 {
 	uint64_t size = m->cfg.mem_size;
 	int r;
 
-	m->ram = machine_map_ram(size, mem_fd);
+	/*
+	 * Anonymous memory, also for a restore (which copies the snapshot's
+	 * memory file in): no file behind guest RAM can shrink and fault vigil.
+	 */
+	m->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->ram == MAP_FAILED) {
 		m->ram = NULL;
 		snprintf(err, errlen, "memory: cannot map %llu MiB: %s",
@@ -155,8 +146,7 @@ static int machine_setup_ram(struct machine *m, int mem_fd, char *err,
 	 * and TLB misses for the guest, and a snapshot's scan of untouched
 	 * RAM maps the huge zero page once per 2 MiB, not once per 4 KiB.
 	 */
-	if (mem_fd < 0)
-		madvise(m->ram, size, MADV_HUGEPAGE);
+	madvise(m->ram, size, MADV_HUGEPAGE);
 	gm_init(&m->gm);
 	r = machine_add_ram_regions(&m->gm, m->ram, size);
 	for (unsigned int i = 0; r == 0 && i < m->gm.nr_regions; i++) {
@@ -417,7 +407,7 @@ static int machine_init_sync(struct machine *m, char *err, size_t errlen)
 }
 
 int machine_create_bare(struct machine *m, const struct machine_config *cfg,
-			int mem_fd, char *err, size_t errlen)
+			char *err, size_t errlen)
 {
 	int r;
 
@@ -435,7 +425,7 @@ int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 	if (r == 0)
 		cpu_host_probe(m->kvm.sys_fd, m->kvm.vm_fd, &m->cpu_host);
 	if (r == 0)
-		r = machine_setup_ram(m, mem_fd, err, errlen);
+		r = machine_setup_ram(m, err, errlen);
 	if (r == 0)
 		r = machine_open_serial(m, err, errlen);
 	if (r == 0)
@@ -451,7 +441,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 		   char *err, size_t errlen)
 {
 	struct boot_entry entry;
-	int r = machine_create_bare(m, cfg, -1, err, errlen);
+	int r = machine_create_bare(m, cfg, err, errlen);
 
 	if (r == 0)
 		r = machine_setup_acpi(m, err, errlen);
@@ -902,5 +892,4 @@ void machine_destroy(struct machine *m)
 		pthread_cond_destroy(&m->pause_cond);
 		pthread_mutex_destroy(&m->pause_lock);
 	}
-	free(m->owned_specs);
 }

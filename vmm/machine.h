@@ -80,7 +80,6 @@ struct machine {
 	bool stopping;
 	int exit_status;
 	struct cpu_host cpu_host; /* what snapshots of vCPUs need from KVM */
-	char *owned_specs;	  /* drive specs of a restored machine */
 	struct control *control;  /* the --api-socket server, or NULL */
 
 	/*
@@ -115,11 +114,10 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 void machine_init(struct machine *m);
 /*
  * Build the machine without booting anything (for snapshot restore): RAM
- * is mem_fd mapped privately (copy-on-write, read on demand), devices and
- * drives as cfg says, vCPUs in their reset state.
+ * zeroed, devices and drives as cfg says, vCPUs in their reset state.
  */
 int machine_create_bare(struct machine *m, const struct machine_config *cfg,
-			int mem_fd, char *err, size_t errlen);
+			char *err, size_t errlen);
 /* Describe a machine's RAM of size bytes at hva in gm (the memory map). */
 int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size);
 /* Run until the machine stops; returns the exit status. */

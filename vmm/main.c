@@ -23,7 +23,8 @@
 static const char usage_text[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
 	"             [--cpus N] [--serial MODE] [--drive SPEC]... [-d LIST] [-D FILE]\n"
-	"       vigil --restore DIR [--serial MODE] [--api-socket PATH] [-d LIST]\n"
+	"       vigil --restore DIR [--drive SPEC]... [--memory MAX] [--cpus MAX]\n"
+	"             [--serial MODE] [--api-socket PATH] [-d LIST] [-D FILE]\n"
 	"       vigil ctl SOCKET status|pause|resume|quit|snapshot DIR [--paused]\n"
 	"       vigil --check-host\n"
 	"       vigil --dump-acpi DIR [--cpus N]\n"
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"  --initrd PATH          initial ramdisk\n"
 	"  --cmdline STR          kernel command line\n"
 	"  --memory SIZE          guest RAM, e.g. 256M or 1G (default 256M;\n"
-	"                         a bare number is MiB)\n"
+	"                         a bare number is MiB; 32M to 1T)\n"
 	"  --cpus N               number of vCPUs (default 1)\n"
 	"  --serial MODE          console: stdio (default), file:PATH, none\n"
 	"  --drive SPEC           a virtio-blk disk (repeat for more, up to 8):\n"
@@ -46,8 +47,13 @@ static const char usage_text[] =
 	"  --api-socket PATH      serve the control socket at PATH (mode 0600):\n"
 	"                         status, pause, resume, snapshot, quit; use\n"
 	"                         'vigil ctl PATH COMMAND' (vigil ctl --help)\n"
-	"  --restore DIR          start the VM saved in DIR by 'snapshot' (its\n"
-	"                         memory, vCPUs and drives come from there)\n"
+	"  --restore DIR          start the VM saved in DIR by 'snapshot': its\n"
+	"                         RAM, vCPUs and device state come from DIR;\n"
+	"                         the drives from --drive, the same kinds, sizes\n"
+	"                         and readonly= as when saved, in the same order\n"
+	"                         (a restore without them shows what DIR recorded).\n"
+	"                         --memory and --cpus cap what DIR may ask for\n"
+	"                         (default: the limits of --memory and --cpus)\n"
 	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
 	"  -D FILE                write those logs to FILE instead of stderr\n"
 	"  --no-seccomp           run WITHOUT the seccomp sandbox (debugging\n"
@@ -111,6 +117,8 @@ struct cli {
 	const char *restore;	/* --restore DIR */
 	const char *api_socket; /* --api-socket PATH */
 	const char *boot_opt;	/* an option a snapshot replaces, if given */
+	bool mem_given;		/* --memory: with --restore, a cap */
+	bool cpus_given;	/* --cpus: with --restore, a cap */
 	bool check_host;
 	const char *dump_acpi;
 	const char *log_file;
@@ -180,9 +188,6 @@ static const char *boot_option_name(int opt)
 	case OPT_KERNEL: return "--kernel";
 	case OPT_INITRD: return "--initrd";
 	case OPT_CMDLINE: return "--cmdline";
-	case OPT_MEMORY: return "--memory";
-	case OPT_CPUS: return "--cpus";
-	case OPT_DRIVE: return "--drive";
 	default: return NULL;
 	}
 }
@@ -199,8 +204,12 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		if (!parse_mem_size(arg, &cli->cfg.mem_size))
 			usage_error("--memory %s: expected a size such as "
 				    "256M or 1G", arg);
+		cli->mem_given = true;
 		break;
-	case OPT_CPUS: cli->cfg.nr_cpus = parse_cpus(arg); break;
+	case OPT_CPUS:
+		cli->cfg.nr_cpus = parse_cpus(arg);
+		cli->cpus_given = true;
+		break;
 	case OPT_SERIAL: parse_serial(arg, &cli->cfg); break;
 	case OPT_DRIVE:
 		if (cli->cfg.nr_drives == VIRTIO_MMIO_MAX)
@@ -277,12 +286,19 @@ static int dump_acpi(const struct cli *cli)
 static int build_machine(struct machine *m, const struct cli *cli, char *err,
 			 size_t errlen)
 {
-	char why[448] = "";
+	struct machine_config cfg;
+	char why[3072] = "";
 	int r;
 
 	if (!cli->restore)
 		return machine_create(m, &cli->cfg, err, errlen);
-	r = snapshot_restore(m, cli->restore, &cli->cfg, why, sizeof(why));
+	/* Without --memory and --cpus, the caps are the command line's limits. */
+	cfg = cli->cfg;
+	if (!cli->mem_given)
+		cfg.mem_size = MACHINE_MAX_MEM;
+	if (!cli->cpus_given)
+		cfg.nr_cpus = MACHINE_MAX_CPUS;
+	r = snapshot_restore(m, cli->restore, &cfg, why, sizeof(why));
 	if (r < 0)
 		snprintf(err, errlen, "--restore %s: %s", cli->restore, why);
 	return r;
@@ -292,7 +308,7 @@ int main(int argc, char **argv)
 {
 	static struct machine machine;
 	struct cli cli;
-	char err[512] = "";
+	char err[3200] = "";
 	int status;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))

@@ -10,12 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_fully(int fd, void *buf, size_t len)
+int pread_fully(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -28,44 +29,50 @@ static int read_fully(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int read_file_whole(const char *what, const char *path, size_t max,
-		    void **buf, size_t *len, char *err, size_t errlen)
+int read_fd_whole(const char *what, const char *name, int fd, size_t max,
+		  void **buf, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	void *data;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-		return r;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s %s: not a regular file", what, path);
-		close(fd);
+		snprintf(err, errlen, "%s %s: not a regular file", what, name);
 		return -EINVAL;
 	}
 	if ((uint64_t)st.st_size > max) {
 		snprintf(err, errlen, "%s %s: %lld bytes, larger than %zu",
-			 what, path, (long long)st.st_size, max);
-		close(fd);
+			 what, name, (long long)st.st_size, max);
 		return -EFBIG;
 	}
 	data = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!data) {
-		close(fd);
-		snprintf(err, errlen, "%s %s: out of memory", what, path);
+		snprintf(err, errlen, "%s %s: out of memory", what, name);
 		return -ENOMEM;
 	}
-	r = read_fully(fd, data, (size_t)st.st_size);
-	close(fd);
+	r = pread_fully(fd, data, (size_t)st.st_size, 0);
 	if (r < 0) {
 		free(data);
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(-r));
+		snprintf(err, errlen, "%s %s: %s", what, name, strerror(-r));
 		return r;
 	}
 	*buf = data;
 	*len = (size_t)st.st_size;
 	return 0;
+}
+
+int read_file_whole(const char *what, const char *path, size_t max,
+		    void **buf, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return r;
+	}
+	r = read_fd_whole(what, path, fd, max, buf, len, err, errlen);
+	close(fd);
+	return r;
 }

@@ -58,6 +58,14 @@ def vigil_cmd(vigil, kernel, initrd, script, cpus=1, memory="512M",
     return cmd
 
 
+def restore_cmd(vigil, snap, script, drives=()):
+    """vigil --restore with the drives vigil_cmd() gave, in its order."""
+    cmd = [vigil, "--restore", snap, "--drive", f"file={script},readonly=on"]
+    for spec in drives:
+        cmd += ["--drive", spec]
+    return cmd
+
+
 def qemu_cmd(kernel, initrd, script, cpus=1, memory="512M", files=(),
              extra_cmdline=""):
     """QEMU microvm with ACPI, modern virtio-mmio and the same guest: the

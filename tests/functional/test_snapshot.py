@@ -20,7 +20,12 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    naming what is wrong, the guest never runs): a missing or resized memory
    file, another format version, truncations, bit flips, a queue address
    outside RAM, a property removed or out of range (hand-edited through
-   dtc), a missing or resized drive.
+   dtc), a missing or resized drive, a drive of another kind or
+   read-only-ness, a restore without --drive (showing the recorded drives).
+5. Hostile snapshot files: a state file naming another host file as the
+   drive (never opened), symbolic links, a FIFO, another user's file, a
+   linked directory, more RAM or vCPUs than --memory/--cpus allow; the
+   memory file truncated under a restored VM.
 """
 import os
 import re
@@ -211,7 +216,7 @@ def check_files(snap, tag):
 def restore_run(tmp, snap, disk, before, cpus, tag, i):
     out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
     sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
-    proc = start(["--restore", snap], out, sock)
+    proc = start(["--restore", snap, "--drive", f"file={disk}"], out, sock)
     if wait_for(lambda: os.path.exists(sock), 30):
         r = ctl(sock, "status")
         tap.ok(r.returncode == 0 and r.stdout.startswith("running"),
@@ -399,7 +404,7 @@ def edit_node(dts, node, old_re, new):
     return dts[:start] + body + dts[end:]
 
 
-def refusals(tmp, snap):
+def refusals(tmp, snap, disk):
     base = os.path.join(tmp, "bad")
     with open(os.path.join(snap, "state"), "rb") as f:
         state = f.read()
@@ -424,8 +429,8 @@ def refusals(tmp, snap):
     def expect(name, d, *needles, extra=(), max_lines=1):
         if os.path.exists(out):
             os.unlink(out)
-        r = run([vigil, "--restore", d, "--serial", f"file:{out}"] +
-                list(extra), timeout=60)
+        r = run([vigil, "--restore", d, "--serial", f"file:{out}",
+                 "--drive", f"file={disk}"] + list(extra), timeout=60)
         lines = [l for l in r.stderr.splitlines() if l.strip()]
         good = (r.returncode == EXIT_ERROR and len(lines) <= max_lines and
                 all(n in r.stderr for n in needles) and
@@ -474,33 +479,177 @@ def refusals(tmp, snap):
 
 def drive_refusals(tmp, snap, disk):
     out = os.path.join(tmp, "out-drive.txt")
-    moved = disk + ".moved"
-    os.rename(disk, moved)
-    r = run([vigil, "--restore", snap, "--serial", f"file:{out}"], timeout=60)
-    tap.ok(r.returncode == EXIT_ERROR and os.path.basename(disk) in r.stderr
-           and read(out) == "",
-           "refused: the drive's backing file is missing, naming it",
+
+    def restore(*drives):
+        args = [a for d in drives for a in ("--drive", d)]
+        return run([vigil, "--restore", snap, "--serial", f"file:{out}"] +
+                   args, timeout=60)
+
+    missing = disk + ".missing"
+    r = restore(f"file={missing}")
+    tap.ok(r.returncode == EXIT_ERROR and os.path.basename(missing) in
+           r.stderr and read(out) == "",
+           "refused: the drive's file is missing, naming it",
            r.summary().replace("\n", " | "))
-    os.rename(moved, disk)
     size = os.path.getsize(disk)
     with open(disk, "r+b") as f:
         f.truncate(size * 2)
-    r = run([vigil, "--restore", snap, "--serial", f"file:{out}"], timeout=60)
-    tap.ok(r.returncode == EXIT_ERROR and "drive 0" in r.stderr and
+    r = restore(f"file={disk}")
+    tap.ok(r.returncode == EXIT_ERROR and "--drive 0" in r.stderr and
            str(size) in r.stderr and read(out) == "",
            "refused: the drive's size changed, naming the drive",
            r.summary().replace("\n", " | "))
     with open(disk, "r+b") as f:
         f.truncate(size)
+    r = restore()
+    tap.ok(r.returncode == EXIT_ERROR and "1 drives, 0 --drive" in r.stderr
+           and f"--drive 'file={disk},readonly=off" in r.stderr and
+           read(out) == "",
+           "refused: a restore without --drive, showing the recorded drive",
+           r.summary().replace("\n", " | "))
+    r = restore(f"driver=null-co,size={size}")
+    tap.ok(r.returncode == EXIT_ERROR and "null-co drive" in r.stderr and
+           read(out) == "", "refused: a drive of another kind",
+           r.summary().replace("\n", " | "))
+    r = restore(f"file={disk},readonly=on")
+    tap.ok(r.returncode == EXIT_ERROR and "readonly=on" in r.stderr and
+           read(out) == "", "refused: a read-only drive for a writable one",
+           r.summary().replace("\n", " | "))
+    r = restore(f"file={disk}", f"file={disk}")
+    tap.ok(r.returncode == EXIT_ERROR and "1 drives, 2 --drive" in r.stderr
+           and read(out) == "", "refused: more drives than the snapshot had",
+           r.summary().replace("\n", " | "))
+
+
+# ---- 5. hostile snapshot files ---------------------------------------------
+
+def hostile_files(tmp, snap, disk):
+    """A snapshot directory is untrusted: its state names no host file that
+    vigil opens, and only its own two files, regular and ours, are read."""
+    base = os.path.join(tmp, "hostile")
+    os.makedirs(base)
+    out = os.path.join(tmp, "out-hostile.txt")
+    victim = os.path.join(tmp, "victim.img")
+    size = os.path.getsize(disk)
+    with open(victim, "wb") as f:
+        f.write(b"V" * size)
+    guest_disk = os.path.join(tmp, "disk-hostile.img")
+    shutil.copyfile(disk, guest_disk)
+
+    def snapdir(name, state=None, memory="copy"):
+        d = os.path.join(base, name)
+        os.makedirs(d)
+        with open(os.path.join(d, "state"), "wb") as f:
+            with open(os.path.join(snap, "state"), "rb") as g:
+                f.write(state if state is not None else g.read())
+        if memory == "copy":
+            subprocess.run(["cp", "--sparse=always",
+                            os.path.join(snap, "memory"), d], check=True)
+        return d
+
+    def restore(d, *extra, timeout=60):
+        return run([vigil, "--restore", d, "--serial", f"file:{out}"] +
+                   list(extra), timeout=timeout)
+
+    def refused(name, r, *needles):
+        tap.ok(r.returncode == EXIT_ERROR and not r.timed_out and
+               all(n in r.stderr for n in needles),
+               f"hostile files: {name}", r.summary().replace("\n", " | "))
+
+    # The state file names another file as the drive, writable.
+    dts = edit_node(dts_of(snap), "drive@0", r'backend = "[^"]*"',
+                    f'backend = "file={victim},readonly=off,direct=off"')
+    d = snapdir("tampered", rewrap(dtb_of(dts)))
+    r = restore(d)
+    refused("a state file naming another file is not opened; the restore "
+            "asks for --drive", r, "1 drives, 0 --drive")
+    r = restore(d, "--drive", f"file={guest_disk}", timeout=180)
+    with open(victim, "rb") as f:
+        untouched = f.read() == b"V" * size
+    tap.ok(r.returncode == GUEST_PASS and untouched,
+           "hostile files: the guest of a tampered snapshot runs on the "
+           "--drive given, the file its state names is untouched",
+           r.summary().replace("\n", " | "))
+
+    d = snapdir("memory-link", memory=None)
+    os.symlink(os.path.join(snap, "memory"), os.path.join(d, "memory"))
+    refused("a memory file that is a symbolic link",
+            restore(d, "--drive", f"file={disk}"), "memory",
+            "symbolic link")
+    d = snapdir("state-link")
+    os.unlink(os.path.join(d, "state"))
+    os.symlink(os.path.join(snap, "state"), os.path.join(d, "state"))
+    refused("a state file that is a symbolic link",
+            restore(d, "--drive", f"file={disk}"), "state", "symbolic link")
+    d = snapdir("memory-fifo", memory=None)
+    os.mkfifo(os.path.join(d, "memory"))
+    refused("a memory file that is a FIFO (vigil must not block on it)",
+            restore(d, "--drive", f"file={disk}", timeout=20), "memory",
+            "not a regular file")
+    d = snapdir("memory-owner")
+    os.chown(os.path.join(d, "memory"), 65534, 65534)
+    refused("a memory file of another user",
+            restore(d, "--drive", f"file={disk}"), "memory", "uid 65534")
+    link = os.path.join(base, "dir-link")
+    os.symlink(snap, link)
+    refused("a snapshot directory that is a symbolic link",
+            restore(link, "--drive", f"file={disk}"), "symbolic link")
+    refused("more RAM than --memory allows",
+            restore(snap, "--drive", f"file={disk}", "--memory", "128M"),
+            "256 MiB", "--memory")
+    refused("more vCPUs than --cpus allows",
+            restore(snap, "--drive", f"file={disk}", "--cpus", "1"),
+            "2 vCPUs", "--cpus")
+
+
+def truncated_memory(tmp):
+    """The restored RAM is vigil's own: shrinking the snapshot's memory file
+    under the running VM does not fault vigil (a private mapping of the
+    file made vigil's next read of those pages a SIGBUS)."""
+    disk = os.path.join(tmp, "disk-trunc.img")
+    snap = os.path.join(tmp, "snap-trunc")
+    socks = [os.path.join(tmp, f"api-trunc{i}.sock") for i in range(2)]
+    outs = [os.path.join(tmp, f"out-trunc{i}.txt") for i in range(2)]
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    records = 100 * RECORDS  # still running when the checks are done
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, records), "--drive", f"file={disk}"],
+                 outs[0], socks[0])
+    wait_for(lambda: "snap record 10 " in read(outs[0]), 60)
+    r = ctl(socks[0], "snapshot", snap, "--paused")
+    proc.kill()
+    finish(proc)
+    if not tap.ok(r.returncode == 0, "truncated memory: snapshot saved",
+                  r.summary()):
+        return
+    proc = start(["--restore", snap, "--drive", f"file={disk}"], outs[1],
+                 socks[1])
+    wait_for(lambda: os.path.exists(socks[1]), 30)
+    os.truncate(os.path.join(snap, "memory"), 0)
+    r = ctl(socks[1], "snapshot", os.path.join(tmp, "snap-trunc2"))
+    tap.ok(r.returncode == 0,
+           "truncated memory: the restored VM still saves all its RAM",
+           r.summary())
+    seen = read(outs[1])
+    tap.ok(wait_for(lambda: len(read(outs[1])) > len(seen) + 200, 30),
+           "truncated memory: the guest runs on")
+    r = ctl(socks[1], "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "truncated memory: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
 
 
 with tempfile.TemporaryDirectory() as tmp:
     snap1 = snapshot_run(tmp, 1)
     snap2 = snapshot_run(tmp, 2)
     pause_resume(tmp)
+    truncated_memory(tmp)
     if snap2:
-        refusals(tmp, snap2)
-        drive_refusals(tmp, snap2, os.path.join(tmp, "disk2.img"))
+        disk2 = os.path.join(tmp, "disk2.img")
+        refusals(tmp, snap2, disk2)
+        drive_refusals(tmp, snap2, disk2)
+        hostile_files(tmp, snap2, disk2)
     else:
         tap.skip("refusals", "no snapshot to corrupt")
 

@@ -89,15 +89,17 @@ with tempfile.TemporaryDirectory() as tmp:
            "the guest boots and writes (step 10)", read(outs[0])[-500:])
     snapshot_and_kill(vm, socks[0], snaps[0], "while the guest writes")
 
-    vm = subprocess.Popen([vigil, "--restore", snaps[0], "--serial",
-                           f"file:{outs[1]}", "--api-socket", socks[1]],
+    restore = [linuxrun.restore_cmd(vigil, s, script, [f"file={disk}"])
+               for s in snaps]
+    vm = subprocess.Popen(restore[0] + ["--serial", f"file:{outs[1]}",
+                                        "--api-socket", socks[1]],
                           stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tap.ok(wait_for_step(outs[1], 30, linuxrun.LINUX_TIMEOUT),
            "the restored guest writes on (step 30)", read(outs[1])[-500:])
     snapshot_and_kill(vm, socks[1], snaps[1], "of the restored VM")
 
-    r = run([vigil, "--restore", snaps[1], "--serial", f"file:{outs[2]}"],
+    r = run(restore[1] + ["--serial", f"file:{outs[2]}"],
             timeout=linuxrun.LINUX_TIMEOUT)
     tap.ok(r.returncode == EXIT_POWEROFF,
            "restored again, the guest finishes and powers off with 0",
