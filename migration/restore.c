@@ -324,7 +324,7 @@ static int restore_machine(struct machine *m, int dirfd,
 int snapshot_restore(struct machine *m, const char *dir,
 		     const struct machine_config *in, char *err, size_t errlen)
 {
-	struct snapshot *s = malloc(sizeof(*s));
+	struct snapshot *s = calloc(1, sizeof(*s));
 	int dirfd = open_snapshot_dir(dir, err, errlen);
 	int r = dirfd < 0 ? dirfd : 0;
 

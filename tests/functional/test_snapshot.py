@@ -439,7 +439,7 @@ def refusals(tmp, snap, disk):
 
     expect("no memory file", variant("nomem", memory="missing"), "memory")
     expect("memory file of the wrong size", variant("grown", memory="grown"),
-           "memory file", "memory-size")
+           "memory:", "memory-size")
     expect("a newer format version", variant("v2", rewrap(state[HEADER:], 2)),
            "version 2", "versions 1 to 1")
     expect("an older format version",
@@ -503,7 +503,7 @@ def drive_refusals(tmp, snap, disk):
         f.truncate(size)
     r = restore()
     tap.ok(r.returncode == EXIT_ERROR and "1 drives, 0 --drive" in r.stderr
-           and f"--drive 'file={disk},readonly=off" in r.stderr and
+           and f"file={disk},readonly=off" in r.stderr and
            read(out) == "",
            "refused: a restore without --drive, showing the recorded drive",
            r.summary().replace("\n", " | "))
