@@ -578,24 +578,47 @@ int blkd_serve(struct blkd *d, unsigned int queue)
 	return 0;
 }
 
+/*
+ * Empty the kick fd, a bounded number of reads per wake-up. An eventfd
+ * gives its counter in one read and a pipe 8 bytes per kick; an fd that is
+ * still readable after BLKD_KICK_READS reads is not a kick fd at all (the
+ * front-end passed /dev/zero, or keeps a pipe full) and would keep the
+ * daemon spinning here: returns -EMSGSIZE for it, -errno when the fd is
+ * broken or closed, 0 when drained.
+ */
+static int drain_kick(int fd)
+{
+	uint8_t buf[64];
+
+	for (unsigned int i = 0; i < BLKD_KICK_READS; i++) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	}
+	return -EMSGSIZE;
+}
+
 int blkd_on_kick(struct blkd *d, unsigned int queue)
 {
 	struct blkd_ring *r;
-	uint8_t buf[64];
-	ssize_t n;
+	int e;
 
 	if (queue >= BLKD_NUM_QUEUES)
 		return -EINVAL;
 	r = &d->rings[queue];
-	/* Drain: eventfds give one counter, pipes many 8-byte events. */
-	do {
-		n = r->kick_fd >= 0 ? read(r->kick_fd, buf, sizeof(buf)) : -1;
-	} while (n > 0);
-	/* A kick fd that can never be read again would wake us forever. */
-	if (r->kick_fd >= 0 &&
-	    (n == 0 || (errno != EAGAIN && errno != EINTR))) {
+	e = r->kick_fd >= 0 ? drain_kick(r->kick_fd) : 0;
+	/*
+	 * A broken fd, or one that would wake us forever, is dropped: the
+	 * front-end's next SET_VRING_KICK may bring a good one.
+	 */
+	if (e < 0) {
 		guest_error("%s: kick fd %s: no longer watched", r->name,
-			    n == 0 ? "closed" : strerror(errno));
+			    e == -EPIPE	     ? "closed"
+			    : e == -EMSGSIZE ? "never runs dry (not an eventfd)"
+					     : strerror(-e));
 		close_kick(d, r);
 	}
 	return blkd_serve(d, queue);

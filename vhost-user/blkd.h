@@ -49,6 +49,12 @@
 #define BLKD_NUM_QUEUES 1u
 
 /*
+ * Reads of 64 bytes per kick wake-up: an eventfd needs one, a pipe holding
+ * up to 128 pending kicks 16. A kick fd with more is not one (blkd_on_kick).
+ */
+#define BLKD_KICK_READS 16u
+
+/*
  * The smallest queue a front-end is expected to choose. It reads the
  * config space (seg_max) before it picks a queue size, and QEMU's and
  * Cloud Hypervisor's default is 128; seg_max = 128 - 2 keeps a request

@@ -25,13 +25,18 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-    "Usage: vigil-blkd --socket PATH --drive SPEC [-d LIST] [-D FILE]\n"
+    "Usage: vigil-blkd --socket PATH --drive SPEC [--socket-mode 0600|0660]\n"
+    "                  [-d LIST] [-D FILE]\n"
     "\n"
     "Serve one virtio-blk device over vhost-user on a UNIX socket, to one\n"
     "front-end at a time (QEMU, Cloud Hypervisor, Firecracker, Linux UML).\n"
     "\n"
     "  --socket PATH          listen here; a stale socket file is "
     "replaced\n"
+    "  --socket-mode MODE     the socket file's mode: 0600 (default; only\n"
+    "                         this user may connect) or 0660 (this group\n"
+    "                         too); whoever connects reads and writes the\n"
+    "                         drive. The umask does not change it.\n"
     "  --drive SPEC           the drive, as vigil's --drive:\n"
     "                           file=PATH[,readonly=on][,direct=on]\n"
     "                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
@@ -50,12 +55,14 @@ static const char usage_text[] =
 enum {
 	OPT_SOCKET = 256,
 	OPT_DRIVE,
+	OPT_SOCKET_MODE,
 	OPT_TEST_SECCOMP_TRIGGER,
 };
 
 static const struct option long_options[] = {
     {"socket", required_argument, NULL, OPT_SOCKET},
     {"drive", required_argument, NULL, OPT_DRIVE},
+    {"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
 #ifdef VIGIL_TEST_HOOKS
     {"test-seccomp-trigger", no_argument, NULL, OPT_TEST_SECCOMP_TRIGGER},
 #endif
@@ -67,6 +74,7 @@ static const struct option long_options[] = {
 struct cli {
 	const char *socket;
 	const char *drive;
+	mode_t socket_mode;
 	const char *log_file;
 	unsigned int log_mask;
 	bool test_seccomp_trigger;
@@ -85,6 +93,16 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* Owner and group only: others never reach the disk through the socket. */
+static mode_t parse_socket_mode(const char *s)
+{
+	if (!strcmp(s, "0600") || !strcmp(s, "600"))
+		return 0600;
+	if (!strcmp(s, "0660") || !strcmp(s, "660"))
+		return 0660;
+	usage_error("--socket-mode %s: expected 0600 or 0660", s);
+}
+
 static void parse_option(struct cli *cli, int opt, const char *arg)
 {
 	switch (opt) {
@@ -99,6 +117,9 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 			    "--drive given twice: vigil-blkd serves one "
 			    "drive");
 		cli->drive = arg;
+		break;
+	case OPT_SOCKET_MODE:
+		cli->socket_mode = parse_socket_mode(arg);
 		break;
 	case OPT_TEST_SECCOMP_TRIGGER:
 		cli->test_seccomp_trigger = true;
@@ -128,6 +149,7 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	int opt;
 
 	memset(cli, 0, sizeof(*cli));
+	cli->socket_mode = 0600;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options, NULL)) !=
 	       -1) {
@@ -170,7 +192,8 @@ static int setup(const struct cli *cli, struct server *s,
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
-	*listen_fd = vu_socket_listen(cli->socket, err, sizeof(err));
+	*listen_fd =
+	    vu_socket_listen(cli->socket, cli->socket_mode, err, sizeof(err));
 	if (*listen_fd < 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;

@@ -61,9 +61,10 @@ static int remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 	return unlink(sa->sun_path) < 0 ? -errno : 0;
 }
 
-int vu_socket_listen(const char *path, char *err, size_t errlen)
+int vu_socket_listen(const char *path, mode_t mode, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
+	mode_t old;
 	int fd, r;
 
 	r = fill_addr(path, &sa, err, errlen);
@@ -79,9 +80,16 @@ int vu_socket_listen(const char *path, char *err, size_t errlen)
 		r = -errno;
 		goto fail;
 	}
-	if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 1) < 0) {
+	/*
+	 * Whoever can connect reads and writes the disk: the socket gets
+	 * exactly mode from the start, whatever the process umask.
+	 */
+	old = umask(~mode & 0777);
+	r = bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old);
+	if (r == 0 && listen(fd, 1) < 0)
 		r = -errno;
+	if (r < 0) {
 		close(fd);
 		goto fail;
 	}

@@ -13,6 +13,7 @@
 #define VIGIL_VU_SOCKET_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vhost-user/vhost_user.h"
 
@@ -21,10 +22,11 @@
 /*
  * Bind and listen on a UNIX stream socket at path (backlog 1, non-blocking).
  * A socket file left there by a process that no longer listens is replaced;
- * a live one, or a file that is not a socket, is an error. Returns the fd or
- * a negative errno with a one-line reason in err.
+ * a live one, or a file that is not a socket, is an error. The socket file
+ * is created with exactly mode (0600 or 0660), whatever the umask. Returns
+ * the fd or a negative errno with a one-line reason in err.
  */
-int vu_socket_listen(const char *path, char *err, size_t errlen);
+int vu_socket_listen(const char *path, mode_t mode, char *err, size_t errlen);
 
 /*
  * Accept one connection (blocking, close-on-exec, with the timeouts).

@@ -5,11 +5,13 @@ A small front-end written here (memfd guest memory, eventfds, SCM_RIGHTS)
 drives vigil-blkd the way QEMU or UML would, serves a request through a
 real virtqueue, and then misbehaves: malformed messages of every class,
 descriptors it should not send, a stalled half message, a second front-end
-while the first is connected, memory that shrinks under the device. After
+while the first is connected, memory that shrinks under the device, a kick
+fd that never runs dry. After
 each, vigil-blkd must still run, hold no descriptor it was given (counted in
 /proc/PID/fd) and give the next front-end a clean device. Also: the seccomp
 sandbox and no_new_privs are on, a forbidden system call kills it, a stale
-socket file is replaced and a live one is not, bad options exit 2.
+socket file is replaced and a live one is not, the socket is owner-only
+under any umask, bad options exit 2.
 
 usage: test_blkd_protocol.py VIGIL_BLKD
 """
@@ -18,6 +20,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -425,6 +428,60 @@ def test_memory_shrinks(d, baseline):
     fe.close()
 
 
+def test_kick_never_dry(d, baseline):
+    """A kick fd that stays readable must not keep the daemon draining it
+    for ever: it is dropped, and the next front-end is served. Here an
+    eventfd in semaphore mode, which gives one read per unit of its
+    counter, 2^64 - 2 of them."""
+    fe = Frontend(d.sock)
+    handshake(fe)
+    ring = Ring()
+    os.close(ring.kick)
+    ring.kick = os.eventfd(0, os.EFD_SEMAPHORE | os.EFD_CLOEXEC)
+    os.eventfd_write(ring.kick, (1 << 64) - 2)
+    ring.setup(fe)
+    answered = fe.u64(GET_FEATURES) is not None
+    fe.close()
+    ring.close()
+    check(answered and "never runs dry" in d.guest_errors(),
+          "kick fd never dry: dropped and logged, the connection answers",
+          d.guest_errors()[-500:])
+    fe = Frontend(d.sock)
+    handshake(fe)
+    ring = Ring()
+    ring.setup(fe)
+    ring.queue_read()
+    check(ring.wait_call() and ring.ram[STATUS_OFF] == 0,
+          "kick fd never dry: the next front-end's request is served")
+    fe.close()
+    ring.close()
+    time.sleep(0.05)
+    check(d.fds() == baseline, "kick fd never dry: no fd kept",
+          f"fds {d.fds()} baseline {baseline}")
+
+
+def test_socket_mode(workdir):
+    """The socket is owner-only whatever the umask: whoever connects reads
+    and writes the disk."""
+    old = os.umask(0)
+    try:
+        d = Daemon(workdir)
+        mode = stat.S_IMODE(os.stat(d.sock).st_mode)
+        d.stop()
+        check(mode == 0o600, f"socket mode 0600 under umask 000 ({oct(mode)})")
+        d = Daemon(workdir, extra=["--socket-mode", "0660"])
+        mode = stat.S_IMODE(os.stat(d.sock).st_mode)
+        d.stop()
+        check(mode == 0o660, f"--socket-mode 0660 gives 0660 ({oct(mode)})")
+    finally:
+        os.umask(old)
+    r = subprocess.run([VIGIL_BLKD, "--socket", d.sock, "--drive",
+                        "driver=null-co,size=1M", "--socket-mode", "0666"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    check(r.returncode == 2 and "0600 or 0660" in r.stderr,
+          "--socket-mode 0666 (others) is refused (exit 2)", r.stderr)
+
+
 def test_socket_file(workdir):
     d1 = Daemon(workdir)
     d2 = Daemon(workdir)
@@ -463,6 +520,7 @@ with tempfile.TemporaryDirectory(prefix="vigil-blkd-proto-") as workdir:
     test_cli()
     test_sandbox(workdir)
     test_socket_file(workdir)
+    test_socket_mode(workdir)
     daemon = Daemon(workdir)
     time.sleep(0.1)
     base = daemon.fds()
@@ -471,6 +529,7 @@ with tempfile.TemporaryDirectory(prefix="vigil-blkd-proto-") as workdir:
     test_refused_but_connected(daemon, base)
     test_one_at_a_time_and_reset(daemon, base)
     test_memory_shrinks(daemon, base)
+    test_kick_never_dry(daemon, base)
     test_stalled(daemon, base)
     check(daemon.stop() == -signal.SIGTERM and
           "Sanitizer" not in daemon.stderr(),
