@@ -5,8 +5,9 @@ Each run boots the test guest (256 MiB, 1 vCPU) on the snapshot_workload
 (a record written to a raw disk and printed every LAPIC tick), waits for
 record 20, saves the running VM, kills it, and restores it:
 
-  save ms      request sent -> reply (vigil: the control socket's
-               "snapshot" command; QEMU: QMP "migrate" to
+  save ms      request sent -> reply (vigil: `vigil ctl SOCK snapshot
+               DIR`, which makes the files and passes them to vigil;
+               QEMU: QMP "migrate" to
                "exec:cat > FILE", polled with query-migrate until
                "completed"); the VM is running when asked
   size         bytes the snapshot occupies on disk, and its apparent size
@@ -116,13 +117,12 @@ def vigil_run(args, tmp):
                 "--cpus", "1", "--cmdline", CMDLINE, "--drive",
                 f"file={disk}", "--serial", "stdio", "--api-socket", sock])
     wait_output(vm, READY)
-    s = connect(sock)
-    f = s.makefile("rw")
+    connect(sock).close()  # the control socket is up
     t0 = time.monotonic()
-    json_line(f, {"command": "snapshot", "path": snap})
-    reply = json.loads(f.readline())
+    r = subprocess.run([args.vigil, "ctl", "--json", sock, "snapshot", snap],
+                       capture_output=True, text=True)
     save = (time.monotonic() - t0) * 1000
-    s.close()
+    reply = json.loads(r.stdout or "{}")
     kill(vm)
     if not reply.get("ok"):
         raise RuntimeError(f"vigil: {reply}")

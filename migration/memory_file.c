@@ -21,22 +21,6 @@ static bool page_is_zero(const uint8_t *p)
 	return !memcmp(p, zero_page, MEMORY_FILE_PAGE);
 }
 
-static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write each run of non-zero pages; the file was sized (all holes) first. */
 static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
 			   uint64_t *data_bytes)
@@ -57,7 +41,7 @@ static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
 		while (end < size && end - start < MEMORY_FILE_MAX_RUN &&
 		       !page_is_zero(ram + end))
 			end += MEMORY_FILE_PAGE;
-		r = pwrite_all(fd, ram + start, end - start, start);
+		r = pwrite_fully(fd, ram + start, end - start, start);
 		if (r < 0)
 			return r;
 		*data_bytes += end - start;
@@ -66,11 +50,10 @@ static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
 	return 0;
 }
 
-int memory_file_write(int dirfd, const char *name, const void *ram,
-		      uint64_t size, uint64_t *data_bytes, char *err,
-		      size_t errlen)
+int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
+		      uint64_t *data_bytes, char *err, size_t errlen)
 {
-	int fd, r = 0;
+	int r = 0;
 
 	if (size % MEMORY_FILE_PAGE) {
 		snprintf(err, errlen,
@@ -79,20 +62,11 @@ int memory_file_write(int dirfd, const char *name, const void *ram,
 			 name, (unsigned long long)size);
 		return -EINVAL;
 	}
-	fd =
-	    openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return r;
-	}
 	if (ftruncate(fd, (off_t)size) < 0)
 		r = -errno;
 	if (r == 0)
 		r = write_data_runs(fd, ram, size, data_bytes);
 	if (r == 0 && fdatasync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", name, strerror(-r));

@@ -14,12 +14,12 @@
 #define MEMORY_FILE_PAGE 4096u
 
 /*
- * Write size bytes of RAM (a multiple of MEMORY_FILE_PAGE) to a new file
- * name in dirfd, mode 0600, skipping pages of zeroes, and flush it to
- * disk. *data_bytes gets the bytes actually written. Returns 0 or negative
- * errno with a reason in err.
+ * Write size bytes of RAM (a multiple of MEMORY_FILE_PAGE) to fd, an empty
+ * file open for writing (called name in messages), skipping pages of
+ * zeroes, and flush it to disk. *data_bytes gets the bytes actually
+ * written. Returns 0 or negative errno with a reason in err.
  */
-int memory_file_write(int dirfd, const char *name, const void *ram,
+int memory_file_write(int fd, const char *name, const void *ram,
 		      uint64_t size, uint64_t *data_bytes, char *err,
 		      size_t errlen);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Saving a running machine: capture every vCPU, the VM and the devices,
- * encode the tree, and write the memory and state files.
+ * encode the tree, and write the memory and state files into descriptors
+ * the control client created (vigil opens no file for a snapshot).
  */
 #include "migration/snapshot.h"
 
@@ -18,9 +19,6 @@
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
 #include "vmm/machine.h"
-
-#define MEMORY_TMP SNAPSHOT_MEMORY_FILE ".tmp"
-#define STATE_TMP SNAPSHOT_STATE_FILE ".tmp"
 
 struct cpu_capture {
 	struct snapshot *s;
@@ -131,53 +129,21 @@ static int verify_encoding(const void *fdt, char *err, size_t errlen)
 	return r;
 }
 
-static int open_dir(const char *dir, char *err, size_t errlen)
-{
-	int fd;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	return fd;
-}
-
 /*
- * The old state goes first and the new one comes last, each file written
- * under a temporary name and renamed: an interrupted save leaves no state
- * file, never a state file paired with another snapshot's memory.
+ * The memory file first, the state file last: a state file exists only
+ * once its memory is on disk. The client renames them into place.
  */
-static int write_files(int dirfd, struct machine *m, const void *fdt,
-		       struct snapshot_stats *stats, char *err, size_t errlen)
+static int write_files(int memory_fd, int state_fd, struct machine *m,
+		       const void *fdt, struct snapshot_stats *stats, char *err,
+		       size_t errlen)
 {
-	int r = 0;
+	int r = memory_file_write(memory_fd, SNAPSHOT_MEMORY_FILE, m->ram,
+				  m->ram_size, &stats->memory_data_bytes, err,
+				  errlen);
 
-	if (unlinkat(dirfd, SNAPSHOT_STATE_FILE, 0) < 0 && errno != ENOENT)
-		r = -errno;
-	if (r == 0 && fsync(dirfd) < 0)
-		r = -errno;
-	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", SNAPSHOT_STATE_FILE,
-			 strerror(-r));
-		return r;
-	}
-	r = memory_file_write(dirfd, MEMORY_TMP, m->ram, m->ram_size,
-			      &stats->memory_data_bytes, err, errlen);
-	if (r == 0 && renameat(dirfd, MEMORY_TMP, dirfd, SNAPSHOT_MEMORY_FILE))
-		r = -errno;
 	if (r == 0)
-		r = state_file_write(dirfd, STATE_TMP, fdt, err, errlen);
-	if (r == 0 && renameat(dirfd, STATE_TMP, dirfd, SNAPSHOT_STATE_FILE))
-		r = -errno;
-	if (r == 0 && fsync(dirfd) < 0)
-		r = -errno;
-	if (r < 0 && !err[0])
-		snprintf(err, errlen, "%s", strerror(-r));
+		r = state_file_write(state_fd, SNAPSHOT_STATE_FILE, fdt, err,
+				     errlen);
 	stats->memory_bytes = m->ram_size;
 	stats->state_bytes = STATE_HEADER_SIZE + fdt_totalsize(fdt);
 	return r;
@@ -205,13 +171,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int snapshot_save(struct machine *m, const char *dir,
+int snapshot_save(struct machine *m, int memory_fd, int state_fd,
 		  struct snapshot_stats *stats, char *err, size_t errlen)
 {
 	uint64_t start = now_ns();
 	struct snapshot *s = malloc(sizeof(*s));
 	void *fdt = NULL;
-	int dirfd = -1, r = -ENOMEM;
+	int r = -ENOMEM;
 
 	err[0] = '\0';
 	memset(stats, 0, sizeof(*stats));
@@ -228,14 +194,9 @@ int snapshot_save(struct machine *m, const char *dir,
 		r = verify_encoding(fdt, err, errlen);
 	if (r == 0)
 		r = flush_drives(m, err, errlen);
-	if (r == 0) {
-		dirfd = open_dir(dir, err, errlen);
-		r = dirfd < 0 ? dirfd : 0;
-	}
 	if (r == 0)
-		r = write_files(dirfd, m, fdt, stats, err, errlen);
-	if (dirfd >= 0)
-		close(dirfd);
+		r = write_files(memory_fd, state_fd, m, fdt, stats, err,
+				errlen);
 	free(fdt);
 	stats->elapsed_ns = now_ns() - start;
 	return r;

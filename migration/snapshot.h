@@ -85,11 +85,13 @@ struct machine;
 struct machine_config;
 
 /*
- * Save the paused machine m to dir (created 0700 if missing): capture,
- * encode, check the encoding loads, flush the drives, write memory then
- * state. Returns 0 or negative errno with one line in err.
+ * Save the paused machine m: capture, encode, check the encoding loads,
+ * flush the drives, write the memory file into memory_fd, then the state
+ * file into state_fd (both empty files open for writing, made by the
+ * caller, who names them). Returns 0 or negative errno with one line in
+ * err.
  */
-int snapshot_save(struct machine *m, const char *dir,
+int snapshot_save(struct machine *m, int memory_fd, int state_fd,
 		  struct snapshot_stats *stats, char *err, size_t errlen);
 
 /*

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/read_file.h"
+
 #define HDR_VERSION_OFF 8u
 #define HDR_SIZE_OFF 12u
 #define HDR_FDT_SIZE_OFF 16u
@@ -182,44 +184,18 @@ int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int state_file_write(int dirfd, const char *name, const void *fdt, char *err,
+int state_file_write(int fd, const char *name, const void *fdt, char *err,
 		     size_t errlen)
 {
 	uint8_t hdr[STATE_HEADER_SIZE];
 	size_t size = fdt_totalsize(fdt);
-	int fd, r;
+	int r;
 
 	state_header_fill(hdr, fdt, size);
-	fd =
-	    openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return r;
-	}
-	r = write_all(fd, hdr, sizeof(hdr));
+	r = pwrite_fully(fd, hdr, sizeof(hdr), 0);
 	if (r == 0)
-		r = write_all(fd, fdt, size);
+		r = pwrite_fully(fd, fdt, size, sizeof(hdr));
 	if (r == 0 && fdatasync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", name, strerror(-r));

@@ -46,10 +46,11 @@ int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
 		     size_t errlen);
 
 /*
- * Write header + fdt (fdt_totalsize bytes) to a new file name in dirfd,
- * mode 0600, and flush it to disk. Returns 0 or negative errno with err.
+ * Write header + fdt (fdt_totalsize bytes) at the start of fd, an empty
+ * file open for writing (called name in messages), and flush it to disk.
+ * Returns 0 or negative errno with err.
  */
-int state_file_write(int dirfd, const char *name, const void *fdt, char *err,
+int state_file_write(int fd, const char *name, const void *fdt, char *err,
 		     size_t errlen);
 
 #endif

@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vmm/scm_fds.h"
+
 static int fill_addr(const char *path, struct sockaddr_un *sa, char *err,
 		     size_t errlen)
 {
@@ -117,36 +119,6 @@ int vu_socket_accept(int listen_fd)
 	return fd;
 }
 
-/*
- * Keep the descriptors of one recvmsg in m. More than m has room for, or
- * any the kernel had to drop (MSG_CTRUNC), breaks the framing: the extras
- * are closed here, the kept ones by the caller.
- */
-static int take_fds(struct msghdr *mh, struct vu_msg *m)
-{
-	bool overflow = mh->msg_flags & MSG_CTRUNC;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t n;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (m->nr_fds < VHOST_USER_MAX_FDS) {
-				m->fds[m->nr_fds++] = fd;
-			} else {
-				close(fd);
-				overflow = true;
-			}
-		}
-	}
-	return overflow ? -EPROTO : 0;
-}
-
 /* Read exactly len bytes into buf, collecting descriptors on the way. */
 static int recv_exact(int fd, void *buf, size_t len, struct vu_msg *m)
 {
@@ -174,7 +146,10 @@ static int recv_exact(int fd, void *buf, size_t len, struct vu_msg *m)
 			continue;
 		if (n < 0)
 			return -errno;
-		r = take_fds(&mh, m);
+		/* More than m has room for, or dropped ones: broken framing. */
+		r = scm_take_fds(&mh, m->fds, &m->nr_fds, VHOST_USER_MAX_FDS)
+			? 0
+			: -EPROTO;
 		if (r < 0)
 			return r;
 		if (n == 0)

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,19 +27,21 @@
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
+#include "vmm/scm_fds.h"
 
 struct control_client {
 	struct control *ctl;
 	int fd;
 	size_t len;
 	char buf[CONTROL_MAX_REQUEST];
+	/* Descriptors received and not yet used by a request. */
+	int fds[CONTROL_MAX_FDS];
+	unsigned int nr_fds;
+	bool fds_overflow; /* more than CONTROL_MAX_FDS, or truncated */
 };
 
 struct control {
 	int listen_fd;
-	char *path;
-	dev_t dev; /* the socket file we made, to remove only that one */
-	ino_t ino;
 	struct machine *m;
 	struct event_loop *el;
 	struct control_client clients[CONTROL_MAX_CLIENTS];
@@ -46,8 +49,17 @@ struct control {
 
 /* ---- replies ------------------------------------------------------------ */
 
+static void client_drop_fds(struct control_client *cl)
+{
+	for (unsigned int i = 0; i < cl->nr_fds; i++)
+		close(cl->fds[i]);
+	cl->nr_fds = 0;
+	cl->fds_overflow = false;
+}
+
 static void client_close(struct control_client *cl)
 {
+	client_drop_fds(cl);
 	if (cl->fd < 0)
 		return;
 	event_loop_remove(cl->ctl->el, cl->fd);
@@ -146,13 +158,11 @@ static double ms_since(const struct timespec *t0)
 }
 
 static struct json_object *snapshot_reply(struct control *c,
-					  const struct control_request *req,
 					  const struct snapshot_stats *st,
 					  const struct timespec *t0)
 {
 	struct json_object *r = reply_ok(c->m);
 
-	json_object_object_add(r, "path", json_object_new_string(req->path));
 	json_object_object_add(r, "state_bytes",
 			       json_object_new_int64((int64_t)st->state_bytes));
 	json_object_object_add(
@@ -168,27 +178,78 @@ static struct json_object *snapshot_reply(struct control *c,
 	return r;
 }
 
+/*
+ * A descriptor a client sent for a snapshot file: an empty regular file
+ * open for writing, not appending (pwrite() would then ignore offsets).
+ * Anything else - a directory, a FIFO, a read-only fd - is refused.
+ */
+static const char *snapshot_fd_problem(int fd)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	/*
+	 * The fstat system call itself: glibc's fstat() is newfstatat() with
+	 * a path, a call the sandbox keeps off every list.
+	 */
+	if (fl < 0 || syscall(SYS_fstat, fd, &st) < 0)
+		return "not a usable descriptor";
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if ((fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
+		return "not open for writing (or open for appending)";
+	return st.st_size ? "not empty" : NULL;
+}
+
+/* Exactly the memory and the state file, each fit for writing. */
+static const char *snapshot_fds_problem(const struct control_client *cl)
+{
+	static const char *const names[] = {"memory", "state"};
+	static char why[96];
+	const char *bad;
+
+	if (cl->fds_overflow)
+		return "more than 2 file descriptors (or truncated ones)";
+	if (cl->nr_fds != 2)
+		return "needs 2 file descriptors (memory and state file), "
+		       "sent with the request";
+	for (unsigned int i = 0; i < 2; i++) {
+		bad = snapshot_fd_problem(cl->fds[i]);
+		if (bad) {
+			snprintf(why, sizeof(why), "the %s file: %s", names[i],
+				 bad);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 static struct json_object *cmd_snapshot(struct control *c,
-					const struct control_request *req)
+					const struct control_request *req,
+					const struct control_client *cl)
 {
 	bool was_paused = machine_paused(c->m);
+	const char *bad = snapshot_fds_problem(cl);
 	struct snapshot_stats stats;
 	struct timespec t0;
 	char err[512];
 	int r;
 
+	if (bad)
+		return reply_error("snapshot: %s", bad);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = machine_pause(c->m);
 	if (r < 0)
 		return reply_error("cannot pause: %s", strerror(-r));
-	r = snapshot_save(c->m, req->path, &stats, err, sizeof(err));
+	r = snapshot_save(c->m, cl->fds[0], cl->fds[1], &stats, err,
+			  sizeof(err));
 	if (!was_paused && !req->paused)
 		machine_resume(c->m);
 	if (r < 0) {
-		log_error("snapshot %s: %s", req->path, err);
-		return reply_error("snapshot %s: %s", req->path, err);
+		log_error("snapshot: %s", err);
+		return reply_error("snapshot: %s", err);
 	}
-	return snapshot_reply(c, req, &stats, &t0);
+	return snapshot_reply(c, &stats, &t0);
 }
 
 static struct json_object *cmd_quit(struct control *c)
@@ -229,8 +290,7 @@ static bool key_allowed(enum control_command cmd, const char *key)
 {
 	if (!strcmp(key, "command"))
 		return true;
-	return cmd == CONTROL_SNAPSHOT &&
-	       (!strcmp(key, "path") || !strcmp(key, "paused"));
+	return cmd == CONTROL_SNAPSHOT && !strcmp(key, "paused");
 }
 
 static int parse_command(struct json_object *obj, struct control_request *req,
@@ -256,25 +316,6 @@ static int parse_command(struct json_object *obj, struct control_request *req,
 			   name);
 }
 
-/* A directory for the snapshot: absolute, no NUL, room for its files. */
-static int parse_path(struct json_object *v, struct control_request *req,
-		      char *err, size_t errlen)
-{
-	const char *path = json_object_get_string(v);
-	size_t len = (size_t)json_object_get_string_len(v);
-
-	if (strlen(path) != len)
-		return parse_error(err, errlen, "path: contains a NUL byte");
-	if (path[0] != '/')
-		return parse_error(err, errlen,
-				   "path '%.200s': must be absolute", path);
-	if (len >= sizeof(req->path))
-		return parse_error(err, errlen, "path: longer than %zu bytes",
-				   sizeof(req->path) - 1);
-	memcpy(req->path, path, len + 1);
-	return 0;
-}
-
 static int parse_fields(struct json_object *obj, struct control_request *req,
 			char *err, size_t errlen)
 {
@@ -298,13 +339,7 @@ static int parse_fields(struct json_object *obj, struct control_request *req,
 					   "paused: must be true or false");
 		req->paused = json_object_get_boolean(v);
 	}
-	if (req->command != CONTROL_SNAPSHOT)
-		return 0;
-	if (!json_object_object_get_ex(obj, "path", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return parse_error(err, errlen,
-				   "snapshot: \"path\" (a string) missing");
-	return parse_path(v, req, err, errlen);
+	return 0;
 }
 
 static bool only_space(const char *s, size_t len)
@@ -368,14 +403,19 @@ int control_parse_request(const char *line, size_t len,
 	return r;
 }
 
-static struct json_object *handle_line(struct control *c, const char *line,
-				       size_t len)
+static struct json_object *handle_line(struct control_client *cl,
+				       const char *line, size_t len)
 {
+	struct control *c = cl->ctl;
 	struct control_request req;
 	char err[320];
 
 	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
 		return reply_error("%s", err);
+	/* Descriptors are for a snapshot only: never kept for later. */
+	if (req.command != CONTROL_SNAPSHOT && (cl->nr_fds || cl->fds_overflow))
+		return reply_error("%s: takes no file descriptors",
+				   command_names[req.command]);
 	switch (req.command) {
 	case CONTROL_STATUS:
 		return cmd_status(c);
@@ -384,7 +424,7 @@ static struct json_object *handle_line(struct control *c, const char *line,
 	case CONTROL_RESUME:
 		return cmd_resume(c);
 	case CONTROL_SNAPSHOT:
-		return cmd_snapshot(c, &req);
+		return cmd_snapshot(c, &req, cl);
 	case CONTROL_QUIT:
 		return cmd_quit(c);
 	default:
@@ -402,9 +442,9 @@ static void serve_lines(struct control_client *cl)
 
 	while (cl->fd >= 0 && (nl = memchr(cl->buf, '\n', cl->len))) {
 		size_t line_len = (size_t)(nl - cl->buf);
-		struct json_object *reply =
-		    handle_line(cl->ctl, cl->buf, line_len);
+		struct json_object *reply = handle_line(cl, cl->buf, line_len);
 
+		client_drop_fds(cl);
 		send_reply(cl, reply);
 		json_object_put(reply);
 		if (cl->fd < 0)
@@ -422,13 +462,38 @@ static void serve_lines(struct control_client *cl)
 	}
 }
 
+/* Bytes into the line buffer, descriptors aside; like read(). */
+static ssize_t client_recv(struct control_client *cl)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * CONTROL_MAX_FDS)];
+	} ctl;
+	struct iovec iov = {
+	    .iov_base = cl->buf + cl->len,
+	    .iov_len = sizeof(cl->buf) - cl->len,
+	};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = ctl.buf,
+	    .msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n = recvmsg(cl->fd, &mh, MSG_CMSG_CLOEXEC);
+
+	/* Too many, or truncated: closed now, and the request refused. */
+	if (n >= 0 && !scm_take_fds(&mh, cl->fds, &cl->nr_fds, CONTROL_MAX_FDS))
+		cl->fds_overflow = true;
+	return n;
+}
+
 static void on_client(void *opaque, uint32_t events)
 {
 	struct control_client *cl = opaque;
 	ssize_t n;
 
 	if (events & EPOLLIN) {
-		n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+		n = client_recv(cl);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		/* Gone (perhaps mid-request): forget it and what it sent. */
@@ -462,6 +527,8 @@ static void on_accept(void *opaque, uint32_t events)
 	if (cl && event_loop_add(c->el, fd, EPOLLIN, on_client, cl) == 0) {
 		cl->fd = fd;
 		cl->len = 0;
+		cl->nr_fds = 0;
+		cl->fds_overflow = false;
 		return;
 	}
 	/* A reply the client may read, best effort, then the door. */
@@ -520,7 +587,6 @@ static int control_listen(struct control *c, const char *path, char *err,
 			  size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct stat st;
 	mode_t old;
 	int r;
 
@@ -545,10 +611,6 @@ static int control_listen(struct control *c, const char *path, char *err,
 	umask(old);
 	if (r == 0 && listen(c->listen_fd, CONTROL_MAX_CLIENTS) < 0)
 		r = -errno;
-	if (r == 0 && lstat(path, &st) == 0) {
-		c->dev = st.st_dev;
-		c->ino = st.st_ino;
-	}
 	if (r < 0)
 		snprintf(err, errlen, "--api-socket %s: %s", path,
 			 strerror(-r));
@@ -573,8 +635,7 @@ struct control *control_open(const char *path, struct machine *m, char *err,
 	struct control *c = calloc(1, sizeof(*c));
 
 	json_warm_up();
-	if (!c || !(c->path = strdup(path))) {
-		free(c);
+	if (!c) {
 		snprintf(err, errlen, "--api-socket: out of memory");
 		return NULL;
 	}
@@ -602,20 +663,14 @@ int control_listen_fd(const struct control *c)
 
 void control_close(struct control *c)
 {
-	struct stat st;
-
 	if (!c)
 		return;
-	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		client_drop_fds(&c->clients[i]);
 		if (c->clients[i].fd >= 0)
 			close(c->clients[i].fd);
-	if (c->listen_fd >= 0) {
-		close(c->listen_fd);
-		/* Only the socket we made: not one another vigil put there. */
-		if (lstat(c->path, &st) == 0 && st.st_dev == c->dev &&
-		    st.st_ino == c->ino)
-			unlink(c->path);
 	}
-	free(c->path);
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
 	free(c);
 }

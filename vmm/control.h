@@ -10,9 +10,9 @@
  *                                            "drives": 1}
  *   {"command": "pause"}                 -> {"ok": true, "status": "paused"}
  *   {"command": "resume"}                -> {"ok": true, "status": "running"}
- *   {"command": "snapshot", "path": "/abs/dir", "paused": false}
+ *   {"command": "snapshot", "paused": false}  + 2 fds (SCM_RIGHTS)
  *                                        -> {"ok": true, "status": ...,
- *                                            "path": ..., "state_bytes": N,
+ *                                            "state_bytes": N,
  *                                            "memory_bytes": N,
  *                                            "memory_data_bytes": N,
  *                                            "save_ms": T, "total_ms": T}
@@ -22,6 +22,13 @@
  * wrong type, a line longer than CONTROL_MAX_REQUEST - gets
  * {"ok": false, "error": "..."} and changes nothing. A client that
  * disconnects mid-request is forgotten.
+ *
+ * vigil opens no file for a snapshot: the client (vigil ctl) prepares the
+ * directory, creates the empty memory and state files and passes them,
+ * in that order, as two descriptors sent with the request line; they go
+ * with the first request served after they arrive. Descriptors with any
+ * other request, more than two, or truncated ones refuse the request;
+ * every received descriptor is closed once its request is served.
  */
 #ifndef VIGIL_CONTROL_H
 #define VIGIL_CONTROL_H
@@ -44,14 +51,13 @@ enum control_command {
 	CONTROL_NR_COMMANDS,
 };
 
-/* Room for the snapshot's file names after the directory. */
-#define CONTROL_MAX_PATH (PATH_MAX - 16)
+/* Descriptors a request may carry: a snapshot's memory and state files. */
+#define CONTROL_MAX_FDS 2u
 
 /* A request that passed control_parse_request(). */
 struct control_request {
 	enum control_command command;
-	bool paused;		     /* snapshot: stay paused afterwards */
-	char path[CONTROL_MAX_PATH]; /* snapshot: an absolute directory */
+	bool paused; /* snapshot: stay paused afterwards */
 };
 
 struct control;
@@ -79,7 +85,11 @@ struct control *control_open(const char *path, struct machine *m, char *err,
 int control_attach(struct control *c, struct event_loop *el);
 /* The listening socket, for the sandbox's accept rule. */
 int control_listen_fd(const struct control *c);
-/* Close every connection and remove the socket file. NULL is a no-op. */
+/*
+ * Close every connection. The socket file stays (the sandbox allows no
+ * call that takes a path); the next control_open() replaces it, as any
+ * socket nobody listens on. NULL is a no-op.
+ */
 void control_close(struct control *c);
 
 #endif

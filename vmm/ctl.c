@@ -2,7 +2,9 @@
 /*
  * vigil ctl: builds the JSON request, sends it over the control socket and
  * prints the reply. The reply comes from a vigil process, but it is parsed
- * like any input: bounded, and checked for the fields printed.
+ * like any input: bounded, and checked for the fields printed. For a
+ * snapshot it also does the file-system work vigil's sandbox does not
+ * allow (vmm/snapshot_dir.h): vigil writes into the two files it is sent.
  */
 #include "vmm/ctl.h"
 
@@ -17,6 +19,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "vmm/snapshot_dir.h"
 
 #define CTL_EXIT_REFUSED 1
 #define CTL_EXIT_USAGE 2
@@ -33,7 +37,10 @@ static const char ctl_usage[] =
     "  resume               let them run again\n"
     "  snapshot DIR [--paused]\n"
     "                       save the VM to DIR (state and memory files);\n"
-    "                       it runs on afterwards unless --paused\n"
+    "                       it runs on afterwards unless --paused. DIR is\n"
+    "                       created (mode 0700), or must be yours, not\n"
+    "                       writable by others, and hold nothing but a\n"
+    "                       previous snapshot, which is replaced\n"
     "  quit                 stop vigil (exit status 0)\n"
     "\n"
     "  --json               print vigil's reply as it is (JSON)\n";
@@ -45,28 +52,11 @@ static int usage(const char *why)
 	return CTL_EXIT_USAGE;
 }
 
-/* DIR relative to the caller's directory, not to vigil's. */
-static int absolute_path(const char *dir, char *out, size_t len)
-{
-	char *cwd;
-	int r;
-
-	if (dir[0] == '/')
-		return (size_t)snprintf(out, len, "%s", dir) < len ? 0 : -1;
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return -1;
-	r = (size_t)snprintf(out, len, "%s/%s", cwd, dir) < len ? 0 : -1;
-	free(cwd);
-	return r;
-}
-
 static struct json_object *build_request(int argc, char **argv, char *err,
 					 size_t errlen)
 {
 	const char *cmd = argv[0];
 	struct json_object *req = json_object_new_object();
-	char path[PATH_MAX];
 	bool snapshot = !strcmp(cmd, "snapshot");
 	int want = snapshot ? 2 : 1;
 
@@ -81,17 +71,9 @@ static struct json_object *build_request(int argc, char **argv, char *err,
 		return NULL;
 	}
 	json_object_object_add(req, "command", json_object_new_string(cmd));
-	if (snapshot) {
-		if (absolute_path(argv[1], path, sizeof(path)) < 0) {
-			snprintf(err, errlen, "%s: path too long", argv[1]);
-			json_object_put(req);
-			return NULL;
-		}
-		json_object_object_add(req, "path",
-				       json_object_new_string(path));
+	if (snapshot)
 		json_object_object_add(req, "paused",
 				       json_object_new_boolean(want == 3));
-	}
 	return req;
 }
 
@@ -120,19 +102,34 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-static bool write_all(int fd, const char *s, size_t len)
+/* The request line, with the snapshot's two files when fds is not NULL. */
+static bool send_request(int sock, char *line, const int *fds)
 {
-	while (len) {
-		ssize_t n = write(fd, s, len);
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = line, .iov_len = strlen(line)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		s += n;
-		len -= (size_t)n;
+	if (fds) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
 	}
-	return true;
+	/* Requests are short: one sendmsg takes them whole, fds and all. */
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)iov.iov_len;
 }
 
 /* One line of reply, NUL-terminated without its newline; NULL on error. */
@@ -188,15 +185,14 @@ static double get_double(struct json_object *o, const char *key)
 	return json_object_get_double(v);
 }
 
-static void print_ok(const char *cmd, struct json_object *r)
+static void print_ok(const char *cmd, const char *arg, struct json_object *r)
 {
 	const char *status = get_string(r, "status");
 
 	if (!strcmp(cmd, "snapshot"))
 		printf("snapshot saved to %s in %.1f ms: state %lld bytes, "
 		       "memory %lld bytes (%lld of data); vigil is %s\n",
-		       get_string(r, "path") ? get_string(r, "path") : "?",
-		       get_double(r, "total_ms"),
+		       arg, get_double(r, "total_ms"),
 		       (long long)get_int(r, "state_bytes"),
 		       (long long)get_int(r, "memory_bytes"),
 		       (long long)get_int(r, "memory_data_bytes"),
@@ -211,7 +207,7 @@ static void print_ok(const char *cmd, struct json_object *r)
 }
 
 /* Print the reply; the exit status says whether vigil did it. */
-static int report(const char *cmd, const char *line, bool json)
+static int report(const char *cmd, const char *arg, const char *line, bool json)
 {
 	struct json_object *r = json_tokener_parse(line);
 	struct json_object *ok;
@@ -227,7 +223,7 @@ static int report(const char *cmd, const char *line, bool json)
 	if (json)
 		printf("%s\n", line);
 	else if (status == 0)
-		print_ok(cmd, r);
+		print_ok(cmd, arg, r);
 	else
 		fprintf(stderr, "vigil ctl: %s\n",
 			get_string(r, "error") ? get_string(r, "error") : "?");
@@ -235,14 +231,65 @@ static int report(const char *cmd, const char *line, bool json)
 	return status;
 }
 
+/* One request and its reply line (NULL when none came). */
+static char *exchange(const char *sock, struct json_object *req, const int *fds)
+{
+	const char *text =
+	    json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	char *line = malloc(strlen(text) + 2);
+	char *reply = NULL;
+	int fd = connect_to(sock);
+
+	if (fd < 0) {
+		fprintf(stderr, "vigil ctl: %s: %s\n", sock, strerror(errno));
+		free(line);
+		return NULL;
+	}
+	if (line) {
+		snprintf(line, strlen(text) + 2, "%s\n", text);
+		if (send_request(fd, line, fds))
+			reply = read_reply(fd);
+	}
+	if (!reply)
+		fprintf(stderr, "vigil ctl: %s: no reply\n", sock);
+	free(line);
+	close(fd);
+	return reply;
+}
+
+/* The snapshot's directory and files around the request. */
+static int ctl_snapshot(const char *sock, struct json_object *req,
+			const char *dir, bool json)
+{
+	struct snapshot_dir sd;
+	char err[512];
+	char *reply;
+	int status;
+
+	if (snapshot_dir_prepare(&sd, dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil ctl: %s\n", err);
+		return CTL_EXIT_REFUSED;
+	}
+	reply = exchange(sock, req, (const int[]){sd.memory_fd, sd.state_fd});
+	status = reply ? report("snapshot", dir, reply, json) : CTL_EXIT_USAGE;
+	if (status == 0 && snapshot_dir_commit(&sd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil ctl: %s: %s\n", dir, err);
+		status = CTL_EXIT_REFUSED;
+	}
+	if (status != 0)
+		snapshot_dir_abort(&sd);
+	snapshot_dir_close(&sd);
+	free(reply);
+	return status;
+}
+
 int ctl_main(int argc, char **argv)
 {
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
 	struct json_object *req;
-	const char *text, *sock;
 	char err[256];
 	char *reply;
-	int fd, status;
+	int status;
 
 	argv += json ? 2 : 1;
 	argc -= json ? 2 : 1;
@@ -253,28 +300,17 @@ int ctl_main(int argc, char **argv)
 	}
 	if (argc < 2)
 		return usage("a socket and a command are needed");
-	sock = argv[0];
 	req = build_request(argc - 1, argv + 1, err, sizeof(err));
 	if (!req)
 		return usage(err);
-	fd = connect_to(sock);
-	if (fd < 0) {
-		fprintf(stderr, "vigil ctl: %s: %s\n", sock, strerror(errno));
-		json_object_put(req);
-		return CTL_EXIT_USAGE;
+	if (!strcmp(argv[1], "snapshot")) {
+		status = ctl_snapshot(argv[0], req, argv[2], json);
+	} else {
+		reply = exchange(argv[0], req, NULL);
+		status =
+		    reply ? report(argv[1], NULL, reply, json) : CTL_EXIT_USAGE;
+		free(reply);
 	}
-	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	reply = write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1)
-		    ? read_reply(fd)
-		    : NULL;
-	close(fd);
-	if (!reply) {
-		fprintf(stderr, "vigil ctl: %s: no reply\n", sock);
-		json_object_put(req);
-		return CTL_EXIT_USAGE;
-	}
-	status = report(argv[1], reply, json);
-	free(reply);
 	json_object_put(req);
 	return status;
 }

@@ -29,6 +29,23 @@ int pread_fully(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+int pwrite_fully(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+				   (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 int read_fd_whole(const char *what, const char *name, int fd, size_t max,
 		  void **buf, size_t *len, char *err, size_t errlen)
 {

@@ -17,6 +17,8 @@ int read_file_whole(const char *what, const char *path, size_t max,
  * or negative errno.
  */
 int pread_fully(int fd, void *buf, size_t len, uint64_t off);
+/* Write all len bytes at off. Returns 0 or negative errno. */
+int pwrite_fully(int fd, const void *buf, size_t len, uint64_t off);
 
 /* The same as read_file_whole() for an open fd; name is the file's name in messages. */
 int read_fd_whole(const char *what, const char *name, int fd, size_t max,

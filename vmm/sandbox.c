@@ -6,10 +6,25 @@
  * need epoll or close, the main thread does not need KVM_RUN, and only the
  * I/O thread touches disks. The default action kills the whole process,
  * so a compromised thread cannot retry, and the kernel's audit log names
- * the syscall (SCMP_FLTATR_CTL_LOG). No call that creates a file
- * descriptor (open, socket, pipe, dup, eventfd, accept...) and nothing
- * that executes or maps executable memory is on any list: after set-up
- * vigil works only with the descriptors it already has.
+ * the syscall (SCMP_FLTATR_CTL_LOG). No call that takes a path (open,
+ * mkdir, unlink, rename, stat...), none that creates a descriptor
+ * (socket, pipe, dup, eventfd...) and nothing that executes or maps
+ * executable memory is on any list. After set-up vigil works with the
+ * descriptors it has; the only new ones come, with --api-socket only, from
+ * accept4() on the control socket and as the two snapshot files a control
+ * client passes (SCM_RIGHTS, vmm/control.c), which vigil ctl created.
+ *
+ * What a compromised thread can still do. The threads share one address
+ * space, so a thread that runs an attacker's code can in effect make any
+ * call on any thread's list, with any argument the rules do not pin: read
+ * and write guest RAM and vigil's memory; read and write the drives (which
+ * the guest can already), the console and the log; write to a snapshot's
+ * files while one is being saved; make the ioctls listed for the vCPU and
+ * VM fds (run vCPUs, read their state, raise interrupt lines); signal
+ * vigil's own threads. It cannot open, create, rename, remove or stat any
+ * file, make a socket or a connection, map executable memory, or run a
+ * program: whatever vigil's user could reach beyond its open descriptors
+ * stays out of reach.
  *
  * Every entry below names who makes the call. Sanitizer builds add what
  * their runtimes need (sandbox_add_sanitizer_rules()); the release lists
@@ -18,6 +33,7 @@
 #include "vmm/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -85,24 +101,15 @@ static const int main_syscalls[] = {
 
 /*
  * The main thread with a control socket (--api-socket) only: it serves
- * requests (vmm/control.c) and writes snapshots (migration/snapshot.c).
- * Snapshots create files by design: these calls open, write and rename
- * files under the directory a client of the owner-only socket names.
+ * requests (vmm/control.c) and writes snapshots (migration/save.c) into
+ * the two files the client created and passed: no path is ever taken.
  */
 static const int control_syscalls[] = {
-    SCMP_SYS(openat),	  /* snapshot: the directory and its files */
-    SCMP_SYS(mkdir),	  /* snapshot: create the directory */
-    SCMP_SYS(mkdirat),	  /* the same, where libc uses it */
-    SCMP_SYS(unlinkat),	  /* snapshot: drop the old state first */
-    SCMP_SYS(unlink),	  /* control_close(): remove the socket file */
-    SCMP_SYS(renameat),	  /* snapshot: memory.tmp -> memory, state */
-    SCMP_SYS(renameat2),  /* the same, where libc uses it */
-    SCMP_SYS(ftruncate),  /* snapshot: size the sparse memory file */
-    SCMP_SYS(pwrite64),	  /* snapshot: the memory file's data pages */
-    SCMP_SYS(fsync),	  /* snapshot: the directory's entries */
-    SCMP_SYS(fdatasync),  /* snapshot: the files; the drives' flush */
-    SCMP_SYS(newfstatat), /* control_close(): is the socket still ours */
-    SCMP_SYS(lstat),	  /* the same, where libc uses it */
+    SCMP_SYS(recvmsg),	 /* control: request lines and the files' fds */
+    SCMP_SYS(fstat),	 /* control: a passed fd is an empty regular file */
+    SCMP_SYS(ftruncate), /* snapshot: size the sparse memory file */
+    SCMP_SYS(pwrite64),	 /* snapshot: the memory and state files */
+    SCMP_SYS(fdatasync), /* snapshot: the files; the drives' flush */
 };
 
 /* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
@@ -261,6 +268,12 @@ static int add_control_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 	if (n >= 0) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
 				     arg_eq(0, (scmp_datum_t)fds->api_fd));
+		n = r < 0 ? r : n + 1;
+	}
+	/* control: a passed fd is open for writing, not appending. */
+	if (n >= 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				     arg_eq(1, F_GETFL));
 		n = r < 0 ? r : n + 1;
 	}
 	/* snapshot: the RAM layout check reserves address space, and large

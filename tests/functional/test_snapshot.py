@@ -26,6 +26,10 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    drive (never opened), symbolic links, a FIFO, another user's file, a
    linked directory, more RAM or vCPUs than --memory/--cpus allow; the
    memory file truncated under a restored VM.
+6. Hostile snapshot directories (another user's, world-writable, a symlink,
+   holding a link, a FIFO or a foreign file) refused by vigil ctl with
+   nothing written; control clients passing no, too many or the wrong
+   descriptors refused by vigil.
 """
 import os
 import re
@@ -287,12 +291,17 @@ def pause_resume(tmp):
 
 # ---- 3. the control socket -------------------------------------------------
 
-def raw_request(sock, data, read_reply=True):
+def raw_request(sock, data, read_reply=True, fds=()):
+    """One request as bytes, with descriptors (SCM_RIGHTS) if any; the
+    reply line."""
     import socket as pysocket
     s = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
     s.settimeout(30)
     s.connect(sock)
-    s.sendall(data)
+    if fds:
+        pysocket.send_fds(s, [data], list(fds))
+    else:
+        s.sendall(data)
     reply = b""
     if read_reply:
         while not reply.endswith(b"\n"):
@@ -315,11 +324,10 @@ def control_socket_checks(sock, tmp):
         ("unknown key", b"{\"command\": \"status\", \"x\": 1}\n",
          "unknown key"),
         ("wrong type", b"{\"command\": 7}\n", "command"),
-        ("relative path", b"{\"command\": \"snapshot\", \"path\": \"x\"}\n",
-         "absolute"),
+        ("a path (vigil opens no file)",
+         b"{\"command\": \"snapshot\", \"path\": \"/x\"}\n", "unknown key"),
         ("paused not a boolean",
-         b"{\"command\": \"snapshot\", \"path\": \"/x\", \"paused\": 1}\n",
-         "paused"),
+         b"{\"command\": \"snapshot\", \"paused\": 1}\n", "paused"),
         ("NUL byte", b"{\"command\": \"st\0atus\"}\n", "NUL"),
         ("trailing text", b"{\"command\": \"status\"} x\n", "after"),
         ("too deep", b"{\"command\": [[[[[[1]]]]]]}\n", "not JSON"),
@@ -602,6 +610,124 @@ def hostile_files(tmp, snap, disk):
             "2 vCPUs", "--cpus")
 
 
+def hostile_dirs(tmp):
+    """Snapshot directories prepared by someone else, and control clients
+    passing the wrong descriptors: refused, nothing written, and vigil
+    saves a good snapshot afterwards."""
+    disk = os.path.join(tmp, "disk-dirs.img")
+    sock = os.path.join(tmp, "api-dirs.sock")
+    out = os.path.join(tmp, "out-dirs.txt")
+    base = os.path.join(tmp, "dirs")
+    os.makedirs(base)
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    victim = os.path.join(tmp, "victim-dirs.txt")
+    with open(victim, "w") as f:
+        f.write("precious")
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, 100 * RECORDS), "--drive",
+                  f"file={disk}"], out, sock)
+    wait_for(lambda: "snap record 10 " in read(out), 60)
+
+    def attempt(name, prepare, *needles):
+        d = os.path.join(base, name)
+        prepare(d)
+        before = sorted(os.listdir(d)) if os.path.isdir(d) else None
+        r = run([vigil, "ctl", sock, "snapshot", d], timeout=30)
+        after = sorted(os.listdir(d)) if os.path.isdir(d) else None
+        tap.ok(r.returncode == 1 and not r.timed_out and
+               all(n in r.stderr for n in needles) and before == after,
+               f"snapshot dirs: {name}: refused, nothing written",
+               r.summary().replace("\n", " | "))
+
+    def mkdir_owned_by_nobody(d):
+        os.mkdir(d, 0o700)
+        os.chown(d, 65534, 65534)
+
+    def mkdir_world_writable(d):
+        os.mkdir(d)
+        os.chmod(d, 0o777)
+
+    def mkdir_with(entry):
+        def prepare(d):
+            os.mkdir(d, 0o700)
+            entry(d)
+        return prepare
+
+    attempt("another user's directory", mkdir_owned_by_nobody, "uid 65534")
+    attempt("a world-writable directory", mkdir_world_writable,
+            "writable by others")
+    attempt("a symlink to a victim as memory.tmp", mkdir_with(
+        lambda d: os.symlink(victim, os.path.join(d, "memory.tmp"))),
+        "memory.tmp", "symbolic link")
+    attempt("a FIFO as state.tmp", mkdir_with(
+        lambda d: os.mkfifo(os.path.join(d, "state.tmp"))),
+        "state.tmp", "not a regular file")
+    attempt("a file that is not a snapshot's", mkdir_with(
+        lambda d: open(os.path.join(d, "notes.txt"), "w").close()),
+        "notes.txt")
+    attempt("the directory a symlink", lambda d: os.symlink(base, d),
+            "symbolic link")
+    with open(victim) as f:
+        tap.ok(f.read() == "precious", "snapshot dirs: the victim is intact")
+
+    d = os.path.join(base, "leftover")
+    os.mkdir(d, 0o700)
+    with open(os.path.join(d, "state.tmp"), "w") as f:
+        f.write("old")
+    os.chmod(os.path.join(d, "state.tmp"), 0o644)
+    r = ctl(sock, "snapshot", d)
+    modes = {n: stat.S_IMODE(os.stat(os.path.join(d, n)).st_mode)
+             for n in os.listdir(d)}
+    tap.ok(r.returncode == 0 and modes == {"memory": 0o600, "state": 0o600},
+           "snapshot dirs: a readable leftover state.tmp is replaced, the "
+           "files are 0600", f"{r.summary()} {modes}")
+
+    refusals = []
+    rd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
+    ro = os.open(disk, os.O_RDONLY)
+    empty = [os.open(os.path.join(base, f"empty{i}"),
+                     os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+             for i in range(3)]
+    full = os.open(victim, os.O_RDWR)
+    for name, data, fds, needle in (
+            ("no descriptors", b'{"command": "snapshot"}\n', [],
+             "needs 2 file descriptors"),
+            ("one descriptor", b'{"command": "snapshot"}\n', empty[:1],
+             "needs 2 file descriptors"),
+            ("three descriptors", b'{"command": "snapshot"}\n', empty,
+             "more than 2"),
+            ("a directory", b'{"command": "snapshot"}\n', [rd, empty[0]],
+             "not a regular file"),
+            ("a read-only file", b'{"command": "snapshot"}\n',
+             [empty[0], ro], "not open for writing"),
+            ("a file that is not empty", b'{"command": "snapshot"}\n',
+             [full, empty[0]], "not empty"),
+            ("descriptors with status", b'{"command": "status"}\n',
+             empty[:2], "takes no file descriptors")):
+        reply = raw_request(sock, data, fds=fds)
+        if not ("\"ok\":false" in reply and needle in reply):
+            refusals.append(f"{name}: {reply[:200]}")
+    for fd in [rd, ro, full] + empty:
+        os.close(fd)
+    tap.ok(not refusals, "control: wrong descriptors get an error reply",
+           "; ".join(refusals))
+    with open(victim) as f:
+        intact = f.read() == "precious"
+    tap.ok(intact and all(os.path.getsize(os.path.join(base, f"empty{i}"))
+                          == 0 for i in range(3)),
+           "control: nothing written to them")
+    good = os.path.join(base, "good")
+    r = ctl(sock, "snapshot", good)
+    tap.ok(r.returncode == 0 and sorted(os.listdir(good)) ==
+           ["memory", "state"],
+           "snapshot dirs: after all that, a snapshot is saved", r.summary())
+    r = ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "snapshot dirs: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+
+
 def truncated_memory(tmp):
     """The restored RAM is vigil's own: shrinking the snapshot's memory file
     under the running VM does not fault vigil (a private mapping of the
@@ -645,6 +771,7 @@ with tempfile.TemporaryDirectory() as tmp:
     snap2 = snapshot_run(tmp, 2)
     pause_resume(tmp)
     truncated_memory(tmp)
+    hostile_dirs(tmp)
     if snap2:
         disk2 = os.path.join(tmp, "disk2.img")
         refusals(tmp, snap2, disk2)

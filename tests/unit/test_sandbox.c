@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,6 +171,60 @@ static void probe_kill_self_term(const struct sandbox_fds *fds)
 	syscall(SYS_tgkill, getpid(), getpid(), SIGTERM);
 }
 
+/* With --api-socket: no path is taken, passed files are only written. */
+static void probe_openat_create(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_openat, AT_FDCWD, "/nonexistent/vigil-probe",
+		O_WRONLY | O_CREAT | O_EXCL, 0600);
+}
+
+static void probe_unlinkat(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent/vigil-probe", 0);
+}
+
+static void probe_renameat(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_renameat, AT_FDCWD, "/nonexistent/a", AT_FDCWD,
+		"/nonexistent/b");
+}
+
+static void probe_mkdir(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_mkdir, "/nonexistent/vigil-probe", 0700);
+}
+
+static void probe_fstat(const struct sandbox_fds *fds)
+{
+	struct stat st;
+
+	if (syscall(SYS_fstat, fds->vm_fd, &st) < 0)
+		child_exit(SANDBOX_MAIN, 1);
+}
+
+static void probe_fcntl_getfl(const struct sandbox_fds *fds)
+{
+	if (fcntl(fds->vm_fd, F_GETFL) < 0)
+		child_exit(SANDBOX_MAIN, 1);
+}
+
+static void probe_fcntl_setfl(const struct sandbox_fds *fds)
+{
+	fcntl(fds->vm_fd, F_SETFL, O_NONBLOCK);
+}
+
+static void probe_recvmsg(const struct sandbox_fds *fds)
+{
+	struct msghdr mh = {0};
+
+	/* ENOTSOCK on /dev/null: allowed, not killed. */
+	recvmsg(fds->vm_fd, &mh, MSG_DONTWAIT);
+}
+
 struct probe_case {
 	enum sandbox_thread thread;
 	probe_fn probe;
@@ -180,7 +235,7 @@ struct probe_case {
 	bool release_only;
 };
 
-static const struct probe_case cases[] = {
+static const struct probe_case plain_cases[] = {
     {SANDBOX_VCPU, probe_nothing, true, "vcpu: thread exit", false},
     {SANDBOX_VCPU, probe_write, true, "vcpu: write", false},
     {SANDBOX_VCPU, probe_kvm_run_own_fd, true, "vcpu: KVM_RUN, own fd", false},
@@ -209,7 +264,47 @@ static const struct probe_case cases[] = {
     {SANDBOX_MAIN, probe_kvm_run_own_fd, false, "main: KVM_RUN", false},
     {SANDBOX_MAIN, probe_socket, false, "main: socket", false},
     {SANDBOX_MAIN, probe_open, false, "main: open", true},
+    {SANDBOX_MAIN, probe_recvmsg, false, "main: recvmsg", false},
 };
+
+/* The main thread with a control socket: it takes no path either. */
+static const struct probe_case api_cases[] = {
+    {SANDBOX_MAIN, probe_recvmsg, true, "main+api: recvmsg", false},
+    {SANDBOX_MAIN, probe_fstat, true, "main+api: fstat", false},
+    {SANDBOX_MAIN, probe_fcntl_getfl, true, "main+api: fcntl F_GETFL", false},
+    {SANDBOX_MAIN, probe_fcntl_setfl, false, "main+api: fcntl F_SETFL", false},
+    {SANDBOX_MAIN, probe_openat_create, false, "main+api: openat", true},
+    {SANDBOX_MAIN, probe_mkdir, false, "main+api: mkdir", false},
+    {SANDBOX_MAIN, probe_unlinkat, false, "main+api: unlinkat", false},
+    {SANDBOX_MAIN, probe_renameat, false, "main+api: renameat", false},
+    {SANDBOX_MAIN, probe_socket, false, "main+api: socket", false},
+};
+
+static void run_cases(const struct probe_case *list, size_t n,
+		      const struct sandbox_fds *fds)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_case *c = &list[i];
+		int end;
+
+#ifdef VIGIL_SANITIZER
+		if (c->release_only) {
+			printf("ok %u - %s # SKIP sanitizer runtime calls "
+			       "allowed\n",
+			       ++tap_count, c->what);
+			continue;
+		}
+#endif
+		end = run_sandboxed(c->thread, fds, c->probe);
+		if (c->allowed)
+			CHECK(end == 0, "%s: allowed (child ended with %d)",
+			      c->what, end);
+		else
+			CHECK(end == KILLED_BY_SECCOMP,
+			      "%s: killed by SIGSYS (child ended with %d)",
+			      c->what, end);
+	}
+}
 
 static bool seccomp_missing(const struct sandbox_fds *fds)
 {
@@ -247,27 +342,11 @@ int main(void)
 		CHECK(n > 0, "%s allow-list: %d rules",
 		      sandbox_thread_name((enum sandbox_thread)t), n);
 	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct probe_case *c = &cases[i];
-		int end;
-
-#ifdef VIGIL_SANITIZER
-		if (c->release_only) {
-			printf("ok %u - %s # SKIP sanitizer runtime calls "
-			       "allowed\n",
-			       ++tap_count, c->what);
-			continue;
-		}
-#endif
-		end = run_sandboxed(c->thread, &fds, c->probe);
-		if (c->allowed)
-			CHECK(end == 0, "%s: allowed (child ended with %d)",
-			      c->what, end);
-		else
-			CHECK(end == KILLED_BY_SECCOMP,
-			      "%s: killed by SIGSYS (child ended with %d)",
-			      c->what, end);
-	}
+	run_cases(plain_cases, sizeof(plain_cases) / sizeof(plain_cases[0]),
+		  &fds);
+	/* The filter compares the fd number of the accept4 rule only. */
+	fds.api_fd = fds.vcpu_fd;
+	run_cases(api_cases, sizeof(api_cases) / sizeof(api_cases[0]), &fds);
 	close(fds.vm_fd);
 	close(fds.vcpu_fd);
 	return tap_done();
