@@ -668,8 +668,8 @@ def hostile_dirs(tmp):
         "notes.txt")
     attempt("the directory a symlink", lambda d: os.symlink(base, d),
             "symbolic link")
-    with open(victim) as f:
-        tap.ok(f.read() == "precious", "snapshot dirs: the victim is intact")
+    with open(victim, "rb") as f:
+        tap.ok(f.read() == b"precious", "snapshot dirs: the victim is intact")
 
     d = os.path.join(base, "leftover")
     os.mkdir(d, 0o700)
@@ -712,8 +712,8 @@ def hostile_dirs(tmp):
         os.close(fd)
     tap.ok(not refusals, "control: wrong descriptors get an error reply",
            "; ".join(refusals))
-    with open(victim) as f:
-        intact = f.read() == "precious"
+    with open(victim, "rb") as f:
+        intact = f.read() == b"precious"
     tap.ok(intact and all(os.path.getsize(os.path.join(base, f"empty{i}"))
                           == 0 for i in range(3)),
            "control: nothing written to them")
