@@ -68,71 +68,6 @@ void virtio_blk_config_read(const struct virtio_blk *blk, uint32_t offset,
 }
 
 /*
- * Copy len bytes at byte offset off of the chain's buffers [first, end)
- * from (to_guest false) or to guest RAM. Each guest byte is touched once.
- */
-static int chain_copy(const struct guest_mem *gm,
-		      const struct virtq_chain *chain, unsigned int first,
-		      unsigned int end, uint64_t off, void *buf, uint64_t len,
-		      bool to_guest)
-{
-	uint8_t *p = buf;
-
-	for (unsigned int i = first; i < end && len; i++) {
-		const struct virtq_buf *b = &chain->buf[i];
-		uint64_t take;
-		bool ok;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		take = b->len - off < len ? b->len - off : len;
-		ok = to_guest ? gm_write(gm, b->gpa + off, p, take)
-			      : gm_read(gm, b->gpa + off, p, take);
-		if (!ok)
-			return -EFAULT;
-		p += take;
-		len -= take;
-		off = 0;
-	}
-	return len ? -EFAULT : 0;
-}
-
-/*
- * Build blk->iov over len bytes at byte offset off of buffers [first, end).
- * The buffers were checked when the chain was popped; gm_slice checks each
- * piece again. Returns the iovec count or -EFAULT.
- */
-static int chain_map(struct virtio_blk *blk, const struct guest_mem *gm,
-		     const struct virtq_chain *chain, unsigned int first,
-		     unsigned int end, uint64_t off, uint64_t len)
-{
-	int n = 0;
-
-	for (unsigned int i = first; i < end && len; i++) {
-		const struct virtq_buf *b = &chain->buf[i];
-		uint64_t take;
-		void *p;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		take = b->len - off < len ? b->len - off : len;
-		p = gm_slice(gm, b->gpa + off, take);
-		if (!p)
-			return -EFAULT;
-		/* At most one iovec per buffer: n < chain->nr <=
-		 * VIRTQ_MAX_CHAIN */
-		blk->iov[n++] = (struct iovec){.iov_base = p, .iov_len = take};
-		len -= take;
-		off = 0;
-	}
-	return len ? -EFAULT : n;
-}
-
-/*
  * Find the header, data and status of the request, and copy the header
  * (once: type and sector are never read from guest RAM again).
  */
@@ -165,7 +100,7 @@ static int parse_request(struct virtio_blk *blk, const struct guest_mem *gm,
 		    BLK_HDR_SIZE);
 		return -EINVAL;
 	}
-	if (chain_copy(gm, chain, 0, req->nr_out, 0, &hdr, sizeof(hdr), false))
+	if (virtq_chain_read(gm, chain, 0, req->nr_out, 0, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	req->type = le32toh(hdr.type);
 	req->sector = le64toh(hdr.sector);
@@ -247,7 +182,8 @@ static uint8_t blk_read(struct virtio_blk *blk, const struct guest_mem *gm,
 		return VIRTIO_BLK_S_IOERR;
 	if (bytes == 0)
 		return VIRTIO_BLK_S_OK;
-	n = chain_map(blk, gm, chain, req->nr_out, chain->nr, 0, bytes);
+	n = virtq_chain_map(gm, chain, req->nr_out, chain->nr, 0, bytes,
+			    blk->iov);
 	if (n < 0 || block_preadv(blk->bb, blk->iov, n,
 				  req->sector * VIRTIO_BLK_SECTOR_SIZE) < 0)
 		return VIRTIO_BLK_S_IOERR;
@@ -275,7 +211,8 @@ static uint8_t blk_write(struct virtio_blk *blk, const struct guest_mem *gm,
 		return VIRTIO_BLK_S_IOERR;
 	if (bytes == 0)
 		return VIRTIO_BLK_S_OK;
-	n = chain_map(blk, gm, chain, 0, req->nr_out, BLK_HDR_SIZE, bytes);
+	n = virtq_chain_map(gm, chain, 0, req->nr_out, BLK_HDR_SIZE, bytes,
+			    blk->iov);
 	if (n < 0 || block_pwritev(blk->bb, blk->iov, n,
 				   req->sector * VIRTIO_BLK_SECTOR_SIZE) < 0)
 		return VIRTIO_BLK_S_IOERR;
@@ -292,8 +229,8 @@ static uint8_t blk_get_id(struct virtio_blk *blk, const struct guest_mem *gm,
 
 	if (!no_stray_data(blk, chain, req, false, true))
 		return VIRTIO_BLK_S_IOERR;
-	if (chain_copy(gm, chain, req->nr_out, chain->nr, 0, blk->serial, len,
-		       true))
+	if (virtq_chain_write(gm, chain, req->nr_out, chain->nr, 0, blk->serial,
+			      len))
 		return VIRTIO_BLK_S_IOERR;
 	*data_len = (uint32_t)len;
 	return VIRTIO_BLK_S_OK;

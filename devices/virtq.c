@@ -393,3 +393,84 @@ bool virtq_needs_interrupt(struct virtq *vq, const struct guest_mem *gm)
 		return true;
 	return vring_need_event(le16toh(val), vq->used_idx, old);
 }
+
+/* ---- byte ranges of a chain ---------------------------------------------- */
+
+/*
+ * Find byte off in buffers [*i, end): advance *i to the buffer that holds
+ * it and return the offset inside that buffer, or the remainder when the
+ * buffers end first (*i == end).
+ */
+static uint64_t chain_seek(const struct virtq_chain *chain, unsigned int *i,
+			   unsigned int end, uint64_t off)
+{
+	while (*i < end && off >= chain->buf[*i].len)
+		off -= chain->buf[(*i)++].len;
+	return off;
+}
+
+/* One of to_host (read from the guest) and from_host (write) is NULL. */
+static int chain_copy(const struct guest_mem *gm,
+		      const struct virtq_chain *chain, unsigned int first,
+		      unsigned int end, uint64_t off, uint64_t len,
+		      uint8_t *to_host, const uint8_t *from_host)
+{
+	unsigned int i = first;
+	uint64_t done = 0;
+
+	end = end < chain->nr ? end : chain->nr;
+	off = chain_seek(chain, &i, end, off);
+	for (; i < end && done < len; i++, off = 0) {
+		const struct virtq_buf *b = &chain->buf[i];
+		uint64_t take =
+		    b->len - off < len - done ? b->len - off : len - done;
+		bool ok =
+		    from_host
+			? gm_write(gm, b->gpa + off, from_host + done, take)
+			: gm_read(gm, b->gpa + off, to_host + done, take);
+
+		if (!ok)
+			return -EFAULT;
+		done += take;
+	}
+	return done < len ? -EFAULT : 0;
+}
+
+int virtq_chain_read(const struct guest_mem *gm,
+		     const struct virtq_chain *chain, unsigned int first,
+		     unsigned int end, uint64_t off, void *buf, uint64_t len)
+{
+	return chain_copy(gm, chain, first, end, off, len, buf, NULL);
+}
+
+int virtq_chain_write(const struct guest_mem *gm,
+		      const struct virtq_chain *chain, unsigned int first,
+		      unsigned int end, uint64_t off, const void *buf,
+		      uint64_t len)
+{
+	return chain_copy(gm, chain, first, end, off, len, NULL, buf);
+}
+
+int virtq_chain_map(const struct guest_mem *gm, const struct virtq_chain *chain,
+		    unsigned int first, unsigned int end, uint64_t off,
+		    uint64_t len, struct iovec *iov)
+{
+	unsigned int i = first;
+	int n = 0;
+
+	end = end < chain->nr ? end : chain->nr;
+	off = chain_seek(chain, &i, end, off);
+	for (; i < end && len; i++, off = 0) {
+		const struct virtq_buf *b = &chain->buf[i];
+		uint64_t take = b->len - off < len ? b->len - off : len;
+		/* Checked when the chain was popped; gm_slice checks again. */
+		void *p = gm_slice(gm, b->gpa + off, take);
+
+		if (!p)
+			return -EFAULT;
+		/* One iovec per buffer at most: n < chain->nr. */
+		iov[n++] = (struct iovec){.iov_base = p, .iov_len = take};
+		len -= take;
+	}
+	return len ? -EFAULT : n;
+}

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "vmm/guest_mem.h"
 
@@ -137,5 +138,27 @@ int virtq_push_used(struct virtq *vq, const struct guest_mem *gm, uint16_t head,
  * decided. A ring that cannot be read asks for a notification.
  */
 bool virtq_needs_interrupt(struct virtq *vq, const struct guest_mem *gm);
+
+/*
+ * Byte ranges of a popped chain, after crosvm's Reader and Writer: the
+ * bytes [off, off + len) of the chain's buffers [first, end), counted as
+ * one stream, so device models never hand-roll offsets. Each guest byte is
+ * touched once. A range that runs past the buffers is -EFAULT; so is a
+ * buffer that is no longer inside RAM.
+ *
+ * virtq_chain_read/write copy into buf / out of buf. virtq_chain_map
+ * fills iov (room for VIRTQ_MAX_CHAIN entries: at most one per buffer)
+ * with pointers into guest RAM and returns the entry count.
+ */
+int virtq_chain_read(const struct guest_mem *gm,
+		     const struct virtq_chain *chain, unsigned int first,
+		     unsigned int end, uint64_t off, void *buf, uint64_t len);
+int virtq_chain_write(const struct guest_mem *gm,
+		      const struct virtq_chain *chain, unsigned int first,
+		      unsigned int end, uint64_t off, const void *buf,
+		      uint64_t len);
+int virtq_chain_map(const struct guest_mem *gm, const struct virtq_chain *chain,
+		    unsigned int first, unsigned int end, uint64_t off,
+		    uint64_t len, struct iovec *iov);
 
 #endif

@@ -496,6 +496,48 @@ static void test_interrupt_suppression(void)
 	      avail_event);
 }
 
+/* A chain made by hand: buffers of 3, 5 and 4 bytes, the last writable. */
+static void test_chain_ranges(void)
+{
+	struct virtq_chain c = {.nr = 3};
+	struct iovec iov[VIRTQ_MAX_CHAIN];
+	uint8_t out[12];
+	int n;
+
+	setup(false, false);
+	c.buf[0] = (struct virtq_buf){.gpa = 0x100, .len = 3};
+	c.buf[1] = (struct virtq_buf){.gpa = 0x200, .len = 5};
+	c.buf[2] =
+	    (struct virtq_buf){.gpa = 0x300, .len = 4, .device_writable = true};
+	memcpy(ram + 0x100, "abc", 3);
+	memcpy(ram + 0x200, "defgh", 5);
+	CHECK(virtq_chain_read(&gm, &c, 0, 2, 2, out, 4) == 0 &&
+		  !memcmp(out, "cdef", 4),
+	      "chain read: a range across two buffers");
+	CHECK(virtq_chain_read(&gm, &c, 0, 2, 5, out, 4) == -EFAULT,
+	      "chain read: a range past the buffers is refused");
+	CHECK(virtq_chain_read(&gm, &c, 1, 2, 0, out, 5) == 0 &&
+		  !memcmp(out, "defgh", 5),
+	      "chain read: from the second buffer");
+	CHECK(virtq_chain_write(&gm, &c, 2, 3, 1, "xyz", 3) == 0 &&
+		  !memcmp(ram + 0x300, "\0xyz", 4),
+	      "chain write: at an offset into the writable buffer");
+	CHECK(virtq_chain_write(&gm, &c, 2, 3, 2, "xyz", 3) == -EFAULT,
+	      "chain write: one byte too many is refused");
+	n = virtq_chain_map(&gm, &c, 0, 3, 1, 10, iov);
+	CHECK(n == 3 && iov[0].iov_base == ram + 0x101 && iov[0].iov_len == 2 &&
+		  iov[1].iov_len == 5 && iov[2].iov_base == ram + 0x300 &&
+		  iov[2].iov_len == 3,
+	      "chain map: one iovec per buffer, offset into the first");
+	CHECK(virtq_chain_map(&gm, &c, 0, 9, 0, 13, iov) == -EFAULT,
+	      "chain map: end past the chain is clamped, too long refused");
+	c.buf[1].gpa = RAM_SIZE - 2; /* no longer inside RAM */
+	CHECK(virtq_chain_read(&gm, &c, 0, 2, 0, out, 8) == -EFAULT &&
+		  virtq_chain_map(&gm, &c, 0, 2, 0, 8, iov) == -EFAULT,
+	      "a buffer that left RAM is refused");
+	CHECK(guards_intact(), "chain ranges: nothing written outside RAM");
+}
+
 int main(void)
 {
 	alloc_base = malloc(GUARD + RAM_SIZE + GUARD);
@@ -519,6 +561,7 @@ int main(void)
 	test_copy_is_used();
 	test_layout();
 	test_interrupt_suppression();
+	test_chain_ranges();
 
 	free(alloc_base);
 	return tap_done();
