@@ -21,17 +21,12 @@
 
 #include "vmm/boot.h"
 #include "vmm/layout.h"
+#include "tests/support/fuzz.h"
 
 #define FUZZ_MIB (1024u * 1024u)
 #define FUZZ_RAM_MAX (16 * FUZZ_MIB)
 #define FUZZ_INITRD_MAX (255u * 1024u)
 #define FUZZ_HDR_SIZE 4u
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
 
 typedef int (*boot_loader_fn)(struct guest_mem *gm, const void *image,
 			      size_t image_size, const struct boot_config *cfg,

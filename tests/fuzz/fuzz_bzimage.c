@@ -5,8 +5,6 @@
  */
 #include "tests/fuzz/boot_fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	return fuzz_boot_run(data, size, boot_load_bzimage);

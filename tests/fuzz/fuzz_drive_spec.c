@@ -6,13 +6,12 @@
  * ever opened: the fuzzer must not open (or create) files by name.
  */
 #include "block/block.h"
+#include "tests/support/fuzz.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool spec_equal(const struct block_spec *a, const struct block_spec *b)
 {

@@ -24,12 +24,7 @@
 #include <unistd.h>
 
 #include "devices/serial.h"
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "tests/support/fuzz.h"
 
 struct cursor {
 	const uint8_t *data;
@@ -123,8 +118,6 @@ static void op_state(struct serial *s, struct cursor *c)
 	CHECK_INVARIANT(!memcmp(
 	    &back, &st, offsetof(struct serial_state, rx_fifo) + st.rx_count));
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,14 +17,7 @@
 
 #include "migration/snapshot.h"
 #include "migration/state_file.h"
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/support/fuzz.h"
 
 /* Accepted: encode, and the encoding must load again. */
 static void check_accepted(const struct snapshot *s)

@@ -32,12 +32,7 @@
 #include "block/block.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/vhost_user.h"
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x10000u
 #define SMALL_SIZE 0x1000u
@@ -153,7 +148,6 @@ static int setup(void)
 	return dev ? 0 : -1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {.p = data, .left = size};

@@ -35,12 +35,7 @@
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x4000u
 #define DISK_SIZE (16u * 512u)
@@ -283,8 +278,6 @@ static void run_op(struct cursor *c, uint8_t op)
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;

@@ -24,12 +24,7 @@
 #include "devices/virtq.h"
 #include "vmm/guest_mem.h"
 #include "vmm/log.h"
-
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
-	} while (0)
+#include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x4000u
 #define DESC_GPA 0x0u
@@ -111,8 +106,6 @@ static const struct block_ops fuzz_ops = {
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;

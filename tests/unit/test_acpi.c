@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
 #include "vmm/layout.h"

@@ -5,7 +5,7 @@
  */
 #include "block/block.h"
 
-#include "tap.h"
+#include "tests/support/tap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,12 +24,6 @@
 #include <unistd.h>
 
 static char tmpdir[512];
-
-static void tap_skip(const char *what, const char *why)
-{
-	tap_count++;
-	printf("ok %u - %s # SKIP %s\n", tap_count, what, why);
-}
 
 static bool parse_ok(const char *spec, struct block_spec *s)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/boot.h"
 #include "vmm/layout.h"
 
@@ -492,7 +492,7 @@ static void test_real_kernel(void)
 	int rc;
 
 	if (!path) {
-		CHECK(true, "# SKIP VIGIL_TEST_BZIMAGE not set");
+		tap_skip("a real bzImage", "VIGIL_TEST_BZIMAGE not set");
 		return;
 	}
 	file = slurp(path, &size);

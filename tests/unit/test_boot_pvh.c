@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/boot.h"
 #include "vmm/layout.h"
 
@@ -473,7 +473,7 @@ static void test_real_vmlinux(void)
 	int rc;
 
 	if (!path) {
-		CHECK(true, "# SKIP VIGIL_TEST_VMLINUX not set");
+		tap_skip("a real vmlinux", "VIGIL_TEST_VMLINUX not set");
 		return;
 	}
 	file = slurp(path, &size);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "migration/memory_file.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 
 #define RAM_SIZE (64u << 20)
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "devices/pm.h"
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 

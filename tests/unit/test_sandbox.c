@@ -22,7 +22,7 @@
 
 #include <linux/kvm.h>
 
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/sandbox.h"
 
 /*
@@ -289,9 +289,7 @@ static void run_cases(const struct probe_case *list, size_t n,
 
 #ifdef VIGIL_SANITIZER
 		if (c->release_only) {
-			printf("ok %u - %s # SKIP sanitizer runtime calls "
-			       "allowed\n",
-			       ++tap_count, c->what);
+			tap_skip(c->what, "sanitizer runtime calls allowed");
 			continue;
 		}
 #endif
@@ -323,19 +321,17 @@ int main(void)
 	fds.vcpu_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fds.kick_signal = SIGUSR1;
 	if (fds.vm_fd < 0 || fds.vcpu_fd < 0) {
-		printf("1..0 # SKIP cannot open /dev/null\n");
-		return 0;
+		return tap_skip_all("cannot open /dev/null");
 	}
 	/* The allowed kick must not kill the child that sends it. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	if (seccomp_missing(&fds)) {
-		printf(
-		    "1..0 # SKIP seccomp(2) with SECCOMP_RET_KILL_PROCESS is "
-		    "not available here (valgrind does not implement it)\n");
-		return 0;
-	}
+	if (seccomp_missing(&fds))
+		return tap_skip_all(
+		    "seccomp(2) with SECCOMP_RET_KILL_PROCESS is "
+		    "not available here (valgrind does not "
+		    "implement it)");
 	for (int t = 0; t < SANDBOX_NR_THREADS; t++) {
 		int n = sandbox_rule_count((enum sandbox_thread)t);
 

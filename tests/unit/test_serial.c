@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "devices/serial.h"
-#include "tests/unit/tap.h"
+#include "tests/support/tap.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 

@@ -18,7 +18,7 @@
 
 #include "migration/snapshot.h"
 #include "migration/state_file.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 
 #define MEM_SIZE (256ull << 20)
 #define ERRLEN 512

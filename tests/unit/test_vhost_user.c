@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/vhost_user.h"
 #include "vhost-user/vu_mem.h"

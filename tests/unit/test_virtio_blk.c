@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "devices/virtio_blk.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull

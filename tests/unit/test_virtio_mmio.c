@@ -19,7 +19,7 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"

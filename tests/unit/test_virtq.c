@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 
 #include "devices/virtq.h"
-#include "tap.h"
+#include "tests/support/tap.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
@@ -376,7 +376,7 @@ static void test_chain_over_4g(void)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (big == MAP_FAILED) {
-		printf("ok %u - # SKIP no 4 GiB address space\n", ++tap_count);
+		tap_skip("a chain over 4 GiB", "no 4 GiB address space");
 		return;
 	}
 	setup(false, false);

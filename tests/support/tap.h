@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A tiny TAP producer for unit tests. Each CHECK is one TAP line; a test
+ * A tiny TAP producer for the C tests. Each CHECK is one TAP line; a test
  * program ends with `return tap_done();` which prints the plan and returns
  * non-zero when anything failed. meson runs these with protocol: 'tap'.
  *
@@ -36,6 +36,21 @@ tap_check(bool ok, const char *file, int line, const char *fmt, ...)
 }
 
 #define CHECK(cond, ...) tap_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* A test that cannot run here: counted as passed, with the reason. */
+static inline void tap_skip(const char *what, const char *why)
+{
+	tap_count++;
+	printf("ok %u - %s # SKIP %s\n", tap_count, what, why);
+	fflush(stdout);
+}
+
+/* The whole program cannot run here: an empty plan with the reason. */
+static inline int tap_skip_all(const char *why)
+{
+	printf("1..0 # SKIP %s\n", why);
+	return 0;
+}
 
 static inline int tap_done(void)
 {
