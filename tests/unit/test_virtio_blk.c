@@ -16,6 +16,7 @@
 
 #include "devices/virtio_blk.h"
 #include "tests/support/tap.h"
+#include "tests/support/vring.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
@@ -37,6 +38,7 @@ struct mem_backend {
 };
 
 static uint8_t *ram;
+static struct test_vring ring;
 static struct guest_mem gm;
 static struct mem_backend mb;
 static struct virtio_blk *blk;
@@ -369,29 +371,6 @@ static void test_framing(void)
 	      "FLUSH with a data buffer: IOERR");
 }
 
-static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	struct vring_desc d = {
-	    .addr = addr,
-	    .len = len,
-	    .flags = flags,
-	    .next = next,
-	};
-
-	memcpy(ram + DESC_GPA + i * 16u, &d, sizeof(d));
-}
-
-static void offer(uint16_t head)
-{
-	uint16_t idx;
-
-	memcpy(&idx, ram + AVAIL_GPA + 2, 2);
-	memcpy(ram + AVAIL_GPA + 4 + 2 * (idx % RING_NUM), &head, 2);
-	idx++;
-	memcpy(ram + AVAIL_GPA + 2, &idx, 2);
-}
-
 static void test_process_queue(void)
 {
 	struct virtq vq = {.name = "test q0"};
@@ -407,14 +386,15 @@ static void test_process_queue(void)
 	virtq_enable(&vq, false, false);
 	/* Request 1 (head 0): IN sector 1; request 2 (head 3): FLUSH. */
 	put_hdr(HDR_GPA, VIRTIO_BLK_T_IN, 1);
-	put_desc(0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
-	put_desc(1, DATA_GPA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	put_desc(2, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
+	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vring_put_desc(&ring, 1, DATA_GPA, 512,
+		       VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	vring_put_desc(&ring, 2, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
 	put_hdr(HDR_GPA + 16, VIRTIO_BLK_T_FLUSH, 0);
-	put_desc(3, HDR_GPA + 16, 16, VRING_DESC_F_NEXT, 4);
-	put_desc(4, STATUS_GPA + 1, 1, VRING_DESC_F_WRITE, 0);
-	offer(0);
-	offer(3);
+	vring_put_desc(&ring, 3, HDR_GPA + 16, 16, VRING_DESC_F_NEXT, 4);
+	vring_put_desc(&ring, 4, STATUS_GPA + 1, 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, 0);
+	vring_offer(&ring, 3);
 	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 && irq,
 	      "two requests served, interrupt wanted");
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
@@ -429,8 +409,8 @@ static void test_process_queue(void)
 	      "nothing new: no interrupt");
 
 	/* Then a request with no status byte breaks the queue. */
-	put_desc(5, HDR_GPA, 16, 0, 0);
-	offer(5);
+	vring_put_desc(&ring, 5, HDR_GPA, 16, 0, 0);
+	vring_offer(&ring, 5);
 	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == -EINVAL,
 	      "request without status byte: queue broken");
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
@@ -440,6 +420,11 @@ static void test_process_queue(void)
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
+	ring = (struct test_vring){.ram = ram,
+				   .desc = DESC_GPA,
+				   .avail = AVAIL_GPA,
+				   .used = USED_GPA,
+				   .num = RING_NUM};
 	mb.disk = malloc(DISK_SIZE);
 	blk = calloc(1, sizeof(*blk));
 	if (!ram || !mb.disk || !blk)

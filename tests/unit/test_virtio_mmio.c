@@ -20,6 +20,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "tests/support/tap.h"
+#include "tests/support/vring.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
@@ -46,6 +47,7 @@ struct mem_backend {
 };
 
 static uint8_t *ram;
+static struct test_vring ring;
 static struct guest_mem gm;
 static struct mem_backend mb;
 static struct virtio_blk *blk;
@@ -196,49 +198,17 @@ static void driver_init(void)
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 }
 
-static uint16_t ring16(uint64_t gpa)
-{
-	uint16_t v;
-
-	memcpy(&v, ram + gpa, 2);
-	return v;
-}
-
-static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	struct vring_desc d = {
-	    .addr = addr,
-	    .len = len,
-	    .flags = flags,
-	    .next = next,
-	};
-
-	memcpy(ram + DESC_GPA + i * 16u, &d, sizeof(d));
-}
-
-static void set_avail_idx(uint16_t idx)
-{
-	memcpy(ram + AVAIL_GPA + 2, &idx, 2);
-}
-
 /* Queue a 1-sector read of sector 2 at the next available slot. */
 static void offer_read(void)
 {
 	struct virtio_blk_outhdr h = {.type = VIRTIO_BLK_T_IN, .sector = 2};
-	uint16_t idx = ring16(AVAIL_GPA + 2), head = 0;
 
 	memcpy(ram + HDR_GPA, &h, sizeof(h));
-	put_desc(0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
-	put_desc(1, DATA_GPA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	put_desc(2, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
-	memcpy(ram + AVAIL_GPA + 4 + 2 * (idx % NUM), &head, 2);
-	set_avail_idx(idx + 1);
-}
-
-static uint16_t used_idx(void)
-{
-	return ring16(USED_GPA + 2);
+	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vring_put_desc(&ring, 1, DATA_GPA, 512,
+		       VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	vring_put_desc(&ring, 2, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, 0);
 }
 
 static struct virtio_mmio_state state(void)
@@ -444,7 +414,7 @@ static void test_status_order(void)
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	virtio_mmio_process_queue(&dev, 0);
-	CHECK(used_idx() == 0, "FAILED: the device serves nothing");
+	CHECK(vring_used_idx(&ring) == 0, "FAILED: the device serves nothing");
 }
 
 static void test_queue_sel(void)
@@ -542,7 +512,7 @@ static void test_request_flow(void)
 	notifies = 0; /* DRIVER_OK itself kicked the (empty) queue */
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	CHECK(notifies == 1 && used_idx() == 1 &&
+	CHECK(notifies == 1 && vring_used_idx(&ring) == 1 &&
 		  ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
 		  !memcmp(ram + DATA_GPA, mb.disk + 1024, 512),
 	      "QueueNotify: host notified, request served");
@@ -572,10 +542,10 @@ static void test_notify_order(void)
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	virtio_mmio_process_queue(&dev, 0);
-	CHECK(notifies == 0 && used_idx() == 0,
+	CHECK(notifies == 0 && vring_used_idx(&ring) == 0,
 	      "before DRIVER_OK: notify refused, queue not served");
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
-	CHECK(notifies == 1 && used_idx() == 1,
+	CHECK(notifies == 1 && vring_used_idx(&ring) == 1,
 	      "DRIVER_OK serves buffers queued before it");
 }
 
@@ -583,18 +553,18 @@ static void test_needs_reset(void)
 {
 	setup();
 	driver_init();
-	set_avail_idx(NUM + 1); /* a jump no driver can make */
+	vring_set_avail_idx(&ring, NUM + 1); /* a jump no driver can make */
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CHECK(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET,
 	      "broken ring: DEVICE_NEEDS_RESET set");
 	CHECK((rd(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG) &&
 		  interrupts == 1,
 	      "and a configuration-change interrupt raised");
-	set_avail_idx(0);
+	vring_set_avail_idx(&ring, 0);
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	virtio_mmio_process_queue(&dev, 0);
-	CHECK(used_idx() == 0, "a device needing reset serves nothing");
+	CHECK(vring_used_idx(&ring) == 0, "a device needing reset serves nothing");
 	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS));
 	CHECK(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET,
 	      "writing the status back keeps NEEDS_RESET");
@@ -615,7 +585,7 @@ static void test_needs_reset(void)
 	driver_init();
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	CHECK(used_idx() == 1 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK,
+	CHECK(vring_used_idx(&ring) == 1 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK,
 	      "after reset and re-init the device works again");
 }
 
@@ -664,7 +634,7 @@ static void test_reset_in_flight(void)
 	pthread_join(io, NULL);
 	pthread_join(vcpu, NULL);
 	hold_reads = false;
-	CHECK(used_idx() == 1 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK,
+	CHECK(vring_used_idx(&ring) == 1 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK,
 	      "the in-flight request completed before the reset");
 	CHECK(rd(VIRTIO_MMIO_STATUS) == 0 &&
 		  rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0 &&
@@ -672,7 +642,7 @@ static void test_reset_in_flight(void)
 	      "then the reset took effect");
 	offer_read();
 	virtio_mmio_process_queue(&dev, 0);
-	CHECK(used_idx() == 1, "nothing is served after the reset");
+	CHECK(vring_used_idx(&ring) == 1, "nothing is served after the reset");
 }
 
 /* set_state must refuse st, and leave the device as it was. */
@@ -712,7 +682,7 @@ static void test_snapshot(void)
 	CHECK(!memcmp(&st, &good, sizeof(good)), "and reads back unchanged");
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	CHECK(used_idx() == 2, "the restored device carries on from index 1");
+	CHECK(vring_used_idx(&ring) == 2, "the restored device carries on from index 1");
 
 	setup();
 	st = good;
@@ -753,6 +723,11 @@ static void test_snapshot(void)
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
+	ring = (struct test_vring){.ram = ram,
+				   .desc = DESC_GPA,
+				   .avail = AVAIL_GPA,
+				   .used = USED_GPA,
+				   .num = NUM};
 	blk = calloc(1, sizeof(*blk));
 	if (!ram || !blk)
 		return 1;

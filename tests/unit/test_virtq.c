@@ -14,6 +14,7 @@
 
 #include "devices/virtq.h"
 #include "tests/support/tap.h"
+#include "tests/support/vring.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
@@ -33,6 +34,7 @@ static uint8_t hole_region[HOLE_REGION_SIZE];
 static struct guest_mem gm;
 static struct virtq vq;
 static struct virtq_chain chain;
+static struct test_vring ring;
 
 /* Reads seen by the before_read hook, to prove "read once". */
 static unsigned int reads_of_avail_idx;
@@ -65,6 +67,11 @@ static void setup(bool indirect, bool event_idx)
 	vq.avail = AVAIL_GPA;
 	vq.used = USED_GPA;
 	virtq_enable(&vq, event_idx, indirect);
+	ring = (struct test_vring){.ram = ram,
+				   .desc = DESC_GPA,
+				   .avail = AVAIL_GPA,
+				   .used = USED_GPA,
+				   .num = NUM};
 }
 
 static bool guards_intact(void)
@@ -75,49 +82,6 @@ static bool guards_intact(void)
 	return true;
 }
 
-static void put_desc(uint64_t table, uint16_t i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
-{
-	struct vring_desc d = {
-	    .addr = addr,
-	    .len = len,
-	    .flags = flags,
-	    .next = next,
-	};
-
-	memcpy(ram + table + i * 16u, &d, sizeof(d));
-}
-
-static uint16_t avail_idx(void)
-{
-	uint16_t v;
-
-	memcpy(&v, ram + AVAIL_GPA + 2, 2);
-	return v;
-}
-
-static void set_avail_idx(uint16_t v)
-{
-	memcpy(ram + AVAIL_GPA + 2, &v, 2);
-}
-
-/* Publish head in the next available slot. */
-static void offer(uint16_t head)
-{
-	uint16_t idx = avail_idx();
-
-	memcpy(ram + AVAIL_GPA + 4 + 2 * (idx % NUM), &head, 2);
-	set_avail_idx(idx + 1);
-}
-
-static uint16_t used_idx(void)
-{
-	uint16_t v;
-
-	memcpy(&v, ram + USED_GPA + 2, 2);
-	return v;
-}
-
 /* A rejected pop: expected error, nothing consumed or published. */
 static void expect_reject(int want, const char *what)
 {
@@ -125,7 +89,7 @@ static void expect_reject(int want, const char *what)
 	int ret = virtq_pop_chain(&vq, &gm, &chain);
 
 	CHECK(ret == want, "%s: rejected with %d (got %d)", what, want, ret);
-	CHECK(vq.last_avail_idx == last && used_idx() == 0,
+	CHECK(vq.last_avail_idx == last && vring_used_idx(&ring) == 0,
 	      "%s: nothing consumed or published", what);
 	CHECK(guards_intact(), "%s: no byte outside RAM touched", what);
 }
@@ -138,11 +102,13 @@ static void test_valid_chains(void)
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 0,
 	      "empty ring pops nothing");
 
-	put_desc(DESC_GPA, 3, BUF_GPA, 16, VRING_DESC_F_NEXT, 5);
-	put_desc(DESC_GPA, 5, BUF_GPA + 0x100, 512,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
-	put_desc(DESC_GPA, 1, BUF_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
-	offer(3);
+	vring_put_desc_at(&ring, DESC_GPA, 3, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  5);
+	vring_put_desc_at(&ring, DESC_GPA, 5, BUF_GPA + 0x100, 512,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	vring_put_desc_at(&ring, DESC_GPA, 1, BUF_GPA + 0x400, 1,
+			  VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, 3);
 	ret = virtq_pop_chain(&vq, &gm, &chain);
 	CHECK(ret == 1 && chain.head == 3 && chain.nr == 3,
 	      "three-descriptor chain popped");
@@ -158,7 +124,8 @@ static void test_valid_chains(void)
 	CHECK(vq.last_avail_idx == 1, "one entry consumed");
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 0, "then empty again");
 
-	CHECK(virtq_push_used(&vq, &gm, 3, 513) == 0 && used_idx() == 1,
+	CHECK(virtq_push_used(&vq, &gm, 3, 513) == 0 &&
+		  vring_used_idx(&ring) == 1,
 	      "push_used publishes used idx 1");
 	CHECK(!memcmp(ram + USED_GPA + 4, &(struct vring_used_elem){3, 513}, 8),
 	      "used element holds head and length");
@@ -168,8 +135,8 @@ static void test_avail_idx_read_once(void)
 {
 	setup(false, false);
 	for (uint16_t i = 0; i < 4; i++) {
-		put_desc(DESC_GPA, i, BUF_GPA, 16, 0, 0);
-		offer(i);
+		vring_put_desc_at(&ring, DESC_GPA, i, BUF_GPA, 16, 0, 0);
+		vring_offer(&ring, i);
 	}
 	for (int i = 0; i < 4; i++)
 		virtq_pop_chain(&vq, &gm, &chain);
@@ -183,71 +150,76 @@ static void test_avail_idx_read_once(void)
 static void test_avail_jump(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, 0, 0);
-	set_avail_idx(NUM + 1);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_set_avail_idx(&ring, NUM + 1);
 	expect_reject(-EOVERFLOW, "avail idx jump of num + 1");
 	CHECK(reads_of_avail_idx == 1, "jump detected on a single read");
 
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, 0, 0);
-	set_avail_idx(NUM);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_set_avail_idx(&ring, NUM);
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1,
 	      "a jump of exactly num is a full ring, accepted");
 
 	setup(false, false);
-	set_avail_idx(0xffff);
+	vring_set_avail_idx(&ring, 0xffff);
 	expect_reject(-EOVERFLOW, "avail idx moved backwards");
 }
 
 static void test_bad_head(void)
 {
 	setup(false, false);
-	offer(NUM);
+	vring_offer(&ring, NUM);
 	expect_reject(-ERANGE, "head equal to queue size");
 }
 
 static void test_next_out_of_range(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, NUM);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  NUM);
+	vring_offer(&ring, 0);
 	expect_reject(-ERANGE, "next past the descriptor table");
 }
 
 static void test_loops(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  0);
+	vring_offer(&ring, 0);
 	expect_reject(-ELOOP, "descriptor chained to itself");
 
 	setup(false, false);
-	put_desc(DESC_GPA, 2, BUF_GPA, 16, VRING_DESC_F_NEXT, 6);
-	put_desc(DESC_GPA, 6, BUF_GPA, 16, VRING_DESC_F_NEXT, 2);
-	offer(2);
+	vring_put_desc_at(&ring, DESC_GPA, 2, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  6);
+	vring_put_desc_at(&ring, DESC_GPA, 6, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  2);
+	vring_offer(&ring, 2);
 	expect_reject(-ELOOP, "two-descriptor loop");
 }
 
 static void test_buffer_outside_ram(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, RAM_SIZE - 8, 16, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, RAM_SIZE - 8, 16, 0, 0);
+	vring_offer(&ring, 0);
 	expect_reject(-EFAULT, "buffer running past the end of RAM");
 
 	setup(false, false);
-	put_desc(DESC_GPA, 0, 0xfffffffffffffff0ull, 0x20, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, 0xfffffffffffffff0ull, 0x20, 0,
+			  0);
+	vring_offer(&ring, 0);
 	expect_reject(-EFAULT, "buffer whose addr + len wraps");
 
 	setup(false, false);
-	put_desc(DESC_GPA, 0, HOLE_REGION_GPA - 8, 16, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, HOLE_REGION_GPA - 8, 16, 0, 0);
+	vring_offer(&ring, 0);
 	expect_reject(-EFAULT, "buffer straddling a hole");
 
 	setup(false, false);
-	put_desc(DESC_GPA, 0, HOLE_REGION_GPA, 16, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, HOLE_REGION_GPA, 16, 0, 0);
+	vring_offer(&ring, 0);
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1,
 	      "buffer in the second region accepted");
 }
@@ -255,32 +227,35 @@ static void test_buffer_outside_ram(void)
 static void test_zero_length(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 0, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 0, 0, 0);
+	vring_offer(&ring, 0);
 	expect_reject(-EINVAL, "zero-length buffer");
 }
 
 static void test_readable_after_writable(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
-	put_desc(DESC_GPA, 1, BUF_GPA, 16, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	vring_put_desc_at(&ring, DESC_GPA, 1, BUF_GPA, 16, 0, 0);
+	vring_offer(&ring, 0);
 	expect_reject(-EINVAL, "device-readable buffer after a writable one");
 }
 
 static void test_indirect_valid(void)
 {
 	setup(true, false);
-	put_desc(DESC_GPA, 4, BUF_GPA, 16, VRING_DESC_F_NEXT, 7);
-	put_desc(DESC_GPA, 7, TABLE_GPA, 3 * 16,
-		 VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0);
-	put_desc(TABLE_GPA, 0, BUF_GPA + 0x100, 32, VRING_DESC_F_NEXT, 2);
-	put_desc(TABLE_GPA, 2, BUF_GPA + 0x200, 512,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
-	put_desc(TABLE_GPA, 1, BUF_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
-	offer(4);
+	vring_put_desc_at(&ring, DESC_GPA, 4, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  7);
+	vring_put_desc_at(&ring, DESC_GPA, 7, TABLE_GPA, 3 * 16,
+			  VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA + 0x100, 32,
+			  VRING_DESC_F_NEXT, 2);
+	vring_put_desc_at(&ring, TABLE_GPA, 2, BUF_GPA + 0x200, 512,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	vring_put_desc_at(&ring, TABLE_GPA, 1, BUF_GPA + 0x400, 1,
+			  VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, 4);
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1 && chain.nr == 4 &&
 		  chain.head == 4,
 	      "direct descriptor followed by an indirect table");
@@ -294,30 +269,32 @@ static void test_indirect_valid(void)
 /* One chain whose head descriptor points at an indirect table. */
 static void offer_indirect(uint64_t addr, uint32_t len, uint16_t flags)
 {
-	put_desc(DESC_GPA, 0, addr, len, VRING_DESC_F_INDIRECT | flags, 1);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, addr, len,
+			  VRING_DESC_F_INDIRECT | flags, 1);
+	vring_offer(&ring, 0);
 }
 
 static void test_indirect_malformed(void)
 {
 	setup(false, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA, 16, 0);
 	expect_reject(-EINVAL, "indirect without VIRTIO_RING_F_INDIRECT_DESC");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA, 16, VRING_DESC_F_NEXT);
 	expect_reject(-EINVAL, "indirect combined with NEXT");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, TABLE_GPA + 0x100, 16, VRING_DESC_F_INDIRECT, 0);
-	put_desc(TABLE_GPA + 0x100, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, TABLE_GPA + 0x100, 16,
+			  VRING_DESC_F_INDIRECT, 0);
+	vring_put_desc_at(&ring, TABLE_GPA + 0x100, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA, 16, 0);
 	expect_reject(-EINVAL, "nested indirect table");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA, 24, 0);
 	expect_reject(-EINVAL, "indirect length not a multiple of 16");
 
@@ -326,12 +303,12 @@ static void test_indirect_malformed(void)
 	expect_reject(-EINVAL, "indirect length 0");
 
 	setup(true, false);
-	put_desc(TABLE_GPA + 4, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA + 4, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA + 4, 16, 0);
 	expect_reject(-EINVAL, "misaligned indirect table");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, 0, 0);
 	offer_indirect(TABLE_GPA, (NUM + 1) * 16, 0);
 	expect_reject(-E2BIG, "indirect table longer than the queue");
 
@@ -340,18 +317,21 @@ static void test_indirect_malformed(void)
 	expect_reject(-EFAULT, "indirect table leaving RAM");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 1);
-	put_desc(TABLE_GPA, 1, BUF_GPA, 16, VRING_DESC_F_NEXT, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  1);
+	vring_put_desc_at(&ring, TABLE_GPA, 1, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  0);
 	offer_indirect(TABLE_GPA, 2 * 16, 0);
 	expect_reject(-ELOOP, "loop inside an indirect table");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 2);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  2);
 	offer_indirect(TABLE_GPA, 2 * 16, 0);
 	expect_reject(-ERANGE, "indirect next past its table");
 
 	setup(true, false);
-	put_desc(TABLE_GPA, 0, RAM_SIZE - 4, 16, 0, 0);
+	vring_put_desc_at(&ring, TABLE_GPA, 0, RAM_SIZE - 4, 16, 0, 0);
 	offer_indirect(TABLE_GPA, 16, 0);
 	expect_reject(-EFAULT, "indirect entry buffer leaving RAM");
 }
@@ -360,12 +340,14 @@ static void test_chain_longer_than_queue(void)
 {
 	/* One direct buffer, then a full-size table: NUM + 1 buffers. */
 	setup(true, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 1);
-	put_desc(DESC_GPA, 1, TABLE_GPA, NUM * 16, VRING_DESC_F_INDIRECT, 0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  1);
+	vring_put_desc_at(&ring, DESC_GPA, 1, TABLE_GPA, NUM * 16,
+			  VRING_DESC_F_INDIRECT, 0);
 	for (uint16_t i = 0; i < NUM; i++)
-		put_desc(TABLE_GPA, i, BUF_GPA, 16,
-			 i + 1u < NUM ? VRING_DESC_F_NEXT : 0, i + 1);
-	offer(0);
+		vring_put_desc_at(&ring, TABLE_GPA, i, BUF_GPA, 16,
+				  i + 1u < NUM ? VRING_DESC_F_NEXT : 0, i + 1);
+	vring_offer(&ring, 0);
 	expect_reject(-E2BIG, "chain of num + 1 buffers");
 }
 
@@ -382,9 +364,10 @@ static void test_chain_over_4g(void)
 	setup(false, false);
 	/* Only ranges are checked: the PROT_NONE mapping is never touched. */
 	gm_add_region(&gm, big_gpa, big_size, big);
-	put_desc(DESC_GPA, 0, big_gpa, 0x80000000u, VRING_DESC_F_NEXT, 1);
-	put_desc(DESC_GPA, 1, big_gpa, 0x80000000u, 0, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, big_gpa, 0x80000000u,
+			  VRING_DESC_F_NEXT, 1);
+	vring_put_desc_at(&ring, DESC_GPA, 1, big_gpa, 0x80000000u, 0, 0);
+	vring_offer(&ring, 0);
 	expect_reject(-E2BIG, "chain of 4 GiB in total");
 	munmap(big, big_size);
 }
@@ -395,16 +378,18 @@ static void rewrite_desc0(void *opaque, uint64_t gpa, size_t len)
 {
 	count_reads(opaque, gpa, len);
 	if (gpa == DESC_GPA + 16)
-		put_desc(DESC_GPA, 0, RAM_SIZE * 2, 0xffffffff,
-			 VRING_DESC_F_NEXT, 0);
+		vring_put_desc_at(&ring, DESC_GPA, 0, RAM_SIZE * 2, 0xffffffff,
+				  VRING_DESC_F_NEXT, 0);
 }
 
 static void test_copy_is_used(void)
 {
 	setup(false, false);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 1);
-	put_desc(DESC_GPA, 1, BUF_GPA + 0x100, 16, VRING_DESC_F_WRITE, 0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, VRING_DESC_F_NEXT,
+			  1);
+	vring_put_desc_at(&ring, DESC_GPA, 1, BUF_GPA + 0x100, 16,
+			  VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, 0);
 	gm.before_read = rewrite_desc0;
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1 && chain.nr == 2,
 	      "chain popped although descriptor 0 changed mid-walk");
@@ -485,9 +470,9 @@ static void test_interrupt_suppression(void)
 	CHECK(!virtq_needs_interrupt(&vq, &gm), "not again until it moves");
 
 	setup(false, true);
-	put_desc(DESC_GPA, 0, BUF_GPA, 16, 0, 0);
-	offer(0);
-	offer(0);
+	vring_put_desc_at(&ring, DESC_GPA, 0, BUF_GPA, 16, 0, 0);
+	vring_offer(&ring, 0);
+	vring_offer(&ring, 0);
 	virtq_pop_chain(&vq, &gm, &chain);
 	virtq_pop_chain(&vq, &gm, &chain);
 	virtq_pop_chain(&vq, &gm, &chain);
