@@ -564,7 +564,8 @@ static void test_needs_reset(void)
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	virtio_mmio_process_queue(&dev, 0);
-	CHECK(vring_used_idx(&ring) == 0, "a device needing reset serves nothing");
+	CHECK(vring_used_idx(&ring) == 0,
+	      "a device needing reset serves nothing");
 	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS));
 	CHECK(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET,
 	      "writing the status back keeps NEEDS_RESET");
@@ -682,7 +683,8 @@ static void test_snapshot(void)
 	CHECK(!memcmp(&st, &good, sizeof(good)), "and reads back unchanged");
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	CHECK(vring_used_idx(&ring) == 2, "the restored device carries on from index 1");
+	CHECK(vring_used_idx(&ring) == 2,
+	      "the restored device carries on from index 1");
 
 	setup();
 	st = good;
