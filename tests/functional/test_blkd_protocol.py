@@ -441,6 +441,12 @@ def test_kick_never_dry(d, baseline):
     os.eventfd_write(ring.kick, (1 << 64) - 2)
     ring.setup(fe)
     answered = fe.u64(GET_FEATURES) is not None
+    # The kick is served on the daemon's next wake-up, maybe after the
+    # answer: wait for its log line.
+    end = time.monotonic() + TIMEOUT
+    while "never runs dry" not in d.guest_errors() and \
+            time.monotonic() < end:
+        time.sleep(0.02)
     fe.close()
     ring.close()
     check(answered and "never runs dry" in d.guest_errors(),
