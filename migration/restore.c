@@ -47,14 +47,17 @@ static int open_snapshot_file(int dirfd, const char *name, char *err,
 	struct stat st;
 	int fd =
 	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	int r = fd < 0 ? -errno : 0;
+	int r;
 
-	if (r == 0 && fstat(fd, &st) < 0)
-		r = -errno;
-	if (r < 0)
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = errno ? -errno : -EIO;
 		snprintf(err, errlen, "%s: %s", name,
 			 r == -ELOOP ? "a symbolic link" : strerror(-r));
-	else if (!S_ISREG(st.st_mode))
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode))
 		snprintf(err, errlen, "%s: not a regular file", name);
 	else if (st.st_uid != geteuid())
 		snprintf(err, errlen,
@@ -64,9 +67,8 @@ static int open_snapshot_file(int dirfd, const char *name, char *err,
 			 (unsigned int)geteuid());
 	else
 		return fd;
-	if (fd >= 0)
-		close(fd);
-	return r < 0 ? r : -EPERM;
+	close(fd);
+	return -EPERM;
 }
 
 static int read_state(int dirfd, struct snapshot *s, char *err, size_t errlen)
@@ -104,7 +106,7 @@ static void append_drive_hint(char *buf, size_t len, const char *spec)
 			memcpy(buf + n, "'\\''", 4);
 			n += 4;
 		} else {
-			buf[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+			buf[n++] = (char)((*p >= 0x20 && *p < 0x7f) ? *p : '?');
 		}
 	}
 	if (n + 2 < len)
@@ -117,6 +119,8 @@ static int check_drive_count(const struct snapshot *s,
 			     const struct machine_config *in, char *err,
 			     size_t errlen)
 {
+	size_t n;
+
 	if (in->nr_drives == s->machine.nr_drives)
 		return 0;
 	snprintf(err, errlen,
@@ -126,8 +130,8 @@ static int check_drive_count(const struct snapshot *s,
 		 s->machine.nr_drives, in->nr_drives);
 	for (uint32_t i = 0; i < s->machine.nr_drives; i++)
 		append_drive_hint(err, errlen, s->drives[i].backend);
-	if (strlen(err) + 2 < errlen)
-		strcat(err, ")");
+	n = strlen(err);
+	snprintf(err + n, errlen - n, ")");
 	return -EINVAL;
 }
 
