@@ -48,8 +48,8 @@ spec_error(struct spec_err *e, const char *fmt, ...)
 }
 
 static const char *const driver_names[] = {
-    [BLOCK_DRIVER_RAW] = "raw",
-    [BLOCK_DRIVER_NULL_CO] = "null-co",
+	[BLOCK_DRIVER_RAW] = "raw",
+	[BLOCK_DRIVER_NULL_CO] = "null-co",
 };
 
 /* Decimal digits only. *end is left at the first byte after them. */
@@ -201,13 +201,13 @@ static const struct spec_key {
 	unsigned int drivers; /* the drivers that accept this key */
 	int (*parse)(const char *val, struct block_spec *s, struct spec_err *e);
 } spec_keys[KEY_COUNT] = {
-    [KEY_DRIVER] = {"driver", FOR_RAW | FOR_NULL_CO, parse_driver},
-    [KEY_FILE] = {"file", FOR_RAW, parse_file},
-    [KEY_READONLY] = {"readonly", FOR_RAW | FOR_NULL_CO, parse_readonly},
-    [KEY_DIRECT] = {"direct", FOR_RAW, parse_direct},
-    [KEY_SIZE] = {"size", FOR_NULL_CO, parse_size},
-    [KEY_READ_ZEROES] = {"read-zeroes", FOR_NULL_CO, parse_read_zeroes},
-    [KEY_LATENCY_NS] = {"latency-ns", FOR_NULL_CO, parse_latency},
+	[KEY_DRIVER] = { "driver", FOR_RAW | FOR_NULL_CO, parse_driver },
+	[KEY_FILE] = { "file", FOR_RAW, parse_file },
+	[KEY_READONLY] = { "readonly", FOR_RAW | FOR_NULL_CO, parse_readonly },
+	[KEY_DIRECT] = { "direct", FOR_RAW, parse_direct },
+	[KEY_SIZE] = { "size", FOR_NULL_CO, parse_size },
+	[KEY_READ_ZEROES] = { "read-zeroes", FOR_NULL_CO, parse_read_zeroes },
+	[KEY_LATENCY_NS] = { "latency-ns", FOR_NULL_CO, parse_latency },
 };
 
 static int spec_key_lookup(const char *key, size_t len)
@@ -288,8 +288,8 @@ static int spec_check_driver(const struct block_spec *s, unsigned int seen,
 	for (int i = 0; i < KEY_COUNT; i++)
 		if ((seen & (1u << i)) && !(spec_keys[i].drivers & drv))
 			return spec_error(
-			    e, "drive: %s= is not valid for driver=%s",
-			    spec_keys[i].name, driver_names[s->driver]);
+				e, "drive: %s= is not valid for driver=%s",
+				spec_keys[i].name, driver_names[s->driver]);
 	if (s->driver == BLOCK_DRIVER_RAW && !(seen & (1u << KEY_FILE)))
 		return spec_error(e, "drive: driver=raw needs file=PATH "
 				     "(or use driver=null-co,size=N)");
@@ -301,7 +301,7 @@ static int spec_check_driver(const struct block_spec *s, unsigned int seen,
 int block_spec_parse(const char *spec, struct block_spec *out, char *err,
 		     size_t errlen)
 {
-	struct spec_err e = {err, errlen};
+	struct spec_err e = { err, errlen };
 	unsigned int seen = 0;
 	const char *p = spec;
 	char *val;
@@ -346,7 +346,7 @@ static int append_escaped(char *buf, size_t len, size_t *pos, const char *val)
 }
 
 static int append_fmt(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static int append_fmt(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
@@ -372,12 +372,13 @@ int block_spec_format(const struct block_spec *s, char *buf, size_t len)
 	size_t pos = 0;
 
 	if (s->driver == BLOCK_DRIVER_NULL_CO)
-		return append_fmt(
-		    buf, len, &pos,
-		    "driver=null-co,size=%llu,read-zeroes=%s,"
-		    "latency-ns=%llu,readonly=%s",
-		    (unsigned long long)s->size, on_off(s->read_zeroes),
-		    (unsigned long long)s->latency_ns, on_off(s->readonly));
+		return append_fmt(buf, len, &pos,
+				  "driver=null-co,size=%llu,read-zeroes=%s,"
+				  "latency-ns=%llu,readonly=%s",
+				  (unsigned long long)s->size,
+				  on_off(s->read_zeroes),
+				  (unsigned long long)s->latency_ns,
+				  on_off(s->readonly));
 	if (append_fmt(buf, len, &pos, "driver=raw,file=") ||
 	    append_escaped(buf, len, &pos, s->file))
 		return -ENAMETOOLONG;
@@ -421,7 +422,7 @@ int block_open(const char *spec, struct block_backend **out, char *err,
 	       size_t errlen)
 {
 	struct block_spec *s = malloc(sizeof(*s));
-	struct spec_err e = {err, errlen};
+	struct spec_err e = { err, errlen };
 	int r;
 
 	*out = NULL;

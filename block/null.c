@@ -24,8 +24,8 @@ static struct null_co *to_null_co(struct block_backend *bb)
 static void null_co_delay(const struct null_co *nc)
 {
 	struct timespec ts = {
-	    .tv_sec = (time_t)(nc->latency_ns / 1000000000ull),
-	    .tv_nsec = (long)(nc->latency_ns % 1000000000ull),
+		.tv_sec = (time_t)(nc->latency_ns / 1000000000ull),
+		.tv_nsec = (long)(nc->latency_ns % 1000000000ull),
 	};
 
 	if (!nc->latency_ns)
@@ -76,10 +76,10 @@ static void null_co_close(struct block_backend *bb)
 }
 
 static const struct block_ops null_co_ops = {
-    .preadv = null_co_preadv,
-    .pwritev = null_co_pwritev,
-    .flush = null_co_flush,
-    .close = null_co_close,
+	.preadv = null_co_preadv,
+	.pwritev = null_co_pwritev,
+	.flush = null_co_flush,
+	.close = null_co_close,
 };
 
 int null_co_open(const struct block_spec *s, struct block_backend **out,

@@ -51,12 +51,12 @@ static ssize_t raw_xfer_once(int fd, const struct iovec *iov, int iovcnt,
 
 	/* Part of the first iovec is done: finish it alone, iov is const. */
 	if (skip)
-		return write ? pwrite(fd, base, len, off)
-			     : pread(fd, base, len, off);
+		return write ? pwrite(fd, base, len, off) :
+			       pread(fd, base, len, off);
 	if (iovcnt > IOV_MAX)
 		iovcnt = IOV_MAX;
-	return write ? pwritev(fd, iov, iovcnt, off)
-		     : preadv(fd, iov, iovcnt, off);
+	return write ? pwritev(fd, iov, iovcnt, off) :
+		       preadv(fd, iov, iovcnt, off);
 }
 
 /*
@@ -110,7 +110,7 @@ static int raw_xfer(int fd, const struct iovec *iov, int iovcnt, uint64_t off,
 
 static int raw_xfer_buf(int fd, void *buf, size_t len, uint64_t off, bool write)
 {
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
 	return raw_xfer(fd, &iov, 1, off, write);
 }
@@ -267,10 +267,10 @@ static void raw_close(struct block_backend *bb)
 }
 
 static const struct block_ops raw_ops = {
-    .preadv = raw_preadv,
-    .pwritev = raw_pwritev,
-    .flush = raw_flush,
-    .close = raw_close,
+	.preadv = raw_preadv,
+	.pwritev = raw_pwritev,
+	.flush = raw_flush,
+	.close = raw_close,
 };
 
 static __attribute__((format(printf, 3, 4))) int
@@ -303,8 +303,8 @@ static int raw_open_error(const struct block_spec *s, int e, char *err,
 		return -e;
 	}
 	if (!s->readonly && (e == EACCES || e == EPERM || e == EROFS)) {
-		fd =
-		    open(s->file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		fd = open(s->file,
+			  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd >= 0) {
 			close(fd);
 			raw_error(err, errlen,
@@ -350,7 +350,7 @@ static bool dio_align_ok(uint32_t a)
 static int raw_dio_align(struct raw *r, const struct block_spec *s,
 			 const struct stat *st, char *err, size_t errlen)
 {
-	struct statx stx = {0};
+	struct statx stx = { 0 };
 	int lbs = 0;
 
 	if (S_ISBLK(st->st_mode) && ioctl(r->fd, BLKSSZGET, &lbs) == 0 &&

@@ -28,7 +28,10 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 			return -EINVAL;
 	}
 	bus->windows[bus->nr_windows++] = (struct bus_window){
-		.base = base, .len = len, .ops = ops, .opaque = opaque,
+		.base = base,
+		.len = len,
+		.ops = ops,
+		.opaque = opaque,
 		.name = name,
 	};
 	return 0;
@@ -64,8 +67,8 @@ bool bus_read(const struct bus *bus, uint64_t addr, void *data,
 	w = size_valid(size) ? bus_find(bus, addr, size) : NULL;
 	if (!w || !w->ops->read) {
 		memset(data, 0xff, size);
-		log_unimp("%s: unassigned read of %u bytes at 0x%llx", bus->name,
-			  size, (unsigned long long)addr);
+		log_unimp("%s: unassigned read of %u bytes at 0x%llx",
+			  bus->name, size, (unsigned long long)addr);
 		return false;
 	}
 	val = w->ops->read(w->opaque, addr - w->base, size);
@@ -83,8 +86,8 @@ bool bus_write(const struct bus *bus, uint64_t addr, const void *data,
 		size = 8;
 	w = size_valid(size) ? bus_find(bus, addr, size) : NULL;
 	if (!w || !w->ops->write) {
-		log_unimp("%s: unassigned write of %u bytes at 0x%llx", bus->name,
-			  size, (unsigned long long)addr);
+		log_unimp("%s: unassigned write of %u bytes at 0x%llx",
+			  bus->name, size, (unsigned long long)addr);
 		return false;
 	}
 	memcpy(&val, data, size);

@@ -18,7 +18,7 @@
 /* The ACPI registers are one window, indexed by their port numbers. */
 #define ACPI_NR_PORTS 3u
 _Static_assert(ACPI_SLEEP_STATUS_PORT == ACPI_SLEEP_CONTROL_PORT + 1 &&
-		   ACPI_RESET_PORT == ACPI_SLEEP_CONTROL_PORT + 2,
+		       ACPI_RESET_PORT == ACPI_SLEEP_CONTROL_PORT + 2,
 	       "ACPI ports must be contiguous");
 
 static void pm_event(struct pm *pm, enum pm_event ev, unsigned int status)
@@ -144,23 +144,23 @@ static void debug_exit_write(void *opaque, uint64_t offset, unsigned int size,
 }
 
 static const struct bus_ops acpi_ops = {
-    .read = acpi_read,
-    .write = acpi_write,
+	.read = acpi_read,
+	.write = acpi_write,
 };
 
 static const struct bus_ops i8042_data_ops = {
-    .read = i8042_read,
-    .write = i8042_write_data,
+	.read = i8042_read,
+	.write = i8042_write_data,
 };
 
 static const struct bus_ops i8042_command_ops = {
-    .read = i8042_read,
-    .write = i8042_write_command,
+	.read = i8042_read,
+	.write = i8042_write_command,
 };
 
 static const struct bus_ops debug_exit_ops = {
-    .read = debug_exit_read,
-    .write = debug_exit_write,
+	.read = debug_exit_read,
+	.write = debug_exit_write,
 };
 
 int pm_init(struct pm *pm, const struct pm_handler *h)
@@ -179,11 +179,11 @@ int pm_register(struct pm *pm, struct bus *pio)
 		const struct bus_ops *ops;
 		const char *name;
 	} windows[] = {
-	    {ACPI_SLEEP_CONTROL_PORT, ACPI_NR_PORTS, &acpi_ops, "acpi"},
-	    {I8042_DATA_PORT, 1, &i8042_data_ops, "i8042-data"},
-	    {I8042_COMMAND_PORT, 1, &i8042_command_ops, "i8042-command"},
-	    {DEBUG_EXIT_PORT, DEBUG_EXIT_NR_PORTS, &debug_exit_ops,
-	     "debug-exit"},
+		{ ACPI_SLEEP_CONTROL_PORT, ACPI_NR_PORTS, &acpi_ops, "acpi" },
+		{ I8042_DATA_PORT, 1, &i8042_data_ops, "i8042-data" },
+		{ I8042_COMMAND_PORT, 1, &i8042_command_ops, "i8042-command" },
+		{ DEBUG_EXIT_PORT, DEBUG_EXIT_NR_PORTS, &debug_exit_ops,
+		  "debug-exit" },
 	};
 
 	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {

@@ -12,15 +12,15 @@
 /* IIR bits 7:6 read 11 on a 16550A whose FIFOs are enabled. */
 #define SERIAL_IIR_FIFO_ENABLED 0xc0
 /* Register bits a 16550A implements; the others read as zero. */
-#define SERIAL_IER_MASK                                                        \
+#define SERIAL_IER_MASK \
 	(UART_IER_MSI | UART_IER_RLSI | UART_IER_THRI | UART_IER_RDI)
-#define SERIAL_MCR_MASK                                                        \
-	(UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_OUT1 | UART_MCR_RTS |        \
+#define SERIAL_MCR_MASK                                                 \
+	(UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_OUT1 | UART_MCR_RTS | \
 	 UART_MCR_DTR)
 /* FCR bits that stick; CLEAR_RCVR and CLEAR_XMIT are self-clearing. */
-#define SERIAL_FCR_STORED                                                      \
+#define SERIAL_FCR_STORED \
 	(UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT | UART_FCR_TRIGGER_MASK)
-#define SERIAL_MSR_INPUTS                                                      \
+#define SERIAL_MSR_INPUTS \
 	(UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR | UART_MSR_CTS)
 /* Modem inputs outside loopback: a cable with carrier, DSR and CTS up. */
 #define SERIAL_MSR_CONNECTED (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS)
@@ -156,7 +156,7 @@ static void serial_unlock(struct serial *s, bool was_full)
 /* Wait until fd can take a byte; false on timeout or error. */
 static bool out_wait(int fd)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	int ret;
 
 	do
@@ -256,8 +256,8 @@ static void write_ier(struct serial_state *r, uint8_t val)
 static void write_fcr(struct serial_state *r, uint8_t val)
 {
 	/* The other bits only take with FIFO enable set. */
-	uint8_t fcr =
-	    (val & UART_FCR_ENABLE_FIFO) ? val & SERIAL_FCR_STORED : 0;
+	uint8_t fcr = (val & UART_FCR_ENABLE_FIFO) ? val & SERIAL_FCR_STORED :
+						     0;
 
 	/* Toggling FIFO enable flushes the FIFOs. The TX FIFO is always empty.
 	 */
@@ -274,8 +274,8 @@ static void write_mcr(struct serial_state *r, uint8_t val)
 	uint8_t new_in = msr_inputs(mcr);
 
 	r->mcr = mcr;
-	r->msr =
-	    new_in | (r->msr & UART_MSR_ANY_DELTA) | msr_deltas(old_in, new_in);
+	r->msr = new_in | (r->msr & UART_MSR_ANY_DELTA) |
+		 msr_deltas(old_in, new_in);
 }
 
 static uint8_t read_iir(struct serial_state *r)
@@ -400,8 +400,8 @@ static void serial_write(void *opaque, uint64_t offset, unsigned int size,
 }
 
 const struct bus_ops serial_ops = {
-    .read = serial_read,
-    .write = serial_write,
+	.read = serial_read,
+	.write = serial_write,
 };
 
 int serial_init(struct serial *s, const struct irq_line *irq, int out_fd)

@@ -47,9 +47,9 @@ int virtio_blk_init(struct virtio_blk *blk, struct block_backend *bb,
 	/* A partial last sector is not addressable: round down. */
 	blk->capacity = bb->size / VIRTIO_BLK_SECTOR_SIZE;
 	blk->features =
-	    1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_EVENT_IDX |
-	    1ull << VIRTIO_RING_F_INDIRECT_DESC | 1ull << VIRTIO_BLK_F_FLUSH |
-	    1ull << VIRTIO_BLK_F_SEG_MAX;
+		1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_EVENT_IDX |
+		1ull << VIRTIO_RING_F_INDIRECT_DESC |
+		1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_SEG_MAX;
 	if (bb->readonly)
 		blk->features |= 1ull << VIRTIO_BLK_F_RO;
 	memset(blk->serial, 0, sizeof(blk->serial));
@@ -87,17 +87,17 @@ static int parse_request(struct virtio_blk *blk, const struct guest_mem *gm,
 	/* No writable byte: there is nowhere to put the status. */
 	if (req->in_bytes == 0) {
 		guest_error(
-		    "%s: head %u: request has no device-writable status byte",
-		    blk->name, chain->head);
+			"%s: head %u: request has no device-writable status byte",
+			blk->name, chain->head);
 		return -EINVAL;
 	}
 	last = &chain->buf[chain->nr - 1];
 	req->status_gpa = last->gpa + last->len - 1;
 	if (req->out_bytes < BLK_HDR_SIZE) {
 		guest_error(
-		    "%s: head %u: request header is %llu bytes, not %zu",
-		    blk->name, chain->head, (unsigned long long)req->out_bytes,
-		    BLK_HDR_SIZE);
+			"%s: head %u: request header is %llu bytes, not %zu",
+			blk->name, chain->head,
+			(unsigned long long)req->out_bytes, BLK_HDR_SIZE);
 		return -EINVAL;
 	}
 	if (virtq_chain_read(gm, chain, 0, req->nr_out, 0, &hdr, sizeof(hdr)))
@@ -134,12 +134,13 @@ static bool rw_request_ok(const struct virtio_blk *blk,
 	/* A guest-chosen sector must not reach past the end of the drive. */
 	if (!sector_range_ok(blk, req->sector, data_bytes)) {
 		guest_error(
-		    "%s: head %u: type %u: sectors %llu+%llu past capacity "
-		    "%llu",
-		    blk->name, chain->head, req->type,
-		    (unsigned long long)req->sector,
-		    (unsigned long long)(data_bytes / VIRTIO_BLK_SECTOR_SIZE),
-		    (unsigned long long)blk->capacity);
+			"%s: head %u: type %u: sectors %llu+%llu past capacity "
+			"%llu",
+			blk->name, chain->head, req->type,
+			(unsigned long long)req->sector,
+			(unsigned long long)(data_bytes /
+					     VIRTIO_BLK_SECTOR_SIZE),
+			(unsigned long long)blk->capacity);
 		return false;
 	}
 	return true;
@@ -153,10 +154,10 @@ static bool no_stray_data(const struct virtio_blk *blk,
 {
 	if (!readable_data && req->out_bytes != BLK_HDR_SIZE) {
 		guest_error(
-		    "%s: head %u: type %u: %llu device-readable bytes after "
-		    "the header",
-		    blk->name, chain->head, req->type,
-		    (unsigned long long)(req->out_bytes - BLK_HDR_SIZE));
+			"%s: head %u: type %u: %llu device-readable bytes after "
+			"the header",
+			blk->name, chain->head, req->type,
+			(unsigned long long)(req->out_bytes - BLK_HDR_SIZE));
 		return false;
 	}
 	if (!writable_data && req->in_bytes != 1) {
@@ -202,8 +203,9 @@ static uint8_t blk_write(struct virtio_blk *blk, const struct guest_mem *gm,
 	/* Spec 5.2.6.2: a read-only device fails writes, writing nothing. */
 	if (blk->features & (1ull << VIRTIO_BLK_F_RO)) {
 		guest_error(
-		    "%s: head %u: write to read-only drive (sector %llu)",
-		    blk->name, chain->head, (unsigned long long)req->sector);
+			"%s: head %u: write to read-only drive (sector %llu)",
+			blk->name, chain->head,
+			(unsigned long long)req->sector);
 		return VIRTIO_BLK_S_IOERR;
 	}
 	if (!no_stray_data(blk, chain, req, true, false) ||
@@ -331,11 +333,11 @@ static int blk_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 }
 
 const struct virtio_dev_ops virtio_blk_dev_ops = {
-    .device_id = VIRTIO_ID_BLOCK,
-    .num_queues = 1,
-    .queue_num_max = VIRTIO_BLK_QUEUE_SIZE,
-    .config_size = VIRTIO_BLK_CONFIG_SIZE,
-    .features = blk_ops_features,
-    .config_read = blk_ops_config_read,
-    .process_queue = blk_ops_process_queue,
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_num_max = VIRTIO_BLK_QUEUE_SIZE,
+	.config_size = VIRTIO_BLK_CONFIG_SIZE,
+	.features = blk_ops_features,
+	.config_read = blk_ops_config_read,
+	.process_queue = blk_ops_process_queue,
 };

@@ -36,7 +36,7 @@
  * including num_queues. The later fields (discard, write zeroes, ...) belong
  * to features vigil does not offer.
  */
-#define VIRTIO_BLK_CONFIG_SIZE                                                 \
+#define VIRTIO_BLK_CONFIG_SIZE \
 	offsetof(struct virtio_blk_config, max_discard_sectors)
 
 struct virtio_blk {

@@ -16,9 +16,9 @@
 #include "vmm/log.h"
 
 /* Status bits a driver may set (NEEDS_RESET is the device's). */
-#define DRIVER_STATUS_BITS                                                     \
-	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |                \
-	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK |             \
+#define DRIVER_STATUS_BITS                                         \
+	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |    \
+	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK | \
 	 VIRTIO_CONFIG_S_FAILED)
 #define INTERRUPT_BITS (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)
 
@@ -245,9 +245,9 @@ static bool config_access_ok(const struct virtio_mmio *dev, uint64_t rel,
 	if (rel >= dev->ops->config_size ||
 	    size > dev->ops->config_size - rel) {
 		guest_error(
-		    "%s: config %s at 0x%llx width %u: past config size %u",
-		    dev->name, dir, (unsigned long long)rel, size,
-		    dev->ops->config_size);
+			"%s: config %s at 0x%llx width %u: past config size %u",
+			dev->name, dir, (unsigned long long)rel, size,
+			dev->ops->config_size);
 		return false;
 	}
 	return true;
@@ -278,8 +278,9 @@ static uint64_t virtio_mmio_read(void *opaque, uint64_t offset,
 	if (offset >= VIRTIO_MMIO_CONFIG) {
 		if (config_access_ok(dev, offset - VIRTIO_MMIO_CONFIG, size,
 				     "read"))
-			dev->ops->config_read(
-			    dev->dev, offset - VIRTIO_MMIO_CONFIG, &val, size);
+			dev->ops->config_read(dev->dev,
+					      offset - VIRTIO_MMIO_CONFIG, &val,
+					      size);
 	} else if (reg_access_ok(dev, offset, size, "read")) {
 		val = read_reg(dev, offset);
 	}
@@ -300,8 +301,8 @@ static void write_driver_features(struct virtio_mmio *dev, uint32_t val)
 	}
 	switch (dev->driver_features_sel) {
 	case 0:
-		dev->driver_features =
-		    (dev->driver_features & ~0xffffffffull) | val;
+		dev->driver_features = (dev->driver_features & ~0xffffffffull) |
+				       val;
 		break;
 	case 1:
 		dev->driver_features = (dev->driver_features & 0xffffffffull) |
@@ -311,8 +312,8 @@ static void write_driver_features(struct virtio_mmio *dev, uint32_t val)
 		/* No device offers bits there: remember, refuse FEATURES_OK. */
 		if (val) {
 			guest_error(
-			    "%s: DriverFeatures word %u: 0x%x not offered",
-			    dev->name, dev->driver_features_sel, val);
+				"%s: DriverFeatures word %u: 0x%x not offered",
+				dev->name, dev->driver_features_sel, val);
 			dev->driver_features_beyond_64 = true;
 		}
 		break;
@@ -343,8 +344,8 @@ static void write_status(struct virtio_mmio *dev, uint32_t val,
 	}
 	if ((want & cur) != cur) {
 		guest_error(
-		    "%s: Status write 0x%x clears bits of 0x%x without reset",
-		    dev->name, val, dev->status);
+			"%s: Status write 0x%x clears bits of 0x%x without reset",
+			dev->name, val, dev->status);
 		return;
 	}
 	if ((want & VIRTIO_CONFIG_S_FEATURES_OK) &&
@@ -403,8 +404,9 @@ static void write_queue_num(struct virtio_mmio *dev, struct virtq *vq,
 	/* The ring index arithmetic needs a power of two; the bound, memory. */
 	if (!is_pow2(val) || val > dev->ops->queue_num_max) {
 		guest_error(
-		    "%s: QueueNum %u for queue %u: not a power of two in 1..%u",
-		    dev->name, val, dev->queue_sel, dev->ops->queue_num_max);
+			"%s: QueueNum %u for queue %u: not a power of two in 1..%u",
+			dev->name, val, dev->queue_sel,
+			dev->ops->queue_num_max);
 		return;
 	}
 	vq->num = (uint16_t)val;
@@ -442,8 +444,8 @@ static void enable_queue(struct virtio_mmio *dev, struct virtq *vq)
 		return;
 	}
 	virtq_enable(
-	    vq, dev->driver_features & (1ull << VIRTIO_RING_F_EVENT_IDX),
-	    dev->driver_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+		vq, dev->driver_features & (1ull << VIRTIO_RING_F_EVENT_IDX),
+		dev->driver_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
 }
 
 static void write_queue_ready(struct virtio_mmio *dev, uint32_t val)
@@ -576,9 +578,9 @@ static void write_reg(struct virtio_mmio *dev, uint64_t offset, uint32_t val,
 		break; /* selects among no regions: reads stay all-ones */
 	default:
 		guest_error(
-		    "%s: write 0x%x to %s (offset 0x%llx): not writable",
-		    dev->name, val, reg_name(offset),
-		    (unsigned long long)offset);
+			"%s: write 0x%x to %s (offset 0x%llx): not writable",
+			dev->name, val, reg_name(offset),
+			(unsigned long long)offset);
 		break;
 	}
 }
@@ -600,7 +602,7 @@ static void virtio_mmio_write(void *opaque, uint64_t offset, unsigned int size,
 			      uint64_t value)
 {
 	struct virtio_mmio *dev = opaque;
-	struct pending_notify pending = {0};
+	struct pending_notify pending = { 0 };
 
 	pthread_mutex_lock(&dev->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG)
@@ -616,8 +618,8 @@ static void virtio_mmio_write(void *opaque, uint64_t offset, unsigned int size,
 }
 
 const struct bus_ops virtio_mmio_ops = {
-    .read = virtio_mmio_read,
-    .write = virtio_mmio_write,
+	.read = virtio_mmio_read,
+	.write = virtio_mmio_write,
 };
 
 /* ---- queue processing -------------------------------------------------- */
@@ -696,13 +698,13 @@ void virtio_mmio_get_state(struct virtio_mmio *dev,
 		const struct virtq *vq = &dev->vq[q];
 
 		st->queue[q] = (struct virtio_mmio_queue_state){
-		    .num = vq->num,
-		    .ready = vq->ready,
-		    .desc = vq->desc,
-		    .avail = vq->avail,
-		    .used = vq->used,
-		    .last_avail_idx = vq->last_avail_idx,
-		    .used_idx = vq->used_idx,
+			.num = vq->num,
+			.ready = vq->ready,
+			.desc = vq->desc,
+			.avail = vq->avail,
+			.used = vq->used,
+			.last_avail_idx = vq->last_avail_idx,
+			.used_idx = vq->used_idx,
 		};
 	}
 	pthread_mutex_unlock(&dev->lock);
@@ -712,10 +714,10 @@ static int check_queue_state(const struct virtio_mmio *dev, unsigned int q,
 			     const struct virtio_mmio_queue_state *qs,
 			     uint32_t status)
 {
-	struct virtq vq = {.num = qs->num,
-			   .desc = qs->desc,
-			   .avail = qs->avail,
-			   .used = qs->used};
+	struct virtq vq = { .num = qs->num,
+			    .desc = qs->desc,
+			    .avail = qs->avail,
+			    .used = qs->used };
 	const char *why;
 
 	if (!is_pow2(qs->num) || qs->num > dev->ops->queue_num_max) {
@@ -760,8 +762,8 @@ static int check_state(const struct virtio_mmio *dev,
 	if ((driver_bits & ~DRIVER_STATUS_BITS) ||
 	    !status_order_ok(driver_bits)) {
 		log_error(
-		    "%s: snapshot: status 0x%x: undefined bits or out of order",
-		    dev->name, st->status);
+			"%s: snapshot: status 0x%x: undefined bits or out of order",
+			dev->name, st->status);
 		return -EINVAL;
 	}
 	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
@@ -797,10 +799,10 @@ static int check_state(const struct virtio_mmio *dev,
 int virtio_mmio_set_state(struct virtio_mmio *dev,
 			  const struct virtio_mmio_state *st)
 {
-	bool event_idx =
-	    st->driver_features & (1ull << VIRTIO_RING_F_EVENT_IDX);
-	bool indirect =
-	    st->driver_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
+	bool event_idx = st->driver_features &
+			 (1ull << VIRTIO_RING_F_EVENT_IDX);
+	bool indirect = st->driver_features &
+			(1ull << VIRTIO_RING_F_INDIRECT_DESC);
 
 	if (check_state(dev, st))
 		return -EINVAL;

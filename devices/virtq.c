@@ -146,8 +146,8 @@ static int read_avail_idx(struct virtq *vq, const struct guest_mem *gm)
 	 */
 	if ((uint16_t)(idx - vq->last_avail_idx) > vq->num) {
 		guest_error(
-		    "%s: avail idx jumped from %u to %u (queue size %u)",
-		    vq_name(vq), vq->last_avail_idx, idx, vq->num);
+			"%s: avail idx jumped from %u to %u (queue size %u)",
+			vq_name(vq), vq->last_avail_idx, idx, vq->num);
 		return -EOVERFLOW;
 	}
 	vq->shadow_avail_idx = idx;
@@ -212,9 +212,9 @@ static int add_buf(const struct virtq *vq, const struct guest_mem *gm,
 		return -E2BIG;
 	}
 	chain->buf[chain->nr++] = (struct virtq_buf){
-	    .gpa = d->addr,
-	    .len = d->len,
-	    .device_writable = writable,
+		.gpa = d->addr,
+		.len = d->len,
+		.device_writable = writable,
 	};
 	return 0;
 }
@@ -257,9 +257,9 @@ static int walk_indirect(const struct virtq *vq, const struct guest_mem *gm,
 	}
 	if (!gm_range_valid(gm, d->addr, d->len)) {
 		guest_error(
-		    "%s: head %u: indirect table 0x%llx+0x%x outside guest RAM",
-		    vq_name(vq), chain->head, (unsigned long long)d->addr,
-		    d->len);
+			"%s: head %u: indirect table 0x%llx+0x%x outside guest RAM",
+			vq_name(vq), chain->head, (unsigned long long)d->addr,
+			d->len);
 		return -EFAULT;
 	}
 	return walk_table(vq, gm, chain, d->addr,
@@ -304,8 +304,8 @@ static int walk_table(const struct virtq *vq, const struct guest_mem *gm,
 		/* next indexes this table: out of range reads past it. */
 		if (d.next >= size) {
 			guest_error(
-			    "%s: head %u: desc %u: next %u past table of %u",
-			    vq_name(vq), chain->head, i, d.next, size);
+				"%s: head %u: desc %u: next %u past table of %u",
+				vq_name(vq), chain->head, i, d.next, size);
 			return -ERANGE;
 		}
 		i = d.next;
@@ -350,8 +350,8 @@ int virtq_push_used(struct virtq *vq, const struct guest_mem *gm, uint16_t head,
 		    uint32_t len)
 {
 	struct vring_used_elem elem = {
-	    .id = htole32(head),
-	    .len = htole32(len),
+		.id = htole32(head),
+		.len = htole32(len),
 	};
 
 	if (!gm_write(gm, used_entry_gpa(vq, vq->used_idx), &elem,
@@ -422,12 +422,12 @@ static int chain_copy(const struct guest_mem *gm,
 	off = chain_seek(chain, &i, end, off);
 	for (; i < end && done < len; i++, off = 0) {
 		const struct virtq_buf *b = &chain->buf[i];
-		uint64_t take =
-		    b->len - off < len - done ? b->len - off : len - done;
-		bool ok =
-		    from_host
-			? gm_write(gm, b->gpa + off, from_host + done, take)
-			: gm_read(gm, b->gpa + off, to_host + done, take);
+		uint64_t take = b->len - off < len - done ? b->len - off :
+							    len - done;
+		bool ok = from_host ? gm_write(gm, b->gpa + off,
+					       from_host + done, take) :
+				      gm_read(gm, b->gpa + off, to_host + done,
+					      take);
 
 		if (!ok)
 			return -EFAULT;
@@ -469,7 +469,7 @@ int virtq_chain_map(const struct guest_mem *gm, const struct virtq_chain *chain,
 		if (!p)
 			return -EFAULT;
 		/* One iovec per buffer at most: n < chain->nr. */
-		iov[n++] = (struct iovec){.iov_base = p, .iov_len = take};
+		iov[n++] = (struct iovec){ .iov_base = p, .iov_len = take };
 		len -= take;
 	}
 	return len ? -EFAULT : n;

@@ -90,7 +90,7 @@ static bool add_table(struct acpi_table *t, uint64_t addr)
 {
 	const struct acpi_header *h = (const void *)addr;
 
-	*t = (struct acpi_table){.addr = addr};
+	*t = (struct acpi_table){ .addr = addr };
 	if (!mapped(addr, sizeof(*h)))
 		return false;
 	memcpy(t->signature, h->signature, 4);
@@ -111,7 +111,7 @@ static void note_problem(const char *what)
 static void read_root_entries(void)
 {
 	const uint8_t *entries =
-	    (const uint8_t *)info.root.addr + sizeof(struct acpi_header);
+		(const uint8_t *)info.root.addr + sizeof(struct acpi_header);
 	size_t width = info.root.signature[0] == 'X' ? 8 : 4;
 	size_t n = (info.root.length - sizeof(struct acpi_header)) / width;
 	uint64_t addr;

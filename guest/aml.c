@@ -165,10 +165,10 @@ static bool name_string(struct aml *a, char seg[5])
 /* 20.2.3 ComputationalData integers and ConstObj. */
 static bool integer(struct aml *a, uint64_t *v)
 {
-	static const unsigned int width[] = {[BYTE_PREFIX] = 1,
-					     [WORD_PREFIX] = 2,
-					     [DWORD_PREFIX] = 4,
-					     [QWORD_PREFIX] = 8};
+	static const unsigned int width[] = { [BYTE_PREFIX] = 1,
+					      [WORD_PREFIX] = 2,
+					      [DWORD_PREFIX] = 4,
+					      [QWORD_PREFIX] = 8 };
 	uint8_t op;
 
 	if (!take_byte(a, &op))
@@ -286,7 +286,7 @@ static bool name_object(struct aml *a, struct device_ctx *dev, const char *hid)
 	case PACKAGE_OP:
 		a->p++;
 		return package(a, a->pkg_name && !a->pkg_found &&
-				      !strcmp(seg, a->pkg_name));
+					  !strcmp(seg, a->pkg_name));
 	case VAR_PACKAGE_OP:
 		a->p++;
 		return skip_pkg(a);
@@ -376,7 +376,7 @@ static bool add_device(struct aml *a, const struct device_ctx *dev,
 	if (out->n == MAX_MMIO_DEVICES)
 		return fail(a, "too many matching devices");
 	d = &out->dev[out->n];
-	*d = (struct mmio_device){.gsi = UINT32_MAX, .uid = dev->uid};
+	*d = (struct mmio_device){ .gsi = UINT32_MAX, .uid = dev->uid };
 	memcpy(d->name, seg, sizeof(d->name));
 	if (!resources(dev->crs, dev->crs_len, d))
 		return fail(a, "matching device without a window in _CRS");
@@ -388,7 +388,7 @@ static bool add_device(struct aml *a, const struct device_ctx *dev,
 static bool block(struct aml *a, bool is_device, struct device_ctx *outer_dev,
 		  const char *hid, struct device_list *out, int depth)
 {
-	struct device_ctx dev = {.uid = -1};
+	struct device_ctx dev = { .uid = -1 };
 	const uint8_t *end, *outer_end = a->end;
 	char seg[5];
 	bool ok;
@@ -497,7 +497,7 @@ const char *aml_find_devices(const uint8_t *aml, size_t len, const char *hid,
 {
 	static struct aml a; /* its msg outlives the call */
 
-	a = (struct aml){.start = aml, .p = aml, .end = aml + len};
+	a = (struct aml){ .start = aml, .p = aml, .end = aml + len };
 	term_list(&a, NULL, hid, out, 0);
 	return a.error;
 }
@@ -506,14 +506,14 @@ const char *aml_find_package(const uint8_t *aml, size_t len, const char *name,
 			     uint64_t *vals, unsigned int max, unsigned int *n)
 {
 	static struct aml a; /* its msg outlives the call */
-	struct device_list unused = {0};
+	struct device_list unused = { 0 };
 
-	a = (struct aml){.start = aml,
-			 .p = aml,
-			 .end = aml + len,
-			 .pkg_name = name,
-			 .pkg_vals = vals,
-			 .pkg_max = max};
+	a = (struct aml){ .start = aml,
+			  .p = aml,
+			  .end = aml + len,
+			  .pkg_name = name,
+			  .pkg_vals = vals,
+			  .pkg_max = max };
 	term_list(&a, NULL, NULL, &unused, 0);
 	*n = a.pkg_n;
 	if (a.pkg_found)

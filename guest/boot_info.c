@@ -62,7 +62,7 @@ static void read_boot_params(struct boot_info *bi)
 {
 	const struct boot_params *bp = (const void *)bi->structure;
 	uint64_t cmdline = bp->hdr.cmd_line_ptr | (uint64_t)bp->ext_cmd_line_ptr
-						      << 32;
+							  << 32;
 
 	/* cmdline_size is ours (setup.S): the loader may not exceed it. */
 	read_cmdline(cmdline, CMDLINE_MAX, bi);
@@ -92,9 +92,9 @@ void boot_info_read(unsigned int entry, uint64_t structure,
 		    struct boot_info *bi)
 {
 	*bi = (struct boot_info){
-	    .entry = entry,
-	    .entry_name = entry_name(entry),
-	    .structure = structure,
+		.entry = entry,
+		.entry_name = entry_name(entry),
+		.structure = structure,
 	};
 	if (structure == 0 || structure >= MAPPED_LIMIT - 4096) {
 		bi->problem = "no usable boot structure";

@@ -22,7 +22,7 @@ bool devices_parse_cmdline_entry(const char *s, struct mmio_device *d)
 	uint64_t size, base, irq, id;
 	const char *p;
 
-	*d = (struct mmio_device){.uid = -1};
+	*d = (struct mmio_device){ .uid = -1 };
 	if (!parse_size(s, &p, &size) || *p != '@' ||
 	    !parse_u64(p + 1, &p, &base) || *p != ':' ||
 	    !parse_u64(p + 1, &p, &irq))
@@ -50,7 +50,7 @@ static void discover_cmdline(void)
 			return;
 		}
 		if (!devices_parse_cmdline_entry(
-			s, &from_cmdline.dev[from_cmdline.n])) {
+			    s, &from_cmdline.dev[from_cmdline.n])) {
 			from_cmdline.problem = "malformed virtio_mmio.device=";
 			continue;
 		}

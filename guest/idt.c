@@ -35,9 +35,10 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static irq_handler_t handlers[256];
 
 static const char *const exception_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
-    "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-    "22",  "23",  "24",	 "25",	"26",  "27",  "#HV", "#VC", "#SX", "31",
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "15",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "22",	 "23",
+	"24",  "25",  "26",  "27",  "#HV", "#VC", "#SX", "31",
 };
 
 void idt_init(void)
@@ -48,11 +49,11 @@ void idt_init(void)
 		uint64_t addr = (uint64_t)(isr_stubs + v * ISR_STUB_SIZE);
 
 		idt[v] = (struct idt_gate){
-		    .offset_low = (uint16_t)addr,
-		    .selector = BOOT_CS64,
-		    .type_attr = GATE_INTERRUPT_64,
-		    .offset_mid = (uint16_t)(addr >> 16),
-		    .offset_high = (uint32_t)(addr >> 32),
+			.offset_low = (uint16_t)addr,
+			.selector = BOOT_CS64,
+			.type_attr = GATE_INTERRUPT_64,
+			.offset_mid = (uint16_t)(addr >> 16),
+			.offset_high = (uint32_t)(addr >> 32),
 		};
 	}
 }
@@ -62,7 +63,7 @@ void idt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) desc = {sizeof(idt) - 1, (uint64_t)idt};
+	} __attribute__((packed)) desc = { sizeof(idt) - 1, (uint64_t)idt };
 
 	asm volatile("lidt %0" : : "m"(desc));
 }
@@ -79,10 +80,10 @@ static void handle_exception(struct trap_frame *f)
 	struct cpu *cpu = this_cpu();
 	struct guard *g = cpu->guard;
 	struct trap_info info = {
-	    .vector = f->vector,
-	    .error = f->error,
-	    .rip = f->rip,
-	    .cr2 = f->vector == 14 ? read_cr2() : 0,
+		.vector = f->vector,
+		.error = f->error,
+		.rip = f->rip,
+		.cr2 = f->vector == 14 ? read_cr2() : 0,
 	};
 
 	printf("# cpu %u: exception %lu (%s) at rip 0x%lx, error 0x%lx, "

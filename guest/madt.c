@@ -68,7 +68,8 @@ static void add_ioapic(struct madt_info *m, const struct madt_io_apic *e)
 		return;
 	}
 	m->ioapics[m->nioapics++] = (struct madt_ioapic){
-	    .id = e->id, .addr = e->address, .gsi_base = e->gsi_base};
+		.id = e->id, .addr = e->address, .gsi_base = e->gsi_base
+	};
 }
 
 static void add_override(struct madt_info *m,
@@ -81,7 +82,8 @@ static void add_override(struct madt_info *m,
 		return;
 	}
 	m->overrides[m->noverrides++] = (struct madt_override){
-	    .source = e->source, .gsi = e->gsi, .flags = e->flags};
+		.source = e->source, .gsi = e->gsi, .flags = e->flags
+	};
 }
 
 /* Size of the structure we read for @type, or 0 if we skip it. */

@@ -16,7 +16,7 @@ static void find_tables(void)
 	const struct acpi_header *madt;
 
 	platform.acpi =
-	    acpi_init(platform.boot.rsdp, platform.boot.rsdp_source);
+		acpi_init(platform.boot.rsdp, platform.boot.rsdp_source);
 	madt = acpi_find("APIC");
 	platform.have_madt = madt && madt_parse(madt, &platform.madt);
 }

@@ -67,7 +67,7 @@ static void emit_number(struct out *o, uint64_t v, bool negative,
 
 static const char *parse_spec(const char *f, struct spec *sp)
 {
-	*sp = (struct spec){.pad = ' '};
+	*sp = (struct spec){ .pad = ' ' };
 	for (;; f++) {
 		if (*f == '-')
 			sp->left = true;
@@ -144,7 +144,7 @@ static void format_one(struct out *o, char conv, int longs,
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = {.buf = buf, .size = size};
+	struct out o = { .buf = buf, .size = size };
 	struct spec sp;
 	va_list args;
 	int longs;

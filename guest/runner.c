@@ -164,7 +164,7 @@ static bool run_one(unsigned int n, const char *name)
 	code = guard_catch(&runner_guard);
 	if (code == 0) {
 		current_timeout_s =
-		    (unsigned int)param_u64("timeout", t->timeout_s);
+			(unsigned int)param_u64("timeout", t->timeout_s);
 		runner_rearm_watchdog();
 		t->run();
 	} else {

@@ -43,7 +43,7 @@ struct cpu *smp_start(unsigned int index, uint32_t apic_id)
 	if (index == 0 || index >= MAX_CPUS)
 		return NULL;
 	cpu = &cpus[index];
-	*cpu = (struct cpu){.index = index, .apic_id = apic_id};
+	*cpu = (struct cpu){ .index = index, .apic_id = apic_id };
 	memcpy((void *)TRAMPOLINE_ADDR, ap_trampoline,
 	       (uintptr_t)ap_trampoline_end - (uintptr_t)ap_trampoline);
 	ap_boot_stack = ap_stacks[index] + AP_STACK_SIZE;

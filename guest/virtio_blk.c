@@ -24,10 +24,10 @@
 #define RW_TIMEOUT_US 5000000
 
 /* What this driver understands; VERSION_1 is the modern interface. */
-#define WANTED_FEATURES                                                        \
-	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_EVENT_IDX) |              \
-	 BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE) |                \
-	 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_SIZE_MAX) |              \
+#define WANTED_FEATURES                                           \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_EVENT_IDX) | \
+	 BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE) |   \
+	 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_SIZE_MAX) | \
 	 BIT(VIRTIO_BLK_F_RO))
 
 static struct virtio_blk *irq_owner[256];
@@ -61,16 +61,16 @@ static uint32_t config32(struct virtio_blk *b, size_t offset)
 static void read_config(struct virtio_blk *b)
 {
 	b->capacity = virtio_mmio_config_read(
-	    &b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
+		&b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
 	if (virtio_blk_has(b, VIRTIO_BLK_F_BLK_SIZE))
-		b->blk_size =
-		    config32(b, offsetof(struct virtio_blk_config, blk_size));
+		b->blk_size = config32(b, offsetof(struct virtio_blk_config,
+						   blk_size));
 	if (virtio_blk_has(b, VIRTIO_BLK_F_SEG_MAX))
-		b->seg_max =
-		    config32(b, offsetof(struct virtio_blk_config, seg_max));
+		b->seg_max = config32(b, offsetof(struct virtio_blk_config,
+						  seg_max));
 	if (virtio_blk_has(b, VIRTIO_BLK_F_SIZE_MAX))
-		b->size_max =
-		    config32(b, offsetof(struct virtio_blk_config, size_max));
+		b->size_max = config32(b, offsetof(struct virtio_blk_config,
+						   size_max));
 	b->read_only = virtio_blk_has(b, VIRTIO_BLK_F_RO);
 }
 
@@ -79,7 +79,7 @@ bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 {
 	uint32_t max;
 
-	*b = (struct virtio_blk){.gsi = d->gsi};
+	*b = (struct virtio_blk){ .gsi = d->gsi };
 	if (!virtio_mmio_probe(&b->mmio, d, why))
 		return false;
 	if (b->mmio.device_id != VIRTIO_ID_BLOCK) {
@@ -122,10 +122,10 @@ bool virtio_blk_use_interrupts(struct virtio_blk *b, unsigned int vector)
 {
 	const struct mmio_device *d = b->mmio.desc;
 	struct ioapic_route r = {
-	    .vector = (uint8_t)vector,
-	    .dest_apic_id = platform.bsp_apic_id,
-	    .level = d->level,
-	    .active_low = d->active_low,
+		.vector = (uint8_t)vector,
+		.dest_apic_id = platform.bsp_apic_id,
+		.level = d->level,
+		.active_low = d->active_low,
 	};
 
 	if (vector < 32 || vector > 255)
@@ -161,14 +161,14 @@ bool virtio_blk_submit(struct virtio_blk *b, struct blk_req *r, uint32_t type,
 
 	if (nsegs > MAX_SEGS)
 		return false;
-	r->hdr = (struct virtio_blk_outhdr){.type = type, .sector = sector};
+	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
 	r->status = 0xff; /* not a status the device may write */
 	r->done = false;
 	r->written = 0;
-	bufs[0] = (struct virtq_buf){&r->hdr, sizeof(r->hdr)};
+	bufs[0] = (struct virtq_buf){ &r->hdr, sizeof(r->hdr) };
 	for (i = 0; i < nsegs; i++)
 		bufs[1 + i] = segs[i];
-	bufs[1 + nsegs] = (struct virtq_buf){&r->status, 1};
+	bufs[1 + nsegs] = (struct virtq_buf){ &r->status, 1 };
 	return virtq_add(&b->vq, bufs, device_reads ? 1 + nsegs : 1,
 			 device_reads ? 1 : nsegs + 1, r);
 }
@@ -246,7 +246,7 @@ int virtio_blk_request(struct virtio_blk *b, uint32_t type, uint64_t sector,
 int virtio_blk_rw(struct virtio_blk *b, uint32_t type, uint64_t sector,
 		  void *buf, uint32_t len)
 {
-	struct virtq_buf seg = {buf, len};
+	struct virtq_buf seg = { buf, len };
 
 	return virtio_blk_request(b, type, sector, &seg, buf ? 1 : 0, NULL);
 }

@@ -42,7 +42,7 @@ static bool fail(const char **why, const char *what)
 bool virtio_mmio_probe(struct virtio_mmio *vm, const struct mmio_device *d,
 		       const char **why)
 {
-	*vm = (struct virtio_mmio){.base = d->base, .desc = d};
+	*vm = (struct virtio_mmio){ .base = d->base, .desc = d };
 	if (d->size < VIRTIO_MMIO_CONFIG || d->base >= 0x100000000ull)
 		return fail(why, "window too small or not mapped");
 	if (rd(vm, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
@@ -181,7 +181,7 @@ static uint64_t config_read_once(struct virtio_mmio *vm, unsigned int offset,
 		return mmio_read32(addr);
 	default:
 		return mmio_read32(addr) | (uint64_t)mmio_read32(addr + 4)
-					       << 32;
+						   << 32;
 	}
 }
 

@@ -43,7 +43,7 @@ bool virtq_init(struct virtq *vq, uint16_t size, bool event_idx)
 
 	if (size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
 		return false;
-	*vq = (struct virtq){.size = size, .event_idx = event_idx};
+	*vq = (struct virtq){ .size = size, .event_idx = event_idx };
 	vq->desc = alloc(sizeof(*vq->desc) * size, RING_ALIGN);
 	vq->avail = alloc(avail_bytes(size), RING_ALIGN);
 	vq->used = alloc(used_bytes(size), RING_ALIGN);
@@ -70,8 +70,8 @@ bool virtq_add(struct virtq *vq, const struct virtq_buf *bufs,
 		vq->desc[d].addr = (uint64_t)bufs[i].addr;
 		vq->desc[d].len = bufs[i].len;
 		vq->desc[d].flags =
-		    (uint16_t)((i < n_out ? 0 : VRING_DESC_F_WRITE) |
-			       (i + 1 < n ? VRING_DESC_F_NEXT : 0));
+			(uint16_t)((i < n_out ? 0 : VRING_DESC_F_WRITE) |
+				   (i + 1 < n ? VRING_DESC_F_NEXT : 0));
 		d = vq->desc[d].next;
 	}
 	vq->free_head = d;

@@ -198,9 +198,9 @@ static const char *check_dfr(const void *p, size_t len)
 	uint64_t v = u64_of(p);
 
 	(void)len;
-	return (v & ~(uint64_t)APIC_DFR_MODEL_MASK) == 0x0fffffffu
-		   ? NULL
-		   : "bits 27:0 must all be set";
+	return (v & ~(uint64_t)APIC_DFR_MODEL_MASK) == 0x0fffffffu ?
+		       NULL :
+		       "bits 27:0 must all be set";
 }
 
 /* Memory types an MTRR or PAT entry may hold (SDM "Memory Types"). */
@@ -230,32 +230,32 @@ static const char *check_mtrr_def_type(uint64_t v)
 {
 	if (v & ~0xcffull)
 		return "reserved bits set (only type, FE and E exist)";
-	return memtype_ok((uint8_t)v, false) ? NULL
-					     : "reserved default memory type";
+	return memtype_ok((uint8_t)v, false) ? NULL :
+					       "reserved default memory type";
 }
 
 /* ---- tables ------------------------------------------------------------ */
 
 static const struct field regs_fields[] = {
-    FIELD_U64("rax", struct kvm_regs, rax, ANY_REG),
-    FIELD_U64("rbx", struct kvm_regs, rbx, ANY_REG),
-    FIELD_U64("rcx", struct kvm_regs, rcx, ANY_REG),
-    FIELD_U64("rdx", struct kvm_regs, rdx, ANY_REG),
-    FIELD_U64("rsi", struct kvm_regs, rsi, ANY_REG),
-    FIELD_U64("rdi", struct kvm_regs, rdi, ANY_REG),
-    FIELD_U64("rsp", struct kvm_regs, rsp, ANY_REG),
-    FIELD_U64("rbp", struct kvm_regs, rbp, ANY_REG),
-    FIELD_U64("r8", struct kvm_regs, r8, ANY_REG),
-    FIELD_U64("r9", struct kvm_regs, r9, ANY_REG),
-    FIELD_U64("r10", struct kvm_regs, r10, ANY_REG),
-    FIELD_U64("r11", struct kvm_regs, r11, ANY_REG),
-    FIELD_U64("r12", struct kvm_regs, r12, ANY_REG),
-    FIELD_U64("r13", struct kvm_regs, r13, ANY_REG),
-    FIELD_U64("r14", struct kvm_regs, r14, ANY_REG),
-    FIELD_U64("r15", struct kvm_regs, r15, ANY_REG),
-    FIELD_U64("rip", struct kvm_regs, rip,
-	      CHECK_ANY("in 32-bit code the high half is ignored")),
-    FIELD_U64("rflags", struct kvm_regs, rflags, CHECK_MASK(RFLAGS_BITS)),
+	FIELD_U64("rax", struct kvm_regs, rax, ANY_REG),
+	FIELD_U64("rbx", struct kvm_regs, rbx, ANY_REG),
+	FIELD_U64("rcx", struct kvm_regs, rcx, ANY_REG),
+	FIELD_U64("rdx", struct kvm_regs, rdx, ANY_REG),
+	FIELD_U64("rsi", struct kvm_regs, rsi, ANY_REG),
+	FIELD_U64("rdi", struct kvm_regs, rdi, ANY_REG),
+	FIELD_U64("rsp", struct kvm_regs, rsp, ANY_REG),
+	FIELD_U64("rbp", struct kvm_regs, rbp, ANY_REG),
+	FIELD_U64("r8", struct kvm_regs, r8, ANY_REG),
+	FIELD_U64("r9", struct kvm_regs, r9, ANY_REG),
+	FIELD_U64("r10", struct kvm_regs, r10, ANY_REG),
+	FIELD_U64("r11", struct kvm_regs, r11, ANY_REG),
+	FIELD_U64("r12", struct kvm_regs, r12, ANY_REG),
+	FIELD_U64("r13", struct kvm_regs, r13, ANY_REG),
+	FIELD_U64("r14", struct kvm_regs, r14, ANY_REG),
+	FIELD_U64("r15", struct kvm_regs, r15, ANY_REG),
+	FIELD_U64("rip", struct kvm_regs, rip,
+		  CHECK_ANY("in 32-bit code the high half is ignored")),
+	FIELD_U64("rflags", struct kvm_regs, rflags, CHECK_MASK(RFLAGS_BITS)),
 };
 
 static bool regs_check(const void *st, const void *ctx, char *why, size_t len)
@@ -270,50 +270,51 @@ static bool regs_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table regs_table =
-    FIELD_TABLE("general registers", regs_fields, regs_check);
+	FIELD_TABLE("general registers", regs_fields, regs_check);
 
 static const struct field segment_fields[] = {
-    FIELD_U64("base", struct kvm_segment, base, ANY_BASE),
-    FIELD_U32("limit", struct kvm_segment, limit,
-	      CHECK_ANY("any 32-bit limit")),
-    FIELD_U16("selector", struct kvm_segment, selector,
-	      CHECK_ANY("any 16-bit selector")),
-    FIELD_U8("type", struct kvm_segment, type, CHECK_RANGE(0, 15)),
-    FIELD_BOOL("present", struct kvm_segment, present),
-    FIELD_U8("dpl", struct kvm_segment, dpl, CHECK_RANGE(0, 3)),
-    FIELD_BOOL("db", struct kvm_segment, db),
-    FIELD_BOOL("s", struct kvm_segment, s),
-    FIELD_BOOL("l", struct kvm_segment, l),
-    FIELD_BOOL("g", struct kvm_segment, g),
-    FIELD_BOOL("avl", struct kvm_segment, avl),
-    FIELD_BOOL("unusable", struct kvm_segment, unusable),
+	FIELD_U64("base", struct kvm_segment, base, ANY_BASE),
+	FIELD_U32("limit", struct kvm_segment, limit,
+		  CHECK_ANY("any 32-bit limit")),
+	FIELD_U16("selector", struct kvm_segment, selector,
+		  CHECK_ANY("any 16-bit selector")),
+	FIELD_U8("type", struct kvm_segment, type, CHECK_RANGE(0, 15)),
+	FIELD_BOOL("present", struct kvm_segment, present),
+	FIELD_U8("dpl", struct kvm_segment, dpl, CHECK_RANGE(0, 3)),
+	FIELD_BOOL("db", struct kvm_segment, db),
+	FIELD_BOOL("s", struct kvm_segment, s),
+	FIELD_BOOL("l", struct kvm_segment, l),
+	FIELD_BOOL("g", struct kvm_segment, g),
+	FIELD_BOOL("avl", struct kvm_segment, avl),
+	FIELD_BOOL("unusable", struct kvm_segment, unusable),
 };
 
 static const struct field_table segment_table =
-    FIELD_TABLE("segment", segment_fields, NULL);
+	FIELD_TABLE("segment", segment_fields, NULL);
 
 static const struct field dtable_fields[] = {
-    FIELD_U64("base", struct kvm_dtable, base, ANY_BASE),
-    FIELD_U16("limit", struct kvm_dtable, limit, CHECK_ANY("any 16-bit limit")),
+	FIELD_U64("base", struct kvm_dtable, base, ANY_BASE),
+	FIELD_U16("limit", struct kvm_dtable, limit,
+		  CHECK_ANY("any 16-bit limit")),
 };
 
 static const struct field_table dtable_table =
-    FIELD_TABLE("descriptor table", dtable_fields, NULL);
+	FIELD_TABLE("descriptor table", dtable_fields, NULL);
 
 static const struct field sregs_fields[] = {
-    FIELD_U64("cr0", struct kvm_sregs, cr0, CHECK_MASK(CR0_BITS)),
-    FIELD_U64("cr2", struct kvm_sregs, cr2,
-	      CHECK_ANY("the last page-fault address")),
-    FIELD_U64("cr3", struct kvm_sregs, cr3,
-	      CHECK_ANY("KVM checks it against the guest's address width")),
-    FIELD_U64("cr4", struct kvm_sregs, cr4, CHECK_MASK(CR4_BITS)),
-    FIELD_U64("cr8", struct kvm_sregs, cr8, CHECK_RANGE(0, 15)),
-    FIELD_U64("efer", struct kvm_sregs, efer, CHECK_MASK(EFER_BITS)),
-    FIELD_U64("apic-base", struct kvm_sregs, apic_base,
-	      CHECK_MASK(APIC_BASE_BITS)),
-    FIELD_U64_ARRAY("interrupt-bitmap", struct kvm_sregs, interrupt_bitmap,
-		    (KVM_NR_INTERRUPTS + 63) / 64,
-		    CHECK_ANY("one pending vector: checked as a whole")),
+	FIELD_U64("cr0", struct kvm_sregs, cr0, CHECK_MASK(CR0_BITS)),
+	FIELD_U64("cr2", struct kvm_sregs, cr2,
+		  CHECK_ANY("the last page-fault address")),
+	FIELD_U64("cr3", struct kvm_sregs, cr3,
+		  CHECK_ANY("KVM checks it against the guest's address width")),
+	FIELD_U64("cr4", struct kvm_sregs, cr4, CHECK_MASK(CR4_BITS)),
+	FIELD_U64("cr8", struct kvm_sregs, cr8, CHECK_RANGE(0, 15)),
+	FIELD_U64("efer", struct kvm_sregs, efer, CHECK_MASK(EFER_BITS)),
+	FIELD_U64("apic-base", struct kvm_sregs, apic_base,
+		  CHECK_MASK(APIC_BASE_BITS)),
+	FIELD_U64_ARRAY("interrupt-bitmap", struct kvm_sregs, interrupt_bitmap,
+			(KVM_NR_INTERRUPTS + 63) / 64,
+			CHECK_ANY("one pending vector: checked as a whole")),
 };
 
 static bool sregs_check(const void *st, const void *ctx, char *why, size_t len)
@@ -323,8 +324,8 @@ static bool sregs_check(const void *st, const void *ctx, char *why, size_t len)
 
 	(void)ctx;
 	for (unsigned int i = 0; i < (KVM_NR_INTERRUPTS + 63) / 64; i++)
-		pending +=
-		    (unsigned int)__builtin_popcountll(s->interrupt_bitmap[i]);
+		pending += (unsigned int)__builtin_popcountll(
+			s->interrupt_bitmap[i]);
 	if (pending > 1)
 		snprintf(why, len,
 			 "interrupt-bitmap: %u vectors pending, at "
@@ -347,37 +348,39 @@ static bool sregs_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table sregs_table =
-    FIELD_TABLE("special registers", sregs_fields, sregs_check);
+	FIELD_TABLE("special registers", sregs_fields, sregs_check);
 
 #define LAPIC_U32(nm, m, chk) FIELD_U32(nm, struct cpu_lapic, m, chk)
 
 static const struct field lapic_fields[] = {
-    LAPIC_U32("id", id, CHECK_ANY("xAPIC: checked with apic-base")),
-    LAPIC_U32("tpr", tpr, CHECK_RANGE(0, 0xff)),
-    LAPIC_U32("ldr", ldr, CHECK_ANY("xAPIC: checked with apic-base")),
-    LAPIC_U32("dfr", dfr, CHECK_FN(check_dfr)),
-    LAPIC_U32("svr", svr, CHECK_MASK(APIC_SVR_BITS)),
-    FIELD_U32_ARRAY("isr", struct cpu_lapic, isr, CPU_APIC_BANK_WORDS,
-		    CHECK_ANY("any vector may be in service")),
-    FIELD_U32_ARRAY("tmr", struct cpu_lapic, tmr, CPU_APIC_BANK_WORDS,
-		    CHECK_ANY("any vector may be level-triggered")),
-    FIELD_U32_ARRAY("irr", struct cpu_lapic, irr, CPU_APIC_BANK_WORDS,
-		    CHECK_ANY("any vector may be requested")),
-    LAPIC_U32("esr", esr, CHECK_MASK(APIC_ESR_BITS)),
-    LAPIC_U32("icr-low", icr_low, CHECK_MASK(~APIC_ICR_BUSY)),
-    LAPIC_U32("icr-high", icr_high, CHECK_ANY("xAPIC: checked with apic-base")),
-    LAPIC_U32("lvt-cmci", lvt_cmci, CHECK_MASK(LVT_MODE_BITS)),
-    LAPIC_U32("lvt-timer", lvt_timer, CHECK_MASK(LVT_TIMER_BITS)),
-    LAPIC_U32("lvt-thermal", lvt_thermal, CHECK_MASK(LVT_MODE_BITS)),
-    LAPIC_U32("lvt-perf", lvt_perf, CHECK_MASK(LVT_MODE_BITS)),
-    LAPIC_U32("lvt-lint0", lvt_lint0, CHECK_MASK(LVT_LINT_BITS)),
-    LAPIC_U32("lvt-lint1", lvt_lint1, CHECK_MASK(LVT_LINT_BITS)),
-    LAPIC_U32("lvt-error", lvt_error, CHECK_MASK(LVT_ERROR_BITS)),
-    LAPIC_U32("timer-initial", timer_initial, CHECK_ANY("any initial count")),
-    /* KVM clamps short periods, so the count may exceed the initial one. */
-    LAPIC_U32("timer-current", timer_current,
-	      CHECK_ANY("KVM recomputes it from the remaining time")),
-    LAPIC_U32("timer-divide", timer_divide, CHECK_MASK(APIC_TDCR_BITS)),
+	LAPIC_U32("id", id, CHECK_ANY("xAPIC: checked with apic-base")),
+	LAPIC_U32("tpr", tpr, CHECK_RANGE(0, 0xff)),
+	LAPIC_U32("ldr", ldr, CHECK_ANY("xAPIC: checked with apic-base")),
+	LAPIC_U32("dfr", dfr, CHECK_FN(check_dfr)),
+	LAPIC_U32("svr", svr, CHECK_MASK(APIC_SVR_BITS)),
+	FIELD_U32_ARRAY("isr", struct cpu_lapic, isr, CPU_APIC_BANK_WORDS,
+			CHECK_ANY("any vector may be in service")),
+	FIELD_U32_ARRAY("tmr", struct cpu_lapic, tmr, CPU_APIC_BANK_WORDS,
+			CHECK_ANY("any vector may be level-triggered")),
+	FIELD_U32_ARRAY("irr", struct cpu_lapic, irr, CPU_APIC_BANK_WORDS,
+			CHECK_ANY("any vector may be requested")),
+	LAPIC_U32("esr", esr, CHECK_MASK(APIC_ESR_BITS)),
+	LAPIC_U32("icr-low", icr_low, CHECK_MASK(~APIC_ICR_BUSY)),
+	LAPIC_U32("icr-high", icr_high,
+		  CHECK_ANY("xAPIC: checked with apic-base")),
+	LAPIC_U32("lvt-cmci", lvt_cmci, CHECK_MASK(LVT_MODE_BITS)),
+	LAPIC_U32("lvt-timer", lvt_timer, CHECK_MASK(LVT_TIMER_BITS)),
+	LAPIC_U32("lvt-thermal", lvt_thermal, CHECK_MASK(LVT_MODE_BITS)),
+	LAPIC_U32("lvt-perf", lvt_perf, CHECK_MASK(LVT_MODE_BITS)),
+	LAPIC_U32("lvt-lint0", lvt_lint0, CHECK_MASK(LVT_LINT_BITS)),
+	LAPIC_U32("lvt-lint1", lvt_lint1, CHECK_MASK(LVT_LINT_BITS)),
+	LAPIC_U32("lvt-error", lvt_error, CHECK_MASK(LVT_ERROR_BITS)),
+	LAPIC_U32("timer-initial", timer_initial,
+		  CHECK_ANY("any initial count")),
+	/* KVM clamps short periods, so the count may exceed the initial one. */
+	LAPIC_U32("timer-current", timer_current,
+		  CHECK_ANY("KVM recomputes it from the remaining time")),
+	LAPIC_U32("timer-divide", timer_divide, CHECK_MASK(APIC_TDCR_BITS)),
 };
 
 /* In xAPIC mode IDs are 8 bits, in bits 31:24 (x2APIC uses all 32). */
@@ -403,40 +406,40 @@ static bool lapic_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table lapic_table =
-    FIELD_TABLE("local APIC", lapic_fields, lapic_check);
+	FIELD_TABLE("local APIC", lapic_fields, lapic_check);
 
 #define EV_BOOL(nm, m) FIELD_BOOL(nm, struct kvm_vcpu_events, m)
-#define EV_VALID_FLAGS                                                         \
-	(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |   \
+#define EV_VALID_FLAGS                                                       \
+	(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
 	 KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM)
 
 static const struct field events_fields[] = {
-    EV_BOOL("exception-injected", exception.injected),
-    FIELD_U8("exception-nr", struct kvm_vcpu_events, exception.nr,
-	     CHECK_RANGE(0, 31)),
-    EV_BOOL("exception-has-error-code", exception.has_error_code),
-    EV_BOOL("exception-pending", exception.pending),
-    FIELD_U32("exception-error-code", struct kvm_vcpu_events,
-	      exception.error_code, CHECK_ANY("any error code")),
-    EV_BOOL("interrupt-injected", interrupt.injected),
-    FIELD_U8("interrupt-nr", struct kvm_vcpu_events, interrupt.nr,
-	     CHECK_ANY("any vector")),
-    EV_BOOL("interrupt-soft", interrupt.soft),
-    FIELD_U8("interrupt-shadow", struct kvm_vcpu_events, interrupt.shadow,
-	     CHECK_MASK(KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI)),
-    EV_BOOL("nmi-injected", nmi.injected),
-    /* Newer kernels report up to two queued NMIs. */
-    FIELD_U8("nmi-pending", struct kvm_vcpu_events, nmi.pending,
-	     CHECK_RANGE(0, 2)),
-    EV_BOOL("nmi-masked", nmi.masked),
-    FIELD_U32("sipi-vector", struct kvm_vcpu_events, sipi_vector,
-	      CHECK_RANGE(0, 0xff)),
-    FIELD_U32("flags", struct kvm_vcpu_events, flags,
-	      CHECK_MASK(EV_VALID_FLAGS)),
-    EV_BOOL("smi-smm", smi.smm),
-    EV_BOOL("smi-pending", smi.pending),
-    EV_BOOL("smi-inside-nmi", smi.smm_inside_nmi),
-    EV_BOOL("smi-latched-init", smi.latched_init),
+	EV_BOOL("exception-injected", exception.injected),
+	FIELD_U8("exception-nr", struct kvm_vcpu_events, exception.nr,
+		 CHECK_RANGE(0, 31)),
+	EV_BOOL("exception-has-error-code", exception.has_error_code),
+	EV_BOOL("exception-pending", exception.pending),
+	FIELD_U32("exception-error-code", struct kvm_vcpu_events,
+		  exception.error_code, CHECK_ANY("any error code")),
+	EV_BOOL("interrupt-injected", interrupt.injected),
+	FIELD_U8("interrupt-nr", struct kvm_vcpu_events, interrupt.nr,
+		 CHECK_ANY("any vector")),
+	EV_BOOL("interrupt-soft", interrupt.soft),
+	FIELD_U8("interrupt-shadow", struct kvm_vcpu_events, interrupt.shadow,
+		 CHECK_MASK(KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI)),
+	EV_BOOL("nmi-injected", nmi.injected),
+	/* Newer kernels report up to two queued NMIs. */
+	FIELD_U8("nmi-pending", struct kvm_vcpu_events, nmi.pending,
+		 CHECK_RANGE(0, 2)),
+	EV_BOOL("nmi-masked", nmi.masked),
+	FIELD_U32("sipi-vector", struct kvm_vcpu_events, sipi_vector,
+		  CHECK_RANGE(0, 0xff)),
+	FIELD_U32("flags", struct kvm_vcpu_events, flags,
+		  CHECK_MASK(EV_VALID_FLAGS)),
+	EV_BOOL("smi-smm", smi.smm),
+	EV_BOOL("smi-pending", smi.pending),
+	EV_BOOL("smi-inside-nmi", smi.smm_inside_nmi),
+	EV_BOOL("smi-latched-init", smi.latched_init),
 };
 
 static bool events_check(const void *st, const void *ctx, char *why, size_t len)
@@ -459,31 +462,31 @@ static bool events_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table events_table =
-    FIELD_TABLE("pending events", events_fields, events_check);
+	FIELD_TABLE("pending events", events_fields, events_check);
 
 static const struct field debugregs_fields[] = {
-    FIELD_U64_ARRAY("db", struct kvm_debugregs, db, 4,
-		    CHECK_ANY("any breakpoint address")),
-    FIELD_U64("dr6", struct kvm_debugregs, dr6, CHECK_MASK(0xffffffffull)),
-    FIELD_U64("dr7", struct kvm_debugregs, dr7, CHECK_MASK(0xffffffffull)),
-    FIELD_U64("flags", struct kvm_debugregs, flags, CHECK_RANGE(0, 0)),
+	FIELD_U64_ARRAY("db", struct kvm_debugregs, db, 4,
+			CHECK_ANY("any breakpoint address")),
+	FIELD_U64("dr6", struct kvm_debugregs, dr6, CHECK_MASK(0xffffffffull)),
+	FIELD_U64("dr7", struct kvm_debugregs, dr7, CHECK_MASK(0xffffffffull)),
+	FIELD_U64("flags", struct kvm_debugregs, flags, CHECK_RANGE(0, 0)),
 };
 
 static const struct field_table debugregs_table =
-    FIELD_TABLE("debug registers", debugregs_fields, NULL);
+	FIELD_TABLE("debug registers", debugregs_fields, NULL);
 
 static const uint64_t mp_states[] = {
-    KVM_MP_STATE_RUNNABLE,	KVM_MP_STATE_UNINITIALIZED,
-    KVM_MP_STATE_INIT_RECEIVED, KVM_MP_STATE_HALTED,
-    KVM_MP_STATE_SIPI_RECEIVED,
+	KVM_MP_STATE_RUNNABLE,	    KVM_MP_STATE_UNINITIALIZED,
+	KVM_MP_STATE_INIT_RECEIVED, KVM_MP_STATE_HALTED,
+	KVM_MP_STATE_SIPI_RECEIVED,
 };
 
 static const struct field cpu_fields[] = {
-    FIELD_U32("mp-state", struct cpu_snapshot, mp_state,
-	      CHECK_ONE_OF(mp_states)),
-    FIELD_U64("xcr0", struct cpu_snapshot, xcr0, CHECK_FN(check_xcr0)),
-    FIELD_BLOB("xsave", struct cpu_snapshot, xsave, xsave_len, CPU_XSAVE_MIN,
-	       CHECK_FN(check_xsave)),
+	FIELD_U32("mp-state", struct cpu_snapshot, mp_state,
+		  CHECK_ONE_OF(mp_states)),
+	FIELD_U64("xcr0", struct cpu_snapshot, xcr0, CHECK_FN(check_xcr0)),
+	FIELD_BLOB("xsave", struct cpu_snapshot, xsave, xsave_len,
+		   CPU_XSAVE_MIN, CHECK_FN(check_xsave)),
 };
 
 /* What KVM_SET_SREGS itself refuses (kvm_is_valid_sregs). */
@@ -512,10 +515,10 @@ static bool cpu_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table cpu_table =
-    FIELD_TABLE("vCPU", cpu_fields, cpu_check);
+	FIELD_TABLE("vCPU", cpu_fields, cpu_check);
 
 static const char *const segment_names[] = {
-    "cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt",
+	"cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt",
 };
 
 /* Segment i, in segment_names[] order. */
@@ -542,22 +545,22 @@ static struct kvm_segment *segment_of(struct kvm_sregs *s, unsigned int i)
 }
 
 const struct cpu_table_ref cpu_tables[] = {
-    {"", &cpu_table},
-    {"regs", &regs_table},
-    {"sregs", &sregs_table},
-    {"sregs/cs", &segment_table},
-    {"sregs/ds", &segment_table},
-    {"sregs/es", &segment_table},
-    {"sregs/fs", &segment_table},
-    {"sregs/gs", &segment_table},
-    {"sregs/ss", &segment_table},
-    {"sregs/tr", &segment_table},
-    {"sregs/ldt", &segment_table},
-    {"sregs/gdt", &dtable_table},
-    {"sregs/idt", &dtable_table},
-    {"lapic", &lapic_table},
-    {"events", &events_table},
-    {"debugregs", &debugregs_table},
+	{ "", &cpu_table },
+	{ "regs", &regs_table },
+	{ "sregs", &sregs_table },
+	{ "sregs/cs", &segment_table },
+	{ "sregs/ds", &segment_table },
+	{ "sregs/es", &segment_table },
+	{ "sregs/fs", &segment_table },
+	{ "sregs/gs", &segment_table },
+	{ "sregs/ss", &segment_table },
+	{ "sregs/tr", &segment_table },
+	{ "sregs/ldt", &segment_table },
+	{ "sregs/gdt", &dtable_table },
+	{ "sregs/idt", &dtable_table },
+	{ "lapic", &lapic_table },
+	{ "events", &events_table },
+	{ "debugregs", &debugregs_table },
 };
 const unsigned int cpu_nr_tables = sizeof(cpu_tables) / sizeof(cpu_tables[0]);
 
@@ -615,8 +618,8 @@ static const char *check_msr(uint32_t index, uint64_t v,
 	case MSR_KVM_ASYNC_PF_ACK:
 		return (v & ~1ull) ? "only bit 0 exists" : NULL;
 	case MSR_KVM_ASYNC_PF_INT:
-		return (v & ~0xffull) ? "only the vector (bits 7:0) exists"
-				      : NULL;
+		return (v & ~0xffull) ? "only the vector (bits 7:0) exists" :
+					NULL;
 	default:
 		/* Any value: KVM checks host-initiated writes of the rest. */
 		return NULL;
@@ -722,8 +725,7 @@ static int msrs_load(const void *fdt, int node, const char *path,
 	cs->nr_msrs = 0;
 	if (fdt_check_leaf(fdt, node, path, err, errlen) < 0)
 		return -EINVAL;
-	fdt_for_each_property_offset(off, fdt, node)
-	{
+	fdt_for_each_property_offset(off, fdt, node) {
 		const char *name;
 		int len;
 		const void *prop = fdt_getprop_by_offset(fdt, off, &name, &len);
@@ -801,11 +803,11 @@ static int sregs_load(const void *fdt, int parent, const char *ppath,
 		      struct kvm_sregs *s, char *err, size_t errlen)
 {
 	static const char *const subs[] = {
-	    "cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt", "gdt", "idt",
+		"cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt", "gdt", "idt",
 	};
 	char path[96];
 	int node =
-	    fdt_require_subnode(fdt, parent, ppath, "sregs", err, errlen);
+		fdt_require_subnode(fdt, parent, ppath, "sregs", err, errlen);
 	int r;
 
 	if (node < 0)
@@ -866,7 +868,7 @@ int cpu_state_load(const void *fdt, int node, const char *path,
 		   char *err, size_t errlen)
 {
 	static const char *const subs[] = {
-	    "regs", "sregs", "lapic", "events", "debugregs", "msrs",
+		"regs", "sregs", "lapic", "events", "debugregs", "msrs",
 	};
 	struct snap_ctx c = *ctx;
 	char mpath[96];
@@ -913,27 +915,27 @@ struct lapic_reg {
 };
 
 static const struct lapic_reg lapic_regs[] = {
-    {APIC_ID, 1, offsetof(struct cpu_lapic, id)},
-    {APIC_TPR, 1, offsetof(struct cpu_lapic, tpr)},
-    {APIC_LDR, 1, offsetof(struct cpu_lapic, ldr)},
-    {APIC_DFR, 1, offsetof(struct cpu_lapic, dfr)},
-    {APIC_SVR, 1, offsetof(struct cpu_lapic, svr)},
-    {APIC_ISR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, isr)},
-    {APIC_TMR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, tmr)},
-    {APIC_IRR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, irr)},
-    {APIC_ESR, 1, offsetof(struct cpu_lapic, esr)},
-    {APIC_LVT_CMCI, 1, offsetof(struct cpu_lapic, lvt_cmci)},
-    {APIC_ICR_LOW, 1, offsetof(struct cpu_lapic, icr_low)},
-    {APIC_ICR_HIGH, 1, offsetof(struct cpu_lapic, icr_high)},
-    {APIC_LVT_TIMER, 1, offsetof(struct cpu_lapic, lvt_timer)},
-    {APIC_LVT_THERMAL, 1, offsetof(struct cpu_lapic, lvt_thermal)},
-    {APIC_LVT_PERF, 1, offsetof(struct cpu_lapic, lvt_perf)},
-    {APIC_LVT_LINT0, 1, offsetof(struct cpu_lapic, lvt_lint0)},
-    {APIC_LVT_LINT1, 1, offsetof(struct cpu_lapic, lvt_lint1)},
-    {APIC_LVT_ERROR, 1, offsetof(struct cpu_lapic, lvt_error)},
-    {APIC_TIMER_INITIAL, 1, offsetof(struct cpu_lapic, timer_initial)},
-    {APIC_TIMER_CURRENT, 1, offsetof(struct cpu_lapic, timer_current)},
-    {APIC_TIMER_DIVIDE, 1, offsetof(struct cpu_lapic, timer_divide)},
+	{ APIC_ID, 1, offsetof(struct cpu_lapic, id) },
+	{ APIC_TPR, 1, offsetof(struct cpu_lapic, tpr) },
+	{ APIC_LDR, 1, offsetof(struct cpu_lapic, ldr) },
+	{ APIC_DFR, 1, offsetof(struct cpu_lapic, dfr) },
+	{ APIC_SVR, 1, offsetof(struct cpu_lapic, svr) },
+	{ APIC_ISR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, isr) },
+	{ APIC_TMR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, tmr) },
+	{ APIC_IRR, CPU_APIC_BANK_WORDS, offsetof(struct cpu_lapic, irr) },
+	{ APIC_ESR, 1, offsetof(struct cpu_lapic, esr) },
+	{ APIC_LVT_CMCI, 1, offsetof(struct cpu_lapic, lvt_cmci) },
+	{ APIC_ICR_LOW, 1, offsetof(struct cpu_lapic, icr_low) },
+	{ APIC_ICR_HIGH, 1, offsetof(struct cpu_lapic, icr_high) },
+	{ APIC_LVT_TIMER, 1, offsetof(struct cpu_lapic, lvt_timer) },
+	{ APIC_LVT_THERMAL, 1, offsetof(struct cpu_lapic, lvt_thermal) },
+	{ APIC_LVT_PERF, 1, offsetof(struct cpu_lapic, lvt_perf) },
+	{ APIC_LVT_LINT0, 1, offsetof(struct cpu_lapic, lvt_lint0) },
+	{ APIC_LVT_LINT1, 1, offsetof(struct cpu_lapic, lvt_lint1) },
+	{ APIC_LVT_ERROR, 1, offsetof(struct cpu_lapic, lvt_error) },
+	{ APIC_TIMER_INITIAL, 1, offsetof(struct cpu_lapic, timer_initial) },
+	{ APIC_TIMER_CURRENT, 1, offsetof(struct cpu_lapic, timer_current) },
+	{ APIC_TIMER_DIVIDE, 1, offsetof(struct cpu_lapic, timer_divide) },
 };
 
 static void lapic_from_page(const struct kvm_lapic_state *page,
@@ -942,9 +944,9 @@ static void lapic_from_page(const struct kvm_lapic_state *page,
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
 			memcpy((uint8_t *)l + lapic_regs[i].field +
-				   (size_t)4 * w,
+				       (size_t)4 * w,
 			       page->regs + lapic_regs[i].offset +
-				   (size_t)w * APIC_BANK_STRIDE,
+				       (size_t)w * APIC_BANK_STRIDE,
 			       4);
 }
 
@@ -955,9 +957,9 @@ static void lapic_to_page(const struct cpu_lapic *l,
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
 			memcpy(page->regs + lapic_regs[i].offset +
-				   (size_t)w * APIC_BANK_STRIDE,
+				       (size_t)w * APIC_BANK_STRIDE,
 			       (const uint8_t *)l + lapic_regs[i].field +
-				   (size_t)4 * w,
+				       (size_t)4 * w,
 			       4);
 }
 
@@ -992,18 +994,18 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 		int cap;
 		const char *name;
 	} caps[] = {
-	    {KVM_CAP_XSAVE, "KVM_CAP_XSAVE"},
-	    {KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS"},
-	    {KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS"},
-	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
-	    {KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK"},
-	    {KVM_CAP_PIT_STATE2, "KVM_CAP_PIT_STATE2"},
+		{ KVM_CAP_XSAVE, "KVM_CAP_XSAVE" },
+		{ KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS" },
+		{ KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS" },
+		{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
+		{ KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK" },
+		{ KVM_CAP_PIT_STATE2, "KVM_CAP_PIT_STATE2" },
 	};
 	/* struct kvm_msr_list with room for CPU_MAX_MSRS indices. */
 	struct {
 		uint32_t nmsrs;
 		uint32_t indices[CPU_MAX_MSRS];
-	} list = {.nmsrs = CPU_MAX_MSRS};
+	} list = { .nmsrs = CPU_MAX_MSRS };
 	int xsave2;
 
 	memset(host, 0, sizeof(*host));
@@ -1027,8 +1029,8 @@ int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
 	memcpy(host->msrs, list.indices, host->nr_msrs * sizeof(uint32_t));
 	add_mtrrs(host);
 	xsave2 = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-	host->xsave_size =
-	    xsave2 > (int)CPU_XSAVE_MIN ? (uint32_t)xsave2 : CPU_XSAVE_MIN;
+	host->xsave_size = xsave2 > (int)CPU_XSAVE_MIN ? (uint32_t)xsave2 :
+							 CPU_XSAVE_MIN;
 	if (host->xsave_size > CPU_XSAVE_MAX) {
 		host->missing = "an XSAVE area vigil can hold";
 		return -ENOTSUP;
@@ -1065,7 +1067,7 @@ static int capture_msrs(int fd, const struct cpu_host *host,
 		buf->pad = 0;
 		for (uint32_t i = 0; i < n; i++)
 			buf->entries[i] = (struct kvm_msr_entry){
-			    .index = host->msrs[next + i],
+				.index = host->msrs[next + i],
 			};
 		got = ioctl(fd, KVM_GET_MSRS, buf);
 		if (got < 0) {
@@ -1075,8 +1077,8 @@ static int capture_msrs(int fd, const struct cpu_host *host,
 		}
 		for (int i = 0; i < got; i++)
 			cs->msrs[cs->nr_msrs++] = (struct cpu_msr){
-			    .index = buf->entries[i].index,
-			    .value = buf->entries[i].data,
+				.index = buf->entries[i].index,
+				.value = buf->entries[i].data,
 			};
 		next += (uint32_t)got + 1;
 	}
@@ -1215,8 +1217,8 @@ static int apply_msrs(int fd, unsigned int index, const struct cpu_snapshot *cs,
 		if ((cs->msrs[i].index == MSR_IA32_TSC_DEADLINE) != deadline)
 			continue;
 		buf->entries[n++] = (struct kvm_msr_entry){
-		    .index = cs->msrs[i].index,
-		    .data = cs->msrs[i].value,
+			.index = cs->msrs[i].index,
+			.data = cs->msrs[i].value,
 		};
 	}
 	buf->nmsrs = n;
@@ -1253,7 +1255,7 @@ static int apply_lapic(int fd, const struct cpu_lapic *l, char *err,
 
 static int apply_xcr0(int fd, uint64_t xcr0, char *err, size_t errlen)
 {
-	struct kvm_xcrs xcrs = {.nr_xcrs = 1};
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
 
 	xcrs.xcrs[0].xcr = 0;
 	xcrs.xcrs[0].value = xcr0;
@@ -1264,7 +1266,7 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
 		    char *err, size_t errlen)
 {
-	struct kvm_mp_state mp = {.mp_state = cs->mp_state};
+	struct kvm_mp_state mp = { .mp_state = cs->mp_state };
 	struct kvm_debugregs dbg = cs->debugregs;
 	struct kvm_sregs sregs = cs->sregs;
 	struct kvm_regs regs = cs->regs;

@@ -21,23 +21,23 @@
 #define UART_U8(nm, m, chk) FIELD_U8(nm, struct serial_state, m, chk)
 
 static const struct field serial_fields[] = {
-    UART_U8("dll", dll, CHECK_ANY("any divisor: it has no effect")),
-    UART_U8("dlm", dlm, CHECK_ANY("any divisor: it has no effect")),
-    UART_U8("ier", ier, CHECK_MASK(0x0f)),
-    UART_U8("fcr", fcr,
-	    CHECK_MASK(UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT |
-		       UART_FCR_TRIGGER_MASK)),
-    UART_U8("lcr", lcr, CHECK_ANY("line settings have no effect")),
-    UART_U8("mcr", mcr, CHECK_MASK(0x1f)),
-    UART_U8(
-	"lsr", lsr,
-	CHECK_MASK(UART_LSR_DR | UART_LSR_OE | UART_LSR_THRE | UART_LSR_TEMT)),
-    UART_U8("msr", msr, CHECK_ANY("checked against mcr as a whole")),
-    UART_U8("scr", scr, CHECK_ANY("the scratch register")),
-    FIELD_BOOL("thr-ipending", struct serial_state, thr_ipending),
-    UART_U8("rx-count", rx_count, CHECK_RANGE(0, SERIAL_FIFO_SIZE)),
-    FIELD_BYTES("rx-fifo", struct serial_state, rx_fifo,
-		CHECK_ANY("received bytes: any value")),
+	UART_U8("dll", dll, CHECK_ANY("any divisor: it has no effect")),
+	UART_U8("dlm", dlm, CHECK_ANY("any divisor: it has no effect")),
+	UART_U8("ier", ier, CHECK_MASK(0x0f)),
+	UART_U8("fcr", fcr,
+		CHECK_MASK(UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT |
+			   UART_FCR_TRIGGER_MASK)),
+	UART_U8("lcr", lcr, CHECK_ANY("line settings have no effect")),
+	UART_U8("mcr", mcr, CHECK_MASK(0x1f)),
+	UART_U8("lsr", lsr,
+		CHECK_MASK(UART_LSR_DR | UART_LSR_OE | UART_LSR_THRE |
+			   UART_LSR_TEMT)),
+	UART_U8("msr", msr, CHECK_ANY("checked against mcr as a whole")),
+	UART_U8("scr", scr, CHECK_ANY("the scratch register")),
+	FIELD_BOOL("thr-ipending", struct serial_state, thr_ipending),
+	UART_U8("rx-count", rx_count, CHECK_RANGE(0, SERIAL_FIFO_SIZE)),
+	FIELD_BYTES("rx-fifo", struct serial_state, rx_fifo,
+		    CHECK_ANY("received bytes: any value")),
 };
 
 /* The device model's own rules: DR against rx-count, MSR against MCR... */
@@ -52,7 +52,7 @@ static bool serial_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 const struct field_table serial_snap_table =
-    FIELD_TABLE("8250 UART", serial_fields, serial_check);
+	FIELD_TABLE("8250 UART", serial_fields, serial_check);
 
 int serial_snap_save(void *fdt, const char *path, const struct serial_state *st,
 		     char *err, size_t errlen)
@@ -92,27 +92,28 @@ static const char *check_queue_num(const void *p, size_t len)
 #define VQ(ty, nm, m, chk) ty(nm, struct virtio_mmio_queue_state, m, chk)
 
 static const struct field virtq_fields[] = {
-    VQ(FIELD_U16, "num", num, CHECK_FN(check_queue_num)),
-    FIELD_BOOL("ready", struct virtio_mmio_queue_state, ready),
-    VQ(FIELD_U64, "desc", desc,
-       CHECK_ANY("checked against RAM when the queue is ready")),
-    VQ(FIELD_U64, "avail", avail,
-       CHECK_ANY("checked against RAM when the queue is ready")),
-    VQ(FIELD_U64, "used", used,
-       CHECK_ANY("checked against RAM when the queue is ready")),
-    VQ(FIELD_U16, "last-avail-idx", last_avail_idx,
-       CHECK_ANY("a free-running ring index")),
-    VQ(FIELD_U16, "used-idx", used_idx, CHECK_ANY("a free-running ring index")),
+	VQ(FIELD_U16, "num", num, CHECK_FN(check_queue_num)),
+	FIELD_BOOL("ready", struct virtio_mmio_queue_state, ready),
+	VQ(FIELD_U64, "desc", desc,
+	   CHECK_ANY("checked against RAM when the queue is ready")),
+	VQ(FIELD_U64, "avail", avail,
+	   CHECK_ANY("checked against RAM when the queue is ready")),
+	VQ(FIELD_U64, "used", used,
+	   CHECK_ANY("checked against RAM when the queue is ready")),
+	VQ(FIELD_U16, "last-avail-idx", last_avail_idx,
+	   CHECK_ANY("a free-running ring index")),
+	VQ(FIELD_U16, "used-idx", used_idx,
+	   CHECK_ANY("a free-running ring index")),
 };
 
 static bool virtq_check(const void *st, const void *ctx, char *why, size_t len)
 {
 	const struct virtio_mmio_queue_state *qs = st;
 	const struct queue_ctx *c = ctx;
-	struct virtq vq = {.num = qs->num,
-			   .desc = qs->desc,
-			   .avail = qs->avail,
-			   .used = qs->used};
+	struct virtq vq = { .num = qs->num,
+			    .desc = qs->desc,
+			    .avail = qs->avail,
+			    .used = qs->used };
 	uint16_t in_flight = (uint16_t)(qs->last_avail_idx - qs->used_idx);
 	const char *bad;
 
@@ -143,31 +144,31 @@ static bool virtq_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 const struct field_table virtq_snap_table =
-    FIELD_TABLE("virtqueue", virtq_fields, virtq_check);
+	FIELD_TABLE("virtqueue", virtq_fields, virtq_check);
 
 /* ---- virtio-mmio transport -------------------------------------------- */
 
-#define VIRTIO_STATUS_BITS                                                     \
-	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |                \
-	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK |             \
+#define VIRTIO_STATUS_BITS                                         \
+	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |    \
+	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK | \
 	 VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)
 
 #define VT(ty, nm, m, chk) ty(nm, struct virtio_mmio_state, m, chk)
 
 static const struct field virtio_fields[] = {
-    VT(FIELD_U32, "device-status", status, CHECK_MASK(VIRTIO_STATUS_BITS)),
-    VT(FIELD_U32, "device-features-sel", device_features_sel,
-       CHECK_ANY("selects words of zeroes beyond the second")),
-    VT(FIELD_U32, "driver-features-sel", driver_features_sel,
-       CHECK_ANY("words beyond the second are remembered as a flag")),
-    VT(FIELD_U64, "driver-features", driver_features,
-       CHECK_ANY("checked against the status and the device's offer")),
-    FIELD_BOOL("driver-features-beyond-64", struct virtio_mmio_state,
-	       driver_features_beyond_64),
-    VT(FIELD_U32, "queue-sel", queue_sel,
-       CHECK_ANY("QueueSel is checked at every use")),
-    VT(FIELD_U32, "interrupt-status", interrupt_status,
-       CHECK_MASK(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)),
+	VT(FIELD_U32, "device-status", status, CHECK_MASK(VIRTIO_STATUS_BITS)),
+	VT(FIELD_U32, "device-features-sel", device_features_sel,
+	   CHECK_ANY("selects words of zeroes beyond the second")),
+	VT(FIELD_U32, "driver-features-sel", driver_features_sel,
+	   CHECK_ANY("words beyond the second are remembered as a flag")),
+	VT(FIELD_U64, "driver-features", driver_features,
+	   CHECK_ANY("checked against the status and the device's offer")),
+	FIELD_BOOL("driver-features-beyond-64", struct virtio_mmio_state,
+		   driver_features_beyond_64),
+	VT(FIELD_U32, "queue-sel", queue_sel,
+	   CHECK_ANY("QueueSel is checked at every use")),
+	VT(FIELD_U32, "interrupt-status", interrupt_status,
+	   CHECK_MASK(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)),
 };
 
 /* Spec 3.1.1: each status bit needs the one before it. */
@@ -215,14 +216,14 @@ static bool virtio_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 const struct field_table virtio_snap_table =
-    FIELD_TABLE("virtio-mmio transport", virtio_fields, virtio_check);
+	FIELD_TABLE("virtio-mmio transport", virtio_fields, virtio_check);
 
 int virtio_snap_save(void *fdt, const char *path,
 		     const struct virtio_mmio_state *st, unsigned int nr_queues,
 		     uint16_t queue_num_max, const struct snap_ctx *ctx,
 		     char *err, size_t errlen)
 {
-	struct queue_ctx qc = {.snap = ctx, .num_max = queue_num_max};
+	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
 	int r = fields_begin_node(fdt, path, err, errlen);
 
 	if (r == 0)
@@ -263,8 +264,8 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 		     uint16_t queue_num_max, const struct snap_ctx *ctx,
 		     char *err, size_t errlen)
 {
-	static const char *const subs[] = {"queue@"};
-	struct queue_ctx qc = {.snap = ctx, .num_max = queue_num_max};
+	static const char *const subs[] = { "queue@" };
+	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
 	unsigned int count = 0;
 	int child, r;
 
@@ -272,7 +273,8 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 	r = fdt_check_subnodes(fdt, node, path, subs, 1, err, errlen);
 	if (r < 0)
 		return r;
-	fdt_for_each_subnode(child, fdt, node) count++;
+	fdt_for_each_subnode(child, fdt, node)
+		count++;
 	if (count != nr_queues) {
 		snprintf(err, errlen, "%s: %u queue nodes, the device has %u",
 			 path, count, nr_queues);
@@ -330,13 +332,14 @@ static const char *check_drive_size(const void *p, size_t len)
 }
 
 static const struct field drive_fields[] = {
-    FIELD_STRING("backend", struct drive_snapshot, backend,
-		 CHECK_FN(check_backend)),
-    FIELD_U64("size", struct drive_snapshot, size, CHECK_FN(check_drive_size)),
+	FIELD_STRING("backend", struct drive_snapshot, backend,
+		     CHECK_FN(check_backend)),
+	FIELD_U64("size", struct drive_snapshot, size,
+		  CHECK_FN(check_drive_size)),
 };
 
 const struct field_table drive_snap_table =
-    FIELD_TABLE("drive", drive_fields, NULL);
+	FIELD_TABLE("drive", drive_fields, NULL);
 
 int drive_snap_save(void *fdt, const char *path, const struct drive_snapshot *d,
 		    char *err, size_t errlen)

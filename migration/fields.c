@@ -82,8 +82,8 @@ static size_t elem_size(enum field_type type)
 
 static uint64_t read_elem(const void *st, const struct field *f, uint32_t i)
 {
-	const uint8_t *p =
-	    (const uint8_t *)st + f->offset + (size_t)i * elem_size(f->type);
+	const uint8_t *p = (const uint8_t *)st + f->offset +
+			   (size_t)i * elem_size(f->type);
 	uint8_t u8;
 	uint16_t u16;
 	uint32_t u32;
@@ -329,9 +329,9 @@ int fields_save(void *fdt, const char *path, const struct field_table *t,
 
 	for (unsigned int i = 0; i < t->nr_fields; i++) {
 		const struct field *f = &t->fields[i];
-		int r = f->type >= FIELD_BYTES
-			    ? save_raw(fdt, path, f, st, err, errlen)
-			    : save_cells(fdt, path, f, st, err, errlen);
+		int r = f->type >= FIELD_BYTES ?
+				save_raw(fdt, path, f, st, err, errlen) :
+				save_cells(fdt, path, f, st, err, errlen);
 
 		if (r == -ENOSPC)
 			snprintf(err, errlen, "%s%s%s: state buffer full", path,
@@ -443,11 +443,10 @@ static int check_properties(const void *fdt, int node, const char *path,
 			    const struct field_table *t, char *err,
 			    size_t errlen)
 {
-	uint8_t seen[FIELDS_MAX_PER_TABLE] = {0};
+	uint8_t seen[FIELDS_MAX_PER_TABLE] = { 0 };
 	int off;
 
-	fdt_for_each_property_offset(off, fdt, node)
-	{
+	fdt_for_each_property_offset(off, fdt, node) {
 		const char *name;
 		int len, i;
 
@@ -495,9 +494,9 @@ int fields_load(const void *fdt, int node, const char *path,
 				 f->name);
 			return -EINVAL;
 		}
-		r = f->type >= FIELD_BYTES
-			? load_raw(f, prop, len, st, path, err, errlen)
-			: load_cells(f, prop, len, st, path, err, errlen);
+		r = f->type >= FIELD_BYTES ?
+			    load_raw(f, prop, len, st, path, err, errlen) :
+			    load_cells(f, prop, len, st, path, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -519,9 +518,9 @@ static bool name_allowed(const char *name, const char *const *allowed,
 	for (unsigned int i = 0; i < n; i++) {
 		size_t len = strlen(allowed[i]);
 
-		if (len && allowed[i][len - 1] == '@'
-			? !strncmp(name, allowed[i], len)
-			: !strcmp(name, allowed[i]))
+		if (len && allowed[i][len - 1] == '@' ?
+			    !strncmp(name, allowed[i], len) :
+			    !strcmp(name, allowed[i]))
 			return true;
 	}
 	return false;
@@ -533,8 +532,7 @@ int fdt_check_subnodes(const void *fdt, int node, const char *path,
 {
 	int child;
 
-	fdt_for_each_subnode(child, fdt, node)
-	{
+	fdt_for_each_subnode(child, fdt, node) {
 		const char *name = fdt_get_name(fdt, child, NULL);
 
 		if (!name) {

@@ -63,26 +63,26 @@ struct field_check {
 	const char *why_any;
 };
 
-#define CHECK_ANY(reason)                                                      \
-	{                                                                      \
-		.kind = CHECK_KIND_ANY, .why_any = (reason)                    \
+#define CHECK_ANY(reason)                                   \
+	{                                                   \
+		.kind = CHECK_KIND_ANY, .why_any = (reason) \
 	}
-#define CHECK_RANGE(min, max)                                                  \
-	{                                                                      \
-		.kind = CHECK_KIND_RANGE, .lo = (min), .hi = (max)             \
+#define CHECK_RANGE(min, max)                                      \
+	{                                                          \
+		.kind = CHECK_KIND_RANGE, .lo = (min), .hi = (max) \
 	}
-#define CHECK_MASK(allowed)                                                    \
-	{                                                                      \
-		.kind = CHECK_KIND_MASK, .hi = (allowed)                       \
+#define CHECK_MASK(allowed)                              \
+	{                                                \
+		.kind = CHECK_KIND_MASK, .hi = (allowed) \
 	}
-#define CHECK_ONE_OF(array)                                                    \
-	{                                                                      \
-		.kind = CHECK_KIND_ENUM, .values = (array),                    \
-		.nr_values = sizeof(array) / sizeof((array)[0])                \
+#define CHECK_ONE_OF(array)                                     \
+	{                                                       \
+		.kind = CHECK_KIND_ENUM, .values = (array),     \
+		.nr_values = sizeof(array) / sizeof((array)[0]) \
 	}
-#define CHECK_FN(func)                                                         \
-	{                                                                      \
-		.kind = CHECK_KIND_FN, .fn = (func)                            \
+#define CHECK_FN(func)                              \
+	{                                           \
+		.kind = CHECK_KIND_FN, .fn = (func) \
 	}
 
 struct field {
@@ -100,7 +100,7 @@ struct field {
  * its type says does not build (a negative array size).
  */
 #define FIELD_MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
-#define FIELD_SIZE_IS(T, m, n)                                                 \
+#define FIELD_SIZE_IS(T, m, n) \
 	(0 * sizeof(char[FIELD_MEMBER_SIZE(T, m) == (n) ? 1 : -1]))
 
 /*
@@ -114,45 +114,45 @@ struct field {
 		.check = __VA_ARGS__                                           \
 	}
 #define FIELD_U8(nm, T, m, ...) FIELD_SCALAR(nm, FIELD_U8, T, m, 1, __VA_ARGS__)
-#define FIELD_U16(nm, T, m, ...)                                               \
+#define FIELD_U16(nm, T, m, ...) \
 	FIELD_SCALAR(nm, FIELD_U16, T, m, 2, __VA_ARGS__)
-#define FIELD_U32(nm, T, m, ...)                                               \
+#define FIELD_U32(nm, T, m, ...) \
 	FIELD_SCALAR(nm, FIELD_U32, T, m, 4, __VA_ARGS__)
-#define FIELD_U64(nm, T, m, ...)                                               \
+#define FIELD_U64(nm, T, m, ...) \
 	FIELD_SCALAR(nm, FIELD_U64, T, m, 8, __VA_ARGS__)
 /* A one-byte flag (bool or __u8): its validator is "0 or 1". */
-#define FIELD_BOOL(nm, T, m)                                                   \
+#define FIELD_BOOL(nm, T, m) \
 	FIELD_SCALAR(nm, FIELD_BOOL, T, m, 1, CHECK_RANGE(0, 1))
 #define FIELD_U32_ARRAY(nm, T, m, n, ...)                                      \
 	{                                                                      \
 		.name = (nm), .type = FIELD_U32_ARRAY,                         \
 		.offset =                                                      \
-		    offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)4 * (n)),     \
+			offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)4 * (n)), \
 		.count = (n), .check = __VA_ARGS__                             \
 	}
 #define FIELD_U64_ARRAY(nm, T, m, n, ...)                                      \
 	{                                                                      \
 		.name = (nm), .type = FIELD_U64_ARRAY,                         \
 		.offset =                                                      \
-		    offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)8 * (n)),     \
+			offsetof(T, m) + FIELD_SIZE_IS(T, m, (size_t)8 * (n)), \
 		.count = (n), .check = __VA_ARGS__                             \
 	}
-#define FIELD_BYTES(nm, T, m, ...)                                             \
-	{                                                                      \
-		.name = (nm), .type = FIELD_BYTES, .offset = offsetof(T, m),   \
-		.count = FIELD_MEMBER_SIZE(T, m), .check = __VA_ARGS__         \
+#define FIELD_BYTES(nm, T, m, ...)                                           \
+	{                                                                    \
+		.name = (nm), .type = FIELD_BYTES, .offset = offsetof(T, m), \
+		.count = FIELD_MEMBER_SIZE(T, m), .check = __VA_ARGS__       \
 	}
-#define FIELD_BLOB(nm, T, m, lenm, minimum, ...)                               \
-	{                                                                      \
-		.name = (nm), .type = FIELD_BLOB, .offset = offsetof(T, m),    \
-		.count = FIELD_MEMBER_SIZE(T, m),                              \
-		.len_offset = offsetof(T, lenm) + FIELD_SIZE_IS(T, lenm, 4),   \
-		.min_len = (minimum), .check = __VA_ARGS__                     \
+#define FIELD_BLOB(nm, T, m, lenm, minimum, ...)                             \
+	{                                                                    \
+		.name = (nm), .type = FIELD_BLOB, .offset = offsetof(T, m),  \
+		.count = FIELD_MEMBER_SIZE(T, m),                            \
+		.len_offset = offsetof(T, lenm) + FIELD_SIZE_IS(T, lenm, 4), \
+		.min_len = (minimum), .check = __VA_ARGS__                   \
 	}
-#define FIELD_STRING(nm, T, m, ...)                                            \
-	{                                                                      \
-		.name = (nm), .type = FIELD_STRING, .offset = offsetof(T, m),  \
-		.count = FIELD_MEMBER_SIZE(T, m), .check = __VA_ARGS__         \
+#define FIELD_STRING(nm, T, m, ...)                                           \
+	{                                                                     \
+		.name = (nm), .type = FIELD_STRING, .offset = offsetof(T, m), \
+		.count = FIELD_MEMBER_SIZE(T, m), .check = __VA_ARGS__        \
 	}
 
 struct field_table {
@@ -168,11 +168,11 @@ struct field_table {
 	bool (*check)(const void *st, const void *ctx, char *why, size_t len);
 };
 
-#define FIELD_TABLE(nm, array, cross)                                          \
-	{                                                                      \
-		.name = (nm), .fields = (array),                               \
-		.nr_fields = sizeof(array) / sizeof((array)[0]),               \
-		.check = (cross)                                               \
+#define FIELD_TABLE(nm, array, cross)                            \
+	{                                                        \
+		.name = (nm), .fields = (array),                 \
+		.nr_fields = sizeof(array) / sizeof((array)[0]), \
+		.check = (cross)                                 \
 	}
 
 /*

@@ -19,9 +19,8 @@
  * zeroes, and flush it to disk. *data_bytes gets the bytes actually
  * written. Returns 0 or negative errno with a reason in err.
  */
-int memory_file_write(int fd, const char *name, const void *ram,
-		      uint64_t size, uint64_t *data_bytes, char *err,
-		      size_t errlen);
+int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
+		      uint64_t *data_bytes, char *err, size_t errlen);
 
 /*
  * Check that fd, the snapshot's memory file (called name in messages), is

@@ -45,8 +45,8 @@ static int open_snapshot_file(int dirfd, const char *name, char *err,
 			      size_t errlen)
 {
 	struct stat st;
-	int fd =
-	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	int r;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -301,7 +301,7 @@ static int restore_machine(struct machine *m, int dirfd,
 {
 	struct machine_config cfg;
 	int mem_fd =
-	    open_snapshot_file(dirfd, SNAPSHOT_MEMORY_FILE, err, errlen);
+		open_snapshot_file(dirfd, SNAPSHOT_MEMORY_FILE, err, errlen);
 	int r = mem_fd < 0 ? mem_fd : 0;
 
 	if (r == 0)

@@ -41,7 +41,7 @@ static void capture_vcpu(void *opaque, struct vcpu *v)
 static int capture_cpus(struct machine *m, struct snapshot *s, char *err,
 			size_t errlen)
 {
-	struct cpu_capture c = {.s = s, .host = &m->cpu_host};
+	struct cpu_capture c = { .s = s, .host = &m->cpu_host };
 	int r = -ENOMEM;
 
 	c.bufs = calloc(m->nr_cpus, sizeof(*c.bufs));
@@ -72,9 +72,9 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	snprintf(s->root.compatible, sizeof(s->root.compatible), "%s",
 		 SNAPSHOT_COMPATIBLE);
 	s->root.format_version = STATE_FORMAT_VERSION;
-	s->machine = (struct snap_machine){.mem_size = m->ram_size,
-					   .nr_cpus = m->nr_cpus,
-					   .nr_drives = m->nr_blk};
+	s->machine = (struct snap_machine){ .mem_size = m->ram_size,
+					    .nr_cpus = m->nr_cpus,
+					    .nr_drives = m->nr_blk };
 	if (!m->cpu_host.usable) {
 		snprintf(err, errlen,
 			 "this host's KVM lacks %s, which "

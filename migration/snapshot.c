@@ -35,19 +35,19 @@ static const char *check_compatible(const void *p, size_t len)
 {
 	(void)len;
 	return strcmp(p, SNAPSHOT_COMPATIBLE) ? "not \"" SNAPSHOT_COMPATIBLE
-						"\""
-					      : NULL;
+						"\"" :
+						NULL;
 }
 
 static const struct field root_fields[] = {
-    FIELD_STRING("compatible", struct snap_root, compatible,
-		 CHECK_FN(check_compatible)),
-    FIELD_U32("format-version", struct snap_root, format_version,
-	      CHECK_RANGE(STATE_FORMAT_MIN, STATE_FORMAT_MAX)),
+	FIELD_STRING("compatible", struct snap_root, compatible,
+		     CHECK_FN(check_compatible)),
+	FIELD_U32("format-version", struct snap_root, format_version,
+		  CHECK_RANGE(STATE_FORMAT_MIN, STATE_FORMAT_MAX)),
 };
 
 static const struct field_table root_table =
-    FIELD_TABLE("snapshot", root_fields, NULL);
+	FIELD_TABLE("snapshot", root_fields, NULL);
 
 static const char *check_mem_size(const void *p, size_t len)
 {
@@ -61,16 +61,16 @@ static const char *check_mem_size(const void *p, size_t len)
 }
 
 static const struct field machine_fields[] = {
-    FIELD_U64("memory-size", struct snap_machine, mem_size,
-	      CHECK_FN(check_mem_size)),
-    FIELD_U32("vcpus", struct snap_machine, nr_cpus,
-	      CHECK_RANGE(1, MACHINE_MAX_CPUS)),
-    FIELD_U32("drives", struct snap_machine, nr_drives,
-	      CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
+	FIELD_U64("memory-size", struct snap_machine, mem_size,
+		  CHECK_FN(check_mem_size)),
+	FIELD_U32("vcpus", struct snap_machine, nr_cpus,
+		  CHECK_RANGE(1, MACHINE_MAX_CPUS)),
+	FIELD_U32("drives", struct snap_machine, nr_drives,
+		  CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
 };
 
 static const struct field_table machine_table =
-    FIELD_TABLE("machine", machine_fields, NULL);
+	FIELD_TABLE("machine", machine_fields, NULL);
 
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 {
@@ -157,12 +157,12 @@ const struct field_table *snapshot_node_table(const char *path)
 		const char *pattern;
 		const struct field_table *table;
 	} nodes[] = {
-	    {"/", &root_table},
-	    {"/machine", &machine_table},
-	    {"/machine/drive@*", &drive_snap_table},
-	    {"/devices/serial@*", &serial_snap_table},
-	    {"/devices/virtio-blk@*", &virtio_snap_table},
-	    {"/devices/virtio-blk@*/queue@*", &virtq_snap_table},
+		{ "/", &root_table },
+		{ "/machine", &machine_table },
+		{ "/machine/drive@*", &drive_snap_table },
+		{ "/devices/serial@*", &serial_snap_table },
+		{ "/devices/virtio-blk@*", &virtio_snap_table },
+		{ "/devices/virtio-blk@*/queue@*", &virtq_snap_table },
 	};
 	char pattern[64];
 
@@ -251,7 +251,7 @@ static size_t encode_size(const struct snapshot *s)
 
 	return ((size_t)256 << 10) + s->machine.nr_cpus * per_cpu +
 	       s->machine.nr_drives *
-		   ((size_t)BLOCK_DESC_MAX + ((size_t)8 << 10));
+		       ((size_t)BLOCK_DESC_MAX + ((size_t)8 << 10));
 }
 
 /* Everything inside the root node, in the order docs/ describes. */
@@ -274,8 +274,8 @@ static int encode_tree(void *fdt, const struct snapshot *s,
 int snapshot_encode(const struct snapshot *s, void **out, char *err,
 		    size_t errlen)
 {
-	struct ram_layout layout = {0};
-	struct snap_ctx ctx = {0};
+	struct ram_layout layout = { 0 };
+	struct snap_ctx ctx = { 0 };
 	size_t size = encode_size(s);
 	void *fdt = malloc(size);
 	int r;
@@ -314,14 +314,15 @@ static int check_numbered(const void *fdt, int node, const char *path,
 			  const char *prefix, uint32_t n, char *err,
 			  size_t errlen)
 {
-	const char *allowed[] = {prefix};
+	const char *allowed[] = { prefix };
 	uint32_t count = 0;
 	int child, r;
 
 	r = fdt_check_subnodes(fdt, node, path, allowed, 1, err, errlen);
 	if (r < 0)
 		return r;
-	fdt_for_each_subnode(child, fdt, node) count++;
+	fdt_for_each_subnode(child, fdt, node)
+		count++;
 	if (count != n) {
 		snprintf(err, errlen, "%s: %u %s nodes, expected %u", path,
 			 count, prefix, n);
@@ -334,8 +335,8 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 			  size_t errlen)
 {
 	int node = fdt_require_subnode(fdt, 0, "", "machine", err, errlen);
-	int r = node < 0 ? node
-			 : fields_load(fdt, node, "/machine", &machine_table,
+	int r = node < 0 ? node :
+			   fields_load(fdt, node, "/machine", &machine_table,
 				       &s->machine, NULL, err, errlen);
 
 	if (r == 0)
@@ -349,8 +350,8 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 		snprintf(path, sizeof(path), "/machine/%s", name);
 		d = fdt_require_subnode(fdt, node, "/machine", name, err,
 					errlen);
-		r = d < 0 ? d
-			  : drive_snap_load(fdt, d, path, &s->drives[i], err,
+		r = d < 0 ? d :
+			    drive_snap_load(fdt, d, path, &s->drives[i], err,
 					    errlen);
 	}
 	return r;
@@ -360,8 +361,8 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 		       const struct snap_ctx *ctx, char *err, size_t errlen)
 {
 	int cpus = fdt_require_subnode(fdt, 0, "", "cpus", err, errlen);
-	int r = cpus < 0 ? cpus
-			 : check_numbered(fdt, cpus, "/cpus", "cpu@",
+	int r = cpus < 0 ? cpus :
+			   check_numbered(fdt, cpus, "/cpus", "cpu@",
 					  s->machine.nr_cpus, err, errlen);
 
 	if (r == 0 && fdt_first_property_offset(fdt, cpus) >= 0) {
@@ -385,8 +386,8 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 		snapshot_cpu_path(i, path, sizeof(path));
 		node = fdt_require_subnode(fdt, cpus, "/cpus", leaf(path), err,
 					   errlen);
-		r = node < 0 ? node
-			     : cpu_state_load(fdt, node, path, &s->cpus[i], &c,
+		r = node < 0 ? node :
+			       cpu_state_load(fdt, node, path, &s->cpus[i], &c,
 					      err, errlen);
 	}
 	return r;
@@ -395,17 +396,18 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 static int decode_devices(const void *fdt, struct snapshot *s,
 			  const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	static const char *const subs[] = {"serial@3f8", "virtio-blk@"};
+	static const char *const subs[] = { "serial@3f8", "virtio-blk@" };
 	int devs = fdt_require_subnode(fdt, 0, "", "devices", err, errlen);
 	int node, child, r;
 	uint32_t count = 0;
 
-	r = devs < 0 ? devs
-		     : fdt_check_subnodes(fdt, devs, "/devices", subs, 2, err,
+	r = devs < 0 ? devs :
+		       fdt_check_subnodes(fdt, devs, "/devices", subs, 2, err,
 					  errlen);
 	if (r < 0)
 		return r;
-	fdt_for_each_subnode(child, fdt, devs) count++;
+	fdt_for_each_subnode(child, fdt, devs)
+		count++;
 	if (count != 1 + s->machine.nr_drives) {
 		snprintf(err, errlen,
 			 "/devices: %u devices, the machine has "
@@ -415,8 +417,8 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 	}
 	node = fdt_require_subnode(fdt, devs, "/devices", "serial@3f8", err,
 				   errlen);
-	r = node < 0 ? node
-		     : serial_snap_load(fdt, node, "/devices/serial@3f8",
+	r = node < 0 ? node :
+		       serial_snap_load(fdt, node, "/devices/serial@3f8",
 					&s->serial, err, errlen);
 	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
 		char path[48];
@@ -424,8 +426,8 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 		snapshot_blk_path(i, path, sizeof(path));
 		node = fdt_require_subnode(fdt, devs, "/devices", leaf(path),
 					   err, errlen);
-		r = node < 0 ? node
-			     : virtio_snap_load(fdt, node, path, &s->blk[i],
+		r = node < 0 ? node :
+			       virtio_snap_load(fdt, node, path, &s->blk[i],
 						BLK_DEVICE_QUEUES,
 						VIRTIO_BLK_QUEUE_SIZE, ctx, err,
 						errlen);
@@ -437,7 +439,7 @@ static int decode_root(const void *fdt, struct snapshot *s, char *err,
 		       size_t errlen)
 {
 	static const char *const subs[] = {
-	    "machine", "cpus", "irqchip", "pit", "clock", "devices",
+		"machine", "cpus", "irqchip", "pit", "clock", "devices",
 	};
 	int r = fdt_check_subnodes(fdt, 0, "/", subs, 6, err, errlen);
 
@@ -450,8 +452,8 @@ static int decode_root(const void *fdt, struct snapshot *s, char *err,
 int snapshot_parse(const void *buf, size_t len, struct snapshot *s, char *err,
 		   size_t errlen)
 {
-	struct ram_layout layout = {0};
-	struct snap_ctx ctx = {0};
+	struct ram_layout layout = { 0 };
+	struct snap_ctx ctx = { 0 };
 	const void *fdt;
 	int r;
 

@@ -29,23 +29,23 @@
 #define PIC_BOOL(nm, m) FIELD_BOOL(nm, struct kvm_pic_state, m)
 
 static const struct field pic_fields[] = {
-    PIC_U8("last-irr", last_irr, ANY_REG8),
-    PIC_U8("irr", irr, ANY_REG8),
-    PIC_U8("imr", imr, ANY_REG8),
-    PIC_U8("isr", isr, ANY_REG8),
-    PIC_U8("priority-add", priority_add, CHECK_RANGE(0, 7)),
-    /* ICW2 keeps bits 7:3: vectors come in blocks of eight. */
-    PIC_U8("irq-base", irq_base, CHECK_MASK(0xf8)),
-    PIC_BOOL("read-reg-select", read_reg_select),
-    PIC_BOOL("poll", poll),
-    PIC_BOOL("special-mask", special_mask),
-    PIC_U8("init-state", init_state, CHECK_RANGE(0, 3)),
-    PIC_BOOL("auto-eoi", auto_eoi),
-    PIC_BOOL("rotate-on-auto-eoi", rotate_on_auto_eoi),
-    PIC_BOOL("special-fully-nested-mode", special_fully_nested_mode),
-    PIC_BOOL("init4", init4),
-    PIC_U8("elcr", elcr, CHECK_ANY("checked against elcr-mask")),
-    PIC_U8("elcr-mask", elcr_mask, CHECK_ANY("checked per chip")),
+	PIC_U8("last-irr", last_irr, ANY_REG8),
+	PIC_U8("irr", irr, ANY_REG8),
+	PIC_U8("imr", imr, ANY_REG8),
+	PIC_U8("isr", isr, ANY_REG8),
+	PIC_U8("priority-add", priority_add, CHECK_RANGE(0, 7)),
+	/* ICW2 keeps bits 7:3: vectors come in blocks of eight. */
+	PIC_U8("irq-base", irq_base, CHECK_MASK(0xf8)),
+	PIC_BOOL("read-reg-select", read_reg_select),
+	PIC_BOOL("poll", poll),
+	PIC_BOOL("special-mask", special_mask),
+	PIC_U8("init-state", init_state, CHECK_RANGE(0, 3)),
+	PIC_BOOL("auto-eoi", auto_eoi),
+	PIC_BOOL("rotate-on-auto-eoi", rotate_on_auto_eoi),
+	PIC_BOOL("special-fully-nested-mode", special_fully_nested_mode),
+	PIC_BOOL("init4", init4),
+	PIC_U8("elcr", elcr, CHECK_ANY("checked against elcr-mask")),
+	PIC_U8("elcr-mask", elcr_mask, CHECK_ANY("checked per chip")),
 };
 
 /* ctx: non-NULL for the slave. KVM fixes each chip's ELCR mask. */
@@ -68,79 +68,81 @@ static bool pic_check(const void *st, const void *ctx, char *why, size_t len)
 }
 
 static const struct field_table pic_table =
-    FIELD_TABLE("8259A PIC", pic_fields, pic_check);
+	FIELD_TABLE("8259A PIC", pic_fields, pic_check);
 
 static const struct field ioapic_fields[] = {
-    FIELD_U64("base-address", struct kvm_ioapic_state, base_address,
-	      CHECK_RANGE(IOAPIC_ADDR, IOAPIC_ADDR)),
-    FIELD_U32("ioregsel", struct kvm_ioapic_state, ioregsel,
-	      CHECK_RANGE(0, 0xff)),
-    FIELD_U32("id", struct kvm_ioapic_state, id, CHECK_RANGE(0, 15)),
-    FIELD_U32("irr", struct kvm_ioapic_state, irr, CHECK_MASK(IOAPIC_PIN_BITS)),
-    FIELD_U64_ARRAY("redirection-table", struct kvm_ioapic_state, redirtbl,
-		    KVM_IOAPIC_NUM_PINS,
-		    CHECK_ANY("KVM keeps whatever the guest wrote and "
-			      "decodes it on delivery")),
+	FIELD_U64("base-address", struct kvm_ioapic_state, base_address,
+		  CHECK_RANGE(IOAPIC_ADDR, IOAPIC_ADDR)),
+	FIELD_U32("ioregsel", struct kvm_ioapic_state, ioregsel,
+		  CHECK_RANGE(0, 0xff)),
+	FIELD_U32("id", struct kvm_ioapic_state, id, CHECK_RANGE(0, 15)),
+	FIELD_U32("irr", struct kvm_ioapic_state, irr,
+		  CHECK_MASK(IOAPIC_PIN_BITS)),
+	FIELD_U64_ARRAY("redirection-table", struct kvm_ioapic_state, redirtbl,
+			KVM_IOAPIC_NUM_PINS,
+			CHECK_ANY("KVM keeps whatever the guest wrote and "
+				  "decodes it on delivery")),
 };
 
 static const struct field_table ioapic_table =
-    FIELD_TABLE("I/O APIC", ioapic_fields, NULL);
+	FIELD_TABLE("I/O APIC", ioapic_fields, NULL);
 
 #define PIT_CH(ty, nm, m, chk) ty(nm, struct kvm_pit_channel_state, m, chk)
 
-static const uint64_t pit_modes[] = {0, 1, 2, 3, 4, 5, PIT_MODE_UNSET};
+static const uint64_t pit_modes[] = { 0, 1, 2, 3, 4, 5, PIT_MODE_UNSET };
 
 static const struct field pit_channel_fields[] = {
-    /* A count of 0 is loaded as 0x10000 (i8254.c pit_load_count). */
-    PIT_CH(FIELD_U32, "count", count, CHECK_RANGE(1, PIT_MAX_COUNT)),
-    PIT_CH(FIELD_U16, "latched-count", latched_count,
-	   CHECK_ANY("any 16-bit count")),
-    PIT_CH(FIELD_U8, "count-latched", count_latched, CHECK_RANGE(0, 3)),
-    FIELD_BOOL("status-latched", struct kvm_pit_channel_state, status_latched),
-    PIT_CH(FIELD_U8, "status-byte", status, ANY_REG8),
-    PIT_CH(FIELD_U8, "read-state", read_state, CHECK_RANGE(0, 4)),
-    PIT_CH(FIELD_U8, "write-state", write_state, CHECK_RANGE(0, 4)),
-    PIT_CH(FIELD_U8, "write-latch", write_latch, ANY_REG8),
-    PIT_CH(FIELD_U8, "rw-mode", rw_mode, CHECK_RANGE(0, 3)),
-    PIT_CH(FIELD_U8, "mode", mode, CHECK_ONE_OF(pit_modes)),
-    FIELD_BOOL("bcd", struct kvm_pit_channel_state, bcd),
-    FIELD_BOOL("gate", struct kvm_pit_channel_state, gate),
-    PIT_CH(FIELD_U64, "count-load-time", count_load_time,
-	   CHECK_ANY("host time: KVM_SET_PIT2 restarts the count now")),
+	/* A count of 0 is loaded as 0x10000 (i8254.c pit_load_count). */
+	PIT_CH(FIELD_U32, "count", count, CHECK_RANGE(1, PIT_MAX_COUNT)),
+	PIT_CH(FIELD_U16, "latched-count", latched_count,
+	       CHECK_ANY("any 16-bit count")),
+	PIT_CH(FIELD_U8, "count-latched", count_latched, CHECK_RANGE(0, 3)),
+	FIELD_BOOL("status-latched", struct kvm_pit_channel_state,
+		   status_latched),
+	PIT_CH(FIELD_U8, "status-byte", status, ANY_REG8),
+	PIT_CH(FIELD_U8, "read-state", read_state, CHECK_RANGE(0, 4)),
+	PIT_CH(FIELD_U8, "write-state", write_state, CHECK_RANGE(0, 4)),
+	PIT_CH(FIELD_U8, "write-latch", write_latch, ANY_REG8),
+	PIT_CH(FIELD_U8, "rw-mode", rw_mode, CHECK_RANGE(0, 3)),
+	PIT_CH(FIELD_U8, "mode", mode, CHECK_ONE_OF(pit_modes)),
+	FIELD_BOOL("bcd", struct kvm_pit_channel_state, bcd),
+	FIELD_BOOL("gate", struct kvm_pit_channel_state, gate),
+	PIT_CH(FIELD_U64, "count-load-time", count_load_time,
+	       CHECK_ANY("host time: KVM_SET_PIT2 restarts the count now")),
 };
 
 static const struct field_table pit_channel_table =
-    FIELD_TABLE("PIT channel", pit_channel_fields, NULL);
+	FIELD_TABLE("PIT channel", pit_channel_fields, NULL);
 
 static const struct field pit_fields[] = {
-    FIELD_U32(
-	"flags", struct kvm_pit_state2, flags,
-	CHECK_MASK(KVM_PIT_FLAGS_HPET_LEGACY | KVM_PIT_FLAGS_SPEAKER_DATA_ON)),
+	FIELD_U32("flags", struct kvm_pit_state2, flags,
+		  CHECK_MASK(KVM_PIT_FLAGS_HPET_LEGACY |
+			     KVM_PIT_FLAGS_SPEAKER_DATA_ON)),
 };
 
 static const struct field_table pit_table =
-    FIELD_TABLE("PIT", pit_fields, NULL);
+	FIELD_TABLE("PIT", pit_fields, NULL);
 
 static const struct field clock_fields[] = {
-    FIELD_U64("clock", struct vm_clock, clock,
-	      CHECK_ANY("nanoseconds of guest time")),
-    FIELD_U32("flags", struct vm_clock, flags,
-	      CHECK_MASK(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
-			 KVM_CLOCK_HOST_TSC)),
+	FIELD_U64("clock", struct vm_clock, clock,
+		  CHECK_ANY("nanoseconds of guest time")),
+	FIELD_U32("flags", struct vm_clock, flags,
+		  CHECK_MASK(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
+			     KVM_CLOCK_HOST_TSC)),
 };
 
 static const struct field_table clock_table =
-    FIELD_TABLE("KVM clock", clock_fields, NULL);
+	FIELD_TABLE("KVM clock", clock_fields, NULL);
 
 const struct vm_table_ref vm_tables[] = {
-    {"/irqchip/pic-master", &pic_table},
-    {"/irqchip/pic-slave", &pic_table},
-    {"/irqchip/ioapic", &ioapic_table},
-    {"/pit", &pit_table},
-    {"/pit/channel@0", &pit_channel_table},
-    {"/pit/channel@1", &pit_channel_table},
-    {"/pit/channel@2", &pit_channel_table},
-    {"/clock", &clock_table},
+	{ "/irqchip/pic-master", &pic_table },
+	{ "/irqchip/pic-slave", &pic_table },
+	{ "/irqchip/ioapic", &ioapic_table },
+	{ "/pit", &pit_table },
+	{ "/pit/channel@0", &pit_channel_table },
+	{ "/pit/channel@1", &pit_channel_table },
+	{ "/pit/channel@2", &pit_channel_table },
+	{ "/clock", &clock_table },
 };
 const unsigned int vm_nr_tables = sizeof(vm_tables) / sizeof(vm_tables[0]);
 
@@ -168,9 +170,9 @@ static int load_node(const void *fdt, int parent, const char *ppath,
 static const char *channel_name(unsigned int i)
 {
 	static const char *const names[VM_PIT_CHANNELS] = {
-	    "channel@0",
-	    "channel@1",
-	    "channel@2",
+		"channel@0",
+		"channel@1",
+		"channel@2",
 	};
 
 	return names[i];
@@ -215,10 +217,11 @@ int vm_state_save(void *fdt, const struct vm_snapshot *vs, char *err,
 static int load_irqchip(const void *fdt, int root, struct vm_snapshot *vs,
 			char *err, size_t errlen)
 {
-	static const char *const subs[] = {"pic-master", "pic-slave", "ioapic"};
+	static const char *const subs[] = { "pic-master", "pic-slave",
+					    "ioapic" };
 	int node = fdt_require_subnode(fdt, root, "", "irqchip", err, errlen);
-	int r = node < 0 ? node
-			 : fdt_check_subnodes(fdt, node, "/irqchip", subs, 3,
+	int r = node < 0 ? node :
+			   fdt_check_subnodes(fdt, node, "/irqchip", subs, 3,
 					      err, errlen);
 
 	if (r == 0 && fdt_first_property_offset(fdt, node) >= 0) {
@@ -240,11 +243,11 @@ static int load_irqchip(const void *fdt, int root, struct vm_snapshot *vs,
 static int load_pit(const void *fdt, int root, struct vm_snapshot *vs,
 		    char *err, size_t errlen)
 {
-	static const char *const subs[] = {"channel@0", "channel@1",
-					   "channel@2"};
+	static const char *const subs[] = { "channel@0", "channel@1",
+					    "channel@2" };
 	int node = fdt_require_subnode(fdt, root, "", "pit", err, errlen);
-	int r = node < 0 ? node
-			 : fdt_check_subnodes(fdt, node, "/pit", subs, 3, err,
+	int r = node < 0 ? node :
+			   fdt_check_subnodes(fdt, node, "/pit", subs, 3, err,
 					      errlen);
 
 	if (r == 0)
@@ -289,7 +292,7 @@ int vm_state_capture(int vm_fd, struct vm_snapshot *vs, char *err,
 		     size_t errlen)
 {
 	struct kvm_irqchip chip;
-	struct kvm_clock_data clock = {0};
+	struct kvm_clock_data clock = { 0 };
 	int r = 0;
 
 	memset(vs, 0, sizeof(*vs));
@@ -320,7 +323,7 @@ int vm_state_apply(int vm_fd, const struct vm_snapshot *vs, char *err,
 {
 	struct kvm_pit_state2 pit = vs->pit;
 	/* Guest time resumes where it stopped: no host time in flags. */
-	struct kvm_clock_data clock = {.clock = vs->clock.clock};
+	struct kvm_clock_data clock = { .clock = vs->clock.clock };
 	struct kvm_irqchip chip;
 	int r = 0;
 

@@ -17,8 +17,8 @@
 #include "vmm/log.h"
 
 static const struct vu_limits blkd_limits = {
-    .nr_queues = BLKD_NUM_QUEUES,
-    .queue_size_max = VIRTQ_MAX_SIZE,
+	.nr_queues = BLKD_NUM_QUEUES,
+	.queue_size_max = VIRTQ_MAX_SIZE,
 };
 
 /* Handler results besides a negative errno (the request failed). */
@@ -284,7 +284,7 @@ static int set_mem_table(struct blkd *d, struct vu_msg *m)
 {
 	char why[192];
 	int ret =
-	    vu_mem_map(&d->mem, &m->payload.mem, m->fds, why, sizeof(why));
+		vu_mem_map(&d->mem, &m->payload.mem, m->fds, why, sizeof(why));
 
 	m->nr_fds = 0; /* vu_mem_map closed them */
 	if (ret < 0) {
@@ -350,7 +350,7 @@ static int get_vring_base(struct blkd *d, const struct vu_msg *m,
 static int set_vring_kick(struct blkd *d, struct vu_msg *m)
 {
 	struct blkd_ring *r =
-	    ring_of(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+		ring_of(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
 	int fd, ret;
 
 	/* Polling would need a thread spinning on the ring: not offered. */
@@ -384,7 +384,7 @@ static int set_vring_kick(struct blkd *d, struct vu_msg *m)
 static int set_vring_signal(struct blkd *d, struct vu_msg *m, bool call)
 {
 	struct blkd_ring *r =
-	    ring_of(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+		ring_of(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
 	int *slot = call ? &r->call_fd : &r->err_fd;
 	int fd = -1, ret;
 
@@ -452,10 +452,10 @@ static int get_config(struct blkd *d, const struct vu_msg *m,
 	out->flags = req->flags;
 	if (req->offset < VIRTIO_BLK_CONFIG_SIZE)
 		virtio_blk_config_read(&d->blk, req->offset, out->region,
-				       (end < VIRTIO_BLK_CONFIG_SIZE
-					    ? end
-					    : VIRTIO_BLK_CONFIG_SIZE) -
-					   req->offset);
+				       (end < VIRTIO_BLK_CONFIG_SIZE ?
+						end :
+						VIRTIO_BLK_CONFIG_SIZE) -
+					       req->offset);
 	return REPLIED;
 }
 
@@ -616,9 +616,9 @@ int blkd_on_kick(struct blkd *d, unsigned int queue)
 	 */
 	if (e < 0) {
 		guest_error("%s: kick fd %s: no longer watched", r->name,
-			    e == -EPIPE	     ? "closed"
-			    : e == -EMSGSIZE ? "never runs dry (not an eventfd)"
-					     : strerror(-e));
+			    e == -EPIPE	   ? "closed" :
+			    e == -EMSGSIZE ? "never runs dry (not an eventfd)" :
+					     strerror(-e));
 		close_kick(d, r);
 	}
 	return blkd_serve(d, queue);

@@ -69,11 +69,11 @@
  * virtqueue interrupts the channel's IRQ, and without the channel asks for
  * IRQ 0, which its timer holds, so virtio_blk fails to probe (-EBUSY).
  */
-#define BLKD_PROTOCOL_FEATURES                                                 \
-	(1ull << VHOST_USER_PROTOCOL_F_MQ |                                    \
-	 1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK |                             \
-	 1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ |                           \
-	 1ull << VHOST_USER_PROTOCOL_F_CONFIG |                                \
+#define BLKD_PROTOCOL_FEATURES                       \
+	(1ull << VHOST_USER_PROTOCOL_F_MQ |          \
+	 1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK |   \
+	 1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ | \
+	 1ull << VHOST_USER_PROTOCOL_F_CONFIG |      \
 	 1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE)
 
 /* How the server learns which kick fds to watch (NULL members: none). */

@@ -25,32 +25,32 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-    "Usage: vigil-blkd --socket PATH --drive SPEC [--socket-mode 0600|0660]\n"
-    "                  [-d LIST] [-D FILE]\n"
-    "\n"
-    "Serve one virtio-blk device over vhost-user on a UNIX socket, to one\n"
-    "front-end at a time (QEMU, Cloud Hypervisor, Firecracker, Linux UML).\n"
-    "\n"
-    "  --socket PATH          listen here; a stale socket file is "
-    "replaced\n"
-    "  --socket-mode MODE     the socket file's mode: 0600 (default; only\n"
-    "                         this user may connect) or 0660 (this group\n"
-    "                         too); whoever connects reads and writes the\n"
-    "                         drive. The umask does not change it.\n"
-    "  --drive SPEC           the drive, as vigil's --drive:\n"
-    "                           file=PATH[,readonly=on][,direct=on]\n"
-    "                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
-    "                                         [,latency-ns=N][,readonly=on]\n"
-    "                         null-co reads return zeros unless\n"
-    "                         read-zeroes=off (benchmarks only)\n"
-    "  -d LIST                log: guest_errors (the front-end's mistakes),\n"
-    "                         trace (connections)\n"
-    "  -D FILE                write those logs to FILE instead of stderr\n"
-    "  -h, --help             show this help\n"
-    "  -V, --version          show the version\n"
-    "\n"
-    "Runs until killed (SIGTERM, SIGINT). Exit status: 1 a failure while\n"
-    "serving; 2 a bad option or input (nothing was served).\n";
+	"Usage: vigil-blkd --socket PATH --drive SPEC [--socket-mode 0600|0660]\n"
+	"                  [-d LIST] [-D FILE]\n"
+	"\n"
+	"Serve one virtio-blk device over vhost-user on a UNIX socket, to one\n"
+	"front-end at a time (QEMU, Cloud Hypervisor, Firecracker, Linux UML).\n"
+	"\n"
+	"  --socket PATH          listen here; a stale socket file is "
+	"replaced\n"
+	"  --socket-mode MODE     the socket file's mode: 0600 (default; only\n"
+	"                         this user may connect) or 0660 (this group\n"
+	"                         too); whoever connects reads and writes the\n"
+	"                         drive. The umask does not change it.\n"
+	"  --drive SPEC           the drive, as vigil's --drive:\n"
+	"                           file=PATH[,readonly=on][,direct=on]\n"
+	"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
+	"                                         [,latency-ns=N][,readonly=on]\n"
+	"                         null-co reads return zeros unless\n"
+	"                         read-zeroes=off (benchmarks only)\n"
+	"  -d LIST                log: guest_errors (the front-end's mistakes),\n"
+	"                         trace (connections)\n"
+	"  -D FILE                write those logs to FILE instead of stderr\n"
+	"  -h, --help             show this help\n"
+	"  -V, --version          show the version\n"
+	"\n"
+	"Runs until killed (SIGTERM, SIGINT). Exit status: 1 a failure while\n"
+	"serving; 2 a bad option or input (nothing was served).\n";
 
 enum {
 	OPT_SOCKET = 256,
@@ -60,15 +60,15 @@ enum {
 };
 
 static const struct option long_options[] = {
-    {"socket", required_argument, NULL, OPT_SOCKET},
-    {"drive", required_argument, NULL, OPT_DRIVE},
-    {"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "drive", required_argument, NULL, OPT_DRIVE },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
 #ifdef VIGIL_TEST_HOOKS
-    {"test-seccomp-trigger", no_argument, NULL, OPT_TEST_SECCOMP_TRIGGER},
+	{ "test-seccomp-trigger", no_argument, NULL, OPT_TEST_SECCOMP_TRIGGER },
 #endif
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
 };
 
 struct cli {
@@ -114,8 +114,8 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 	case OPT_DRIVE:
 		if (cli->drive)
 			usage_error(
-			    "--drive given twice: vigil-blkd serves one "
-			    "drive");
+				"--drive given twice: vigil-blkd serves one "
+				"drive");
 		cli->drive = arg;
 		break;
 	case OPT_SOCKET_MODE:
@@ -192,8 +192,8 @@ static int setup(const struct cli *cli, struct server *s,
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
-	*listen_fd =
-	    vu_socket_listen(cli->socket, cli->socket_mode, err, sizeof(err));
+	*listen_fd = vu_socket_listen(cli->socket, cli->socket_mode, err,
+				      sizeof(err));
 	if (*listen_fd < 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;

@@ -120,9 +120,9 @@ static void watch_remove(void *opaque, int fd)
 struct blkd_watch server_watch(struct server *s)
 {
 	return (struct blkd_watch){
-	    .add = watch_add,
-	    .remove = watch_remove,
-	    .opaque = s,
+		.add = watch_add,
+		.remove = watch_remove,
+		.opaque = s,
 	};
 }
 
@@ -134,7 +134,7 @@ int server_init(struct server *s, int listen_fd)
 	s->listen_fd = listen_fd;
 	s->conn_fd = -1;
 	for (unsigned int i = 0; i < BLKD_NUM_QUEUES; i++)
-		s->kicks[i] = (struct server_kick){.s = s, .queue = i};
+		s->kicks[i] = (struct server_kick){ .s = s, .queue = i };
 	r = event_loop_init(&s->el);
 	if (r == 0)
 		r = event_loop_add(&s->el, listen_fd, EPOLLIN, on_listen, s);

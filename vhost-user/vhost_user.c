@@ -28,28 +28,28 @@ static const struct request_info {
 	uint32_t request;
 	enum payload_kind kind;
 } requests[] = {
-    {"GET_FEATURES", VHOST_USER_GET_FEATURES, P_NONE},
-    {"SET_FEATURES", VHOST_USER_SET_FEATURES, P_U64},
-    {"SET_OWNER", VHOST_USER_SET_OWNER, P_NONE},
-    {"RESET_OWNER", VHOST_USER_RESET_OWNER, P_NONE},
-    {"SET_MEM_TABLE", VHOST_USER_SET_MEM_TABLE, P_MEM},
-    {"SET_LOG_BASE", VHOST_USER_SET_LOG_BASE, P_UNSUPPORTED},
-    {"SET_LOG_FD", VHOST_USER_SET_LOG_FD, P_UNSUPPORTED},
-    {"SET_VRING_NUM", VHOST_USER_SET_VRING_NUM, P_STATE},
-    {"SET_VRING_ADDR", VHOST_USER_SET_VRING_ADDR, P_ADDR},
-    {"SET_VRING_BASE", VHOST_USER_SET_VRING_BASE, P_STATE},
-    {"GET_VRING_BASE", VHOST_USER_GET_VRING_BASE, P_STATE},
-    {"SET_VRING_KICK", VHOST_USER_SET_VRING_KICK, P_VRING_FD},
-    {"SET_VRING_CALL", VHOST_USER_SET_VRING_CALL, P_VRING_FD},
-    {"SET_VRING_ERR", VHOST_USER_SET_VRING_ERR, P_VRING_FD},
-    {"GET_PROTOCOL_FEATURES", VHOST_USER_GET_PROTOCOL_FEATURES, P_NONE},
-    {"SET_PROTOCOL_FEATURES", VHOST_USER_SET_PROTOCOL_FEATURES, P_U64},
-    {"GET_QUEUE_NUM", VHOST_USER_GET_QUEUE_NUM, P_NONE},
-    {"SET_VRING_ENABLE", VHOST_USER_SET_VRING_ENABLE, P_STATE},
-    {"SET_BACKEND_REQ_FD", VHOST_USER_SET_BACKEND_REQ_FD, P_FD},
-    {"GET_CONFIG", VHOST_USER_GET_CONFIG, P_CONFIG},
-    {"SET_CONFIG", VHOST_USER_SET_CONFIG, P_CONFIG},
-    {"RESET_DEVICE", VHOST_USER_RESET_DEVICE, P_NONE},
+	{ "GET_FEATURES", VHOST_USER_GET_FEATURES, P_NONE },
+	{ "SET_FEATURES", VHOST_USER_SET_FEATURES, P_U64 },
+	{ "SET_OWNER", VHOST_USER_SET_OWNER, P_NONE },
+	{ "RESET_OWNER", VHOST_USER_RESET_OWNER, P_NONE },
+	{ "SET_MEM_TABLE", VHOST_USER_SET_MEM_TABLE, P_MEM },
+	{ "SET_LOG_BASE", VHOST_USER_SET_LOG_BASE, P_UNSUPPORTED },
+	{ "SET_LOG_FD", VHOST_USER_SET_LOG_FD, P_UNSUPPORTED },
+	{ "SET_VRING_NUM", VHOST_USER_SET_VRING_NUM, P_STATE },
+	{ "SET_VRING_ADDR", VHOST_USER_SET_VRING_ADDR, P_ADDR },
+	{ "SET_VRING_BASE", VHOST_USER_SET_VRING_BASE, P_STATE },
+	{ "GET_VRING_BASE", VHOST_USER_GET_VRING_BASE, P_STATE },
+	{ "SET_VRING_KICK", VHOST_USER_SET_VRING_KICK, P_VRING_FD },
+	{ "SET_VRING_CALL", VHOST_USER_SET_VRING_CALL, P_VRING_FD },
+	{ "SET_VRING_ERR", VHOST_USER_SET_VRING_ERR, P_VRING_FD },
+	{ "GET_PROTOCOL_FEATURES", VHOST_USER_GET_PROTOCOL_FEATURES, P_NONE },
+	{ "SET_PROTOCOL_FEATURES", VHOST_USER_SET_PROTOCOL_FEATURES, P_U64 },
+	{ "GET_QUEUE_NUM", VHOST_USER_GET_QUEUE_NUM, P_NONE },
+	{ "SET_VRING_ENABLE", VHOST_USER_SET_VRING_ENABLE, P_STATE },
+	{ "SET_BACKEND_REQ_FD", VHOST_USER_SET_BACKEND_REQ_FD, P_FD },
+	{ "GET_CONFIG", VHOST_USER_GET_CONFIG, P_CONFIG },
+	{ "SET_CONFIG", VHOST_USER_SET_CONFIG, P_CONFIG },
+	{ "RESET_DEVICE", VHOST_USER_RESET_DEVICE, P_NONE },
 };
 
 static const struct request_info *request_info(uint32_t request)
@@ -282,7 +282,7 @@ static enum vu_verdict check_mem(const struct check *c)
 	/* The header plus whole regions: anything else is not a table. */
 	if (size < VHOST_USER_MEM_TABLE_HDR_SIZE ||
 	    (size - VHOST_USER_MEM_TABLE_HDR_SIZE) %
-		sizeof(struct vhost_user_mem_region))
+		    sizeof(struct vhost_user_mem_region))
 		return reject(c, VU_BAD_SIZE,
 			      "payload of %u bytes is not a region table",
 			      size);
@@ -369,11 +369,11 @@ enum vu_verdict vu_msg_check(const struct vu_msg *m,
 	const struct request_info *ri = request_info(m->hdr.request);
 	char name[32];
 	struct check c = {
-	    .m = m,
-	    .lim = lim,
-	    .name = vu_request_name(m->hdr.request, name, sizeof(name)),
-	    .why = why,
-	    .whylen = whylen,
+		.m = m,
+		.lim = lim,
+		.name = vu_request_name(m->hdr.request, name, sizeof(name)),
+		.why = why,
+		.whylen = whylen,
 	};
 	enum vu_verdict v = check_header(&c);
 
@@ -425,7 +425,8 @@ bool vu_uaddr_to_gpa(const struct vhost_user_mem_region *regions,
 		if (uaddr >= r->userspace_addr &&
 		    last - r->userspace_addr < r->memory_size)
 			return !__builtin_add_overflow(
-			    r->guest_phys_addr, uaddr - r->userspace_addr, gpa);
+				r->guest_phys_addr, uaddr - r->userspace_addr,
+				gpa);
 	}
 	return false;
 }

@@ -121,7 +121,7 @@ struct vhost_user_mem_table {
 	struct vhost_user_mem_region regions[VHOST_USER_MAX_REGIONS];
 };
 
-#define VHOST_USER_MEM_TABLE_HDR_SIZE                                          \
+#define VHOST_USER_MEM_TABLE_HDR_SIZE \
 	offsetof(struct vhost_user_mem_table, regions)
 
 struct vhost_user_config {

@@ -49,8 +49,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *ucontext)
 int vu_mem_guard_init(void)
 {
 	struct sigaction sa = {
-	    .sa_sigaction = on_sigbus,
-	    .sa_flags = SA_SIGINFO,
+		.sa_sigaction = on_sigbus,
+		.sa_flags = SA_SIGINFO,
 	};
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -75,7 +75,7 @@ static void guard_set(const struct vu_mem *mem)
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		guard_ranges[i].start = (uintptr_t)mem->maps[i].base;
 		guard_ranges[i].end =
-		    (uintptr_t)mem->maps[i].base + mem->maps[i].len;
+			(uintptr_t)mem->maps[i].base + mem->maps[i].len;
 	}
 	guard_nr = (sig_atomic_t)mem->nr;
 }

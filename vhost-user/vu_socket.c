@@ -104,7 +104,7 @@ fail:
 
 int vu_socket_accept(int listen_fd)
 {
-	struct timeval tv = {.tv_sec = VU_SOCKET_TIMEOUT_S};
+	struct timeval tv = { .tv_sec = VU_SOCKET_TIMEOUT_S };
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
@@ -130,14 +130,14 @@ static int recv_exact(int fd, void *buf, size_t len, struct vu_msg *m)
 			char buf[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_FDS)];
 		} ctl;
 		struct iovec iov = {
-		    .iov_base = (uint8_t *)buf + done,
-		    .iov_len = len - done,
+			.iov_base = (uint8_t *)buf + done,
+			.iov_len = len - done,
 		};
 		struct msghdr mh = {
-		    .msg_iov = &iov,
-		    .msg_iovlen = 1,
-		    .msg_control = ctl.buf,
-		    .msg_controllen = sizeof(ctl.buf),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
+			.msg_controllen = sizeof(ctl.buf),
 		};
 		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 		int r;
@@ -147,9 +147,9 @@ static int recv_exact(int fd, void *buf, size_t len, struct vu_msg *m)
 		if (n < 0)
 			return -errno;
 		/* More than m has room for, or dropped ones: broken framing. */
-		r = scm_take_fds(&mh, m->fds, &m->nr_fds, VHOST_USER_MAX_FDS)
-			? 0
-			: -EPROTO;
+		r = scm_take_fds(&mh, m->fds, &m->nr_fds, VHOST_USER_MAX_FDS) ?
+			    0 :
+			    -EPROTO;
 		if (r < 0)
 			return r;
 		if (n == 0)

@@ -83,7 +83,7 @@ struct acpi_header {
 
 /* 5.2.8 XSDT: the FADT and the MADT (the FADT points at the DSDT). */
 #define ACPI_XSDT_ENTRIES 2
-#define ACPI_XSDT_LEN                                                          \
+#define ACPI_XSDT_LEN \
 	(sizeof(struct acpi_header) + ACPI_XSDT_ENTRIES * sizeof(uint64_t))
 
 /* 5.2.9 Fixed ACPI Description Table, revision 6 */
@@ -397,9 +397,9 @@ static ssize_t dsdt_build_aml(const struct acpi_config *cfg, uint8_t *out,
 static void rsdp_write(uint8_t *out, uint64_t xsdt_gpa)
 {
 	struct acpi_rsdp rsdp = {
-	    .revision = 2,
-	    .length = htole32(sizeof(rsdp)),
-	    .xsdt_address = htole64(xsdt_gpa),
+		.revision = 2,
+		.length = htole32(sizeof(rsdp)),
+		.xsdt_address = htole64(xsdt_gpa),
 	};
 
 	memcpy(rsdp.signature, "RSD PTR ", sizeof(rsdp.signature));
@@ -412,8 +412,8 @@ static void rsdp_write(uint8_t *out, uint64_t xsdt_gpa)
 static void xsdt_write(uint8_t *out, uint64_t fadt_gpa, uint64_t madt_gpa)
 {
 	struct acpi_header h;
-	uint64_t entries[ACPI_XSDT_ENTRIES] = {htole64(fadt_gpa),
-					       htole64(madt_gpa)};
+	uint64_t entries[ACPI_XSDT_ENTRIES] = { htole64(fadt_gpa),
+						htole64(madt_gpa) };
 
 	acpi_header_init(&h, "XSDT", ACPI_XSDT_LEN, 1);
 	memcpy(out, &h, sizeof(h));
@@ -424,28 +424,29 @@ static void xsdt_write(uint8_t *out, uint64_t fadt_gpa, uint64_t madt_gpa)
 static struct acpi_gas acpi_io_port8(uint16_t port)
 {
 	return (struct acpi_gas){
-	    .space_id = ACPI_GAS_SYSTEM_IO,
-	    .bit_width = 8,
-	    .access_size = ACPI_GAS_ACCESS_BYTE,
-	    .address = htole64(port),
+		.space_id = ACPI_GAS_SYSTEM_IO,
+		.bit_width = 8,
+		.access_size = ACPI_GAS_ACCESS_BYTE,
+		.address = htole64(port),
 	};
 }
 
 static void fadt_write(uint8_t *out, uint64_t dsdt_gpa)
 {
 	struct acpi_fadt f = {
-	    /* The 32-bit field too where it fits, for older readers. */
-	    .dsdt = htole32(dsdt_gpa <= UINT32_MAX ? (uint32_t)dsdt_gpa : 0),
-	    .iapc_boot_arch = htole16(ACPI_IAPC_VGA_NOT_PRESENT |
-				      ACPI_IAPC_CMOS_RTC_NOT_PRESENT),
-	    .flags =
-		htole32(ACPI_FADT_HW_REDUCED_ACPI | ACPI_FADT_RESET_REG_SUP),
-	    .reset_reg = acpi_io_port8(ACPI_RESET_PORT),
-	    .reset_value = ACPI_RESET_VALUE,
-	    .minor_version = ACPI_FADT_MINOR_VERSION,
-	    .x_dsdt = htole64(dsdt_gpa),
-	    .sleep_control = acpi_io_port8(ACPI_SLEEP_CONTROL_PORT),
-	    .sleep_status = acpi_io_port8(ACPI_SLEEP_STATUS_PORT),
+		/* The 32-bit field too where it fits, for older readers. */
+		.dsdt = htole32(dsdt_gpa <= UINT32_MAX ? (uint32_t)dsdt_gpa :
+							 0),
+		.iapc_boot_arch = htole16(ACPI_IAPC_VGA_NOT_PRESENT |
+					  ACPI_IAPC_CMOS_RTC_NOT_PRESENT),
+		.flags = htole32(ACPI_FADT_HW_REDUCED_ACPI |
+				 ACPI_FADT_RESET_REG_SUP),
+		.reset_reg = acpi_io_port8(ACPI_RESET_PORT),
+		.reset_value = ACPI_RESET_VALUE,
+		.minor_version = ACPI_FADT_MINOR_VERSION,
+		.x_dsdt = htole64(dsdt_gpa),
+		.sleep_control = acpi_io_port8(ACPI_SLEEP_CONTROL_PORT),
+		.sleep_status = acpi_io_port8(ACPI_SLEEP_STATUS_PORT),
 	};
 
 	acpi_header_init(&f.header, "FACP", sizeof(f), ACPI_FADT_REVISION);
@@ -473,29 +474,29 @@ static size_t madt_put(uint8_t *out, size_t off, const void *entry, size_t n)
 static void madt_write(uint8_t *out, unsigned int nr_cpus)
 {
 	struct acpi_madt madt = {
-	    .lapic_address = htole32(LAPIC_ADDR),
-	    .flags = htole32(ACPI_MADT_PCAT_COMPAT),
+		.lapic_address = htole32(LAPIC_ADDR),
+		.flags = htole32(ACPI_MADT_PCAT_COMPAT),
 	};
 	struct acpi_madt_ioapic ioapic = {
-	    .type = ACPI_MADT_IOAPIC,
-	    .length = sizeof(ioapic),
-	    .ioapic_id = ACPI_IOAPIC_ID,
-	    .address = htole32(IOAPIC_ADDR),
-	    .gsi_base = 0,
+		.type = ACPI_MADT_IOAPIC,
+		.length = sizeof(ioapic),
+		.ioapic_id = ACPI_IOAPIC_ID,
+		.address = htole32(IOAPIC_ADDR),
+		.gsi_base = 0,
 	};
 	/* The PIT's IRQ 0 is wired to IOAPIC pin 2, as on a PC (and KVM). */
 	struct acpi_madt_int_override irq0 = {
-	    .type = ACPI_MADT_INT_OVERRIDE,
-	    .length = sizeof(irq0),
-	    .source = 0,
-	    .gsi = htole32(2),
+		.type = ACPI_MADT_INT_OVERRIDE,
+		.length = sizeof(irq0),
+		.source = 0,
+		.gsi = htole32(2),
 	};
 	/* NMI arrives on LINT1 of every local APIC. */
 	struct acpi_madt_lapic_nmi nmi = {
-	    .type = ACPI_MADT_LAPIC_NMI,
-	    .length = sizeof(nmi),
-	    .processor_uid = ACPI_ALL_PROCESSORS,
-	    .lint = 1,
+		.type = ACPI_MADT_LAPIC_NMI,
+		.length = sizeof(nmi),
+		.processor_uid = ACPI_ALL_PROCESSORS,
+		.lint = 1,
 	};
 	size_t len = madt_len(nr_cpus), off;
 	unsigned int i;
@@ -504,11 +505,11 @@ static void madt_write(uint8_t *out, unsigned int nr_cpus)
 	off = madt_put(out, 0, &madt, sizeof(madt));
 	for (i = 0; i < nr_cpus; i++) {
 		struct acpi_madt_lapic lapic = {
-		    .type = ACPI_MADT_LAPIC,
-		    .length = sizeof(lapic),
-		    .processor_uid = (uint8_t)i,
-		    .apic_id = (uint8_t)i, /* KVM: APIC id = vCPU id */
-		    .flags = htole32(ACPI_MADT_LAPIC_ENABLED),
+			.type = ACPI_MADT_LAPIC,
+			.length = sizeof(lapic),
+			.processor_uid = (uint8_t)i,
+			.apic_id = (uint8_t)i, /* KVM: APIC id = vCPU id */
+			.flags = htole32(ACPI_MADT_LAPIC_ENABLED),
 		};
 
 		off = madt_put(out, off, &lapic, sizeof(lapic));
@@ -546,7 +547,7 @@ static int acpi_build_tables(const struct acpi_config *cfg, uint64_t gpa_base,
 	l->xsdt = align_up(sizeof(struct acpi_rsdp), ACPI_TABLE_ALIGN);
 	l->fadt = align_up(l->xsdt + ACPI_XSDT_LEN, ACPI_TABLE_ALIGN);
 	l->madt =
-	    align_up(l->fadt + sizeof(struct acpi_fadt), ACPI_TABLE_ALIGN);
+		align_up(l->fadt + sizeof(struct acpi_fadt), ACPI_TABLE_ALIGN);
 	l->madt_len = madt_len(cfg->nr_cpus);
 	l->dsdt = align_up(l->madt + l->madt_len, ACPI_TABLE_ALIGN);
 	if (buf_size < l->dsdt + sizeof(struct acpi_header))
@@ -634,8 +635,8 @@ int acpi_dump(const struct acpi_config *cfg, const char *dir)
 	buf = calloc(1, ACPI_TABLES_MAX);
 	if (!buf)
 		return -ENOMEM;
-	ret =
-	    acpi_build_tables(cfg, ACPI_TABLES_ADDR, buf, ACPI_TABLES_MAX, &l);
+	ret = acpi_build_tables(cfg, ACPI_TABLES_ADDR, buf, ACPI_TABLES_MAX,
+				&l);
 	if (ret < 0) {
 		log_error("acpi: cannot build tables: %s", strerror(-ret));
 		goto out;

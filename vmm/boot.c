@@ -35,8 +35,8 @@ uint64_t boot_low_ram_end(const struct guest_mem *gm)
 		const struct gm_region *r = &gm->regions[i];
 
 		if (r->gpa == 0)
-			return r->size < MMIO_HOLE_START ? r->size
-							 : MMIO_HOLE_START;
+			return r->size < MMIO_HOLE_START ? r->size :
+							   MMIO_HOLE_START;
 	}
 	return 0;
 }
@@ -54,10 +54,10 @@ int boot_write_cmdline(struct guest_mem *gm, const struct boot_config *cfg,
 				 len, (unsigned long long)kernel_limit);
 	if (len > BOOT_CMDLINE_MAX - 1)
 		return boot_fail(
-		    err, errlen, -E2BIG,
-		    "cmdline: %zu bytes, longer than vigil's limit "
-		    "%u",
-		    len, BOOT_CMDLINE_MAX - 1);
+			err, errlen, -E2BIG,
+			"cmdline: %zu bytes, longer than vigil's limit "
+			"%u",
+			len, BOOT_CMDLINE_MAX - 1);
 	if (!gm_write(gm, BOOT_CMDLINE_ADDR, cmdline, len + 1))
 		return boot_fail(err, errlen, -ENOSPC,
 				 "cmdline: 0x%llx is not in guest RAM",
@@ -112,9 +112,9 @@ int boot_load_initrd(struct guest_mem *gm, const struct boot_config *cfg,
 	}
 	if (!gm_write(gm, addr, cfg->initrd, size))
 		return boot_fail(
-		    err, errlen, -ENOSPC,
-		    "initrd: [0x%llx, +0x%llx) is not in guest RAM",
-		    (unsigned long long)addr, (unsigned long long)size);
+			err, errlen, -ENOSPC,
+			"initrd: [0x%llx, +0x%llx) is not in guest RAM",
+			(unsigned long long)addr, (unsigned long long)size);
 	*gpa = addr;
 	return 0;
 }
@@ -126,9 +126,9 @@ static unsigned int e820_add(struct boot_e820_entry *out, unsigned int n,
 	if (start >= end || n >= max)
 		return n;
 	out[n] = (struct boot_e820_entry){
-	    .addr = start,
-	    .size = end - start,
-	    .type = type,
+		.addr = start,
+		.size = end - start,
+		.type = type,
 	};
 	return n + 1;
 }
@@ -173,19 +173,19 @@ int boot_write_reset_vector(struct guest_mem *gm)
 	_Static_assert(ACPI_RESET_PORT <= 0xffffu && ACPI_RESET_VALUE <= 0xffu,
 		       "the stub's operands are 16 and 8 bits");
 	/* mov dx, PORT; mov al, VALUE; out dx, al; cli; 1: hlt; jmp 1b */
-	const uint8_t stub[RESET_VECTOR_SIZE] = {0xba,
-						 ACPI_RESET_PORT & 0xff,
-						 ACPI_RESET_PORT >> 8,
-						 0xb0,
-						 ACPI_RESET_VALUE,
-						 0xee,
-						 0xfa,
-						 0xf4,
-						 0xeb,
-						 0xfd};
+	const uint8_t stub[RESET_VECTOR_SIZE] = { 0xba,
+						  ACPI_RESET_PORT & 0xff,
+						  ACPI_RESET_PORT >> 8,
+						  0xb0,
+						  ACPI_RESET_VALUE,
+						  0xee,
+						  0xfa,
+						  0xf4,
+						  0xeb,
+						  0xfd };
 
-	return gm_write(gm, RESET_VECTOR_ADDR, stub, sizeof(stub)) ? 0
-								   : -EFAULT;
+	return gm_write(gm, RESET_VECTOR_ADDR, stub, sizeof(stub)) ? 0 :
+								     -EFAULT;
 }
 
 int boot_load(struct guest_mem *gm, const void *image, size_t image_size,

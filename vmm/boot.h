@@ -144,7 +144,7 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm memmap");
 
 /* Format a one-line reason into err and return rc (a negative errno). */
 int boot_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * End of the RAM region at gpa 0 (never past MMIO_HOLE_START): where the

@@ -24,8 +24,8 @@
 #define HDR_JUMP_OFFSET 0x201u
 #define HDR_JUMP_BASE 0x202u
 /* The last header field vigil reads; needed from protocol 2.10 on. */
-#define HDR_NEEDED_END                                                         \
-	(HDR_OFFSET + offsetof(struct setup_header, init_size) +               \
+#define HDR_NEEDED_END                                           \
+	(HDR_OFFSET + offsetof(struct setup_header, init_size) + \
 	 sizeof(uint32_t))
 #define BOOT_PROTOCOL_MIN 0x020c /* 2.12: xloadflags, XLF_KERNEL_64 */
 #define ENTRY_64_OFFSET 0x200u
@@ -63,9 +63,9 @@ static int bz_read_header(struct bzimage *bz, const uint8_t *img, size_t size,
 			  char *err, size_t errlen)
 {
 	const size_t version_at =
-	    HDR_OFFSET + offsetof(struct setup_header, version);
+		HDR_OFFSET + offsetof(struct setup_header, version);
 	const size_t magic_at =
-	    HDR_OFFSET + offsetof(struct setup_header, header);
+		HDR_OFFSET + offsetof(struct setup_header, header);
 	uint16_t version;
 	size_t hdr_end;
 
@@ -99,8 +99,8 @@ static int bz_read_header(struct bzimage *bz, const uint8_t *img, size_t size,
 				 HDR_NEEDED_END);
 	/* bz->hdr starts zeroed; never copy more than vigil's struct. */
 	memcpy(&bz->hdr, img + HDR_OFFSET,
-	       hdr_end - HDR_OFFSET < sizeof(bz->hdr) ? hdr_end - HDR_OFFSET
-						      : sizeof(bz->hdr));
+	       hdr_end - HDR_OFFSET < sizeof(bz->hdr) ? hdr_end - HDR_OFFSET :
+							sizeof(bz->hdr));
 	return 0;
 }
 
@@ -138,8 +138,8 @@ static int bz_split(struct bzimage *bz, const uint8_t *img, size_t size,
 	bz->kernel_size = size - bz->setup_size;
 	if (sys_bytes == 0)
 		return boot_fail(
-		    err, errlen, -EINVAL,
-		    "bzImage: syssize 0: no protected-mode kernel");
+			err, errlen, -EINVAL,
+			"bzImage: syssize 0: no protected-mode kernel");
 	if (bz->kernel_size <= ENTRY_64_OFFSET)
 		return boot_fail(err, errlen, -EINVAL,
 				 "bzImage: protected-mode kernel of %llu bytes "
@@ -181,10 +181,10 @@ static int bz_kernel_end(struct bzimage *bz, uint64_t low_end, char *err,
 			start = end;
 	} else if (start < KERNEL_LOAD_ADDR) {
 		return boot_fail(
-		    err, errlen, -EINVAL,
-		    "bzImage: fixed kernel at pref_address 0x%llx, "
-		    "below 0x%llx",
-		    (unsigned long long)start, KERNEL_LOAD_ADDR);
+			err, errlen, -EINVAL,
+			"bzImage: fixed kernel at pref_address 0x%llx, "
+			"below 0x%llx",
+			(unsigned long long)start, KERNEL_LOAD_ADDR);
 	}
 	if (__builtin_add_overflow(start, (uint64_t)hdr->init_size, &end))
 		return boot_fail(err, errlen, -EINVAL,
@@ -211,7 +211,7 @@ static int bz_parse(struct bzimage *bz, const uint8_t *img, size_t size,
 {
 	int rc;
 
-	*bz = (struct bzimage){0};
+	*bz = (struct bzimage){ 0 };
 	rc = bz_read_header(bz, img, size, err, errlen);
 	if (!rc)
 		rc = bz_check_flags(&bz->hdr, err, errlen);
@@ -237,7 +237,7 @@ static void bz_fill_params(struct boot_params *bp, const struct bzimage *bz,
 	bp->ext_ramdisk_image = (uint32_t)(initrd_gpa >> 32);
 	bp->hdr.ramdisk_size = (uint32_t)(initrd_gpa ? cfg->initrd_size : 0);
 	bp->ext_ramdisk_size =
-	    (uint32_t)((uint64_t)(initrd_gpa ? cfg->initrd_size : 0) >> 32);
+		(uint32_t)((uint64_t)(initrd_gpa ? cfg->initrd_size : 0) >> 32);
 	/* vigil passes no setup_data; the image's value means nothing. */
 	bp->hdr.setup_data = 0;
 	bp->hdr.hardware_subarch = X86_SUBARCH_PC;
@@ -265,8 +265,8 @@ int boot_load_bzimage(struct guest_mem *gm, const void *image,
 	if (rc)
 		return rc;
 	/* 0 would put the initrd at 0; treat it as the historic limit. */
-	last = bz.hdr.initrd_addr_max ? bz.hdr.initrd_addr_max
-				      : INITRD_ADDR_MAX_DEFAULT;
+	last = bz.hdr.initrd_addr_max ? bz.hdr.initrd_addr_max :
+					INITRD_ADDR_MAX_DEFAULT;
 	if (last > low_end - 1)
 		last = low_end - 1;
 	rc = boot_load_initrd(gm, cfg, bz.kernel_end, last, &initrd_gpa, err,
@@ -285,9 +285,9 @@ int boot_load_bzimage(struct guest_mem *gm, const void *image,
 				 "bzImage: boot_params at 0x%llx not in RAM",
 				 BOOT_PARAMS_ADDR);
 	*entry = (struct boot_entry){
-	    .mode = BOOT_ENTRY_LINUX64,
-	    .entry = KERNEL_LOAD_ADDR + ENTRY_64_OFFSET,
-	    .boot_info = BOOT_PARAMS_ADDR,
+		.mode = BOOT_ENTRY_LINUX64,
+		.entry = KERNEL_LOAD_ADDR + ENTRY_64_OFFSET,
+		.boot_info = BOOT_PARAMS_ADDR,
 	};
 	return 0;
 }

@@ -53,14 +53,14 @@ static const char *seg_name(uint32_t type)
 }
 
 /* Widen either class of program header; the field names are the same. */
-#define ELF_SEG(ph)                                                            \
-	((struct elf_seg){                                                     \
-	    .type = (ph).p_type,                                               \
-	    .offset = (ph).p_offset,                                           \
-	    .paddr = (ph).p_paddr,                                             \
-	    .filesz = (ph).p_filesz,                                           \
-	    .memsz = (ph).p_memsz,                                             \
-	    .align = (ph).p_align,                                             \
+#define ELF_SEG(ph)                      \
+	((struct elf_seg){               \
+		.type = (ph).p_type,     \
+		.offset = (ph).p_offset, \
+		.paddr = (ph).p_paddr,   \
+		.filesz = (ph).p_filesz, \
+		.memsz = (ph).p_memsz,   \
+		.align = (ph).p_align,   \
 	})
 
 /* Program header i of a table already checked to lie in the file. */
@@ -109,8 +109,8 @@ static int elf_check_ident(struct elf_image *elf, char *err, size_t errlen)
 	memcpy(&machine, id + offsetof(Elf64_Ehdr, e_machine), sizeof(machine));
 	if (type != ET_EXEC)
 		return boot_fail(
-		    err, errlen, -ENOEXEC,
-		    "ELF: e_type %u is not an executable (ET_EXEC)", type);
+			err, errlen, -ENOEXEC,
+			"ELF: e_type %u is not an executable (ET_EXEC)", type);
 	if (machine != (elf->is64 ? EM_X86_64 : EM_386))
 		return boot_fail(err, errlen, -ENOEXEC,
 				 "ELF: e_machine %u is not %s", machine,
@@ -236,9 +236,9 @@ static int pvh_read_entry(struct elf_image *elf, const uint8_t *desc,
 	}
 	if (entry > UINT32_MAX)
 		return boot_fail(
-		    err, errlen, -EINVAL,
-		    "ELF: PVH entry 0x%llx is not a 32-bit address",
-		    (unsigned long long)entry);
+			err, errlen, -EINVAL,
+			"ELF: PVH entry 0x%llx is not a 32-bit address",
+			(unsigned long long)entry);
 	elf->entry = entry;
 	elf->have_entry = true;
 	return 0;
@@ -385,25 +385,25 @@ static int pvh_write_start_info(struct guest_mem *gm,
 	struct boot_e820_entry e820[BOOT_E820_MAX];
 	struct hvm_memmap_table_entry map[BOOT_E820_MAX];
 	struct hvm_modlist_entry mod = {
-	    .paddr = initrd_gpa,
-	    .size = cfg->initrd_size,
+		.paddr = initrd_gpa,
+		.size = cfg->initrd_size,
 	};
 	struct hvm_start_info si = {
-	    .magic = XEN_HVM_START_MAGIC_VALUE,
-	    .version = PVH_START_INFO_VERSION,
-	    .nr_modules = initrd_gpa ? 1 : 0,
-	    .modlist_paddr = initrd_gpa ? BOOT_PVH_MODLIST_ADDR : 0,
-	    .cmdline_paddr = BOOT_CMDLINE_ADDR,
-	    .rsdp_paddr = cfg->rsdp_gpa,
-	    .memmap_paddr = BOOT_PVH_MEMMAP_ADDR,
+		.magic = XEN_HVM_START_MAGIC_VALUE,
+		.version = PVH_START_INFO_VERSION,
+		.nr_modules = initrd_gpa ? 1 : 0,
+		.modlist_paddr = initrd_gpa ? BOOT_PVH_MODLIST_ADDR : 0,
+		.cmdline_paddr = BOOT_CMDLINE_ADDR,
+		.rsdp_paddr = cfg->rsdp_gpa,
+		.memmap_paddr = BOOT_PVH_MEMMAP_ADDR,
 	};
 	unsigned int n = boot_e820_build(gm, e820, BOOT_E820_MAX);
 
 	for (unsigned int i = 0; i < n; i++)
 		map[i] = (struct hvm_memmap_table_entry){
-		    .addr = e820[i].addr,
-		    .size = e820[i].size,
-		    .type = e820[i].type,
+			.addr = e820[i].addr,
+			.size = e820[i].size,
+			.type = e820[i].type,
 		};
 	si.memmap_entries = n;
 	if ((initrd_gpa &&
@@ -421,10 +421,10 @@ int boot_load_pvh(struct guest_mem *gm, const void *image, size_t image_size,
 		  char *err, size_t errlen)
 {
 	struct elf_image elf = {
-	    .data = image,
-	    .size = image_size,
-	    .low_end = boot_low_ram_end(gm),
-	    .kernel_end = KERNEL_LOAD_ADDR,
+		.data = image,
+		.size = image_size,
+		.low_end = boot_low_ram_end(gm),
+		.kernel_end = KERNEL_LOAD_ADDR,
 	};
 	uint64_t initrd_gpa;
 	int rc;
@@ -442,9 +442,9 @@ int boot_load_pvh(struct guest_mem *gm, const void *image, size_t image_size,
 	if (rc)
 		return rc;
 	*entry = (struct boot_entry){
-	    .mode = BOOT_ENTRY_PVH32,
-	    .entry = elf.entry,
-	    .boot_info = BOOT_PARAMS_ADDR,
+		.mode = BOOT_ENTRY_PVH32,
+		.entry = elf.entry,
+		.boot_info = BOOT_PARAMS_ADDR,
 	};
 	return 0;
 }

@@ -20,11 +20,11 @@
 struct console {
 	int in_fd;
 	struct serial *serial;
-	bool raw;              /* the terminal was switched to raw mode */
-	struct termios saved;  /* to restore on every exit path */
-	bool escape_pending;   /* the last byte was Ctrl-a */
-	bool eof;              /* input closed: stop polling it */
-	uint8_t pending[64];   /* read but not yet taken by the UART */
+	bool raw;	      /* the terminal was switched to raw mode */
+	struct termios saved; /* to restore on every exit path */
+	bool escape_pending;  /* the last byte was Ctrl-a */
+	bool eof;	      /* input closed: stop polling it */
+	uint8_t pending[64];  /* read but not yet taken by the UART */
 	size_t nr_pending;
 	size_t pending_off;
 };

@@ -72,7 +72,7 @@ static void client_close(struct control_client *cl)
 static void send_reply(struct control_client *cl, struct json_object *reply)
 {
 	const char *text = json_object_to_json_string_ext(
-	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text) + 1; /* with the newline */
 	char *line = malloc(len + 1);
 	ssize_t n = -1;
@@ -87,7 +87,7 @@ static void send_reply(struct control_client *cl, struct json_object *reply)
 }
 
 static struct json_object *reply_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+	__attribute__((format(printf, 1, 2)));
 
 static struct json_object *reply_error(const char *fmt, ...)
 {
@@ -166,13 +166,14 @@ static struct json_object *snapshot_reply(struct control *c,
 	json_object_object_add(r, "state_bytes",
 			       json_object_new_int64((int64_t)st->state_bytes));
 	json_object_object_add(
-	    r, "memory_bytes",
-	    json_object_new_int64((int64_t)st->memory_bytes));
+		r, "memory_bytes",
+		json_object_new_int64((int64_t)st->memory_bytes));
 	json_object_object_add(
-	    r, "memory_data_bytes",
-	    json_object_new_int64((int64_t)st->memory_data_bytes));
+		r, "memory_data_bytes",
+		json_object_new_int64((int64_t)st->memory_data_bytes));
 	json_object_object_add(
-	    r, "save_ms", json_object_new_double((double)st->elapsed_ns / 1e6));
+		r, "save_ms",
+		json_object_new_double((double)st->elapsed_ns / 1e6));
 	json_object_object_add(r, "total_ms",
 			       json_object_new_double(ms_since(t0)));
 	return r;
@@ -204,7 +205,7 @@ static const char *snapshot_fd_problem(int fd)
 /* Exactly the memory and the state file, each fit for writing. */
 static const char *snapshot_fds_problem(const struct control_client *cl)
 {
-	static const char *const names[] = {"memory", "state"};
+	static const char *const names[] = { "memory", "state" };
 	static char why[96];
 	const char *bad;
 
@@ -267,13 +268,13 @@ static struct json_object *cmd_quit(struct control *c)
  */
 
 static const char *const command_names[] = {
-    [CONTROL_STATUS] = "status", [CONTROL_PAUSE] = "pause",
-    [CONTROL_RESUME] = "resume", [CONTROL_SNAPSHOT] = "snapshot",
-    [CONTROL_QUIT] = "quit",
+	[CONTROL_STATUS] = "status", [CONTROL_PAUSE] = "pause",
+	[CONTROL_RESUME] = "resume", [CONTROL_SNAPSHOT] = "snapshot",
+	[CONTROL_QUIT] = "quit",
 };
 
 static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int parse_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -324,8 +325,7 @@ static int parse_fields(struct json_object *obj, struct control_request *req,
 
 	if (r < 0)
 		return r;
-	json_object_object_foreach(obj, key, val)
-	{
+	json_object_object_foreach(obj, key, val) {
 		(void)val;
 		if (!key_allowed(req->command, key))
 			return parse_error(err, errlen,
@@ -369,9 +369,9 @@ static struct json_object *parse_json(const char *line, size_t len, char *err,
 	json_tokener_free(tok);
 	if (!obj || e != json_tokener_success)
 		parse_error(err, errlen, "request: not JSON: %s",
-			    e == json_tokener_success
-				? "incomplete"
-				: json_tokener_error_desc(e));
+			    e == json_tokener_success ?
+				    "incomplete" :
+				    json_tokener_error_desc(e));
 	else if (end > len || !only_space(line + end, len - end))
 		parse_error(err, errlen, "request: text after the JSON object");
 	else if (!json_object_is_type(obj, json_type_object))
@@ -454,7 +454,7 @@ static void serve_lines(struct control_client *cl)
 	}
 	if (cl->fd >= 0 && cl->len == sizeof(cl->buf)) {
 		struct json_object *reply = reply_error(
-		    "request longer than %u bytes", CONTROL_MAX_REQUEST);
+			"request longer than %u bytes", CONTROL_MAX_REQUEST);
 
 		send_reply(cl, reply);
 		json_object_put(reply);
@@ -470,14 +470,14 @@ static ssize_t client_recv(struct control_client *cl)
 		char buf[CMSG_SPACE(sizeof(int) * CONTROL_MAX_FDS)];
 	} ctl;
 	struct iovec iov = {
-	    .iov_base = cl->buf + cl->len,
-	    .iov_len = sizeof(cl->buf) - cl->len,
+		.iov_base = cl->buf + cl->len,
+		.iov_len = sizeof(cl->buf) - cl->len,
 	};
 	struct msghdr mh = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof(ctl.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
 	};
 	ssize_t n = recvmsg(cl->fd, &mh, MSG_CMSG_CLOEXEC);
 
@@ -512,7 +512,7 @@ static void on_client(void *opaque, uint32_t events)
 static void on_accept(void *opaque, uint32_t events)
 {
 	static const char busy[] =
-	    "{\"ok\":false,\"error\":\"too many clients\"}\n";
+		"{\"ok\":false,\"error\":\"too many clients\"}\n";
 	struct control *c = opaque;
 	struct control_client *cl = NULL;
 	int fd;
@@ -586,7 +586,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr,
 static int control_listen(struct control *c, const char *path, char *err,
 			  size_t errlen)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	mode_t old;
 	int r;
 
@@ -600,7 +600,7 @@ static int control_listen(struct control *c, const char *path, char *err,
 	if (r < 0)
 		return r;
 	c->listen_fd =
-	    socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
 		r = -errno;
 	/* Owner-only from the start: no window with a wider mode. */
@@ -642,7 +642,7 @@ struct control *control_open(const char *path, struct machine *m, char *err,
 	c->m = m;
 	c->listen_fd = -1;
 	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		c->clients[i] = (struct control_client){.ctl = c, .fd = -1};
+		c->clients[i] = (struct control_client){ .ctl = c, .fd = -1 };
 	if (control_listen(c, path, err, errlen) < 0) {
 		control_close(c);
 		return NULL;

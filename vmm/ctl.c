@@ -29,21 +29,21 @@
 #define CTL_TIMEOUT_S 600
 
 static const char ctl_usage[] =
-    "Usage: vigil ctl [--json] SOCKET COMMAND [ARGS]\n"
-    "\n"
-    "Commands:\n"
-    "  status               running or paused, vCPUs, memory, drives\n"
-    "  pause                stop every vCPU at a clean point\n"
-    "  resume               let them run again\n"
-    "  snapshot DIR [--paused]\n"
-    "                       save the VM to DIR (state and memory files);\n"
-    "                       it runs on afterwards unless --paused. DIR is\n"
-    "                       created (mode 0700), or must be yours, not\n"
-    "                       writable by others, and hold nothing but a\n"
-    "                       previous snapshot, which is replaced\n"
-    "  quit                 stop vigil (exit status 0)\n"
-    "\n"
-    "  --json               print vigil's reply as it is (JSON)\n";
+	"Usage: vigil ctl [--json] SOCKET COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  status               running or paused, vCPUs, memory, drives\n"
+	"  pause                stop every vCPU at a clean point\n"
+	"  resume               let them run again\n"
+	"  snapshot DIR [--paused]\n"
+	"                       save the VM to DIR (state and memory files);\n"
+	"                       it runs on afterwards unless --paused. DIR is\n"
+	"                       created (mode 0700), or must be yours, not\n"
+	"                       writable by others, and hold nothing but a\n"
+	"                       previous snapshot, which is replaced\n"
+	"  quit                 stop vigil (exit status 0)\n"
+	"\n"
+	"  --json               print vigil's reply as it is (JSON)\n";
 
 static int usage(const char *why)
 {
@@ -79,8 +79,8 @@ static struct json_object *build_request(int argc, char **argv, char *err,
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -109,8 +109,8 @@ static bool send_request(int sock, char *line, const int *fds)
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 	} ctl;
-	struct iovec iov = {.iov_base = line, .iov_len = strlen(line)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = line, .iov_len = strlen(line) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (fds) {
@@ -235,7 +235,7 @@ static int report(const char *cmd, const char *arg, const char *line, bool json)
 static char *exchange(const char *sock, struct json_object *req, const int *fds)
 {
 	const char *text =
-	    json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+		json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	char *line = malloc(strlen(text) + 2);
 	char *reply = NULL;
 	int fd = connect_to(sock);
@@ -270,7 +270,7 @@ static int ctl_snapshot(const char *sock, struct json_object *req,
 		fprintf(stderr, "vigil ctl: %s\n", err);
 		return CTL_EXIT_REFUSED;
 	}
-	reply = exchange(sock, req, (const int[]){sd.memory_fd, sd.state_fd});
+	reply = exchange(sock, req, (const int[]){ sd.memory_fd, sd.state_fd });
 	status = reply ? report("snapshot", dir, reply, json) : CTL_EXIT_USAGE;
 	if (status == 0 && snapshot_dir_commit(&sd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil ctl: %s: %s\n", dir, err);
@@ -307,8 +307,8 @@ int ctl_main(int argc, char **argv)
 		status = ctl_snapshot(argv[0], req, argv[2], json);
 	} else {
 		reply = exchange(argv[0], req, NULL);
-		status =
-		    reply ? report(argv[1], NULL, reply, json) : CTL_EXIT_USAGE;
+		status = reply ? report(argv[1], NULL, reply, json) :
+				 CTL_EXIT_USAGE;
 		free(reply);
 	}
 	json_object_put(req);

@@ -33,7 +33,9 @@ int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *hva)
 			return -EINVAL;
 	}
 	gm->regions[gm->nr_regions++] = (struct gm_region){
-		.gpa = gpa, .size = size, .hva = hva,
+		.gpa = gpa,
+		.size = size,
+		.hva = hva,
 	};
 	return 0;
 }

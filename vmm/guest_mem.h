@@ -40,8 +40,7 @@ void gm_init(struct guest_mem *gm);
  * Add a region. Rejects (-EINVAL) a zero size, gpa + size overflow, overlap
  * with an existing region, or (-ENOSPC) too many regions.
  */
-int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
-		  void *hva);
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *hva);
 
 /* True when [gpa, gpa + len) lies entirely inside one region. */
 bool gm_range_valid(const struct guest_mem *gm, uint64_t gpa, uint64_t len);

@@ -99,7 +99,8 @@ int kvm_open(struct kvm *kvm, char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	for (unsigned int i = 0; i < kvm_nr_caps; i++) {
-		if (kvm_caps[i].required && !kvm_check_cap(kvm, kvm_caps[i].cap)) {
+		if (kvm_caps[i].required &&
+		    !kvm_check_cap(kvm, kvm_caps[i].cap)) {
 			snprintf(err, errlen, "/dev/kvm: lacks KVM_CAP_%s",
 				 kvm_caps[i].name);
 			return -ENOTSUP;
@@ -118,7 +119,8 @@ int kvm_open(struct kvm *kvm, char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	if (kvm_get_supported_cpuid(kvm) < 0) {
-		snprintf(err, errlen, "/dev/kvm: KVM_GET_SUPPORTED_CPUID failed");
+		snprintf(err, errlen,
+			 "/dev/kvm: KVM_GET_SUPPORTED_CPUID failed");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -141,7 +143,8 @@ int kvm_create_vm(struct kvm *kvm, char *err, size_t errlen)
 		return -errno;
 	}
 	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s",
+			 strerror(errno));
 		return -errno;
 	}
 	if (ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
@@ -162,8 +165,8 @@ void kvm_close(struct kvm *kvm)
 	kvm->supported_cpuid = NULL;
 }
 
-int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
-		   uint64_t size, void *hva)
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
+		   void *hva)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
@@ -173,7 +176,8 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
 	};
 
 	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ?
-		       -errno : 0;
+		       -errno :
+		       0;
 }
 
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, bool level)
@@ -224,7 +228,8 @@ int kvm_print_host_report(void)
 		       kvm_caps[i].required ? " (required)" : "");
 	if (kvm.software)
 		printf("kvm: software hypervisor (%s): small guests run, stock "
-		       "Linux kernels die in early boot\n", kvm.flavour);
+		       "Linux kernels die in early boot\n",
+		       kvm.flavour);
 	else
 		printf("kvm: hardware virtualisation: stock Linux kernels "
 		       "run\n");

@@ -19,11 +19,11 @@ struct kvm {
 	int vm_fd;
 	int api_version;
 	int run_mmap_size;
-	int max_vcpus;    /* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
+	int max_vcpus; /* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
 	int nr_memslots;
 	/* Which in-kernel module serves /dev/kvm: kvm_intel, kvm_amd, kvm_pvm. */
 	const char *flavour;
-	bool software;    /* a software hypervisor (kvm_pvm): no stock kernels */
+	bool software; /* a software hypervisor (kvm_pvm): no stock kernels */
 	struct kvm_cpuid2 *supported_cpuid;
 };
 
@@ -43,8 +43,8 @@ int kvm_create_vm(struct kvm *kvm, char *err, size_t errlen);
 void kvm_close(struct kvm *kvm);
 
 int kvm_check_cap(const struct kvm *kvm, int cap);
-int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
-		   uint64_t size, void *hva);
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
+		   void *hva);
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, bool level);
 /* Deliver a write of `len` bytes of value `datamatch` at MMIO gpa to fd. */
 int kvm_ioeventfd_mmio(struct kvm *kvm, uint64_t gpa, uint32_t len,

@@ -86,7 +86,7 @@ void log_close(void)
 
 /* One "vigil: ..." line on stderr, whole even with several threads. */
 static __attribute__((format(printf, 1, 0))) void log_stderr(const char *fmt,
-							    va_list ap)
+							     va_list ap)
 {
 	pthread_mutex_lock(&log_lock);
 	fputs("vigil: ", stderr);
@@ -132,7 +132,8 @@ static bool ratelimit_allow(struct log_ratelimit *rl, FILE *out)
 
 	if (now - rl->window_start_ns >= 1000000000ull) {
 		if (rl->suppressed)
-			fprintf(out, "vigil: %llu similar messages suppressed\n",
+			fprintf(out,
+				"vigil: %llu similar messages suppressed\n",
 				(unsigned long long)rl->suppressed);
 		rl->window_start_ns = now;
 		rl->printed = 0;

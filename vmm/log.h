@@ -15,8 +15,8 @@
 
 enum log_mask {
 	LOG_GUEST_ERROR = 1u << 0, /* -d guest_errors */
-	LOG_UNIMP = 1u << 1,       /* -d unimp */
-	LOG_TRACE = 1u << 2,       /* -d trace: device-level tracing */
+	LOG_UNIMP = 1u << 1,	   /* -d unimp */
+	LOG_TRACE = 1u << 2,	   /* -d trace: device-level tracing */
 };
 
 /* At most this many lines per call site per second; the rest are counted. */
@@ -45,11 +45,11 @@ void log_masked(unsigned int mask, struct log_ratelimit *rl, const char *fmt,
 		...) __attribute__((format(printf, 3, 4), nonnull(3)));
 
 /* One rate-limit state per call site. */
-#define log_mask_rl(mask, ...)                                                 \
-	do {                                                                   \
-		static struct log_ratelimit log_rl__;                          \
-		if (log_enabled(mask))                                         \
-			log_masked((mask), &log_rl__, __VA_ARGS__);            \
+#define log_mask_rl(mask, ...)                                      \
+	do {                                                        \
+		static struct log_ratelimit log_rl__;               \
+		if (log_enabled(mask))                              \
+			log_masked((mask), &log_rl__, __VA_ARGS__); \
 	} while (0)
 
 #define guest_error(...) log_mask_rl(LOG_GUEST_ERROR, __VA_ARGS__)

@@ -38,12 +38,30 @@ bool parse_mem_size(const char *s, uint64_t *bytes)
 	if (errno)
 		return false;
 	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'T': case 't': shift = 40; end++; break;
-	case '\0': break;
-	default: return false;
+	case 'K':
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+	case 't':
+		shift = 40;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return false;
 	}
 	if (*end != '\0' || v > (UINT64_MAX >> shift))
 		return false;
@@ -164,7 +182,9 @@ static int machine_setup_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct pm_handler pmh = { .event = machine_pm_event, .opaque = m };
 	struct irq_line serial_irq = {
-		.set = machine_irq_set, .opaque = m, .gsi = SERIAL_IRQ,
+		.set = machine_irq_set,
+		.opaque = m,
+		.gsi = SERIAL_IRQ,
 	};
 	int r;
 
@@ -301,9 +321,8 @@ static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 	r = read_file_whole("kernel", m->cfg.kernel, MACHINE_MAX_KERNEL,
 			    &kernel, &kernel_size, err, errlen);
 	if (r == 0 && m->cfg.initrd)
-		r = read_file_whole("initrd", m->cfg.initrd,
-				    MACHINE_MAX_INITRD, &initrd, &initrd_size,
-				    err, errlen);
+		r = read_file_whole("initrd", m->cfg.initrd, MACHINE_MAX_INITRD,
+				    &initrd, &initrd_size, err, errlen);
 	if (r == 0) {
 		bc.initrd = initrd;
 		bc.initrd_size = initrd_size;
@@ -339,13 +358,15 @@ static int machine_check_config(struct machine *m,
 	if (max > MACHINE_MAX_CPUS)
 		max = MACHINE_MAX_CPUS;
 	if (cfg->nr_cpus < 1 || cfg->nr_cpus > max) {
-		snprintf(err, errlen, "--cpus %u: this host's KVM allows 1 to %u",
+		snprintf(err, errlen,
+			 "--cpus %u: this host's KVM allows 1 to %u",
 			 cfg->nr_cpus, max);
 		return -EINVAL;
 	}
-	if (cfg->mem_size < MACHINE_MIN_MEM || cfg->mem_size > MACHINE_MAX_MEM ||
-	    cfg->mem_size % 4096) {
-		snprintf(err, errlen, "--memory %llu MiB: must be a multiple of "
+	if (cfg->mem_size < MACHINE_MIN_MEM ||
+	    cfg->mem_size > MACHINE_MAX_MEM || cfg->mem_size % 4096) {
+		snprintf(err, errlen,
+			 "--memory %llu MiB: must be a multiple of "
 			 "4 KiB from %llu MiB to %llu GiB",
 			 (unsigned long long)(cfg->mem_size >> 20),
 			 MACHINE_MIN_MEM >> 20, MACHINE_MAX_MEM >> 30);
@@ -364,9 +385,9 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 		m->serial_out_fd = -1;
 		return 0;
 	case SERIAL_FILE:
-		m->serial_out_fd = open(m->cfg.serial_path,
-					O_WRONLY | O_CREAT | O_TRUNC |
-						O_CLOEXEC, 0644);
+		m->serial_out_fd =
+			open(m->cfg.serial_path,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (m->serial_out_fd < 0) {
 			snprintf(err, errlen, "--serial file:%s: %s",
 				 m->cfg.serial_path, strerror(errno));
@@ -555,7 +576,8 @@ static int main_loop_init(struct main_loop *ml, struct machine *m,
 		return -errno;
 	r = event_loop_init(&ml->el);
 	if (r == 0)
-		r = event_loop_add(&ml->el, ml->signal_fd, EPOLLIN, on_signal, ml);
+		r = event_loop_add(&ml->el, ml->signal_fd, EPOLLIN, on_signal,
+				   ml);
 	if (r == 0)
 		r = event_loop_add(&ml->el, m->stop_fd, EPOLLIN, on_stop, ml);
 	if (r == 0)
@@ -781,8 +803,9 @@ static void machine_stop_vcpus(struct machine *m)
 static int machine_sandbox_io(void *opaque)
 {
 	struct machine *m = opaque;
-	const struct sandbox_fds fds = { .vm_fd = -1, .vcpu_fd = -1,
-					 .tty_fd = -1, .api_fd = -1 };
+	const struct sandbox_fds fds = {
+		.vm_fd = -1, .vcpu_fd = -1, .tty_fd = -1, .api_fd = -1
+	};
 	int r = sandbox_enter(SANDBOX_IO, &fds);
 
 	if (r < 0) {

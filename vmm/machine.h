@@ -27,9 +27,9 @@
  * (V << 1) | 1; vigil's own are even, apart from 128 + signal number.
  */
 enum vigil_exit_status {
-	VIGIL_EXIT_POWEROFF = 0,   /* the guest powered off (ACPI S5), or quit */
-	VIGIL_EXIT_ERROR = 2,      /* bad option or input; vigil never ran */
-	VIGIL_EXIT_RESET = 4,      /* the guest reset or triple-faulted */
+	VIGIL_EXIT_POWEROFF = 0, /* the guest powered off (ACPI S5), or quit */
+	VIGIL_EXIT_ERROR = 2,	 /* bad option or input; vigil never ran */
+	VIGIL_EXIT_RESET = 4,	 /* the guest reset or triple-faulted */
 	VIGIL_EXIT_VCPU_FATAL = 6, /* a vCPU could not continue (KVM error) */
 	VIGIL_EXIT_SIGNAL_BASE = 128, /* + SIGINT/SIGTERM/SIGHUP */
 };
@@ -89,14 +89,14 @@ struct machine {
 	 */
 	pthread_mutex_t pause_lock;
 	pthread_cond_t pause_cond;
-	bool pause_ready;	    /* lock and condvar initialised */
-	bool pause_requested;	    /* vCPUs: park at the next exit */
-	bool io_pause_requested;    /* the I/O thread: park */
+	bool pause_ready;	 /* lock and condvar initialised */
+	bool pause_requested;	 /* vCPUs: park at the next exit */
+	bool io_pause_requested; /* the I/O thread: park */
 	bool io_parked;
-	bool paused;		    /* machine_pause() succeeded */
-	unsigned int nr_parked;	    /* vCPU threads parked */
-	unsigned int nr_exited;	    /* vCPU threads that returned */
-	int io_pause_fd;	    /* eventfd on the I/O thread's loop */
+	bool paused;		/* machine_pause() succeeded */
+	unsigned int nr_parked; /* vCPU threads parked */
+	unsigned int nr_exited; /* vCPU threads that returned */
+	int io_pause_fd;	/* eventfd on the I/O thread's loop */
 	/* machine_vcpus_call(): parked vCPUs run call_fn once per call_seq. */
 	void (*call_fn)(void *opaque, struct vcpu *vcpu);
 	void *call_opaque;

@@ -164,7 +164,8 @@ static void parse_serial(const char *s, struct machine_config *cfg)
 		cfg->serial = SERIAL_FILE;
 		cfg->serial_path = s + 5;
 	} else {
-		usage_error("--serial %s: expected stdio, file:PATH or none", s);
+		usage_error("--serial %s: expected stdio, file:PATH or none",
+			    s);
 	}
 }
 
@@ -185,10 +186,14 @@ static void parse_test_seccomp_trigger(const char *s)
 static const char *boot_option_name(int opt)
 {
 	switch (opt) {
-	case OPT_KERNEL: return "--kernel";
-	case OPT_INITRD: return "--initrd";
-	case OPT_CMDLINE: return "--cmdline";
-	default: return NULL;
+	case OPT_KERNEL:
+		return "--kernel";
+	case OPT_INITRD:
+		return "--initrd";
+	case OPT_CMDLINE:
+		return "--cmdline";
+	default:
+		return NULL;
 	}
 }
 
@@ -197,40 +202,64 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 	if (!cli->boot_opt)
 		cli->boot_opt = boot_option_name(opt);
 	switch (opt) {
-	case OPT_KERNEL: cli->cfg.kernel = arg; break;
-	case OPT_INITRD: cli->cfg.initrd = arg; break;
-	case OPT_CMDLINE: cli->cfg.cmdline = arg; break;
+	case OPT_KERNEL:
+		cli->cfg.kernel = arg;
+		break;
+	case OPT_INITRD:
+		cli->cfg.initrd = arg;
+		break;
+	case OPT_CMDLINE:
+		cli->cfg.cmdline = arg;
+		break;
 	case OPT_MEMORY:
 		if (!parse_mem_size(arg, &cli->cfg.mem_size))
 			usage_error("--memory %s: expected a size such as "
-				    "256M or 1G", arg);
+				    "256M or 1G",
+				    arg);
 		cli->mem_given = true;
 		break;
 	case OPT_CPUS:
 		cli->cfg.nr_cpus = parse_cpus(arg);
 		cli->cpus_given = true;
 		break;
-	case OPT_SERIAL: parse_serial(arg, &cli->cfg); break;
+	case OPT_SERIAL:
+		parse_serial(arg, &cli->cfg);
+		break;
 	case OPT_DRIVE:
 		if (cli->cfg.nr_drives == VIRTIO_MMIO_MAX)
 			usage_error("--drive %s: at most %u drives", arg,
 				    VIRTIO_MMIO_MAX);
 		cli->cfg.drives[cli->cfg.nr_drives++] = arg;
 		break;
-	case OPT_RESTORE: cli->restore = arg; break;
-	case OPT_API_SOCKET: cli->api_socket = arg; break;
-	case OPT_CHECK_HOST: cli->check_host = true; break;
-	case OPT_DUMP_ACPI: cli->dump_acpi = arg; break;
-	case OPT_NO_SECCOMP: cli->no_seccomp = true; break;
+	case OPT_RESTORE:
+		cli->restore = arg;
+		break;
+	case OPT_API_SOCKET:
+		cli->api_socket = arg;
+		break;
+	case OPT_CHECK_HOST:
+		cli->check_host = true;
+		break;
+	case OPT_DUMP_ACPI:
+		cli->dump_acpi = arg;
+		break;
+	case OPT_NO_SECCOMP:
+		cli->no_seccomp = true;
+		break;
 #ifdef VIGIL_TEST_HOOKS
-	case OPT_TEST_SECCOMP_TRIGGER: parse_test_seccomp_trigger(arg); break;
+	case OPT_TEST_SECCOMP_TRIGGER:
+		parse_test_seccomp_trigger(arg);
+		break;
 #endif
 	case 'd':
 		if (log_parse_mask(arg, &cli->log_mask) < 0)
 			usage_error("-d %s: known items are guest_errors, "
-				    "unimp, trace", arg);
+				    "unimp, trace",
+				    arg);
 		break;
-	case 'D': cli->log_file = arg; break;
+	case 'D':
+		cli->log_file = arg;
+		break;
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
@@ -251,8 +280,8 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	cli->cfg.nr_cpus = 1;
 	cli->cfg.serial = SERIAL_STDIO;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options, NULL)) !=
+	       -1) {
 		if (opt == '?')
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')

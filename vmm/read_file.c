@@ -78,8 +78,8 @@ int read_fd_whole(const char *what, const char *name, int fd, size_t max,
 	return 0;
 }
 
-int read_file_whole(const char *what, const char *path, size_t max,
-		    void **buf, size_t *len, char *err, size_t errlen)
+int read_file_whole(const char *what, const char *path, size_t max, void **buf,
+		    size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int r;

@@ -9,8 +9,8 @@
  * Read a whole regular file of at most max bytes into a new buffer.
  * Returns 0 or negative errno with a reason naming the file in err.
  */
-int read_file_whole(const char *what, const char *path, size_t max,
-		    void **buf, size_t *len, char *err, size_t errlen);
+int read_file_whole(const char *what, const char *path, size_t max, void **buf,
+		    size_t *len, char *err, size_t errlen);
 
 /*
  * Read exactly len bytes at off. Returns 0, -EIO when the file ends first,

@@ -56,47 +56,47 @@ static bool sandbox_off;
 
 /* Every thread: glibc's locks, logging, signal return, the log clock. */
 static const int common_syscalls[] = {
-    SCMP_SYS(futex),	      /* pthread mutexes, condvars, join */
-    SCMP_SYS(write),	      /* log lines; serial output; eventfds */
-    SCMP_SYS(clock_gettime),  /* log rate limit, when not in the vDSO */
-    SCMP_SYS(rt_sigreturn),   /* end of a signal handler (vCPU kick) */
-    SCMP_SYS(rt_sigprocmask), /* pthread_kill, thread exit mask signals */
+	SCMP_SYS(futex),	  /* pthread mutexes, condvars, join */
+	SCMP_SYS(write),	  /* log lines; serial output; eventfds */
+	SCMP_SYS(clock_gettime),  /* log rate limit, when not in the vDSO */
+	SCMP_SYS(rt_sigreturn),	  /* end of a signal handler (vCPU kick) */
+	SCMP_SYS(rt_sigprocmask), /* pthread_kill, thread exit mask signals */
 };
 
 /* vCPU threads: the exits they serve on the buses, and thread exit. */
 static const int vcpu_syscalls[] = {
-    SCMP_SYS(poll),  /* serial: wait for a full output fd to drain */
-    SCMP_SYS(ppoll), /* the same, where libc implements poll with it */
-    SCMP_SYS(exit),  /* the thread returns when the machine stops */
+	SCMP_SYS(poll),	 /* serial: wait for a full output fd to drain */
+	SCMP_SYS(ppoll), /* the same, where libc implements poll with it */
+	SCMP_SYS(exit),	 /* the thread returns when the machine stops */
 };
 
 /* The I/O thread: eventfds in an epoll set, block backends, memory. */
 static const int io_syscalls[] = {
-    SCMP_SYS(epoll_wait),      /* event_loop_run_once() */
-    SCMP_SYS(epoll_pwait),     /* the same, where libc uses it */
-    SCMP_SYS(read),	       /* ioeventfd and stop eventfd counts */
-    SCMP_SYS(pread64),	       /* raw: one-segment requests */
-    SCMP_SYS(preadv),	       /* raw: scatter-gather requests */
-    SCMP_SYS(pwrite64),	       /* raw: one-segment requests */
-    SCMP_SYS(pwritev),	       /* raw: scatter-gather requests */
-    SCMP_SYS(fdatasync),       /* raw: VIRTIO_BLK_T_FLUSH */
-    SCMP_SYS(nanosleep),       /* null-co: latency-ns */
-    SCMP_SYS(clock_nanosleep), /* the same, where libc uses it */
-    SCMP_SYS(munmap),	       /* free() of raw's O_DIRECT bounce buffer */
-    SCMP_SYS(exit),	       /* the thread returns when stopped */
+	SCMP_SYS(epoll_wait),	   /* event_loop_run_once() */
+	SCMP_SYS(epoll_pwait),	   /* the same, where libc uses it */
+	SCMP_SYS(read),		   /* ioeventfd and stop eventfd counts */
+	SCMP_SYS(pread64),	   /* raw: one-segment requests */
+	SCMP_SYS(preadv),	   /* raw: scatter-gather requests */
+	SCMP_SYS(pwrite64),	   /* raw: one-segment requests */
+	SCMP_SYS(pwritev),	   /* raw: scatter-gather requests */
+	SCMP_SYS(fdatasync),	   /* raw: VIRTIO_BLK_T_FLUSH */
+	SCMP_SYS(nanosleep),	   /* null-co: latency-ns */
+	SCMP_SYS(clock_nanosleep), /* the same, where libc uses it */
+	SCMP_SYS(munmap),	   /* free() of raw's O_DIRECT bounce buffer */
+	SCMP_SYS(exit),		   /* the thread returns when stopped */
 };
 
 /* The main thread: the event loop, kicking vCPUs, tearing down. */
 static const int main_syscalls[] = {
-    SCMP_SYS(epoll_wait),  /* event_loop_run_once() */
-    SCMP_SYS(epoll_pwait), /* the same, where libc uses it */
-    SCMP_SYS(epoll_ctl),   /* console input polled only while it fits */
-    SCMP_SYS(read),	   /* signalfd, eventfds, console input */
-    SCMP_SYS(getpid),	   /* pthread_kill() names the thread group */
-    SCMP_SYS(close),	   /* machine_destroy(), log_close() */
-    SCMP_SYS(munmap),	   /* machine_destroy(): RAM, kvm_run; free() */
-    SCMP_SYS(brk),	   /* free() trimming the main heap */
-    SCMP_SYS(exit_group),  /* exit() */
+	SCMP_SYS(epoll_wait),  /* event_loop_run_once() */
+	SCMP_SYS(epoll_pwait), /* the same, where libc uses it */
+	SCMP_SYS(epoll_ctl),   /* console input polled only while it fits */
+	SCMP_SYS(read),	       /* signalfd, eventfds, console input */
+	SCMP_SYS(getpid),      /* pthread_kill() names the thread group */
+	SCMP_SYS(close),       /* machine_destroy(), log_close() */
+	SCMP_SYS(munmap),      /* machine_destroy(): RAM, kvm_run; free() */
+	SCMP_SYS(brk),	       /* free() trimming the main heap */
+	SCMP_SYS(exit_group),  /* exit() */
 };
 
 /*
@@ -105,21 +105,21 @@ static const int main_syscalls[] = {
  * the two files the client created and passed: no path is ever taken.
  */
 static const int control_syscalls[] = {
-    SCMP_SYS(recvmsg),	 /* control: request lines and the files' fds */
-    SCMP_SYS(fstat),	 /* control: a passed fd is an empty regular file */
-    SCMP_SYS(ftruncate), /* snapshot: size the sparse memory file */
-    SCMP_SYS(pwrite64),	 /* snapshot: the memory and state files */
-    SCMP_SYS(fdatasync), /* snapshot: the files; the drives' flush */
+	SCMP_SYS(recvmsg),   /* control: request lines and the files' fds */
+	SCMP_SYS(fstat),     /* control: a passed fd is an empty regular file */
+	SCMP_SYS(ftruncate), /* snapshot: size the sparse memory file */
+	SCMP_SYS(pwrite64),  /* snapshot: the memory and state files */
+	SCMP_SYS(fdatasync), /* snapshot: the files; the drives' flush */
 };
 
 /* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
 static struct scmp_arg_cmp arg_eq(unsigned int arg, scmp_datum_t value)
 {
 	return (struct scmp_arg_cmp){
-	    .arg = arg,
-	    .op = SCMP_CMP_EQ,
-	    .datum_a = value,
-	    .datum_b = 0,
+		.arg = arg,
+		.op = SCMP_CMP_EQ,
+		.datum_a = value,
+		.datum_b = 0,
 	};
 }
 
@@ -127,10 +127,10 @@ static struct scmp_arg_cmp arg_masked_eq(unsigned int arg, scmp_datum_t mask,
 					 scmp_datum_t value)
 {
 	return (struct scmp_arg_cmp){
-	    .arg = arg,
-	    .op = SCMP_CMP_MASKED_EQ,
-	    .datum_a = mask,
-	    .datum_b = value,
+		.arg = arg,
+		.op = SCMP_CMP_MASKED_EQ,
+		.datum_a = mask,
+		.datum_b = value,
 	};
 }
 
@@ -185,22 +185,22 @@ static int allow_heap_growth(scmp_filter_ctx ctx)
 static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 {
 	static const unsigned long vcpu_ioctls[] = {
-	    KVM_RUN,
-	    KVM_GET_REGS,  /* vcpu_dump_state() on a fatal exit */
-	    KVM_GET_SREGS, /* the same */
-	    KVM_TRANSLATE, /* the same: the instruction bytes at RIP */
-	    /* Snapshots: each parked vCPU reads its own state
+		KVM_RUN,
+		KVM_GET_REGS,  /* vcpu_dump_state() on a fatal exit */
+		KVM_GET_SREGS, /* the same */
+		KVM_TRANSLATE, /* the same: the instruction bytes at RIP */
+		/* Snapshots: each parked vCPU reads its own state
 	     * (migration/cpu_state.c, cpu_state_capture()). */
-	    KVM_GET_XSAVE,
-	    KVM_GET_XSAVE2,
-	    KVM_GET_XCRS,
-	    KVM_GET_MSRS,
-	    KVM_GET_LAPIC,
-	    KVM_GET_VCPU_EVENTS,
-	    KVM_GET_MP_STATE,
-	    KVM_GET_DEBUGREGS,
-	    /* Pausing: tell a kvmclock guest it was stopped (vcpu_park). */
-	    KVM_KVMCLOCK_CTRL,
+		KVM_GET_XSAVE,
+		KVM_GET_XSAVE2,
+		KVM_GET_XCRS,
+		KVM_GET_MSRS,
+		KVM_GET_LAPIC,
+		KVM_GET_VCPU_EVENTS,
+		KVM_GET_MP_STATE,
+		KVM_GET_DEBUGREGS,
+		/* Pausing: tell a kvmclock guest it was stopped (vcpu_park). */
+		KVM_KVMCLOCK_CTRL,
 	};
 	int n = add_list(ctx, vcpu_syscalls,
 			 sizeof(vcpu_syscalls) / sizeof(vcpu_syscalls[0]));
@@ -255,13 +255,13 @@ static int allow_kick(scmp_filter_ctx ctx, int signal)
 static int add_control_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 {
 	static const unsigned long vm_ioctls[] = {
-	    KVM_GET_IRQCHIP, /* snapshot: PIC and I/O APIC state */
-	    KVM_GET_PIT2,    /* snapshot: PIT state */
-	    KVM_GET_CLOCK,   /* snapshot: kvmclock */
+		KVM_GET_IRQCHIP, /* snapshot: PIC and I/O APIC state */
+		KVM_GET_PIT2,	 /* snapshot: PIT state */
+		KVM_GET_CLOCK,	 /* snapshot: kvmclock */
 	};
-	int n =
-	    add_list(ctx, control_syscalls,
-		     sizeof(control_syscalls) / sizeof(control_syscalls[0]));
+	int n = add_list(ctx, control_syscalls,
+			 sizeof(control_syscalls) /
+				 sizeof(control_syscalls[0]));
 	int r;
 
 	/* New clients on the listening socket only. */
@@ -333,42 +333,42 @@ static int add_main_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
  * with a ptrace()d helper thread. Neither list is in a release build.
  */
 static const int sanitizer_syscalls[] = {
-    SCMP_SYS(mmap),
-    SCMP_SYS(munmap),
-    SCMP_SYS(mprotect),
-    SCMP_SYS(madvise),
-    SCMP_SYS(getpid),
-    SCMP_SYS(gettid),
-    SCMP_SYS(sched_yield),
-    SCMP_SYS(nanosleep),
-    SCMP_SYS(clock_nanosleep),
-    SCMP_SYS(exit),
-    SCMP_SYS(exit_group),
-    SCMP_SYS(tgkill),
-    SCMP_SYS(clone),
-    SCMP_SYS(clone3),
-    SCMP_SYS(ptrace),
-    SCMP_SYS(wait4),
-    SCMP_SYS(prctl),
-    SCMP_SYS(sigaltstack),
-    SCMP_SYS(rt_sigaction),
-    SCMP_SYS(openat),
-    SCMP_SYS(read),
-    SCMP_SYS(close),
-    SCMP_SYS(getdents64),
-    SCMP_SYS(readlink),
-    SCMP_SYS(set_robust_list),
-    SCMP_SYS(rseq),
-    SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),
-    SCMP_SYS(write),
-    SCMP_SYS(pipe2),
-    SCMP_SYS(kill),
-    SCMP_SYS(getppid),
-    SCMP_SYS(open),
-    SCMP_SYS(getdents),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(madvise),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(tgkill),
+	SCMP_SYS(clone),
+	SCMP_SYS(clone3),
+	SCMP_SYS(ptrace),
+	SCMP_SYS(wait4),
+	SCMP_SYS(prctl),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(openat),
+	SCMP_SYS(read),
+	SCMP_SYS(close),
+	SCMP_SYS(getdents64),
+	SCMP_SYS(readlink),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),
+	SCMP_SYS(write),
+	SCMP_SYS(pipe2),
+	SCMP_SYS(kill),
+	SCMP_SYS(getppid),
+	SCMP_SYS(open),
+	SCMP_SYS(getdents),
 };
 
 static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
@@ -390,7 +390,7 @@ static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
 /* Let the runtime cache /proc/self/maps and start its symbolizer now. */
 static void sandbox_prepare_runtime(void)
 {
-	__sanitizer_sandbox_arguments args = {.coverage_sandboxed = 0};
+	__sanitizer_sandbox_arguments args = { .coverage_sandboxed = 0 };
 
 	__sanitizer_sandbox_on_notify(&args);
 }
@@ -488,11 +488,11 @@ int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds)
 int sandbox_rule_count(enum sandbox_thread thread)
 {
 	const struct sandbox_fds fds = {
-	    .vm_fd = 0,
-	    .vcpu_fd = 0,
-	    .tty_fd = 0,
-	    .kick_signal = SIGUSR1,
-	    .api_fd = 0,
+		.vm_fd = 0,
+		.vcpu_fd = 0,
+		.tty_fd = 0,
+		.kick_signal = SIGUSR1,
+		.api_fd = 0,
 	};
 	int n;
 	scmp_filter_ctx ctx = sandbox_new_filter(&n);

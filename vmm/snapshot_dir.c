@@ -97,14 +97,14 @@ static int open_dir(const char *dir, char *err, size_t errlen)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		bad = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)
-			  ? "a symbolic link"
-			  : strerror(-r);
+		bad = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) ?
+			      "a symbolic link" :
+			      strerror(-r);
 		snprintf(err, errlen, "%s: %s; refusing it", dir, bad);
 		return r;
 	}
-	bad = fstat(fd, &st) < 0 ? strerror(errno)
-				 : not_ours(&st, why, sizeof(why));
+	bad = fstat(fd, &st) < 0 ? strerror(errno) :
+				   not_ours(&st, why, sizeof(why));
 	r = bad ? -EPERM : check_entries(fd, dir, err, errlen);
 	if (bad)
 		snprintf(err, errlen, "%s: %s; refusing it", dir, bad);
@@ -125,7 +125,7 @@ static int create_file(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name,
 			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC,
+				O_CLOEXEC,
 			0600);
 
 	/* The umask may have taken bits away; it never adds any. */
@@ -142,8 +142,9 @@ int snapshot_dir_prepare(struct snapshot_dir *sd, const char *dir, char *err,
 	const char *what = dir;
 	int r;
 
-	*sd =
-	    (struct snapshot_dir){.dirfd = -1, .memory_fd = -1, .state_fd = -1};
+	*sd = (struct snapshot_dir){ .dirfd = -1,
+				     .memory_fd = -1,
+				     .state_fd = -1 };
 	sd->dirfd = open_dir(dir, err, errlen);
 	if (sd->dirfd < 0)
 		return sd->dirfd;
@@ -201,6 +202,7 @@ void snapshot_dir_close(struct snapshot_dir *sd)
 		close(sd->state_fd);
 	if (sd->dirfd >= 0)
 		close(sd->dirfd);
-	*sd =
-	    (struct snapshot_dir){.dirfd = -1, .memory_fd = -1, .state_fd = -1};
+	*sd = (struct snapshot_dir){ .dirfd = -1,
+				     .memory_fd = -1,
+				     .state_fd = -1 };
 }

@@ -66,7 +66,7 @@ static void cpuid_fixup_entry(struct kvm_cpuid_entry2 *e, unsigned int id,
 	case 0x1f:
 		e->edx = id; /* x2APIC id */
 		break;
-	case 6:  /* thermal and power management: not emulated */
+	case 6:	  /* thermal and power management: not emulated */
 	case 0xa: /* architectural PMU: not emulated */
 		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
@@ -265,8 +265,8 @@ static bool vcpu_handle_io(struct vcpu *vcpu)
 	if (run->io.data_offset > (uint64_t)vcpu->run_size ||
 	    total > (uint64_t)vcpu->run_size - run->io.data_offset) {
 		log_error("vcpu%u: I/O exit data outside kvm_run (offset %llu, "
-			  "%llu bytes)", vcpu->id,
-			  (unsigned long long)run->io.data_offset,
+			  "%llu bytes)",
+			  vcpu->id, (unsigned long long)run->io.data_offset,
 			  (unsigned long long)total);
 		return false;
 	}
@@ -311,8 +311,7 @@ static unsigned int vcpu_read_insn(struct vcpu *vcpu, uint64_t rip,
 	/* Stay inside the page: the next one may map elsewhere. */
 	if ((tr.physical_address & 0xfff) + n > 0x1000)
 		n = 0x1000 - (tr.physical_address & 0xfff);
-	return gm_read(&vcpu->machine->gm, tr.physical_address, buf, n) ? n :
-									 0;
+	return gm_read(&vcpu->machine->gm, tr.physical_address, buf, n) ? n : 0;
 }
 
 static void vcpu_dump_state(struct vcpu *vcpu)
@@ -337,8 +336,9 @@ static void vcpu_dump_state(struct vcpu *vcpu)
 	log_error("vcpu%u: rsi=%016llx rdi=%016llx rbp=%016llx", vcpu->id,
 		  r.rsi, r.rdi, r.rbp);
 	log_error("vcpu%u: cr0=%llx cr3=%llx cr4=%llx efer=%llx cs=%04x "
-		  "(l=%u db=%u)", vcpu->id, s.cr0, s.cr3, s.cr4, s.efer,
-		  s.cs.selector, s.cs.l, s.cs.db);
+		  "(l=%u db=%u)",
+		  vcpu->id, s.cr0, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.l,
+		  s.cs.db);
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
 	    run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION &&
 	    (run->emulation_failure.flags &
@@ -389,25 +389,26 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		log_info("vcpu%u: guest triple fault: resetting (exit status %d)",
-			 vcpu->id, VIGIL_EXIT_RESET);
+		log_info(
+			"vcpu%u: guest triple fault: resetting (exit status %d)",
+			vcpu->id, VIGIL_EXIT_RESET);
 		if (log_enabled(LOG_GUEST_ERROR))
 			vcpu_dump_state(vcpu);
 		machine_request_exit(m, VIGIL_EXIT_RESET);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		machine_request_exit(m, run->system_event.type ==
-						KVM_SYSTEM_EVENT_SHUTDOWN ?
-					VIGIL_EXIT_POWEROFF :
-					VIGIL_EXIT_RESET);
+		machine_request_exit(
+			m, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
+				   VIGIL_EXIT_POWEROFF :
+				   VIGIL_EXIT_RESET);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vcpu_report_internal_error(vcpu);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		log_error("vcpu%u: VM entry failed, reason 0x%llx", vcpu->id,
-			  (unsigned long long)
-				  run->fail_entry.hardware_entry_failure_reason);
+			  (unsigned long long)run->fail_entry
+				  .hardware_entry_failure_reason);
 		vcpu_dump_state(vcpu);
 		break;
 	default:

@@ -19,14 +19,14 @@ void hostile_blk_past_capacity(void)
 
 	if (!r || !hostile_open(&b, 0))
 		return;
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_IN, b.capacity, 512, NULL),
-	    "read at the capacity");
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_IN, b.capacity - 1, 1024, NULL),
-	    "read across the end");
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_OUT, b.capacity, 512, NULL),
-	    "write at the capacity");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_IN, b.capacity, 512,
+					NULL),
+			"read at the capacity");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_IN, b.capacity - 1,
+					1024, NULL),
+			"read across the end");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_OUT, b.capacity,
+					512, NULL),
+			"write at the capacity");
 	hostile_recover(&b);
 }

@@ -20,11 +20,11 @@ void hostile_blk_sector_max(void)
 
 	if (!r || !hostile_open(&b, 0))
 		return;
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_IN, ~0ull, 512, NULL),
-	    "read at sector 2^64 - 1");
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_OUT, ~0ull, 512, NULL),
-	    "write at sector 2^64 - 1");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_IN, ~0ull, 512,
+					NULL),
+			"read at sector 2^64 - 1");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_OUT, ~0ull, 512,
+					NULL),
+			"write at sector 2^64 - 1");
 	hostile_recover(&b);
 }

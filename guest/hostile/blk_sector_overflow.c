@@ -20,11 +20,11 @@ void hostile_blk_sector_overflow(void)
 
 	if (!r || !hostile_open(&b, 0))
 		return;
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_IN, ~0ull, 1024, NULL),
-	    "two sectors from 2^64 - 1");
-	hostile_refused(
-	    hostile_request(&b, r, VIRTIO_BLK_T_IN, 1ull << 55, 512, NULL),
-	    "one sector at 2^55");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_IN, ~0ull, 1024,
+					NULL),
+			"two sectors from 2^64 - 1");
+	hostile_refused(hostile_request(&b, r, VIRTIO_BLK_T_IN, 1ull << 55, 512,
+					NULL),
+			"one sector at 2^55");
 	hostile_recover(&b);
 }

@@ -17,9 +17,9 @@
 static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 {
 	const struct hostile_seg segs[] = {
-	    {(uint64_t)&r->hdr, 8, 0},
-	    {(uint64_t)r->data, 512, VRING_DESC_F_WRITE},
-	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+		{ (uint64_t)&r->hdr, 8, 0 },
+		{ (uint64_t)r->data, 512, VRING_DESC_F_WRITE },
+		{ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE },
 	};
 
 	(void)arg;

@@ -27,9 +27,9 @@ void hostile_blk_status_only(void)
 		return;
 	{
 		const struct hostile_seg segs[] = {
-		    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
-		    {(uint64_t)r->data, 512, 0},
-		    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+			{ (uint64_t)&r->hdr, sizeof(r->hdr), 0 },
+			{ (uint64_t)r->data, 512, 0 },
+			{ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE },
 		};
 
 		r->data[0] = 0x5a;

@@ -20,9 +20,9 @@
 static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t data)
 {
 	struct hostile_seg segs[] = {
-	    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
-	    {(uint64_t)r->data, 512, VRING_DESC_F_WRITE},
-	    {(uint64_t)&r->status, 1, 0},
+		{ (uint64_t)&r->hdr, sizeof(r->hdr), 0 },
+		{ (uint64_t)r->data, 512, VRING_DESC_F_WRITE },
+		{ (uint64_t)&r->status, 1, 0 },
 	};
 
 	if (data) {

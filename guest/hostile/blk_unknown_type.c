@@ -14,8 +14,8 @@
 #include "runner.h"
 #include "scenarios.h"
 
-static const uint32_t bad_type[] = {0x5a5a5a5au, 0xffffffffu,
-				    VIRTIO_BLK_T_SCSI_CMD};
+static const uint32_t bad_type[] = { 0x5a5a5a5au, 0xffffffffu,
+				     VIRTIO_BLK_T_SCSI_CMD };
 
 void hostile_blk_unknown_type(void)
 {

@@ -21,9 +21,10 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 {
 	uint8_t *mem = alloc(3 * sizeof(struct vring_desc) + 4, 16);
 	struct vring_desc t[3] = {
-	    {(uint64_t)&r->hdr, sizeof(r->hdr), VRING_DESC_F_NEXT, 1},
-	    {(uint64_t)r->data, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2},
-	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE, 0},
+		{ (uint64_t)&r->hdr, sizeof(r->hdr), VRING_DESC_F_NEXT, 1 },
+		{ (uint64_t)r->data, 512,
+		  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2 },
+		{ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE, 0 },
 	};
 
 	(void)arg;

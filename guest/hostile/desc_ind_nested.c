@@ -23,8 +23,8 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 	if (!t)
 		return;
 	/* The table's only entry points at the table itself. */
-	*t = (struct vring_desc){(uint64_t)t, sizeof(*t), VRING_DESC_F_INDIRECT,
-				 0};
+	*t = (struct vring_desc){ (uint64_t)t, sizeof(*t),
+				  VRING_DESC_F_INDIRECT, 0 };
 	hostile_desc(b, 0, (uint64_t)t, sizeof(*t), VRING_DESC_F_INDIRECT, 0);
 	hostile_post(b, 0);
 }

@@ -25,14 +25,16 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t len)
 	if (!t)
 		return;
 	/* A valid read of 7 sectors, one buffer each: nine entries. */
-	t[0] = (struct vring_desc){(uint64_t)&r->hdr, sizeof(r->hdr),
-				   VRING_DESC_F_NEXT, 1};
+	t[0] = (struct vring_desc){ (uint64_t)&r->hdr, sizeof(r->hdr),
+				    VRING_DESC_F_NEXT, 1 };
 	for (i = 1; i < ENTRIES - 1; i++)
-		t[i] = (struct vring_desc){
-		    (uint64_t)r->data + 512 * (i - 1), 512,
-		    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(i + 1)};
-	t[ENTRIES - 1] =
-	    (struct vring_desc){(uint64_t)&r->status, 1, VRING_DESC_F_WRITE, 0};
+		t[i] = (struct vring_desc){ (uint64_t)r->data + 512 * (i - 1),
+					    512,
+					    VRING_DESC_F_WRITE |
+						    VRING_DESC_F_NEXT,
+					    (uint16_t)(i + 1) };
+	t[ENTRIES - 1] = (struct vring_desc){ (uint64_t)&r->status, 1,
+					      VRING_DESC_F_WRITE, 0 };
 	hostile_desc(b, 0, (uint64_t)t, (uint32_t)len, VRING_DESC_F_INDIRECT,
 		     0);
 	hostile_post(b, 0);

@@ -21,12 +21,12 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 	(void)arg;
 	if (!t)
 		return;
-	t[0] = (struct vring_desc){(uint64_t)&r->hdr, sizeof(r->hdr),
-				   VRING_DESC_F_NEXT, 1};
-	t[1] = (struct vring_desc){(uint64_t)r->data, 512,
-				   VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2};
-	t[2] =
-	    (struct vring_desc){(uint64_t)&r->status, 1, VRING_DESC_F_WRITE, 0};
+	t[0] = (struct vring_desc){ (uint64_t)&r->hdr, sizeof(r->hdr),
+				    VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ (uint64_t)r->data, 512,
+				    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2 };
+	t[2] = (struct vring_desc){ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE,
+				    0 };
 	hostile_desc(b, 0, (uint64_t)t, 3 * sizeof(*t), VRING_DESC_F_INDIRECT,
 		     0);
 	hostile_post(b, 0);

@@ -24,10 +24,10 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 	if (!t)
 		return;
 	r->hdr.type = VIRTIO_BLK_T_OUT;
-	t[0] = (struct vring_desc){(uint64_t)&r->hdr, sizeof(r->hdr),
-				   VRING_DESC_F_NEXT, 1};
-	t[1] =
-	    (struct vring_desc){(uint64_t)r->data, 512, VRING_DESC_F_NEXT, 0};
+	t[0] = (struct vring_desc){ (uint64_t)&r->hdr, sizeof(r->hdr),
+				    VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ (uint64_t)r->data, 512, VRING_DESC_F_NEXT,
+				    0 };
 	hostile_desc(b, 0, (uint64_t)t, TABLE_SIZE * sizeof(*t),
 		     VRING_DESC_F_INDIRECT, 0);
 	hostile_post(b, 0);

@@ -31,10 +31,10 @@ static void post(struct virtio_blk *b, struct hostile_req *r, uint64_t arg)
 		hostile_desc(b, i, (uint64_t)r->data + 512 * (i - 1), 512,
 			     VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
 			     (uint16_t)(i + 1));
-	t[0] = (struct vring_desc){(uint64_t)r->data + 512 * (DIRECT - 1), 512,
-				   VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1};
-	t[1] =
-	    (struct vring_desc){(uint64_t)&r->status, 1, VRING_DESC_F_WRITE, 0};
+	t[0] = (struct vring_desc){ (uint64_t)r->data + 512 * (DIRECT - 1), 512,
+				    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE,
+				    0 };
 	hostile_desc(b, DIRECT, (uint64_t)t, 2 * sizeof(*t),
 		     VRING_DESC_F_INDIRECT, 0);
 	hostile_post(b, 0);

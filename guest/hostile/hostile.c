@@ -168,7 +168,7 @@ bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
 
 	if (!d)
 		return false;
-	*b = (struct virtio_blk){.gsi = d->gsi};
+	*b = (struct virtio_blk){ .gsi = d->gsi };
 	/* why is set by the calls: call first, then report. */
 	ok = virtio_mmio_probe(&b->mmio, d, &why) &&
 	     virtio_mmio_negotiate(&b->mmio, features | BIT(VIRTIO_F_VERSION_1),
@@ -176,7 +176,7 @@ bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
 	if (!check(ok, "virtio-blk at 0x%lx: %s", d->base, why))
 		return false;
 	b->capacity = virtio_mmio_config_read(
-	    &b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
+		&b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
 	return true;
 }
 
@@ -282,9 +282,9 @@ void hostile_post_read(struct virtio_blk *b, struct hostile_req *r,
 		       uint64_t addr, uint32_t len)
 {
 	const struct hostile_seg segs[] = {
-	    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
-	    {addr, len, VRING_DESC_F_WRITE},
-	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+		{ (uint64_t)&r->hdr, sizeof(r->hdr), 0 },
+		{ addr, len, VRING_DESC_F_WRITE },
+		{ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE },
 	};
 
 	hostile_chain(b, segs, 3);
@@ -295,9 +295,9 @@ int hostile_request(struct virtio_blk *b, struct hostile_req *r, uint32_t type,
 {
 	uint16_t data_flags = type == VIRTIO_BLK_T_OUT ? 0 : VRING_DESC_F_WRITE;
 	struct hostile_seg segs[] = {
-	    {(uint64_t)&r->hdr, sizeof(r->hdr), 0},
-	    {(uint64_t)r->data, len, data_flags},
-	    {(uint64_t)&r->status, 1, VRING_DESC_F_WRITE},
+		{ (uint64_t)&r->hdr, sizeof(r->hdr), 0 },
+		{ (uint64_t)r->data, len, data_flags },
+		{ (uint64_t)&r->status, 1, VRING_DESC_F_WRITE },
 	};
 
 	r->hdr.type = type;
@@ -321,10 +321,9 @@ int hostile_wait(struct virtio_blk *b, const struct hostile_req *r,
 	for (;;) {
 		if (virtq_has_used(vq)) {
 			if (used_len)
-				*used_len = vq->used
-						->ring[vq->last_used_idx &
-						       (vq->size - 1)]
-						.len;
+				*used_len = vq->used->ring[vq->last_used_idx &
+							   (vq->size - 1)]
+						    .len;
 			vq->last_used_idx++;
 			return __atomic_load_n(&r->status, __ATOMIC_ACQUIRE);
 		}
@@ -372,10 +371,11 @@ void hostile_outcome(const char *fmt, ...)
 bool hostile_refused(int result, const char *attack)
 {
 	hostile_outcome("%s", hostile_result_name(result));
-	return check(
-	    result == VIRTIO_BLK_S_IOERR || result == VIRTIO_BLK_S_UNSUPP ||
-		result == HOSTILE_NEEDS_RESET,
-	    "%s: the device answered %s", attack, hostile_result_name(result));
+	return check(result == VIRTIO_BLK_S_IOERR ||
+			     result == VIRTIO_BLK_S_UNSUPP ||
+			     result == HOSTILE_NEEDS_RESET,
+		     "%s: the device answered %s", attack,
+		     hostile_result_name(result));
 }
 
 bool hostile_recover(struct virtio_blk *b)
@@ -470,9 +470,9 @@ bool hostile_quiet(struct virtio_blk *b, const struct hostile_req *r)
 	quiet = used == __atomic_load_n(&b->vq.used->idx, __ATOMIC_ACQUIRE) &&
 		status == r->status &&
 		sum == checksum(r->data, HOSTILE_DATA_SIZE);
-	note("the in-flight read %s", used != b->vq.last_used_idx
-					  ? "completed before the change"
-					  : "never completed");
+	note("the in-flight read %s", used != b->vq.last_used_idx ?
+					      "completed before the change" :
+					      "never completed");
 	b->vq.last_used_idx = used;
 	return quiet;
 }

@@ -18,7 +18,7 @@
 #include "runner.h"
 #include "scenarios.h"
 
-static const uint32_t bad_sel[] = {2, 0x80000000u, 0xffffffffu};
+static const uint32_t bad_sel[] = { 2, 0x80000000u, 0xffffffffu };
 
 /* Reset, ACKNOWLEDGE, DRIVER: where features are negotiated. */
 static void to_driver(const struct virtio_blk *b)
@@ -47,10 +47,11 @@ static void attack(const struct virtio_blk *b, uint32_t sel)
 	hostile_reg_write(b, VIRTIO_MMIO_DRIVER_FEATURES, 0);
 	hostile_reg_write(b, VIRTIO_MMIO_STATUS,
 			  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-			      VIRTIO_CONFIG_S_FEATURES_OK);
+				  VIRTIO_CONFIG_S_FEATURES_OK);
 	status = hostile_reg_read(b, VIRTIO_MMIO_STATUS);
-	hostile_outcome("%s", status & VIRTIO_CONFIG_S_FEATURES_OK ? "accepted"
-								   : "refused");
+	hostile_outcome("%s", status & VIRTIO_CONFIG_S_FEATURES_OK ?
+				      "accepted" :
+				      "refused");
 }
 
 void hostile_index_feature_sel(void)

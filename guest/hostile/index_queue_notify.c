@@ -19,7 +19,7 @@
 #include "runner.h"
 #include "scenarios.h"
 
-static const uint32_t bad_queue[] = {1, 0x80000000u, 0xffffffffu};
+static const uint32_t bad_queue[] = { 1, 0x80000000u, 0xffffffffu };
 
 void hostile_index_queue_notify(void)
 {
@@ -32,9 +32,9 @@ void hostile_index_queue_notify(void)
 	for (i = 0; i < sizeof(bad_queue) / sizeof(bad_queue[0]); i++) {
 		hostile_reg_write(&b, VIRTIO_MMIO_QUEUE_NOTIFY, bad_queue[i]);
 		status = hostile_reg_read(&b, VIRTIO_MMIO_STATUS);
-		hostile_outcome("%s", status & VIRTIO_CONFIG_S_NEEDS_RESET
-					  ? "needs-reset"
-					  : "ignored");
+		hostile_outcome("%s", status & VIRTIO_CONFIG_S_NEEDS_RESET ?
+					      "needs-reset" :
+					      "ignored");
 	}
 	hostile_still_works(&b);
 	hostile_recover(&b);

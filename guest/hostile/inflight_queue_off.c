@@ -42,8 +42,8 @@ void hostile_inflight_queue_off(void)
 		return;
 	{
 		const struct hostile_seg segs[] = {
-		    {(uint64_t)&next->hdr, sizeof(next->hdr), 0},
-		    {(uint64_t)&next->status, 1, VRING_DESC_F_WRITE},
+			{ (uint64_t)&next->hdr, sizeof(next->hdr), 0 },
+			{ (uint64_t)&next->status, 1, VRING_DESC_F_WRITE },
 		};
 
 		/* Descriptors 0-1 again: the stopped queue holds no request. */

@@ -39,8 +39,8 @@ void hostile_inflight_status(void)
 		return;
 	{
 		const struct hostile_seg segs[] = {
-		    {(uint64_t)&next->hdr, sizeof(next->hdr), 0},
-		    {(uint64_t)&next->status, 1, VRING_DESC_F_WRITE},
+			{ (uint64_t)&next->hdr, sizeof(next->hdr), 0 },
+			{ (uint64_t)&next->status, 1, VRING_DESC_F_WRITE },
 		};
 
 		hostile_chain(&b, segs, 2);

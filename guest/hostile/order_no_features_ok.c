@@ -48,8 +48,8 @@ void hostile_order_no_features_ok(void)
 	hostile_reg_write(&b, VIRTIO_MMIO_STATUS,
 			  ACK_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK);
 	status = hostile_reg_read(&b, VIRTIO_MMIO_STATUS);
-	hostile_outcome("%s", status & VIRTIO_CONFIG_S_DRIVER_OK ? "live"
-								 : "refused");
+	hostile_outcome("%s", status & VIRTIO_CONFIG_S_DRIVER_OK ? "live" :
+								   "refused");
 	note("QueueReady %u, Status 0x%x", ready, status);
 	hostile_recover(&b);
 }

@@ -27,7 +27,7 @@ void hostile_order_notify_early(void)
 {
 	struct blk_req *r = alloc(sizeof(*r), 16);
 	void *buf = alloc(HOSTILE_DATA_SIZE, 4096);
-	struct virtq_buf seg = {buf, HOSTILE_DATA_SIZE};
+	struct virtq_buf seg = { buf, HOSTILE_DATA_SIZE };
 	struct virtio_blk b;
 	const char *why = "";
 	bool held, ok;

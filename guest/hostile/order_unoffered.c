@@ -47,11 +47,12 @@ static void attack(const struct virtio_blk *b, uint64_t features)
 			  (uint32_t)(features >> 32));
 	hostile_reg_write(b, VIRTIO_MMIO_STATUS,
 			  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-			      VIRTIO_CONFIG_S_FEATURES_OK);
+				  VIRTIO_CONFIG_S_FEATURES_OK);
 	status = hostile_reg_read(b, VIRTIO_MMIO_STATUS);
 	note("features 0x%lx: Status 0x%x", features, status);
-	hostile_outcome("%s", status & VIRTIO_CONFIG_S_FEATURES_OK ? "accepted"
-								   : "refused");
+	hostile_outcome("%s", status & VIRTIO_CONFIG_S_FEATURES_OK ?
+				      "accepted" :
+				      "refused");
 	/* 2.2.2: otherwise it MUST fail to set FEATURES_OK. */
 	check(!(status & VIRTIO_CONFIG_S_FEATURES_OK),
 	      "FEATURES_OK set for features 0x%lx", features);

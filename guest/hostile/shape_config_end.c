@@ -23,7 +23,7 @@
 /* Densely swept: the config structure and what follows it. */
 #define DENSE_END 0x80
 
-static const unsigned int widths[] = {1, 2, 4, 8};
+static const unsigned int widths[] = { 1, 2, 4, 8 };
 
 /* The 8 capacity bytes read one by one: what every width must agree on. */
 static uint64_t capacity_bytewise(uint64_t cfg)

@@ -21,7 +21,7 @@
 
 #define REG_AREA 0x100
 
-static const unsigned int widths[] = {8, 2, 1};
+static const unsigned int widths[] = { 8, 2, 1 };
 
 static void access(uint64_t addr, unsigned int width, uint64_t value)
 {
@@ -62,8 +62,8 @@ void hostile_shape_reg_width(void)
 	status = hostile_reg_read(&b, VIRTIO_MMIO_STATUS);
 	ready = hostile_reg_read(&b, VIRTIO_MMIO_QUEUE_READY);
 	note("%u accesses; Status 0x%x, QueueReady %u", n, status, ready);
-	hostile_outcome("%s", status == 0xf && ready == 1 ? "ignored"
-							  : "state-changed");
+	hostile_outcome("%s", status == 0xf && ready == 1 ? "ignored" :
+							    "state-changed");
 	check(status == 0xf && ready == 1,
 	      "odd-shaped accesses changed Status (0x%x) or QueueReady (%u)",
 	      status, ready);

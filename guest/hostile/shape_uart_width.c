@@ -50,9 +50,9 @@ void hostile_shape_uart_width(void)
 	     new_mcr, mcr);
 	/* Ignored, or split into byte writes as an ISA bus does: both leave
 	 * a working UART. Only the low byte taken is a model's mistake. */
-	hostile_outcome("%s", scr != SCR_MARK  ? "split"
-			      : new_mcr != mcr ? "low-byte"
-					       : "ignored");
+	hostile_outcome("%s", scr != SCR_MARK ? "split" :
+			      new_mcr != mcr  ? "low-byte" :
+						"ignored");
 	check(scr != SCR_MARK || new_mcr == mcr,
 	      "a 4-byte write was taken as a 1-byte one");
 	check(inb(SERIAL_BASE + UART_LCR) == lcr, "LCR changed");

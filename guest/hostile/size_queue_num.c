@@ -23,7 +23,7 @@
 
 #define REQUESTS 10
 
-static const uint32_t bad_num[] = {0, 3, 0x10000, 512};
+static const uint32_t bad_num[] = { 0, 3, 0x10000, 512 };
 
 /* Ten reads through the queue; the status of the first that fails. */
 static int serve(struct virtio_blk *b, unsigned int *done)
@@ -61,9 +61,9 @@ void hostile_size_queue_num(void)
 		virtio_mmio_driver_ok(&b.mmio);
 		r = serve(&b, &done);
 	}
-	hostile_outcome("%s", !ready		     ? "not-ready"
-			      : r == VIRTIO_BLK_S_OK ? "ignored"
-						     : "queue-broken");
+	hostile_outcome("%s", !ready		   ? "not-ready" :
+			      r == VIRTIO_BLK_S_OK ? "ignored" :
+						     "queue-broken");
 	check(ready && r == VIRTIO_BLK_S_OK,
 	      "the queue does not serve with the driver's 8 entries: ready "
 	      "%d, request %u gave %s",

@@ -50,8 +50,8 @@ static void flip(void *arg)
 void hostile_toctou_desc(void)
 {
 	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
-	unsigned int count[4] = {0}, rounds = 0;
-	struct flipper f = {0};
+	unsigned int count[4] = { 0 }, rounds = 0;
+	struct flipper f = { 0 };
 	struct virtio_blk b;
 	struct cpu *ap;
 	uint64_t end;

@@ -35,8 +35,8 @@
 #define SENTINEL 0xa5
 #define WRAPPING_SECTOR ((1ull << 55) + 8)
 
-static const uint32_t types[] = {VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT,
-				 VIRTIO_BLK_T_GET_ID, 0xdeadbeefu};
+static const uint32_t types[] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT,
+				  VIRTIO_BLK_T_GET_ID, 0xdeadbeefu };
 
 struct flipper {
 	struct virtio_blk_outhdr *hdr;
@@ -55,9 +55,9 @@ static void flip(void *arg)
 		/* Every other write is 0 -> 2^55 + 8: the double fetch's
 		 * window; the others cycle through every type and sector. */
 		h->type = types[(n >> 1) & 3];
-		h->sector = f->sectors[n & 1	      ? 1
-				       : (n >> 3) & 1 ? (n >> 4) & 3
-						      : 0];
+		h->sector = f->sectors[n & 1	    ? 1 :
+				       (n >> 3) & 1 ? (n >> 4) & 3 :
+						      0];
 	}
 	f->flips = n;
 }
@@ -85,8 +85,8 @@ void hostile_toctou_header(void)
 	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
 	uint8_t *sector0 = alloc(HOSTILE_DATA_SIZE, 8);
 	const char *seed = param_str("toctou_seed");
-	unsigned int count[3] = {0}, rounds = 0, bad = 0;
-	struct flipper f = {0};
+	unsigned int count[3] = { 0 }, rounds = 0, bad = 0;
+	struct flipper f = { 0 };
 	struct virtio_blk b;
 	struct cpu *ap;
 	uint64_t end;

@@ -32,8 +32,8 @@ typedef long (*ptrace_fn)(enum __ptrace_request, pid_t, void *, void *);
 /* Large enough for any XSAVE area the SDM defines today. */
 static unsigned char full_state[65536] __attribute__((aligned(64)));
 
-static long xstate_regset(ptrace_fn real, enum __ptrace_request req,
-			  pid_t pid, void *addr, struct iovec *user)
+static long xstate_regset(ptrace_fn real, enum __ptrace_request req, pid_t pid,
+			  void *addr, struct iovec *user)
 {
 	struct iovec full = { full_state, sizeof(full_state) };
 	long r = real(PTRACE_GETREGSET, pid, addr, &full);

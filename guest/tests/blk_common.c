@@ -20,8 +20,8 @@ bool blk_open_selected(struct virtio_blk *b)
 
 static uint64_t pattern_word(uint64_t sector, uint32_t word, uint32_t seed)
 {
-	uint64_t x =
-	    sector * 0x9e3779b97f4a7c15ull ^ word ^ (uint64_t)seed << 32;
+	uint64_t x = sector * 0x9e3779b97f4a7c15ull ^ word ^
+		     (uint64_t)seed << 32;
 
 	x ^= x >> 29;
 	return x * 0xbf58476d1ce4e5b9ull;
@@ -47,8 +47,8 @@ bool blk_verify(const void *buf, uint64_t sector, uint32_t len, uint32_t seed,
 	uint32_t i;
 
 	for (i = 0; i < len / 8; i++) {
-		want = zeroes ? 0
-			      : pattern_word(sector + i / (SECTOR_SIZE / 8),
+		want = zeroes ? 0 :
+				pattern_word(sector + i / (SECTOR_SIZE / 8),
 					     i % (SECTOR_SIZE / 8), seed);
 		if (w[i] != want)
 			return check(false,

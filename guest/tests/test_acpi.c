@@ -21,7 +21,7 @@ static void note_table(const struct acpi_table *t)
 void test_acpi(void)
 {
 	const struct acpi_info *a = acpi_get_info();
-	static const char *const required[] = {"FACP", "APIC", "DSDT"};
+	static const char *const required[] = { "FACP", "APIC", "DSDT" };
 	unsigned int i;
 
 	if (!check(a->rsdp, "no RSDP (%s)", a->rsdp_source))

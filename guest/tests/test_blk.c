@@ -69,8 +69,8 @@ static void check_get_id(struct virtio_blk *b)
 	char *id = alloc(VIRTIO_BLK_ID_BYTES + 1, 8);
 	int status;
 
-	status =
-	    virtio_blk_rw(b, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES);
+	status = virtio_blk_rw(b, VIRTIO_BLK_T_GET_ID, 0, id,
+			       VIRTIO_BLK_ID_BYTES);
 	if (status == VIRTIO_BLK_S_OK)
 		note("GET_ID: \"%s\"", id);
 	if (want)
@@ -79,7 +79,7 @@ static void check_get_id(struct virtio_blk *b)
 		      want);
 	else
 		check(status == VIRTIO_BLK_S_OK ||
-			  status == VIRTIO_BLK_S_UNSUPP,
+			      status == VIRTIO_BLK_S_UNSUPP,
 		      "GET_ID: status %d", status);
 }
 
@@ -87,8 +87,8 @@ static void check_get_id(struct virtio_blk *b)
 static void write_read(struct virtio_blk *b, uint64_t sector,
 		       unsigned int nsegs, uint32_t seed)
 {
-	static const uint32_t split[] = {SECTOR_SIZE, 2 * SECTOR_SIZE,
-					 CHUNK - 3 * SECTOR_SIZE};
+	static const uint32_t split[] = { SECTOR_SIZE, 2 * SECTOR_SIZE,
+					  CHUNK - 3 * SECTOR_SIZE };
 	uint8_t *out = alloc(CHUNK, 4096), *in = alloc(CHUNK, 4096);
 	struct virtq_buf segs[3];
 	uint32_t written = 0, off = 0;
@@ -122,8 +122,8 @@ static void check_past_end(struct virtio_blk *b)
 	uint8_t *buf = alloc(2 * SECTOR_SIZE, 512);
 	int at_end, across;
 
-	at_end =
-	    virtio_blk_rw(b, VIRTIO_BLK_T_IN, b->capacity, buf, SECTOR_SIZE);
+	at_end = virtio_blk_rw(b, VIRTIO_BLK_T_IN, b->capacity, buf,
+			       SECTOR_SIZE);
 	across = virtio_blk_rw(b, VIRTIO_BLK_T_IN, b->capacity - 1, buf,
 			       2 * SECTOR_SIZE);
 	check(at_end == VIRTIO_BLK_S_IOERR, "read at capacity: status %d",
@@ -180,7 +180,7 @@ void test_blk_irq(void)
 	buf = alloc(IRQ_BATCH * CHUNK, 4096);
 	for (i = 0; i < IRQ_BATCH; i++) {
 		req[i] = alloc(sizeof(*req[i]), 16);
-		seg = (struct virtq_buf){buf + i * CHUNK, CHUNK};
+		seg = (struct virtq_buf){ buf + i * CHUNK, CHUNK };
 		check(virtio_blk_submit(&b, req[i], VIRTIO_BLK_T_IN,
 					i * CHUNK_SECTORS % b.capacity, &seg,
 					1),

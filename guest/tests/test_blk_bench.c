@@ -113,7 +113,7 @@ static bool reap_and_refill(struct bench *be, bool refill)
 
 static void run_phase(struct virtio_blk *b, const struct phase *p, uint64_t ms)
 {
-	struct bench be = {.b = b, .p = p, .rng = 0x9e3779b97f4a7c15ull};
+	struct bench be = { .b = b, .p = p, .rng = 0x9e3779b97f4a7c15ull };
 	uint64_t start, end, ns, ops_at_end;
 	unsigned int i;
 
@@ -172,9 +172,9 @@ static bool phase_selected(const char *key)
 void test_blk_bench(void)
 {
 	static const struct phase phases[] = {
-	    {"qd1", "randread 4k qd1", 4096, 1, true},
-	    {"qd32", "randread 4k qd32", 4096, 32, true},
-	    {"seq", "seqread 128k qd4", 131072, 4, false},
+		{ "qd1", "randread 4k qd1", 4096, 1, true },
+		{ "qd32", "randread 4k qd32", 4096, 32, true },
+		{ "seq", "seqread 128k qd4", 131072, 4, false },
 	};
 	uint64_t ms = param_u64("bench_ms", 1000);
 	struct virtio_blk b;

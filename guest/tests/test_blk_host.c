@@ -60,8 +60,8 @@ void test_blk_verify(void)
 		   sector, count, b.capacity))
 		goto out;
 	while (done < count) {
-		n = count - done < CHUNK / SECTOR_SIZE ? count - done
-						       : CHUNK / SECTOR_SIZE;
+		n = count - done < CHUNK / SECTOR_SIZE ? count - done :
+							 CHUNK / SECTOR_SIZE;
 		status = virtio_blk_rw(&b, VIRTIO_BLK_T_IN, sector + done, buf,
 				       (uint32_t)n * SECTOR_SIZE);
 		if (!check(status == VIRTIO_BLK_S_OK, "read at %lu: status %d",
@@ -88,8 +88,8 @@ void test_blk_flush_hold(void)
 	if (!blk_open_selected(&b))
 		return;
 	if (!check(bytes && bytes % SECTOR_SIZE == 0 && bytes <= CHUNK * 8 &&
-		       sector <= b.capacity &&
-		       bytes / SECTOR_SIZE <= b.capacity - sector,
+			   sector <= b.capacity &&
+			   bytes / SECTOR_SIZE <= b.capacity - sector,
 		   "hold_sector=%lu hold_bytes=%lu on %lu sectors", sector,
 		   bytes, b.capacity) ||
 	    !check(virtio_blk_has(&b, VIRTIO_BLK_F_FLUSH),
@@ -97,8 +97,8 @@ void test_blk_flush_hold(void)
 		goto out;
 	buf = alloc(bytes, 4096);
 	blk_fill(buf, sector, (uint32_t)bytes, HOLD_SEED);
-	status =
-	    virtio_blk_rw(&b, VIRTIO_BLK_T_OUT, sector, buf, (uint32_t)bytes);
+	status = virtio_blk_rw(&b, VIRTIO_BLK_T_OUT, sector, buf,
+			       (uint32_t)bytes);
 	if (!check(status == VIRTIO_BLK_S_OK, "write: status %d", status))
 		goto out;
 	status = virtio_blk_rw(&b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);

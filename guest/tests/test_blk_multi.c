@@ -42,7 +42,8 @@ static unsigned int open_all(struct dev_io *d)
 			   "device %u: GSI %u: no I/O APIC input", n,
 			   d[n].b.gsi) ||
 		    !check(!d[n].b.read_only &&
-			       d[n].b.capacity >= SECTOR + CHUNK / SECTOR_SIZE,
+				   d[n].b.capacity >=
+					   SECTOR + CHUNK / SECTOR_SIZE,
 			   "device %u: read-only or too small", n))
 			return n + 1;
 		d[n].req = alloc(sizeof(*d[n].req), 16);
@@ -63,10 +64,10 @@ static void all_at_once(struct dev_io *d, unsigned int n, uint32_t type)
 			blk_fill(d[i].buf, SECTOR, CHUNK, SEED_BASE + i);
 		else
 			memset(d[i].buf, 0xa5, CHUNK);
-		seg = (struct virtq_buf){d[i].buf, CHUNK};
-		check(
-		    virtio_blk_submit(&d[i].b, d[i].req, type, SECTOR, &seg, 1),
-		    "device %u: queue full", i);
+		seg = (struct virtq_buf){ d[i].buf, CHUNK };
+		check(virtio_blk_submit(&d[i].b, d[i].req, type, SECTOR, &seg,
+					1),
+		      "device %u: queue full", i);
 		virtio_blk_kick(&d[i].b);
 	}
 	for (i = 0; i < n; i++) {

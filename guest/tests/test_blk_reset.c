@@ -66,7 +66,7 @@ static void start_reads(struct virtio_blk *b)
 
 	for (i = 0; i < IN_FLIGHT; i++) {
 		r = alloc(sizeof(*r), 16);
-		seg = (struct virtq_buf){buf + i * CHUNK, CHUNK};
+		seg = (struct virtq_buf){ buf + i * CHUNK, CHUNK };
 		check(virtio_blk_submit(b, r, VIRTIO_BLK_T_IN,
 					i * CHUNK_SECTORS % b->capacity, &seg,
 					1),

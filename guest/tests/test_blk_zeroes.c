@@ -32,11 +32,11 @@ static void read_over_pattern(struct virtio_blk *b, bool zeroes,
 		memset(want, 0, BYTES);
 	for (i = 0; i < nsegs; i++) {
 		segs[i].addr = buf + i * SECTOR_SIZE;
-		segs[i].len =
-		    i + 1 == nsegs ? BYTES - i * SECTOR_SIZE : SECTOR_SIZE;
+		segs[i].len = i + 1 == nsegs ? BYTES - i * SECTOR_SIZE :
+					       SECTOR_SIZE;
 	}
-	status =
-	    virtio_blk_request(b, VIRTIO_BLK_T_IN, 8, segs, nsegs, &written);
+	status = virtio_blk_request(b, VIRTIO_BLK_T_IN, 8, segs, nsegs,
+				    &written);
 	if (!check(status == VIRTIO_BLK_S_OK, "read (%u segments): status %d",
 		   nsegs, status))
 		return;

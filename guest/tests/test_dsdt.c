@@ -22,7 +22,7 @@ static void check_window(const struct mmio_device *d)
 	uint32_t magic, version, id;
 
 	if (!check(d->size >= VIRTIO_MMIO_CONFIG && d->base < 0x100000000ull &&
-		       d->base + d->size <= 0x100000000ull,
+			   d->base + d->size <= 0x100000000ull,
 		   "window 0x%lx+0x%lx: not a usable virtio-mmio window",
 		   d->base, d->size))
 		return;

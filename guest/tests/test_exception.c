@@ -17,7 +17,7 @@ void fault_ud(void);
 void fault_gp(void);
 void fault_pf(void);
 extern const char fault_de_site[], fault_ud_site[], fault_gp_site[],
-    fault_pf_site[];
+	fault_pf_site[];
 
 #define UNMAPPED 0x4000000000ull /* 256 GiB: the guest maps only 4 GiB */
 
@@ -79,10 +79,10 @@ static void expect_fault(const struct fault *f)
 void test_exception(void)
 {
 	static const struct fault faults[] = {
-	    {"#DE", fault_de, fault_de_site, 0, 0, 0},
-	    {"#UD", fault_ud, fault_ud_site, 6, 0, 0},
-	    {"#GP", fault_gp, fault_gp_site, 13, 0, 0},
-	    {"#PF", fault_pf, fault_pf_site, 14, 0, UNMAPPED},
+		{ "#DE", fault_de, fault_de_site, 0, 0, 0 },
+		{ "#UD", fault_ud, fault_ud_site, 6, 0, 0 },
+		{ "#GP", fault_gp, fault_gp_site, 13, 0, 0 },
+		{ "#PF", fault_pf, fault_pf_site, 14, 0, UNMAPPED },
 	};
 	unsigned int i;
 

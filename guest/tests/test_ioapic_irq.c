@@ -47,10 +47,10 @@ void test_ioapic_irq(void)
 	uint16_t flags;
 	uint32_t gsi = madt_isa_gsi(&platform.madt, SERIAL_ISA_IRQ, &flags);
 	struct ioapic_route route = {
-	    .vector = VECTOR_IOAPIC_TEST,
-	    .dest_apic_id = platform.bsp_apic_id,
-	    .level = (flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL,
-	    .active_low = (flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW,
+		.vector = VECTOR_IOAPIC_TEST,
+		.dest_apic_id = platform.bsp_apic_id,
+		.level = (flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL,
+		.active_low = (flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW,
 	};
 	uint64_t start, end;
 

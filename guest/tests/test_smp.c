@@ -53,13 +53,14 @@ static void report_in(void *arg)
 	for (i = 0; i < WORDS; i++)
 		r->sum += r->words[i];
 	r->ipi_sent =
-	    lapic_send_ipi(r->bsp_apic_id, ICR_FIXED | VECTOR_IPI_TEST);
+		lapic_send_ipi(r->bsp_apic_id, ICR_FIXED | VECTOR_IPI_TEST);
 }
 
 static void check_cpu(unsigned int index, uint32_t apic_id,
 		      uint64_t expected_sum)
 {
-	struct report r = {.bsp_apic_id = platform.bsp_apic_id, .words = words};
+	struct report r = { .bsp_apic_id = platform.bsp_apic_id,
+			    .words = words };
 	uint64_t start = rdtsc();
 	unsigned int ipis_before = ipis;
 	struct cpu *cpu = smp_start(index, apic_id);

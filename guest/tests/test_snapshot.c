@@ -174,7 +174,7 @@ static bool wait_ticks(uint64_t until)
 static int sector_io(struct virtio_blk *b, struct blk_req *r, uint32_t type,
 		     uint64_t sector, void *buf)
 {
-	struct virtq_buf seg = {buf, SECTOR_SIZE};
+	struct virtq_buf seg = { buf, SECTOR_SIZE };
 	struct deadline d;
 
 	if (!virtio_blk_submit(b, r, type, sector, &seg, 1))
@@ -237,13 +237,13 @@ static bool counts_moved(const struct snap_record *old,
 
 	for (i = 0; i < cur->ncpus; i++)
 		if (!check(cur->counts[i] > old->counts[i] ||
-			       (!strict && cur->counts[i] == old->counts[i]),
+				   (!strict && cur->counts[i] == old->counts[i]),
 			   "record %u: CPU %u count %lu, record %u had %lu",
 			   cur->seq, i, cur->counts[i], old->seq,
 			   old->counts[i]))
 			return false;
 	return check(cur->ticks > old->ticks ||
-			 (!strict && cur->ticks == old->ticks),
+			     (!strict && cur->ticks == old->ticks),
 		     "record %u: ticks %lu, record %u had %lu", cur->seq,
 		     cur->ticks, old->seq, old->ticks);
 }
@@ -266,9 +266,10 @@ static bool record_ok(const struct snap_record *r, uint32_t seq,
 		      unsigned int ncpus)
 {
 	return check(!memcmp(r->magic, RECORD_MAGIC, sizeof(r->magic)) &&
-			 r->seq == seq && r->ncpus == ncpus &&
-			 r->checksum ==
-			     fnv1a(r, offsetof(struct snap_record, checksum)),
+			     r->seq == seq && r->ncpus == ncpus &&
+			     r->checksum ==
+				     fnv1a(r, offsetof(struct snap_record,
+						       checksum)),
 		     "record %u on disk is damaged (seq %u)", seq, r->seq);
 }
 
@@ -330,7 +331,7 @@ void test_snapshot_workload(void)
 	if (!check(virtio_blk_use_interrupts(&b, VECTOR_DEVICE_BASE),
 		   "GSI %u: no I/O APIC input", b.gsi) ||
 	    !check(!b.read_only && n && n <= UINT32_MAX &&
-		       first + n <= b.capacity,
+			   first + n <= b.capacity,
 		   "snap_records=%lu at snap_sector=%lu: does not fit %lu "
 		   "sectors",
 		   n, first, b.capacity))

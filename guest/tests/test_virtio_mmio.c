@@ -39,7 +39,7 @@ static void check_device(const struct mmio_device *d)
 	note("0x%lx: features 0x%lx", d->base, f);
 	check((virtio_mmio_status(&vm) &
 	       (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER)) ==
-		  (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER),
+		      (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER),
 	      "0x%lx: status 0x%x after ACKNOWLEDGE|DRIVER", d->base,
 	      virtio_mmio_status(&vm));
 	check(virtio_mmio_queue_num_max(&vm, 0) > 0, "0x%lx: no queue 0",

@@ -62,9 +62,9 @@ static bool s5_sleep_type(uint64_t *typ)
 
 	if (!check(dsdt, "no DSDT"))
 		return false;
-	why =
-	    aml_find_package((const uint8_t *)(dsdt + 1),
-			     dsdt->length - sizeof(*dsdt), "_S5_", vals, 4, &n);
+	why = aml_find_package((const uint8_t *)(dsdt + 1),
+			       dsdt->length - sizeof(*dsdt), "_S5_", vals, 4,
+			       &n);
 	if (!check(!why && n >= 1, "DSDT \\_S5: %s (%u integers)",
 		   why ? why : "empty", n))
 		return false;
@@ -120,7 +120,7 @@ void test_triple_fault(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) empty = {0, 0};
+	} __attribute__((packed)) empty = { 0, 0 };
 
 	/* No interrupt may arrive first: it would triple-fault as well, but
 	 * the test is about the exception. */
@@ -132,7 +132,7 @@ void test_triple_fault(void)
 void test_unemulated(void)
 {
 	static volatile uint64_t target[2]
-	    __attribute__((aligned(16))) = {1, 2};
+		__attribute__((aligned(16))) = { 1, 2 };
 	uint64_t lo = 1, hi = 2;
 	uint32_t r[4];
 

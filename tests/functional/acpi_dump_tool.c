@@ -28,7 +28,7 @@ static int parse_count(const char *s, unsigned long max, unsigned int *out)
 
 int main(int argc, char **argv)
 {
-	struct acpi_config cfg = {0};
+	struct acpi_config cfg = { 0 };
 	unsigned int i;
 
 	if (argc != 4 || parse_count(argv[2], 1000, &cfg.nr_cpus) ||

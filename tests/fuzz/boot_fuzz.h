@@ -39,7 +39,7 @@ static int fuzz_boot_run(const uint8_t *data, size_t size,
 	static uint8_t *ram;
 	static uint8_t initrd[FUZZ_INITRD_MAX];
 	static char cmdline[65536];
-	struct boot_config cfg = {.cmdline = cmdline, .rsdp_gpa = 0xe0000};
+	struct boot_config cfg = { .cmdline = cmdline, .rsdp_gpa = 0xe0000 };
 	struct boot_entry entry;
 	struct guest_mem gm;
 	char err[256] = "";

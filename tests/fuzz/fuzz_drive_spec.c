@@ -25,7 +25,7 @@ static bool spec_equal(const struct block_spec *a, const struct block_spec *b)
 static void open_null_co(const char *spec, const struct block_spec *s)
 {
 	static uint8_t buf[512];
-	struct iovec v = {buf, sizeof(buf)};
+	struct iovec v = { buf, sizeof(buf) };
 	struct block_backend *bb;
 	char err[256];
 

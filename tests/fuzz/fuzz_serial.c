@@ -61,8 +61,8 @@ static void fuzz_rx_space(void *opaque)
 
 static unsigned int access_width(uint8_t where)
 {
-	static const uint8_t widths[16] = {1, 1, 1, 1, 1, 1, 1, 1,
-					   1, 1, 1, 1, 2, 4, 8, 3};
+	static const uint8_t widths[16] = { 1, 1, 1, 1, 1, 1, 1, 1,
+					    1, 1, 1, 1, 2, 4, 8, 3 };
 
 	return widths[where >> 4];
 }
@@ -115,16 +115,17 @@ static void op_state(struct serial *s, struct cursor *c)
 	if (serial_set_state(s, &st) != 0)
 		return;
 	serial_get_state(s, &back);
-	CHECK_INVARIANT(!memcmp(
-	    &back, &st, offsetof(struct serial_state, rx_fifo) + st.rx_count));
+	CHECK_INVARIANT(
+		!memcmp(&back, &st,
+			offsetof(struct serial_state, rx_fifo) + st.rx_count));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int null_fd = -2;
-	struct fuzz_irq irq = {false};
-	const struct irq_line line = {fuzz_irq_set, &irq, 4};
-	struct cursor c = {data, size};
+	struct fuzz_irq irq = { false };
+	const struct irq_line line = { fuzz_irq_set, &irq, 4 };
+	struct cursor c = { data, size };
 	struct serial_state st;
 	struct serial s;
 	uint8_t op;

@@ -150,7 +150,7 @@ static int setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = {.p = data, .left = size};
+	struct input in = { .p = data, .left = size };
 	uint8_t *ram;
 	int ram_fd;
 	uint8_t op;
@@ -161,8 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		baseline_fds = count_fds();
 	ram_fd = memfd_create("guest-ram", MFD_CLOEXEC);
 	CHECK_INVARIANT(ram_fd >= 0 && ftruncate(ram_fd, RAM_SIZE) == 0);
-	ram =
-	    mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd,
+		   0);
 	CHECK_INVARIANT(ram != MAP_FAILED);
 	while (take(&in, &op, 1)) {
 		if ((op & 0xc0) == 0xc0) {

@@ -56,38 +56,38 @@ static struct virtio_mmio scratch; /* where states are test-loaded */
 static struct guest_mem gm;
 
 static const uint16_t regs[] = {
-    VIRTIO_MMIO_MAGIC_VALUE,
-    VIRTIO_MMIO_VERSION,
-    VIRTIO_MMIO_DEVICE_ID,
-    VIRTIO_MMIO_VENDOR_ID,
-    VIRTIO_MMIO_DEVICE_FEATURES,
-    VIRTIO_MMIO_DEVICE_FEATURES_SEL,
-    VIRTIO_MMIO_DRIVER_FEATURES,
-    VIRTIO_MMIO_DRIVER_FEATURES_SEL,
-    VIRTIO_MMIO_GUEST_PAGE_SIZE,
-    VIRTIO_MMIO_QUEUE_SEL,
-    VIRTIO_MMIO_QUEUE_NUM_MAX,
-    VIRTIO_MMIO_QUEUE_NUM,
-    VIRTIO_MMIO_QUEUE_ALIGN,
-    VIRTIO_MMIO_QUEUE_PFN,
-    VIRTIO_MMIO_QUEUE_READY,
-    VIRTIO_MMIO_QUEUE_NOTIFY,
-    VIRTIO_MMIO_INTERRUPT_STATUS,
-    VIRTIO_MMIO_INTERRUPT_ACK,
-    VIRTIO_MMIO_STATUS,
-    VIRTIO_MMIO_QUEUE_DESC_LOW,
-    VIRTIO_MMIO_QUEUE_DESC_HIGH,
-    VIRTIO_MMIO_QUEUE_AVAIL_LOW,
-    VIRTIO_MMIO_QUEUE_AVAIL_HIGH,
-    VIRTIO_MMIO_QUEUE_USED_LOW,
-    VIRTIO_MMIO_QUEUE_USED_HIGH,
-    VIRTIO_MMIO_SHM_SEL,
-    VIRTIO_MMIO_SHM_LEN_LOW,
-    VIRTIO_MMIO_SHM_BASE_HIGH,
-    VIRTIO_MMIO_CONFIG_GENERATION,
-    VIRTIO_MMIO_CONFIG,
-    VIRTIO_MMIO_CONFIG + 8,
-    VIRTIO_MMIO_CONFIG + 12,
+	VIRTIO_MMIO_MAGIC_VALUE,
+	VIRTIO_MMIO_VERSION,
+	VIRTIO_MMIO_DEVICE_ID,
+	VIRTIO_MMIO_VENDOR_ID,
+	VIRTIO_MMIO_DEVICE_FEATURES,
+	VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+	VIRTIO_MMIO_DRIVER_FEATURES,
+	VIRTIO_MMIO_DRIVER_FEATURES_SEL,
+	VIRTIO_MMIO_GUEST_PAGE_SIZE,
+	VIRTIO_MMIO_QUEUE_SEL,
+	VIRTIO_MMIO_QUEUE_NUM_MAX,
+	VIRTIO_MMIO_QUEUE_NUM,
+	VIRTIO_MMIO_QUEUE_ALIGN,
+	VIRTIO_MMIO_QUEUE_PFN,
+	VIRTIO_MMIO_QUEUE_READY,
+	VIRTIO_MMIO_QUEUE_NOTIFY,
+	VIRTIO_MMIO_INTERRUPT_STATUS,
+	VIRTIO_MMIO_INTERRUPT_ACK,
+	VIRTIO_MMIO_STATUS,
+	VIRTIO_MMIO_QUEUE_DESC_LOW,
+	VIRTIO_MMIO_QUEUE_DESC_HIGH,
+	VIRTIO_MMIO_QUEUE_AVAIL_LOW,
+	VIRTIO_MMIO_QUEUE_AVAIL_HIGH,
+	VIRTIO_MMIO_QUEUE_USED_LOW,
+	VIRTIO_MMIO_QUEUE_USED_HIGH,
+	VIRTIO_MMIO_SHM_SEL,
+	VIRTIO_MMIO_SHM_LEN_LOW,
+	VIRTIO_MMIO_SHM_BASE_HIGH,
+	VIRTIO_MMIO_CONFIG_GENERATION,
+	VIRTIO_MMIO_CONFIG,
+	VIRTIO_MMIO_CONFIG + 8,
+	VIRTIO_MMIO_CONFIG + 12,
 };
 
 static bool take(struct cursor *c, void *out, size_t n)
@@ -108,7 +108,7 @@ static int fuzz_rw(const struct iovec *iov, int iovcnt, uint64_t offset,
 
 		CHECK_INVARIANT(base >= ram &&
 				iov[i].iov_len <=
-				    (size_t)(ram + RAM_SIZE - base));
+					(size_t)(ram + RAM_SIZE - base));
 		CHECK_INVARIANT(offset <= DISK_SIZE &&
 				iov[i].iov_len <= DISK_SIZE - offset);
 		if (write)
@@ -141,9 +141,9 @@ static int fuzz_flush(struct block_backend *bb)
 }
 
 static const struct block_ops fuzz_ops = {
-    .preadv = fuzz_preadv,
-    .pwritev = fuzz_pwritev,
-    .flush = fuzz_flush,
+	.preadv = fuzz_preadv,
+	.pwritev = fuzz_pwritev,
+	.flush = fuzz_flush,
 };
 
 static void on_notify(void *opaque, unsigned int q)
@@ -179,13 +179,13 @@ static void check_invariants(void)
 			  ~(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)));
 	if (st.status & VIRTIO_CONFIG_S_FEATURES_OK)
 		CHECK_INVARIANT(
-		    !(st.driver_features & ~blk.features) &&
-		    (st.driver_features & (1ull << VIRTIO_F_VERSION_1)));
+			!(st.driver_features & ~blk.features) &&
+			(st.driver_features & (1ull << VIRTIO_F_VERSION_1)));
 	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
-		struct virtq vq = {.num = st.queue[q].num,
-				   .desc = st.queue[q].desc,
-				   .avail = st.queue[q].avail,
-				   .used = st.queue[q].used};
+		struct virtq vq = { .num = st.queue[q].num,
+				    .desc = st.queue[q].desc,
+				    .avail = st.queue[q].avail,
+				    .used = st.queue[q].used };
 
 		if (st.queue[q].ready)
 			CHECK_INVARIANT(!virtq_check_layout(&vq, &gm));
@@ -213,7 +213,7 @@ static uint64_t pick_offset(struct cursor *c, uint8_t op)
 /* An untrusted snapshot state, one field at a time (bools from bits). */
 static void load_untrusted_state(struct cursor *c)
 {
-	struct virtio_mmio_state st = {0};
+	struct virtio_mmio_state st = { 0 };
 	uint8_t flags = 0;
 
 	take(c, &st.status, sizeof(st.status));
@@ -245,7 +245,7 @@ static void run_op(struct cursor *c, uint8_t op)
 {
 	unsigned int width = 1u << (op >> 3 & 3);
 	uint32_t value = 0;
-	uint8_t b[3] = {0};
+	uint8_t b[3] = { 0 };
 	uint64_t off;
 
 	switch (op % 8) {
@@ -288,9 +288,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cursor c = {data, size};
-	struct virtio_mmio_host host = {
-	    .notify = on_notify, .interrupt = on_interrupt, .opaque = &dev};
+	struct cursor c = { data, size };
+	struct virtio_mmio_host host = { .notify = on_notify,
+					 .interrupt = on_interrupt,
+					 .opaque = &dev };
 	uint16_t len = 0;
 	unsigned int ops = 0;
 	uint8_t op;
@@ -304,9 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.size -= len;
 	gm_init(&gm);
 	gm_add_region(&gm, 0, RAM_SIZE, ram);
-	backend = (struct block_backend){.ops = &fuzz_ops, .size = DISK_SIZE};
+	backend = (struct block_backend){ .ops = &fuzz_ops, .size = DISK_SIZE };
 	CHECK_INVARIANT(
-	    virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
+		virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
 	CHECK_INVARIANT(virtio_mmio_init(&dev, "fuzz-mmio", &virtio_blk_dev_ops,
 					 &blk, &gm, &host) == 0);
 	CHECK_INVARIANT(virtio_mmio_init(&scratch, "fuzz-scratch",

@@ -67,7 +67,7 @@ static int fuzz_rw(const struct iovec *iov, int iovcnt, uint64_t offset,
 		CHECK_INVARIANT(iov[i].iov_len > 0);
 		CHECK_INVARIANT(base >= ram &&
 				iov[i].iov_len <=
-				    (size_t)(ram + RAM_SIZE - base));
+					(size_t)(ram + RAM_SIZE - base));
 		CHECK_INVARIANT(offset <= DISK_SIZE &&
 				iov[i].iov_len <= DISK_SIZE - offset);
 		if (write)
@@ -100,9 +100,9 @@ static int fuzz_flush(struct block_backend *bb)
 }
 
 static const struct block_ops fuzz_ops = {
-    .preadv = fuzz_preadv,
-    .pwritev = fuzz_pwritev,
-    .flush = fuzz_flush,
+	.preadv = fuzz_preadv,
+	.pwritev = fuzz_pwritev,
+	.flush = fuzz_flush,
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -133,9 +133,9 @@ static uint8_t load_input(const uint8_t *data, size_t size)
 	for (nr_mutations = 0; size >= 4 && nr_mutations < MAX_MUTATIONS;
 	     data += 4, size -= 4)
 		mutations[nr_mutations++] = (struct mutation){
-		    .at_read = data[0],
-		    .off = (uint16_t)(data[1] | data[2] << 8),
-		    .val = data[3],
+			.at_read = data[0],
+			.off = (uint16_t)(data[1] | data[2] << 8),
+			.val = data[3],
 		};
 	return cfg;
 }
@@ -143,7 +143,7 @@ static uint8_t load_input(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct guest_mem gm;
-	struct virtq vq = {.name = "fuzz q0"};
+	struct virtq vq = { .name = "fuzz q0" };
 	uint8_t cfg;
 	bool irq;
 	int ret = 0;
@@ -156,10 +156,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gm_add_region(&gm, 0, RAM_SIZE, ram);
 	gm.before_read = mutate_before_read;
 
-	backend = (struct block_backend){
-	    .ops = &fuzz_ops, .size = DISK_SIZE, .readonly = cfg & 0x20};
+	backend = (struct block_backend){ .ops = &fuzz_ops,
+					  .size = DISK_SIZE,
+					  .readonly = cfg & 0x20 };
 	CHECK_INVARIANT(
-	    virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
+		virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
 
 	virtq_reset(&vq, (uint16_t)(1u << (cfg & 7)));
 	vq.desc = DESC_GPA;

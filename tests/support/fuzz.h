@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHECK_INVARIANT(cond)                                                  \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			__builtin_trap();                                      \
+#define CHECK_INVARIANT(cond)             \
+	do {                              \
+		if (!(cond))              \
+			__builtin_trap(); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -32,10 +32,10 @@ static inline void vring_put_desc_at(const struct test_vring *r, uint64_t table,
 				     uint16_t flags, uint16_t next)
 {
 	struct vring_desc d = {
-	    .addr = addr,
-	    .len = len,
-	    .flags = flags,
-	    .next = next,
+		.addr = addr,
+		.len = len,
+		.flags = flags,
+		.next = next,
 	};
 
 	memcpy(r->ram + table + i * 16u, &d, sizeof(d));

@@ -47,7 +47,7 @@ static uint8_t sum8(const uint8_t *p, size_t len)
 
 static struct acpi_config make_config(unsigned int cpus, unsigned int virtio)
 {
-	struct acpi_config cfg = {.nr_cpus = cpus, .nr_virtio = virtio};
+	struct acpi_config cfg = { .nr_cpus = cpus, .nr_virtio = virtio };
 	unsigned int i;
 
 	for (i = 0; i < virtio; i++) {
@@ -324,7 +324,7 @@ static void check_einval(void)
 	      "virtio gsi 24 (past the IOAPIC): -EINVAL");
 	cfg = make_config(1, 0);
 	CHECK(acpi_build(&cfg, ACPI_TABLES_ADDR + 8, buf, sizeof(buf)) ==
-		  -EINVAL,
+		      -EINVAL,
 	      "unaligned gpa_base: -EINVAL");
 	CHECK(acpi_build(&cfg, UINT64_MAX - 0xff, buf, sizeof(buf)) == -EINVAL,
 	      "tables wrapping past 2^64: -EINVAL");
@@ -369,10 +369,10 @@ static void check_pkglength(void)
 
 static void check_aml_data(void)
 {
-	const uint8_t ints[] = {0x00, 0x01, 0x0a, 0x05, 0x0b, 0x34, 0x12,
-				0x0c, 0x78, 0x56, 0x34, 0x12, 0x0e, 1,
-				0,    0,    0,	  0,	0,    0,    0x01};
-	const uint8_t eisa[] = {0x0c, 0x41, 0xd0, 0x05, 0x01};
+	const uint8_t ints[] = { 0x00, 0x01, 0x0a, 0x05, 0x0b, 0x34, 0x12,
+				 0x0c, 0x78, 0x56, 0x34, 0x12, 0x0e, 1,
+				 0,    0,    0,	   0,	 0,    0,    0x01 };
+	const uint8_t eisa[] = { 0x0c, 0x41, 0xd0, 0x05, 0x01 };
 	uint8_t out[64];
 	struct aml_buf b;
 
@@ -420,8 +420,8 @@ static void check_dump(void)
 {
 	struct acpi_config cfg = make_config(2, 2);
 	char dir[] = "/tmp/vigil-acpi-XXXXXX";
-	const char *names[] = {"rsdp.dat", "xsdt.dat", "facp.dat", "apic.dat",
-			       "dsdt.dat"};
+	const char *names[] = { "rsdp.dat", "xsdt.dat", "facp.dat", "apic.dat",
+				"dsdt.dat" };
 	char path[700], sub[600];
 	unsigned int i, ok = 0;
 

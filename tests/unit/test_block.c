@@ -41,23 +41,24 @@ static void test_parse_valid(void)
 	char desc[BLOCK_DESC_MAX];
 
 	CHECK(parse_ok("file=disk.img", &s) && s.driver == BLOCK_DRIVER_RAW &&
-		  !strcmp(s.file, "disk.img") && !s.readonly && !s.direct,
+		      !strcmp(s.file, "disk.img") && !s.readonly && !s.direct,
 	      "file= alone is a raw read-write drive");
 	CHECK(parse_ok("driver=raw,file=a,,b,,,readonly=on,direct=on", &s) &&
-		  !strcmp(s.file, "a,b,") && s.readonly && s.direct,
+		      !strcmp(s.file, "a,b,") && s.readonly && s.direct,
 	      "',,' is a literal comma; readonly and direct on");
 	CHECK(parse_ok("file=x,readonly=off,direct=off", &s) && !s.readonly &&
-		  !s.direct,
+		      !s.direct,
 	      "readonly=off, direct=off");
 	CHECK(parse_ok("driver=null-co,size=1G", &s) &&
-		  s.driver == BLOCK_DRIVER_NULL_CO && s.size == 1ull << 30 &&
-		  s.read_zeroes && s.latency_ns == 0 && !s.readonly,
+		      s.driver == BLOCK_DRIVER_NULL_CO &&
+		      s.size == 1ull << 30 && s.read_zeroes &&
+		      s.latency_ns == 0 && !s.readonly,
 	      "null-co defaults: read-zeroes=on, latency-ns=0");
 	CHECK(parse_ok("size=512,driver=null-co,read-zeroes=off,latency-ns=7,"
 		       "readonly=on",
 		       &s) &&
-		  s.size == 512 && !s.read_zeroes && s.latency_ns == 7 &&
-		  s.readonly,
+		      s.size == 512 && !s.read_zeroes && s.latency_ns == 7 &&
+		      s.readonly,
 	      "null-co with every key, in any order");
 	CHECK(parse_ok("driver=null-co,size=4k", &s) && s.size == 4096,
 	      "size suffix k");
@@ -66,21 +67,21 @@ static void test_parse_valid(void)
 	CHECK(parse_ok("driver=null-co,size=2T", &s) && s.size == 2ull << 40,
 	      "size suffix T");
 	CHECK(parse_ok("driver=null-co,size=8388607T", &s) &&
-		  s.size == 8388607ull << 40,
+		      s.size == 8388607ull << 40,
 	      "largest T size below 2^63");
 	CHECK(parse_ok("driver=null-co,size=1G,latency-ns=10000000000", &s) &&
-		  s.latency_ns == BLOCK_LATENCY_NS_MAX,
+		      s.latency_ns == BLOCK_LATENCY_NS_MAX,
 	      "latency-ns=10 s is the limit");
 
 	parse_ok("driver=null-co,size=1G", &s);
 	CHECK(!block_spec_format(&s, desc, sizeof(desc)) &&
-		  !strcmp(desc, "driver=null-co,size=1073741824,"
-				"read-zeroes=on,latency-ns=0,readonly=off"),
+		      !strcmp(desc, "driver=null-co,size=1073741824,"
+				    "read-zeroes=on,latency-ns=0,readonly=off"),
 	      "null-co desc: %s", desc);
 	parse_ok("file=a,,b,readonly=on", &s);
 	CHECK(!block_spec_format(&s, desc, sizeof(desc)) &&
-		  !strcmp(desc, "driver=raw,file=a,,b,readonly=on,"
-				"direct=off"),
+		      !strcmp(desc, "driver=raw,file=a,,b,readonly=on,"
+				    "direct=off"),
 	      "raw desc escapes commas: %s", desc);
 	CHECK(block_spec_format(&s, desc, 20) == -ENAMETOOLONG,
 	      "format into a short buffer fails");
@@ -90,48 +91,48 @@ static const struct {
 	const char *spec;
 	const char *needle; /* the error must name this */
 } bad_specs[] = {
-    {"", "empty spec"},
-    {"sise=1G,driver=null-co", "'sise'"},
-    {"file=a,file=b", "duplicate key 'file'"},
-    {"file=x,readonly=on,readonly=on", "duplicate key 'readonly'"},
-    {"file=", "empty value for 'file'"},
-    {"driver=null-co,size=", "empty value for 'size'"},
-    {"driver=null-co,size=1G,latency-ns=", "'latency-ns'"},
-    {"driver=qcow2,file=x", "driver=qcow2"},
-    {"driver=null-co,size=1X", "size=1X"},
-    {"driver=null-co,size=1KB", "size=1KB"},
-    {"driver=null-co,size=1000", "size=1000: not a multiple of 512"},
-    {"driver=null-co,size=0", "size=0"},
-    {"driver=null-co,size=0K", "size=0K"},
-    {"driver=null-co,size=-512", "size=-512"},
-    {"driver=null-co,size=+512", "size=+512"},
-    {"driver=null-co,size= 512", "size= 512"},
-    {"driver=null-co,size=512 ", "size=512 "},
-    {"driver=null-co,size=0x200", "size=0x200"},
-    {"driver=null-co,size=99999999999999999999", "too large"},
-    {"driver=null-co,size=18446744073709551104", "too large"},
-    {"driver=null-co,size=16777216T", "size=16777216T: too large"},
-    {"driver=null-co,size=8388608T", "size=8388608T: too large"},
-    {"driver=null-co,size=1G,read-zeroes=yes", "read-zeroes=yes"},
-    {"driver=null-co,size=1G,latency-ns=10000000001", "latency-ns=1000"},
-    {"driver=null-co,size=1G,latency-ns=1ms", "latency-ns=1ms"},
-    {"driver=null-co,size=1G,latency-ns=-1", "latency-ns=-1"},
-    {"driver=null-co,size=1G,file=x", "file= is not valid"},
-    {"driver=null-co,size=1G,direct=on", "direct= is not valid"},
-    {"file=x,size=1G", "size= is not valid for driver=raw"},
-    {"file=x,read-zeroes=on", "read-zeroes= is not valid"},
-    {"file=x,latency-ns=5", "latency-ns= is not valid"},
-    {"driver=null-co", "needs size="},
-    {"driver=raw", "needs file="},
-    {"readonly=on", "needs file="},
-    {"file=x,readonly", "'readonly' is not key=value"},
-    {"file=x,direct=1", "direct=1"},
-    {"file=x,readonly=ON", "readonly=ON"},
-    {"file=x,", "empty option"},
-    {",file=x", "empty option"},
-    {",,file=x", "empty option"},
-    {"file=x,readonly=on,,", "readonly=on,: expected on or off"},
-    {"=x", "empty key"},
+	{ "", "empty spec" },
+	{ "sise=1G,driver=null-co", "'sise'" },
+	{ "file=a,file=b", "duplicate key 'file'" },
+	{ "file=x,readonly=on,readonly=on", "duplicate key 'readonly'" },
+	{ "file=", "empty value for 'file'" },
+	{ "driver=null-co,size=", "empty value for 'size'" },
+	{ "driver=null-co,size=1G,latency-ns=", "'latency-ns'" },
+	{ "driver=qcow2,file=x", "driver=qcow2" },
+	{ "driver=null-co,size=1X", "size=1X" },
+	{ "driver=null-co,size=1KB", "size=1KB" },
+	{ "driver=null-co,size=1000", "size=1000: not a multiple of 512" },
+	{ "driver=null-co,size=0", "size=0" },
+	{ "driver=null-co,size=0K", "size=0K" },
+	{ "driver=null-co,size=-512", "size=-512" },
+	{ "driver=null-co,size=+512", "size=+512" },
+	{ "driver=null-co,size= 512", "size= 512" },
+	{ "driver=null-co,size=512 ", "size=512 " },
+	{ "driver=null-co,size=0x200", "size=0x200" },
+	{ "driver=null-co,size=99999999999999999999", "too large" },
+	{ "driver=null-co,size=18446744073709551104", "too large" },
+	{ "driver=null-co,size=16777216T", "size=16777216T: too large" },
+	{ "driver=null-co,size=8388608T", "size=8388608T: too large" },
+	{ "driver=null-co,size=1G,read-zeroes=yes", "read-zeroes=yes" },
+	{ "driver=null-co,size=1G,latency-ns=10000000001", "latency-ns=1000" },
+	{ "driver=null-co,size=1G,latency-ns=1ms", "latency-ns=1ms" },
+	{ "driver=null-co,size=1G,latency-ns=-1", "latency-ns=-1" },
+	{ "driver=null-co,size=1G,file=x", "file= is not valid" },
+	{ "driver=null-co,size=1G,direct=on", "direct= is not valid" },
+	{ "file=x,size=1G", "size= is not valid for driver=raw" },
+	{ "file=x,read-zeroes=on", "read-zeroes= is not valid" },
+	{ "file=x,latency-ns=5", "latency-ns= is not valid" },
+	{ "driver=null-co", "needs size=" },
+	{ "driver=raw", "needs file=" },
+	{ "readonly=on", "needs file=" },
+	{ "file=x,readonly", "'readonly' is not key=value" },
+	{ "file=x,direct=1", "direct=1" },
+	{ "file=x,readonly=ON", "readonly=ON" },
+	{ "file=x,", "empty option" },
+	{ ",file=x", "empty option" },
+	{ ",,file=x", "empty option" },
+	{ "file=x,readonly=on,,", "readonly=on,: expected on or off" },
+	{ "=x", "empty key" },
 };
 
 static void test_parse_invalid(void)
@@ -140,8 +141,8 @@ static void test_parse_invalid(void)
 	char err[512];
 
 	for (size_t i = 0; i < sizeof(bad_specs) / sizeof(*bad_specs); i++) {
-		int r =
-		    block_spec_parse(bad_specs[i].spec, &s, err, sizeof(err));
+		int r = block_spec_parse(bad_specs[i].spec, &s, err,
+					 sizeof(err));
 
 		CHECK(r == -EINVAL && strstr(err, bad_specs[i].needle),
 		      "reject '%s': %s", bad_specs[i].spec, err);
@@ -149,7 +150,7 @@ static void test_parse_invalid(void)
 	CHECK(parse_ok("file=x,,", &s) && !strcmp(s.file, "x,"),
 	      "a trailing ',,' belongs to the value");
 	CHECK(parse_ok("file=x,,,,readonly=on", &s) &&
-		  !strcmp(s.file, "x,,readonly=on") && !s.readonly,
+		      !strcmp(s.file, "x,,readonly=on") && !s.readonly,
 	      "',,,,' is two commas inside the value");
 	CHECK(block_spec_parse("sise=1", &s, NULL, 0) == -EINVAL,
 	      "errors without an error buffer");
@@ -165,7 +166,7 @@ static void test_parse_long_file(void)
 	memset(spec + 5, 'a', PATH_MAX);
 	spec[5 + PATH_MAX] = '\0';
 	CHECK(block_spec_parse(spec, &s, err, sizeof(err)) == -EINVAL &&
-		  strstr(err, "'file' too long"),
+		      strstr(err, "'file' too long"),
 	      "file name of PATH_MAX bytes: %s", err);
 	spec[5 + PATH_MAX - 1] = '\0';
 	CHECK(parse_ok(spec, &s) && strlen(s.file) == PATH_MAX - 1,
@@ -244,12 +245,14 @@ static void test_raw_round_trip(void)
 {
 	char path[PATH_MAX];
 	uint8_t w[2048], rd[2048 + 1];
-	struct iovec wv[3] = {{w, 100}, {w + 100, 1000}, {w + 1100, 948}};
-	struct iovec rv[5] = {{rd, 1},
-			      {rd + 1, 0},
-			      {rd + 1, 511},
-			      {rd + 512, 1},
-			      {rd + 513, 1535}};
+	struct iovec wv[3] = { { w, 100 },
+			       { w + 100, 1000 },
+			       { w + 1100, 948 } };
+	struct iovec rv[5] = { { rd, 1 },
+			       { rd + 1, 0 },
+			       { rd + 1, 511 },
+			       { rd + 512, 1 },
+			       { rd + 513, 1535 } };
 	struct block_backend *bb;
 
 	make_path(path, sizeof(path), "rt.img");
@@ -261,7 +264,7 @@ static void test_raw_round_trip(void)
 	      (unsigned long long)bb->size);
 	CHECK(!bb->readonly, "read-write by default");
 	CHECK(bb->desc[0] && strstr(bb->desc, "driver=raw,file=/") &&
-		  strstr(bb->desc, "rt.img,readonly=off,direct=off"),
+		      strstr(bb->desc, "rt.img,readonly=off,direct=off"),
 	      "desc with an absolute path: %s", bb->desc);
 	for (size_t i = 0; i < sizeof(w); i++)
 		w[i] = (uint8_t)(0xff - i);
@@ -270,10 +273,10 @@ static void test_raw_round_trip(void)
 	      "the bytes reached the file at offset 1024");
 	memset(rd, 0xaa, sizeof(rd));
 	CHECK(block_preadv(bb, rv, 5, 1024) == 0 && !memcmp(rd, w, sizeof(w)) &&
-		  rd[2048] == 0xaa,
+		      rd[2048] == 0xaa,
 	      "read back through 5 different iovecs, one empty");
 	CHECK(block_preadv(bb, rv, 3, 512) == 0 && rd[0] == pattern(512) &&
-		  rd[511] == pattern(1023),
+		      rd[511] == pattern(1023),
 	      "read of untouched bytes at 512");
 	CHECK(block_preadv(bb, rv, 0, 8192) == 0, "empty read at the end");
 	CHECK(block_preadv(bb, rv, 3, 8192 - 256) == -EINVAL,
@@ -301,8 +304,8 @@ static void test_raw_reopen_from_desc(void)
 	if (!CHECK(bb, "open 're,open.img' as 're,,open.img'"))
 		return;
 	CHECK(block_open(bb->desc, &bb2, err, sizeof(err)) == 0 &&
-		  bb2->size == bb->size && bb2->readonly &&
-		  !strcmp(bb2->desc, bb->desc),
+		      bb2->size == bb->size && bb2->readonly &&
+		      !strcmp(bb2->desc, bb->desc),
 	      "desc reopens the same drive: %s", bb->desc);
 	block_close(bb2);
 	block_close(bb);
@@ -313,7 +316,7 @@ static void test_raw_short_file(void)
 {
 	char path[PATH_MAX];
 	uint8_t buf[8192];
-	struct iovec v[2] = {{buf, 700}, {buf + 700, 8192 - 700}};
+	struct iovec v[2] = { { buf, 700 }, { buf + 700, 8192 - 700 } };
 	struct block_backend *bb;
 	bool zero = true;
 
@@ -332,7 +335,7 @@ static void test_raw_short_file(void)
 	CHECK(truncate(path, 1ull << 20) == 0, "extend the file (sparse)");
 	memset(buf, 0xaa, sizeof(buf));
 	CHECK(block_preadv(bb, v, 2, 0) == 0 && buf[1000] == 0 &&
-		  buf[8191] == 0,
+		      buf[8191] == 0,
 	      "sparse part reads as zeroes");
 	CHECK(bb->size == 8192, "the drive keeps its size");
 	block_close(bb);
@@ -347,7 +350,9 @@ static void test_raw_short_write(void)
 	const uint64_t limit = 4196, off = 1024;
 	char path[PATH_MAX];
 	uint8_t w[8192];
-	struct iovec v[3] = {{w, 100}, {w + 100, 3000}, {w + 3100, 5092}};
+	struct iovec v[3] = { { w, 100 },
+			      { w + 100, 3000 },
+			      { w + 3100, 5092 } };
 	struct block_backend *bb;
 	int status = 0;
 	pid_t pid;
@@ -361,7 +366,7 @@ static void test_raw_short_write(void)
 		w[i] = (uint8_t)~pattern(i);
 	pid = fork();
 	if (pid == 0) {
-		struct rlimit rl = {limit, limit};
+		struct rlimit rl = { limit, limit };
 
 		signal(SIGXFSZ, SIG_IGN);
 		if (setrlimit(RLIMIT_FSIZE, &rl))
@@ -374,7 +379,7 @@ static void test_raw_short_write(void)
 	      WEXITSTATUS(status));
 	CHECK(file_matches(path, off, w, limit - off),
 	      "the bytes before the limit were written in order");
-	CHECK(file_matches(path, limit, (uint8_t[]){pattern(limit)}, 1),
+	CHECK(file_matches(path, limit, (uint8_t[]){ pattern(limit) }, 1),
 	      "the bytes after the limit were not");
 	block_close(bb);
 }
@@ -382,8 +387,8 @@ static void test_raw_short_write(void)
 static void test_raw_readonly(void)
 {
 	char path[PATH_MAX];
-	uint8_t buf[512] = {0};
-	struct iovec v = {buf, sizeof(buf)};
+	uint8_t buf[512] = { 0 };
+	struct iovec v = { buf, sizeof(buf) };
 	struct block_backend *bb;
 
 	make_path(path, sizeof(path), "ro.img");
@@ -395,7 +400,7 @@ static void test_raw_readonly(void)
 	CHECK(block_pwritev(bb, &v, 1, 0) == -EROFS, "write fails with EROFS");
 	CHECK(block_preadv(bb, &v, 1, 512) == 0 && buf[0] == pattern(512),
 	      "read works");
-	CHECK(file_matches(path, 0, (uint8_t[]){pattern(0)}, 1),
+	CHECK(file_matches(path, 0, (uint8_t[]){ pattern(0) }, 1),
 	      "file unchanged");
 	CHECK(block_flush(bb) == 0, "flush of a read-only drive");
 	block_close(bb);
@@ -404,7 +409,8 @@ static void test_raw_readonly(void)
 /* Drop the capabilities that let root write any file (in a child). */
 static bool drop_dac_override(void)
 {
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
 	struct __user_cap_data_struct data[2];
 
 	if (syscall(SYS_capget, &hdr, data))
@@ -427,8 +433,9 @@ static int open_without_override(const char *path, const char *opts, char *err,
 		return -999;
 	pid = fork();
 	if (pid == 0) {
-		int r = drop_dac_override() ? open_err(path, opts, err, errlen)
-					    : -998;
+		int r = drop_dac_override() ?
+				open_err(path, opts, err, errlen) :
+				-998;
 
 		if (write(pfd[1], err, errlen) != (ssize_t)errlen)
 			_exit(255);
@@ -458,14 +465,14 @@ static void test_raw_permission(void)
 		return;
 	}
 	CHECK(r == -EACCES && strstr(err, "perm.img: Permission denied") &&
-		  strstr(err, "use readonly=on"),
+		      strstr(err, "use readonly=on"),
 	      "0444 file without readonly=on: %s", err);
 	r = open_without_override(path, ",readonly=on", err, sizeof(err));
 	CHECK(r == 0, "0444 file with readonly=on opens");
 	chmod(path, 0000);
 	r = open_without_override(path, ",readonly=on", err, sizeof(err));
 	CHECK(r == -EACCES && strstr(err, "Permission denied") &&
-		  !strstr(err, "readonly=on"),
+		      !strstr(err, "readonly=on"),
 	      "unreadable file: no readonly hint: %s", err);
 }
 
@@ -480,7 +487,7 @@ static void test_raw_bad_files(void)
 	CHECK(r == -ENOENT && strstr(err, "missing.img: No such file"),
 	      "missing file: %s", err);
 	CHECK(block_open("file=/nonexistent/x", &bb, err, sizeof(err)) &&
-		  bb == NULL,
+		      bb == NULL,
 	      "failed open leaves *out NULL");
 	r = open_err(tmpdir, ",readonly=on", err, sizeof(err));
 	CHECK(r == -EINVAL && strstr(err, "not a regular file or block device"),
@@ -535,32 +542,34 @@ static void test_raw_direct(void)
 	for (size_t i = 0; i <= len; i++)
 		w[i] = (uint8_t)(i * 13 + 5);
 	/* Odd buffer addresses, odd lengths, unaligned offset, > 1 MiB. */
-	v[0] = (struct iovec){w + 1, 1000};
-	v[1] = (struct iovec){w + 1001, len - 1001};
+	v[0] = (struct iovec){ w + 1, 1000 };
+	v[1] = (struct iovec){ w + 1001, len - 1001 };
 	CHECK(block_pwritev(bb, v, 2, 100) == 0,
 	      "unaligned 3 MiB write at 100 goes through the bounce buffer");
 	CHECK(file_matches(path, 100, w + 1, len - 1),
 	      "the bytes reached the file");
-	CHECK(file_matches(path, 0, (uint8_t[]){pattern(0)}, 1) &&
-		  file_matches(path, 99, (uint8_t[]){pattern(99), w[1]}, 2) &&
-		  file_matches(path, 100 + len - 1,
-			       (uint8_t[]){pattern(100 + len - 1)}, 1),
+	CHECK(file_matches(path, 0, (uint8_t[]){ pattern(0) }, 1) &&
+		      file_matches(path, 99, (uint8_t[]){ pattern(99), w[1] },
+				   2) &&
+		      file_matches(path, 100 + len - 1,
+				   (uint8_t[]){ pattern(100 + len - 1) }, 1),
 	      "bytes around the write are untouched");
-	v[0] = (struct iovec){rd + 1, 3};
-	v[1] = (struct iovec){rd + 4, len - 4};
+	v[0] = (struct iovec){ rd + 1, 3 };
+	v[1] = (struct iovec){ rd + 4, len - 4 };
 	CHECK(block_preadv(bb, v, 2, 100) == 0 &&
-		  !memcmp(rd + 1, w + 1, len - 1),
+		      !memcmp(rd + 1, w + 1, len - 1),
 	      "unaligned read back");
 	if (posix_memalign((void **)&al, 4096, 8192) == 0) {
-		v[0] = (struct iovec){al, 4096};
-		v[1] = (struct iovec){al + 4096, 4096};
+		v[0] = (struct iovec){ al, 4096 };
+		v[1] = (struct iovec){ al + 4096, 4096 };
 		memset(al, 0x5c, 8192);
 		CHECK(block_pwritev(bb, v, 2, 8192) == 0 &&
-			  file_matches(path, 8192 + 8191, (uint8_t[]){0x5c}, 1),
+			      file_matches(path, 8192 + 8191,
+					   (uint8_t[]){ 0x5c }, 1),
 		      "aligned write goes straight to the file");
 		memset(al, 0, 8192);
 		CHECK(block_preadv(bb, v, 2, 8192) == 0 && al[0] == 0x5c &&
-			  al[8191] == 0x5c,
+			      al[8191] == 0x5c,
 		      "aligned read");
 		free(al);
 	}
@@ -581,7 +590,7 @@ static void *writer_main(void *opaque)
 {
 	struct writer *wr = opaque;
 	uint8_t buf[4096], back[4096];
-	struct iovec w = {buf, sizeof(buf)}, r = {back, sizeof(back)};
+	struct iovec w = { buf, sizeof(buf) }, r = { back, sizeof(back) };
 
 	memset(buf, wr->fill, sizeof(buf));
 	for (int i = 0; i < 500; i++) {
@@ -608,8 +617,8 @@ static void test_raw_threads(void)
 	if (!CHECK(bb, "open"))
 		return;
 	for (int i = 0; i < 2; i++) {
-		wr[i] = (struct writer){bb, (uint64_t)i * 8192,
-					(uint8_t)(0x30 + i), 0};
+		wr[i] = (struct writer){ bb, (uint64_t)i * 8192,
+					 (uint8_t)(0x30 + i), 0 };
 		pthread_create(&t[i], NULL, writer_main, &wr[i]);
 	}
 	for (int i = 0; i < 2; i++)
@@ -630,7 +639,7 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 static void test_null_co(void)
 {
 	uint8_t buf[4096];
-	struct iovec v[2] = {{buf, 1000}, {buf + 1000, 3096}};
+	struct iovec v[2] = { { buf, 1000 }, { buf + 1000, 3096 } };
 	struct block_backend *bb;
 	char err[256];
 
@@ -639,7 +648,7 @@ static void test_null_co(void)
 	CHECK(bb->size == 1ull << 40 && !bb->readonly, "size 1T, writable");
 	memset(buf, 0xaa, sizeof(buf));
 	CHECK(block_preadv(bb, v, 2, (1ull << 40) - 4096) == 0 &&
-		  all_bytes(buf, sizeof(buf), 0),
+		      all_bytes(buf, sizeof(buf), 0),
 	      "read-zeroes=on (default): reads return zeroes");
 	memset(buf, 0xaa, sizeof(buf));
 	CHECK(block_pwritev(bb, v, 2, 0) == 0, "write succeeds");
@@ -677,7 +686,7 @@ static void test_null_co_latency(void)
 {
 	const uint64_t lat = 20000000; /* 20 ms */
 	uint8_t buf[512];
-	struct iovec v = {buf, sizeof(buf)};
+	struct iovec v = { buf, sizeof(buf) };
 	struct block_backend *bb;
 	char err[256];
 	uint64_t t;
@@ -702,7 +711,7 @@ static void test_null_co_latency(void)
 static void measure_null_co(void)
 {
 	uint8_t buf[4096];
-	struct iovec v = {buf, sizeof(buf)};
+	struct iovec v = { buf, sizeof(buf) };
 	struct block_backend *bb;
 	const int n = 200000;
 	uint64_t t;

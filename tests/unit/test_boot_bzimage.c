@@ -38,21 +38,21 @@ static void reset_ram(uint64_t low_size)
 static struct setup_header good_header(void)
 {
 	return (struct setup_header){
-	    .setup_sects = SETUP_SECTS,
-	    .syssize = PAYLOAD_SIZE / 16,
-	    .boot_flag = 0xaa55,
-	    .jump = 0x6aeb, /* jmp 0x26c: header ends at 0x26c */
-	    .header = BOOT_HDRS_MAGIC,
-	    .version = 0x020f,
-	    .loadflags = LOADED_HIGH,
-	    .initrd_addr_max = 0x7fffffff,
-	    .kernel_alignment = 0x200000,
-	    .relocatable_kernel = 1,
-	    .min_alignment = 21,
-	    .xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G,
-	    .cmdline_size = 2048,
-	    .pref_address = 0x1000000,
-	    .init_size = 0x800000,
+		.setup_sects = SETUP_SECTS,
+		.syssize = PAYLOAD_SIZE / 16,
+		.boot_flag = 0xaa55,
+		.jump = 0x6aeb, /* jmp 0x26c: header ends at 0x26c */
+		.header = BOOT_HDRS_MAGIC,
+		.version = 0x020f,
+		.loadflags = LOADED_HIGH,
+		.initrd_addr_max = 0x7fffffff,
+		.kernel_alignment = 0x200000,
+		.relocatable_kernel = 1,
+		.min_alignment = 21,
+		.xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G,
+		.cmdline_size = 2048,
+		.pref_address = 0x1000000,
+		.init_size = 0x800000,
 	};
 }
 
@@ -68,11 +68,11 @@ static struct boot_config config(const char *cmdline, const void *initrd,
 				 size_t initrd_size)
 {
 	return (struct boot_config){
-	    .cmdline = cmdline,
-	    .initrd = initrd,
-	    .initrd_size = initrd_size,
-	    .rsdp_gpa = RSDP_GPA,
-	    .ram_size = RAM_SIZE,
+		.cmdline = cmdline,
+		.initrd = initrd,
+		.initrd_size = initrd_size,
+		.rsdp_gpa = RSDP_GPA,
+		.ram_size = RAM_SIZE,
 	};
 }
 
@@ -104,7 +104,7 @@ static void test_valid(void)
 	static uint8_t initrd[3 * 4096 + 100];
 	struct setup_header hdr = good_header();
 	struct boot_config cfg =
-	    config("console=ttyS0 root=/dev/vda", initrd, sizeof(initrd));
+		config("console=ttyS0 root=/dev/vda", initrd, sizeof(initrd));
 	uint64_t initrd_gpa = (RAM_SIZE - sizeof(initrd)) & ~4095ull;
 	struct boot_params bp;
 	struct boot_entry entry;
@@ -128,7 +128,7 @@ static void test_valid(void)
 	      "setup header copied into boot_params");
 	CHECK(bp.hdr.type_of_loader == 0xff, "type_of_loader 0xff");
 	CHECK(bp.hdr.cmd_line_ptr == BOOT_CMDLINE_ADDR &&
-		  bp.ext_cmd_line_ptr == 0,
+		      bp.ext_cmd_line_ptr == 0,
 	      "cmd_line_ptr 0x%x", bp.hdr.cmd_line_ptr);
 	gm_read(&gm, BOOT_CMDLINE_ADDR, cmdline, sizeof(cmdline));
 	CHECK(strcmp(cmdline, "console=ttyS0 root=/dev/vda") == 0,
@@ -136,23 +136,23 @@ static void test_valid(void)
 	CHECK(bp.hdr.ramdisk_image == initrd_gpa, "ramdisk_image 0x%x",
 	      bp.hdr.ramdisk_image);
 	CHECK(bp.hdr.ramdisk_size == sizeof(initrd) &&
-		  bp.ext_ramdisk_size == 0 && bp.ext_ramdisk_image == 0,
+		      bp.ext_ramdisk_size == 0 && bp.ext_ramdisk_image == 0,
 	      "ramdisk_size %u", bp.hdr.ramdisk_size);
 	CHECK(memcmp(ram + initrd_gpa, initrd, sizeof(initrd)) == 0,
 	      "initrd contents at the top of RAM");
 	CHECK(bp.acpi_rsdp_addr == RSDP_GPA, "acpi_rsdp_addr");
 	CHECK(bp.e820_entries == 3, "three e820 entries (%u)", bp.e820_entries);
 	CHECK(bp.e820_table[0].addr == 0 &&
-		  bp.e820_table[0].size == EBDA_START &&
-		  bp.e820_table[0].type == E820_RAM,
+		      bp.e820_table[0].size == EBDA_START &&
+		      bp.e820_table[0].type == E820_RAM,
 	      "e820[0]: RAM below the EBDA");
 	CHECK(bp.e820_table[1].addr == EBDA_START &&
-		  bp.e820_table[1].size == BIOS_AREA_END - EBDA_START &&
-		  bp.e820_table[1].type == E820_RESERVED,
+		      bp.e820_table[1].size == BIOS_AREA_END - EBDA_START &&
+		      bp.e820_table[1].type == E820_RESERVED,
 	      "e820[1]: EBDA..1 MiB reserved");
 	CHECK(bp.e820_table[2].addr == BIOS_AREA_END &&
-		  bp.e820_table[2].size == RAM_SIZE - BIOS_AREA_END &&
-		  bp.e820_table[2].type == E820_RAM,
+		      bp.e820_table[2].size == RAM_SIZE - BIOS_AREA_END &&
+		      bp.e820_table[2].type == E820_RAM,
 	      "e820[2]: RAM from 1 MiB");
 	CHECK(bp.hdr.setup_data == 0 && bp.sentinel == 0,
 	      "no setup_data, sentinel clear");
@@ -186,15 +186,17 @@ static void test_truncated(void)
 		size_t size;
 		const char *want;
 	} cuts[] = {
-	    {0, "file too short (0 bytes)"},
-	    {0x100, "file too short (256 bytes)"},
-	    {0x207, "file too short (519 bytes)"},
-	    {0x260, "setup header ends at 0x26c, past the end"},
-	    {SETUP_SIZE - 1, "setup_sects 4 ends past the file"},
-	    {SETUP_SIZE, "setup_sects 4 ends past the file"},
-	    {SETUP_SIZE + 100, "kernel of 100 bytes ends before its 64-bit"},
-	    {SETUP_SIZE + 0x201, "syssize 0x200 (8192 bytes) past the end"},
-	    {IMAGE_SIZE - 1, "syssize 0x200 (8192 bytes) past the end"},
+		{ 0, "file too short (0 bytes)" },
+		{ 0x100, "file too short (256 bytes)" },
+		{ 0x207, "file too short (519 bytes)" },
+		{ 0x260, "setup header ends at 0x26c, past the end" },
+		{ SETUP_SIZE - 1, "setup_sects 4 ends past the file" },
+		{ SETUP_SIZE, "setup_sects 4 ends past the file" },
+		{ SETUP_SIZE + 100,
+		  "kernel of 100 bytes ends before its 64-bit" },
+		{ SETUP_SIZE + 0x201,
+		  "syssize 0x200 (8192 bytes) past the end" },
+		{ IMAGE_SIZE - 1, "syssize 0x200 (8192 bytes) past the end" },
 	};
 	struct setup_header hdr = good_header();
 	struct boot_config cfg = config(NULL, NULL, 0);
@@ -353,7 +355,7 @@ static void test_detect_and_ram(void)
 	reset_ram(RAM_SIZE);
 	CHECK(boot_load(&gm, image, IMAGE_SIZE, &cfg, &entry, err,
 			sizeof(err)) == 0 &&
-		  entry.mode == BOOT_ENTRY_LINUX64,
+		      entry.mode == BOOT_ENTRY_LINUX64,
 	      "boot_load detects a bzImage");
 	memset(image + 0x202, 0, 4);
 	rc = boot_load(&gm, image, IMAGE_SIZE, &cfg, &entry, err, sizeof(err));
@@ -385,7 +387,7 @@ static void test_e820_high(void)
 	n = boot_e820_build(&gm, e820, BOOT_E820_MAX);
 	CHECK(n == 4, "low and high RAM: four entries (%u)", n);
 	CHECK(e820[3].addr == HIGHMEM_START && e820[3].size == 16 * MIB &&
-		  e820[3].type == E820_RAM,
+		      e820[3].type == E820_RAM,
 	      "RAM above 4 GiB");
 	CHECK(boot_e820_build(&gm, e820, 2) == 2, "bounded by max");
 }
@@ -438,7 +440,7 @@ static void test_reset_vector(void)
 		}
 	}
 	CHECK(!bad && halted && outs == 1 && port == ACPI_RESET_PORT &&
-		  val == ACPI_RESET_VALUE,
+		      val == ACPI_RESET_VALUE,
 	      "the stub writes 0x%x to port 0x%x and halts (writes %u, "
 	      "halted %d, bad %d)",
 	      val, port, outs, halted, bad);
@@ -446,8 +448,8 @@ static void test_reset_vector(void)
 	      "f000:fff0 is the last 16 bytes below 1 MiB");
 	n = boot_e820_build(&gm, e820, BOOT_E820_MAX);
 	CHECK(n >= 2 && e820[1].addr <= RESET_VECTOR_ADDR &&
-		  e820[1].addr + e820[1].size >= BIOS_AREA_END &&
-		  e820[1].type == E820_RESERVED,
+		      e820[1].addr + e820[1].size >= BIOS_AREA_END &&
+		      e820[1].type == E820_RESERVED,
 	      "the stub lies in reserved memory");
 	gm_init(&gm);
 	gm_add_region(&gm, HIGHMEM_START, RAM_SIZE, ram);
@@ -508,7 +510,7 @@ static void test_real_kernel(void)
 	      path, rc, err);
 	gm_read(&gm, BOOT_PARAMS_ADDR, &bp, sizeof(bp));
 	CHECK(rc == 0 && bp.hdr.version >= 0x020c &&
-		  bp.hdr.type_of_loader == 0xff,
+		      bp.hdr.type_of_loader == 0xff,
 	      "its boot_params: protocol %x", bp.hdr.version);
 out:
 	free(file);

@@ -60,41 +60,41 @@ static struct note *pvh_note(void)
 static void build_elf64(void)
 {
 	Elf64_Ehdr eh = {
-	    .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
-			ELFDATA2LSB, EV_CURRENT},
-	    .e_type = ET_EXEC,
-	    .e_machine = EM_X86_64,
-	    .e_version = EV_CURRENT,
-	    .e_entry = 0xffffffff81000000ull,
-	    .e_phoff = PHOFF,
-	    .e_ehsize = sizeof(Elf64_Ehdr),
-	    .e_phentsize = sizeof(Elf64_Phdr),
-	    .e_phnum = 2,
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
+			     ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_EXEC,
+		.e_machine = EM_X86_64,
+		.e_version = EV_CURRENT,
+		.e_entry = 0xffffffff81000000ull,
+		.e_phoff = PHOFF,
+		.e_ehsize = sizeof(Elf64_Ehdr),
+		.e_phentsize = sizeof(Elf64_Phdr),
+		.e_phnum = 2,
 	};
 	struct note note = {
-	    .nh = {.n_namesz = 4,
-		   .n_descsz = 4,
-		   .n_type = XEN_ELFNOTE_PHYS32_ENTRY},
-	    .name = "Xen",
-	    .desc = {ENTRY, 0},
+		.nh = { .n_namesz = 4,
+			.n_descsz = 4,
+			.n_type = XEN_ELFNOTE_PHYS32_ENTRY },
+		.name = "Xen",
+		.desc = { ENTRY, 0 },
 	};
 
 	memset(image, 0, sizeof(image));
 	memcpy(image, &eh, sizeof(eh));
 	*phdr64(0) = (Elf64_Phdr){
-	    .p_type = PT_LOAD,
-	    .p_offset = SEG_OFF,
-	    .p_vaddr = 0xffffffff81000000ull,
-	    .p_paddr = SEG_PADDR,
-	    .p_filesz = SEG_FILESZ,
-	    .p_memsz = SEG_MEMSZ,
-	    .p_align = 4096,
+		.p_type = PT_LOAD,
+		.p_offset = SEG_OFF,
+		.p_vaddr = 0xffffffff81000000ull,
+		.p_paddr = SEG_PADDR,
+		.p_filesz = SEG_FILESZ,
+		.p_memsz = SEG_MEMSZ,
+		.p_align = 4096,
 	};
 	*phdr64(1) = (Elf64_Phdr){
-	    .p_type = PT_NOTE,
-	    .p_offset = NOTE_OFF,
-	    .p_filesz = 20,
-	    .p_align = 4,
+		.p_type = PT_NOTE,
+		.p_offset = NOTE_OFF,
+		.p_filesz = 20,
+		.p_align = 4,
 	};
 	memcpy(image + NOTE_OFF, &note, sizeof(note));
 	for (unsigned int i = 0; i < SEG_FILESZ; i++)
@@ -104,23 +104,23 @@ static void build_elf64(void)
 static void build_elf32(void)
 {
 	Elf32_Ehdr eh = {
-	    .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
-			ELFDATA2LSB, EV_CURRENT},
-	    .e_type = ET_EXEC,
-	    .e_machine = EM_386,
-	    .e_version = EV_CURRENT,
-	    .e_phoff = PHOFF,
-	    .e_ehsize = sizeof(Elf32_Ehdr),
-	    .e_phentsize = sizeof(Elf32_Phdr),
-	    .e_phnum = 2,
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
+			     ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_EXEC,
+		.e_machine = EM_386,
+		.e_version = EV_CURRENT,
+		.e_phoff = PHOFF,
+		.e_ehsize = sizeof(Elf32_Ehdr),
+		.e_phentsize = sizeof(Elf32_Phdr),
+		.e_phnum = 2,
 	};
 	Elf32_Phdr ph[2] = {
-	    {.p_type = PT_LOAD,
-	     .p_offset = SEG_OFF,
-	     .p_paddr = SEG_PADDR,
-	     .p_filesz = SEG_FILESZ,
-	     .p_memsz = SEG_MEMSZ},
-	    {.p_type = PT_NOTE, .p_offset = NOTE_OFF, .p_filesz = 20},
+		{ .p_type = PT_LOAD,
+		  .p_offset = SEG_OFF,
+		  .p_paddr = SEG_PADDR,
+		  .p_filesz = SEG_FILESZ,
+		  .p_memsz = SEG_MEMSZ },
+		{ .p_type = PT_NOTE, .p_offset = NOTE_OFF, .p_filesz = 20 },
 	};
 
 	build_elf64();
@@ -133,11 +133,11 @@ static struct boot_config config(const char *cmdline, const void *initrd,
 				 size_t initrd_size)
 {
 	return (struct boot_config){
-	    .cmdline = cmdline,
-	    .initrd = initrd,
-	    .initrd_size = initrd_size,
-	    .rsdp_gpa = RSDP_GPA,
-	    .ram_size = RAM_SIZE,
+		.cmdline = cmdline,
+		.initrd = initrd,
+		.initrd_size = initrd_size,
+		.rsdp_gpa = RSDP_GPA,
+		.ram_size = RAM_SIZE,
 	};
 }
 
@@ -187,7 +187,7 @@ static void test_valid(void)
 	CHECK(load(&cfg, IMAGE_SIZE, &entry) == 0, "valid ELF64 loads (%s)",
 	      err);
 	CHECK(entry.mode == BOOT_ENTRY_PVH32 && entry.entry == ENTRY &&
-		  entry.boot_info == BOOT_PARAMS_ADDR,
+		      entry.boot_info == BOOT_PARAMS_ADDR,
 	      "PVH entry 0x%llx, start_info at 0x%llx",
 	      (unsigned long long)entry.entry,
 	      (unsigned long long)entry.boot_info);
@@ -212,13 +212,13 @@ static void test_valid(void)
 	      "memory map of 3 entries (%u)", si.memmap_entries);
 	gm_read(&gm, si.memmap_paddr, map, 3 * sizeof(map[0]));
 	CHECK(map[0].addr == 0 && map[0].size == EBDA_START &&
-		  map[0].type == E820_RAM,
+		      map[0].type == E820_RAM,
 	      "memmap[0]: RAM below the EBDA");
 	CHECK(map[1].addr == EBDA_START && map[1].type == E820_RESERVED,
 	      "memmap[1]: reserved BIOS area");
 	CHECK(map[2].addr == BIOS_AREA_END &&
-		  map[2].size == RAM_SIZE - BIOS_AREA_END &&
-		  map[2].type == E820_RAM,
+		      map[2].size == RAM_SIZE - BIOS_AREA_END &&
+		      map[2].type == E820_RAM,
 	      "memmap[2]: RAM from 1 MiB");
 }
 
@@ -247,9 +247,9 @@ static void test_valid_variants(void)
 	build_elf64();
 	{
 		struct note gnu = {
-		    .nh = {.n_namesz = 4, .n_descsz = 4, .n_type = 5},
-		    .name = "GNU",
-		    .desc = {0x11111111, 0},
+			.nh = { .n_namesz = 4, .n_descsz = 4, .n_type = 5 },
+			.name = "GNU",
+			.desc = { 0x11111111, 0 },
 		};
 		struct note xen = *pvh_note();
 
@@ -268,12 +268,12 @@ static void test_truncated(void)
 		size_t size;
 		const char *want;
 	} cuts[] = {
-	    {0, "no ELF magic"},
-	    {10, "no ELF magic"},
-	    {40, "file too short (40 bytes) for an ELF64 header"},
-	    {0x80, "program headers at 0x40 (2 x 56 bytes) past the end"},
-	    {NOTE_OFF + 10, "PT_LOAD segment 0: offset 0x200"},
-	    {SEG_OFF + 100, "PT_LOAD segment 0: offset 0x200"},
+		{ 0, "no ELF magic" },
+		{ 10, "no ELF magic" },
+		{ 40, "file too short (40 bytes) for an ELF64 header" },
+		{ 0x80, "program headers at 0x40 (2 x 56 bytes) past the end" },
+		{ NOTE_OFF + 10, "PT_LOAD segment 0: offset 0x200" },
+		{ SEG_OFF + 100, "PT_LOAD segment 0: offset 0x200" },
 	};
 
 	build_elf64();
@@ -421,18 +421,18 @@ static void test_cmdline_initrd(void)
 	build_elf64();
 	rc = load(&cfg, IMAGE_SIZE, &entry);
 	CHECK(rc == -E2BIG &&
-		  strstr(err, "cmdline: 4096 bytes, longer than vigil's "
-			      "limit 4095"),
+		      strstr(err, "cmdline: 4096 bytes, longer than vigil's "
+				  "limit 4095"),
 	      "over-long cmdline: \"%s\"", err);
 	/* Rejected on its size before a byte of it is read. */
 	cfg = config(NULL, initrd, 63 * MIB);
 	rc = load(&cfg, IMAGE_SIZE, &entry);
 	CHECK(rc == -ENOSPC &&
-		  strstr(err, "initrd: 66060288 bytes (63 MiB) do not fit "
-			      "between the kernel's end 0x203000"),
+		      strstr(err, "initrd: 66060288 bytes (63 MiB) do not fit "
+				  "between the kernel's end 0x203000"),
 	      "initrd too large: \"%s\"", err);
 	CHECK(boot_load(&gm, image, IMAGE_SIZE, &cfg, &entry, NULL, 0) ==
-		  -ENOSPC,
+		      -ENOSPC,
 	      "boot_load detects ELF and uses the PVH loader");
 }
 

@@ -67,24 +67,24 @@ int main(void)
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	CHECK(st.st_size == RAM_SIZE &&
-		  (uint64_t)st.st_blocks * 512 < RAM_SIZE / 2,
+		      (uint64_t)st.st_blocks * 512 < RAM_SIZE / 2,
 	      "it is sparse: %llu bytes allocated of %u",
 	      (unsigned long long)st.st_blocks * 512, RAM_SIZE);
 	CHECK(memory_file_check(fd, "memory", RAM_SIZE, err, sizeof(err)) == 0,
 	      "its size matches");
 	CHECK(memory_file_check(fd, "memory", RAM_SIZE + 4096, err,
 				sizeof(err)) == -EINVAL &&
-		  strstr(err, "memory-size"),
+		      strstr(err, "memory-size"),
 	      "a size that does not match is refused: %s", err);
 	CHECK(memory_file_load(fd, "memory", back, RAM_SIZE, err,
 			       sizeof(err)) == 0 &&
-		  !memcmp(ram, back, RAM_SIZE),
+		      !memcmp(ram, back, RAM_SIZE),
 	      "loaded back, every byte equal");
 	memset(back, 0, RAM_SIZE);
 	CHECK(ftruncate(fd, RAM_SIZE / 2) == 0 &&
-		  memory_file_load(fd, "memory", back, RAM_SIZE, err,
-				   sizeof(err)) == 0 &&
-		  !memcmp(back, ram, RAM_SIZE / 2),
+		      memory_file_load(fd, "memory", back, RAM_SIZE, err,
+				       sizeof(err)) == 0 &&
+		      !memcmp(back, ram, RAM_SIZE / 2),
 	      "a shorter file loads what it has and leaves the rest zero");
 	close(fd);
 	unlinkat(dirfd, "memory", 0);

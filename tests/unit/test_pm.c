@@ -129,14 +129,14 @@ static void test_debug_exit(void)
 
 static void test_setup(void)
 {
-	struct pm_handler no_cb = {NULL, NULL};
+	struct pm_handler no_cb = { NULL, NULL };
 	struct pm other;
 
 	CHECK(pm_init(&other, &no_cb) == -EINVAL, "handler without callback");
 	CHECK(pm_init(&other, NULL) == -EINVAL, "no handler");
 	CHECK(pio.nr_windows == 4, "four windows registered");
-	CHECK(pm_init(&other, &(struct pm_handler){record, &rec}) == 0 &&
-		  pm_register(&other, &pio) == -EINVAL,
+	CHECK(pm_init(&other, &(struct pm_handler){ record, &rec }) == 0 &&
+		      pm_register(&other, &pio) == -EINVAL,
 	      "registering twice fails on overlap");
 }
 
@@ -173,7 +173,7 @@ static void test_logged(void)
 int main(void)
 {
 	static struct pm pm;
-	const struct pm_handler h = {record, &rec};
+	const struct pm_handler h = { record, &rec };
 
 	bus_init(&pio, "pio");
 	if (pm_init(&pm, &h) || pm_register(&pm, &pio)) {

@@ -122,7 +122,7 @@ static void probe_kvm_run_high_bits(const struct sandbox_fds *fds)
 
 static void probe_irq_line(const struct sandbox_fds *fds)
 {
-	struct kvm_irq_level irq = {.irq = 4, .level = 1};
+	struct kvm_irq_level irq = { .irq = 4, .level = 1 };
 
 	ioctl(fds->vm_fd, KVM_IRQ_LINE, &irq);
 }
@@ -219,7 +219,7 @@ static void probe_fcntl_setfl(const struct sandbox_fds *fds)
 
 static void probe_recvmsg(const struct sandbox_fds *fds)
 {
-	struct msghdr mh = {0};
+	struct msghdr mh = { 0 };
 
 	/* ENOTSOCK on /dev/null: allowed, not killed. */
 	recvmsg(fds->vm_fd, &mh, MSG_DONTWAIT);
@@ -236,48 +236,55 @@ struct probe_case {
 };
 
 static const struct probe_case plain_cases[] = {
-    {SANDBOX_VCPU, probe_nothing, true, "vcpu: thread exit", false},
-    {SANDBOX_VCPU, probe_write, true, "vcpu: write", false},
-    {SANDBOX_VCPU, probe_kvm_run_own_fd, true, "vcpu: KVM_RUN, own fd", false},
-    {SANDBOX_VCPU, probe_kvm_run_high_bits, true,
-     "vcpu: KVM_RUN with high request bits set", false},
-    {SANDBOX_VCPU, probe_irq_line, true, "vcpu: KVM_IRQ_LINE on the VM", false},
-    {SANDBOX_VCPU, probe_kvm_run_other_fd, false, "vcpu: KVM_RUN on another fd",
-     false},
-    {SANDBOX_VCPU, probe_kvm_set_regs, false, "vcpu: KVM_SET_REGS", false},
-    {SANDBOX_VCPU, probe_kvm_create_vcpu, false,
-     "vcpu: KVM_CREATE_VCPU on the VM", false},
-    {SANDBOX_VCPU, probe_socket, false, "vcpu: socket", false},
-    {SANDBOX_VCPU, probe_open, false, "vcpu: open", true},
-    {SANDBOX_VCPU, probe_exit_group, false, "vcpu: exit_group", true},
-    {SANDBOX_VCPU, probe_rw_mapping, false, "vcpu: mmap", true},
-    {SANDBOX_IO, probe_nothing, true, "io: thread exit", false},
-    {SANDBOX_IO, probe_rw_mapping, true, "io: read-write mmap", false},
-    {SANDBOX_IO, probe_exec_mapping, false, "io: executable mmap", true},
-    {SANDBOX_IO, probe_kvm_run_own_fd, false, "io: any ioctl", false},
-    {SANDBOX_IO, probe_socket, false, "io: socket", false},
-    {SANDBOX_IO, probe_open, false, "io: open", true},
-    {SANDBOX_MAIN, probe_exit_group, true, "main: exit_group", false},
-    {SANDBOX_MAIN, probe_irq_line, true, "main: KVM_IRQ_LINE on the VM", false},
-    {SANDBOX_MAIN, probe_kick_self, true, "main: kick signal", false},
-    {SANDBOX_MAIN, probe_kill_self_term, false, "main: other signals", true},
-    {SANDBOX_MAIN, probe_kvm_run_own_fd, false, "main: KVM_RUN", false},
-    {SANDBOX_MAIN, probe_socket, false, "main: socket", false},
-    {SANDBOX_MAIN, probe_open, false, "main: open", true},
-    {SANDBOX_MAIN, probe_recvmsg, false, "main: recvmsg", false},
+	{ SANDBOX_VCPU, probe_nothing, true, "vcpu: thread exit", false },
+	{ SANDBOX_VCPU, probe_write, true, "vcpu: write", false },
+	{ SANDBOX_VCPU, probe_kvm_run_own_fd, true, "vcpu: KVM_RUN, own fd",
+	  false },
+	{ SANDBOX_VCPU, probe_kvm_run_high_bits, true,
+	  "vcpu: KVM_RUN with high request bits set", false },
+	{ SANDBOX_VCPU, probe_irq_line, true, "vcpu: KVM_IRQ_LINE on the VM",
+	  false },
+	{ SANDBOX_VCPU, probe_kvm_run_other_fd, false,
+	  "vcpu: KVM_RUN on another fd", false },
+	{ SANDBOX_VCPU, probe_kvm_set_regs, false, "vcpu: KVM_SET_REGS",
+	  false },
+	{ SANDBOX_VCPU, probe_kvm_create_vcpu, false,
+	  "vcpu: KVM_CREATE_VCPU on the VM", false },
+	{ SANDBOX_VCPU, probe_socket, false, "vcpu: socket", false },
+	{ SANDBOX_VCPU, probe_open, false, "vcpu: open", true },
+	{ SANDBOX_VCPU, probe_exit_group, false, "vcpu: exit_group", true },
+	{ SANDBOX_VCPU, probe_rw_mapping, false, "vcpu: mmap", true },
+	{ SANDBOX_IO, probe_nothing, true, "io: thread exit", false },
+	{ SANDBOX_IO, probe_rw_mapping, true, "io: read-write mmap", false },
+	{ SANDBOX_IO, probe_exec_mapping, false, "io: executable mmap", true },
+	{ SANDBOX_IO, probe_kvm_run_own_fd, false, "io: any ioctl", false },
+	{ SANDBOX_IO, probe_socket, false, "io: socket", false },
+	{ SANDBOX_IO, probe_open, false, "io: open", true },
+	{ SANDBOX_MAIN, probe_exit_group, true, "main: exit_group", false },
+	{ SANDBOX_MAIN, probe_irq_line, true, "main: KVM_IRQ_LINE on the VM",
+	  false },
+	{ SANDBOX_MAIN, probe_kick_self, true, "main: kick signal", false },
+	{ SANDBOX_MAIN, probe_kill_self_term, false, "main: other signals",
+	  true },
+	{ SANDBOX_MAIN, probe_kvm_run_own_fd, false, "main: KVM_RUN", false },
+	{ SANDBOX_MAIN, probe_socket, false, "main: socket", false },
+	{ SANDBOX_MAIN, probe_open, false, "main: open", true },
+	{ SANDBOX_MAIN, probe_recvmsg, false, "main: recvmsg", false },
 };
 
 /* The main thread with a control socket: it takes no path either. */
 static const struct probe_case api_cases[] = {
-    {SANDBOX_MAIN, probe_recvmsg, true, "main+api: recvmsg", false},
-    {SANDBOX_MAIN, probe_fstat, true, "main+api: fstat", false},
-    {SANDBOX_MAIN, probe_fcntl_getfl, true, "main+api: fcntl F_GETFL", false},
-    {SANDBOX_MAIN, probe_fcntl_setfl, false, "main+api: fcntl F_SETFL", false},
-    {SANDBOX_MAIN, probe_openat_create, false, "main+api: openat", true},
-    {SANDBOX_MAIN, probe_mkdir, false, "main+api: mkdir", false},
-    {SANDBOX_MAIN, probe_unlinkat, false, "main+api: unlinkat", false},
-    {SANDBOX_MAIN, probe_renameat, false, "main+api: renameat", false},
-    {SANDBOX_MAIN, probe_socket, false, "main+api: socket", false},
+	{ SANDBOX_MAIN, probe_recvmsg, true, "main+api: recvmsg", false },
+	{ SANDBOX_MAIN, probe_fstat, true, "main+api: fstat", false },
+	{ SANDBOX_MAIN, probe_fcntl_getfl, true, "main+api: fcntl F_GETFL",
+	  false },
+	{ SANDBOX_MAIN, probe_fcntl_setfl, false, "main+api: fcntl F_SETFL",
+	  false },
+	{ SANDBOX_MAIN, probe_openat_create, false, "main+api: openat", true },
+	{ SANDBOX_MAIN, probe_mkdir, false, "main+api: mkdir", false },
+	{ SANDBOX_MAIN, probe_unlinkat, false, "main+api: unlinkat", false },
+	{ SANDBOX_MAIN, probe_renameat, false, "main+api: renameat", false },
+	{ SANDBOX_MAIN, probe_socket, false, "main+api: socket", false },
 };
 
 static void run_cases(const struct probe_case *list, size_t n,
@@ -329,9 +336,9 @@ int main(void)
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	if (seccomp_missing(&fds))
 		return tap_skip_all(
-		    "seccomp(2) with SECCOMP_RET_KILL_PROCESS is "
-		    "not available here (valgrind does not "
-		    "implement it)");
+			"seccomp(2) with SECCOMP_RET_KILL_PROCESS is "
+			"not available here (valgrind does not "
+			"implement it)");
 	for (int t = 0; t < SANDBOX_NR_THREADS; t++) {
 		int n = sandbox_rule_count((enum sandbox_thread)t);
 

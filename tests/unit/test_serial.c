@@ -55,7 +55,7 @@ static void on_rx_space(void *opaque)
 
 static void rig_init(struct rig *r)
 {
-	struct irq_line line = {fake_irq_set, &r->irq, SERIAL_IRQ};
+	struct irq_line line = { fake_irq_set, &r->irq, SERIAL_IRQ };
 
 	memset(r, 0, sizeof(*r));
 	if (pipe2(r->pipe, O_NONBLOCK | O_CLOEXEC) ||
@@ -191,8 +191,8 @@ static void test_thre_interrupt(void)
 
 static void test_priorities(void)
 {
-	const uint8_t all =
-	    UART_IER_RDI | UART_IER_THRI | UART_IER_RLSI | UART_IER_MSI;
+	const uint8_t all = UART_IER_RDI | UART_IER_THRI | UART_IER_RLSI |
+			    UART_IER_MSI;
 	uint8_t byte = 'z';
 	struct rig r;
 
@@ -248,7 +248,7 @@ static void test_loopback(void)
 	CHECK(rd(&r, UART_RX) == 'M', "the first byte is kept");
 	wr(&r, UART_MCR, UART_MCR_OUT2);
 	CHECK((rd(&r, UART_MSR) & 0xf0) ==
-		  (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS),
+		      (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS),
 	      "leaving loopback restores the inputs");
 	wr(&r, UART_TX, 'O');
 	CHECK(drain_output(&r, buf, sizeof(buf)) == 1 && buf[0] == 'O',
@@ -296,7 +296,7 @@ static void test_receive(void)
 	serial_receive(&r.s, in, 4);
 	wr(&r, UART_FCR, 0);
 	CHECK(!(rd(&r, UART_LSR) & UART_LSR_DR) &&
-		  rd(&r, UART_IIR) == UART_IIR_NO_INT,
+		      rd(&r, UART_IIR) == UART_IIR_NO_INT,
 	      "disabling the FIFO flushes it");
 	CHECK(r.irq.repeats == 0, "the line is only set on a change");
 	rig_destroy(&r);
@@ -388,7 +388,7 @@ static void test_output_stall(void)
 
 static void test_discard(void)
 {
-	struct irq_line line = {NULL, NULL, SERIAL_IRQ};
+	struct irq_line line = { NULL, NULL, SERIAL_IRQ };
 	struct serial s;
 
 	CHECK(serial_init(&s, &line, -2) == -EINVAL, "out_fd -2 rejected");
@@ -403,7 +403,7 @@ static void test_state(void)
 {
 	struct serial_state st, good, now;
 	struct rig r;
-	const uint8_t in[3] = {1, 2, 3};
+	const uint8_t in[3] = { 1, 2, 3 };
 
 	rig_init(&r);
 	wr(&r, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_8);
@@ -411,18 +411,18 @@ static void test_state(void)
 	serial_receive(&r.s, in, sizeof(in));
 	serial_get_state(&r.s, &good);
 	CHECK(good.rx_count == 3 && good.rx_fifo[2] == 3 &&
-		  good.fcr == (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_8),
+		      good.fcr == (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_8),
 	      "get_state reports the FIFO and FCR");
 	CHECK(serial_set_state(&r.s, &good) == 0 && !serial_state_check(&good),
 	      "get_state output is accepted back");
 
-#define REJECT(field, val, what)                                               \
-	do {                                                                   \
-		st = good;                                                     \
-		st.field = (val);                                              \
-		CHECK(serial_set_state(&r.s, &st) == -EINVAL &&                \
-			  serial_state_check(&st),                             \
-		      "rejects " what);                                        \
+#define REJECT(field, val, what)                                \
+	do {                                                    \
+		st = good;                                      \
+		st.field = (val);                               \
+		CHECK(serial_set_state(&r.s, &st) == -EINVAL && \
+			      serial_state_check(&st),          \
+		      "rejects " what);                         \
 	} while (0)
 	REJECT(ier, 0x10, "IER bit 4");
 	REJECT(fcr, UART_FCR_CLEAR_RCVR | UART_FCR_ENABLE_FIFO,
@@ -488,7 +488,7 @@ static void *stream_host(void *opaque)
 	while (sent < STREAM_BYTES &&
 	       !__atomic_load_n(&st->lost_wakeup, __ATOMIC_RELAXED)) {
 		uint8_t byte = (uint8_t)sent;
-		struct pollfd pfd = {.fd = st->wake_fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = st->wake_fd, .events = POLLIN };
 		uint64_t count;
 
 		if (serial_receive(&st->s, &byte, 1) == 1) {
@@ -525,8 +525,8 @@ static void *stream_guest(void *opaque)
 /* Host input and guest reads on two threads: nothing lost or reordered. */
 static void test_threads(void)
 {
-	struct irq_line line = {NULL, NULL, SERIAL_IRQ};
-	struct stream st = {.wake_fd = eventfd(0, EFD_CLOEXEC)};
+	struct irq_line line = { NULL, NULL, SERIAL_IRQ };
+	struct stream st = { .wake_fd = eventfd(0, EFD_CLOEXEC) };
 	pthread_t host, guest;
 
 	if (st.wake_fd < 0 || serial_init(&st.s, &line, -1)) {

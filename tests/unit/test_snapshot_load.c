@@ -34,27 +34,27 @@ static void noop_irq(void *opaque, unsigned int gsi, bool level)
 static void make_cpu(struct cpu_snapshot *c, unsigned int id)
 {
 	static const struct cpu_msr msrs[] = {
-	    {0x10, 123456789},			 /* TSC */
-	    {0x277, 0x0007040600070406ull},	 /* PAT */
-	    {0xc0000082, 0xffffffff81000000ull}, /* LSTAR */
-	    {0x4b564d01, 0x3001},		 /* kvmclock, enabled */
-	    {0x2ff, 0xc06},			 /* MTRR default type */
-	    {0x6e0, 0},				 /* TSC deadline */
+		{ 0x10, 123456789 },		       /* TSC */
+		{ 0x277, 0x0007040600070406ull },      /* PAT */
+		{ 0xc0000082, 0xffffffff81000000ull }, /* LSTAR */
+		{ 0x4b564d01, 0x3001 },		       /* kvmclock, enabled */
+		{ 0x2ff, 0xc06 },		       /* MTRR default type */
+		{ 0x6e0, 0 },			       /* TSC deadline */
 	};
-	struct kvm_segment code = {.limit = 0xffffffff,
-				   .selector = 0x10,
-				   .type = 11,
-				   .present = 1,
-				   .s = 1,
-				   .l = 1,
-				   .g = 1};
-	struct kvm_segment data = {.limit = 0xffffffff,
-				   .selector = 0x18,
-				   .type = 3,
-				   .present = 1,
-				   .db = 1,
-				   .s = 1,
-				   .g = 1};
+	struct kvm_segment code = { .limit = 0xffffffff,
+				    .selector = 0x10,
+				    .type = 11,
+				    .present = 1,
+				    .s = 1,
+				    .l = 1,
+				    .g = 1 };
+	struct kvm_segment data = { .limit = 0xffffffff,
+				    .selector = 0x18,
+				    .type = 3,
+				    .present = 1,
+				    .db = 1,
+				    .s = 1,
+				    .g = 1 };
 
 	memset(c, 0, sizeof(*c));
 	c->regs.rip = 0x100200 + id;
@@ -62,12 +62,13 @@ static void make_cpu(struct cpu_snapshot *c, unsigned int id)
 	c->regs.rflags = 0x246;
 	c->sregs.cs = code;
 	c->sregs.ds = c->sregs.es = c->sregs.fs = c->sregs.gs = c->sregs.ss =
-	    data;
-	c->sregs.tr =
-	    (struct kvm_segment){.limit = 0xffff, .type = 11, .present = 1};
+		data;
+	c->sregs.tr = (struct kvm_segment){ .limit = 0xffff,
+					    .type = 11,
+					    .present = 1 };
 	c->sregs.ldt =
-	    (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
-	c->sregs.gdt = (struct kvm_dtable){.base = 0x500, .limit = 39};
+		(struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
+	c->sregs.gdt = (struct kvm_dtable){ .base = 0x500, .limit = 39 };
 	c->sregs.cr0 = 0x80000011;
 	c->sregs.cr3 = 0x9000;
 	c->sregs.cr4 = 0x20;
@@ -82,19 +83,19 @@ static void make_cpu(struct cpu_snapshot *c, unsigned int id)
 	c->xsave[XSTATE_BV_OFF] = 1; /* x87 */
 	c->mp_state = id ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE;
 	c->lapic = (struct cpu_lapic){
-	    .id = id << 24,
-	    .dfr = 0xffffffff,
-	    .svr = 0x1ff,
-	    .lvt_timer = 0x20020,
-	    .lvt_lint0 = 0x700,
-	    .lvt_lint1 = 0x400,
-	    .lvt_error = 0x10000,
-	    .lvt_thermal = 0x10000,
-	    .lvt_perf = 0x10000,
-	    .lvt_cmci = 0x10000,
-	    .timer_initial = 0x10000,
-	    .timer_current = 0x8000,
-	    .timer_divide = 3,
+		.id = id << 24,
+		.dfr = 0xffffffff,
+		.svr = 0x1ff,
+		.lvt_timer = 0x20020,
+		.lvt_lint0 = 0x700,
+		.lvt_lint1 = 0x400,
+		.lvt_error = 0x10000,
+		.lvt_thermal = 0x10000,
+		.lvt_perf = 0x10000,
+		.lvt_cmci = 0x10000,
+		.timer_initial = 0x10000,
+		.timer_current = 0x8000,
+		.timer_divide = 3,
 	};
 	c->events.flags = KVM_VCPUEVENT_VALID_NMI_PENDING |
 			  KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
@@ -108,34 +109,36 @@ static void make_vm(struct vm_snapshot *vm)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->pic[0] = (struct kvm_pic_state){
-	    .imr = 0xfb, .irq_base = 0x20, .init4 = 1, .elcr_mask = 0xf8};
+		.imr = 0xfb, .irq_base = 0x20, .init4 = 1, .elcr_mask = 0xf8
+	};
 	vm->pic[1] = (struct kvm_pic_state){
-	    .imr = 0xff, .irq_base = 0x28, .init4 = 1, .elcr_mask = 0xde};
+		.imr = 0xff, .irq_base = 0x28, .init4 = 1, .elcr_mask = 0xde
+	};
 	vm->ioapic.base_address = IOAPIC_ADDR;
 	for (unsigned int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
 		vm->ioapic.redirtbl[i].bits = 0x10000;
 	vm->ioapic.redirtbl[4].bits = 0x31;
 	for (unsigned int i = 0; i < 3; i++)
 		vm->pit.channels[i] = (struct kvm_pit_channel_state){
-		    .count = 0x10000,
-		    .mode = 0xff,
-		    .gate = i != 2,
+			.count = 0x10000,
+			.mode = 0xff,
+			.gate = i != 2,
 		};
 	vm->pit.channels[0] = (struct kvm_pit_channel_state){
-	    .count = 0x2e9c,
-	    .mode = 2,
-	    .rw_mode = 3,
-	    .read_state = 3,
-	    .write_state = 3,
-	    .gate = 1,
-	    .count_load_time = 12345,
+		.count = 0x2e9c,
+		.mode = 2,
+		.rw_mode = 3,
+		.read_state = 3,
+		.write_state = 3,
+		.gate = 1,
+		.count_load_time = 12345,
 	};
 	vm->clock.clock = 1000000000;
 }
 
 static void make_devices(struct snapshot *s)
 {
-	struct irq_line irq = {.set = noop_irq};
+	struct irq_line irq = { .set = noop_irq };
 	struct serial uart;
 	struct virtio_mmio_state *v = &s->blk[0];
 
@@ -144,17 +147,17 @@ static void make_devices(struct snapshot *s)
 	serial_destroy(&uart);
 	v->status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 		    VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
-	v->driver_features =
-	    (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX);
+	v->driver_features = (1ull << VIRTIO_F_VERSION_1) |
+			     (1ull << VIRTIO_RING_F_EVENT_IDX);
 	v->interrupt_status = 1;
 	v->queue[0] = (struct virtio_mmio_queue_state){
-	    .num = 128,
-	    .ready = true,
-	    .desc = 0x200000,
-	    .avail = 0x201000,
-	    .used = 0x202000,
-	    .last_avail_idx = 40,
-	    .used_idx = 39,
+		.num = 128,
+		.ready = true,
+		.desc = 0x200000,
+		.avail = 0x201000,
+		.used = 0x202000,
+		.last_avail_idx = 40,
+		.used_idx = 39,
 	};
 	snprintf(s->drives[0].backend, sizeof(s->drives[0].backend),
 		 "driver=null-co,size=67108864,read-zeroes=on,latency-ns=0,"
@@ -169,8 +172,9 @@ static struct snapshot *make_snapshot(void)
 	snprintf(s->root.compatible, sizeof(s->root.compatible), "%s",
 		 SNAPSHOT_COMPATIBLE);
 	s->root.format_version = STATE_FORMAT_VERSION;
-	s->machine = (struct snap_machine){
-	    .mem_size = MEM_SIZE, .nr_cpus = 2, .nr_drives = 1};
+	s->machine = (struct snap_machine){ .mem_size = MEM_SIZE,
+					    .nr_cpus = 2,
+					    .nr_drives = 1 };
 	s->cpus = calloc(2, sizeof(*s->cpus));
 	make_cpu(&s->cpus[0], 0);
 	make_cpu(&s->cpus[1], 1);
@@ -295,8 +299,7 @@ static unsigned int list_props(const void *fdt, struct prop_ref *out,
 		int prop;
 
 		fdt_get_path(fdt, node, path, sizeof(path));
-		fdt_for_each_property_offset(prop, fdt, node)
-		{
+		fdt_for_each_property_offset(prop, fdt, node) {
 			const char *name;
 			int len;
 
@@ -337,17 +340,18 @@ static void test_round_trip(const struct snapshot *s, const void *fdt)
 
 	CHECK(r == 0, "the good state loads (%s)", err);
 	if (r == 0) {
-		CHECK(
-		    !memcmp(&back->machine, &s->machine, sizeof(s->machine)) &&
-			!memcmp(&back->drives[0], &s->drives[0],
-				sizeof(s->drives[0])),
-		    "machine and drive come back equal");
+		CHECK(!memcmp(&back->machine, &s->machine,
+			      sizeof(s->machine)) &&
+			      !memcmp(&back->drives[0], &s->drives[0],
+				      sizeof(s->drives[0])),
+		      "machine and drive come back equal");
 		CHECK(!memcmp(back->cpus, s->cpus, 2 * sizeof(*s->cpus)),
 		      "both vCPUs come back equal");
 		CHECK(!memcmp(&back->vm, &s->vm, sizeof(s->vm)),
 		      "irqchip, PIT and clock come back equal");
 		CHECK(!memcmp(&back->serial, &s->serial, sizeof(s->serial)) &&
-			  !memcmp(&back->blk[0], &s->blk[0], sizeof(s->blk[0])),
+			      !memcmp(&back->blk[0], &s->blk[0],
+				      sizeof(s->blk[0])),
 		      "UART and virtio-blk come back equal");
 	}
 	free_snapshot(back);
@@ -396,7 +400,7 @@ static void test_header(const void *fdt)
 	memcpy(bad, img, len);
 	bad[11] = 2; /* version 2 */
 	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 2") &&
-		  strstr(err, "versions 1 to 1"),
+		      strstr(err, "versions 1 to 1"),
 	      "a newer version is refused, naming the versions read (%s)", err);
 	memcpy(bad, img, len);
 	bad[11] = 0;
@@ -501,8 +505,9 @@ static void test_property_sizes(const void *fdt)
 	char err[ERRLEN];
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct prop_edit e = {
-		    .node = props[i].node, .name = props[i].name, .len = -1};
+		struct prop_edit e = { .node = props[i].node,
+				       .name = props[i].name,
+				       .len = -1 };
 
 		if (is_msr(&props[i])) {
 			msrs++;
@@ -547,10 +552,10 @@ static void test_field_values(const void *fdt)
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct field *f = find_field(
-		    snapshot_node_table(props[i].node), props[i].name);
-		struct prop_edit e = {.node = props[i].node,
-				      .name = props[i].name,
-				      .value_edit = true};
+			snapshot_node_table(props[i].node), props[i].name);
+		struct prop_edit e = { .node = props[i].node,
+				       .name = props[i].name,
+				       .value_edit = true };
 		uint64_t v;
 
 		if (!f || f->type >= FIELD_BYTES)
@@ -596,81 +601,85 @@ struct case_def {
 static void test_cross_fields(const void *fdt)
 {
 	static const struct case_def cases[] = {
-	    {"a ready queue outside RAM",
-	     {"/devices/virtio-blk@d0000000/queue@0", "desc", 0,
-	      MEM_SIZE + 0x1000, true, 2},
-	     "descriptor table outside guest RAM"},
-	    {"a used ring past the end of RAM",
-	     {"/devices/virtio-blk@d0000000/queue@0", "used", 0, MEM_SIZE - 8,
-	      true, 2},
-	     "used ring outside guest RAM"},
-	    {"more requests in flight than the queue holds",
-	     {"/devices/virtio-blk@d0000000/queue@0", "used-idx", 0, 1000, true,
-	      1},
-	     "in flight"},
-	    {"a queue larger than the device allows",
-	     {"/devices/virtio-blk@d0000000/queue@0", "num", 0, 512, true, 1},
-	     "num = 512"},
-	    {"a queue size that is not a power of two",
-	     {"/devices/virtio-blk@d0000000/queue@0", "num", 0, 100, true, 1},
-	     "power of two"},
-	    {"DRIVER_OK without FEATURES_OK",
-	     {"/devices/virtio-blk@d0000000", "device-status", 0, 0x7, true, 1},
-	     "device-status"},
-	    {"FEATURES_OK without VERSION_1",
-	     {"/devices/virtio-blk@d0000000", "driver-features", 0,
-	      1ull << VIRTIO_RING_F_EVENT_IDX, true, 2},
-	     "VERSION_1"},
-	    {"UART data ready with an empty FIFO",
-	     {"/devices/serial@3f8", "lsr", 0, 0x61, true, 1},
-	     "DR"},
-	    {"a vCPU count that disagrees with the cpu nodes",
-	     {"/machine", "vcpus", 0, 3, true, 1},
-	     "cpu@ nodes"},
-	    {"a drive count that disagrees with the drive nodes",
-	     {"/machine", "drives", 0, 2, true, 1},
-	     "drive@"},
-	    {"memory too small for vigil",
-	     {"/machine", "memory-size", 0, 1 << 20, true, 2},
-	     "memory-size"},
-	    {"kvmclock area outside RAM",
-	     {"/cpus/cpu@1/msrs", "msr-4b564d01", 0, MEM_SIZE + 1, true, 2},
-	     "msr-4b564d01"},
-	    {"a PAT entry with a reserved memory type",
-	     {"/cpus/cpu@0/msrs", "msr-00000277", 0, 0x0002040600070406, true,
-	      2},
-	     "msr-00000277"},
-	    {"a non-canonical LSTAR",
-	     {"/cpus/cpu@0/msrs", "msr-c0000082", 0, 0x0100000000000000, true,
-	      2},
-	     "canonical"},
-	    {"paging without protected mode",
-	     {"/cpus/cpu@0/sregs", "cr0", 0, 0x80000010, true, 2},
-	     "cr0"},
-	    {"long mode active without LME",
-	     {"/cpus/cpu@0/sregs", "efer", 0, 0x400, true, 2},
-	     "efer"},
-	    {"an xAPIC ID with low bits",
-	     {"/cpus/cpu@1/lapic", "id", 0, 0x01000001, true, 1},
-	     "id = 0x1000001"},
-	    {"x2APIC mode with the APIC disabled",
-	     {"/cpus/cpu@0/sregs", "apic-base", 0, 0xfee00500, true, 2},
-	     "apic-base"},
-	    {"an exception both injected and pending",
-	     {"/cpus/cpu@0/events", "exception-pending", 0, 1, true, 1},
-	     "exception-injected"},
-	    {"RFLAGS without its fixed bit",
-	     {"/cpus/cpu@0/regs", "rflags", 0, 0x200, true, 2},
-	     "rflags"},
-	    {"XCR0 without x87 state",
-	     {"/cpus/cpu@0", "xcr0", 0, 2, true, 2},
-	     "xcr0"},
-	    {"a PIC ELCR bit outside the chip's mask",
-	     {"/irqchip/pic-master", "elcr", 0, 0x01, true, 1},
-	     "elcr"},
-	    {"a format version this vigil does not read",
-	     {"/", "format-version", 0, 2, true, 1},
-	     "format-version"},
+		{ "a ready queue outside RAM",
+		  { "/devices/virtio-blk@d0000000/queue@0", "desc", 0,
+		    MEM_SIZE + 0x1000, true, 2 },
+		  "descriptor table outside guest RAM" },
+		{ "a used ring past the end of RAM",
+		  { "/devices/virtio-blk@d0000000/queue@0", "used", 0,
+		    MEM_SIZE - 8, true, 2 },
+		  "used ring outside guest RAM" },
+		{ "more requests in flight than the queue holds",
+		  { "/devices/virtio-blk@d0000000/queue@0", "used-idx", 0, 1000,
+		    true, 1 },
+		  "in flight" },
+		{ "a queue larger than the device allows",
+		  { "/devices/virtio-blk@d0000000/queue@0", "num", 0, 512, true,
+		    1 },
+		  "num = 512" },
+		{ "a queue size that is not a power of two",
+		  { "/devices/virtio-blk@d0000000/queue@0", "num", 0, 100, true,
+		    1 },
+		  "power of two" },
+		{ "DRIVER_OK without FEATURES_OK",
+		  { "/devices/virtio-blk@d0000000", "device-status", 0, 0x7,
+		    true, 1 },
+		  "device-status" },
+		{ "FEATURES_OK without VERSION_1",
+		  { "/devices/virtio-blk@d0000000", "driver-features", 0,
+		    1ull << VIRTIO_RING_F_EVENT_IDX, true, 2 },
+		  "VERSION_1" },
+		{ "UART data ready with an empty FIFO",
+		  { "/devices/serial@3f8", "lsr", 0, 0x61, true, 1 },
+		  "DR" },
+		{ "a vCPU count that disagrees with the cpu nodes",
+		  { "/machine", "vcpus", 0, 3, true, 1 },
+		  "cpu@ nodes" },
+		{ "a drive count that disagrees with the drive nodes",
+		  { "/machine", "drives", 0, 2, true, 1 },
+		  "drive@" },
+		{ "memory too small for vigil",
+		  { "/machine", "memory-size", 0, 1 << 20, true, 2 },
+		  "memory-size" },
+		{ "kvmclock area outside RAM",
+		  { "/cpus/cpu@1/msrs", "msr-4b564d01", 0, MEM_SIZE + 1, true,
+		    2 },
+		  "msr-4b564d01" },
+		{ "a PAT entry with a reserved memory type",
+		  { "/cpus/cpu@0/msrs", "msr-00000277", 0, 0x0002040600070406,
+		    true, 2 },
+		  "msr-00000277" },
+		{ "a non-canonical LSTAR",
+		  { "/cpus/cpu@0/msrs", "msr-c0000082", 0, 0x0100000000000000,
+		    true, 2 },
+		  "canonical" },
+		{ "paging without protected mode",
+		  { "/cpus/cpu@0/sregs", "cr0", 0, 0x80000010, true, 2 },
+		  "cr0" },
+		{ "long mode active without LME",
+		  { "/cpus/cpu@0/sregs", "efer", 0, 0x400, true, 2 },
+		  "efer" },
+		{ "an xAPIC ID with low bits",
+		  { "/cpus/cpu@1/lapic", "id", 0, 0x01000001, true, 1 },
+		  "id = 0x1000001" },
+		{ "x2APIC mode with the APIC disabled",
+		  { "/cpus/cpu@0/sregs", "apic-base", 0, 0xfee00500, true, 2 },
+		  "apic-base" },
+		{ "an exception both injected and pending",
+		  { "/cpus/cpu@0/events", "exception-pending", 0, 1, true, 1 },
+		  "exception-injected" },
+		{ "RFLAGS without its fixed bit",
+		  { "/cpus/cpu@0/regs", "rflags", 0, 0x200, true, 2 },
+		  "rflags" },
+		{ "XCR0 without x87 state",
+		  { "/cpus/cpu@0", "xcr0", 0, 2, true, 2 },
+		  "xcr0" },
+		{ "a PIC ELCR bit outside the chip's mask",
+		  { "/irqchip/pic-master", "elcr", 0, 0x01, true, 1 },
+		  "elcr" },
+		{ "a format version this vigil does not read",
+		  { "/", "format-version", 0, 2, true, 1 },
+		  "format-version" },
 	};
 	char err[ERRLEN];
 
@@ -681,12 +690,13 @@ static void test_cross_fields(const void *fdt)
 		if (!strcmp(c->edit.name, "exception-pending")) {
 			/* Needs exception-injected set too. */
 			static const struct prop_edit inj = {
-			    "/cpus/cpu@0/events",
-			    "exception-injected",
-			    0,
-			    1,
-			    true,
-			    1};
+				"/cpus/cpu@0/events",
+				"exception-injected",
+				0,
+				1,
+				true,
+				1
+			};
 			size_t cap = fdt_totalsize(fdt) + 64;
 			void *two = malloc(cap);
 
@@ -720,21 +730,21 @@ static bool drop_node(void *fdt, const void *arg)
 static void test_structure(const void *fdt)
 {
 	static const char *const nodes[] = {
-	    "/cpus/cpu@1",
-	    "/cpus/cpu@0/lapic",
-	    "/irqchip/ioapic",
-	    "/pit/channel@2",
-	    "/devices/virtio-blk@d0000000/queue@0",
-	    "/machine/drive@0",
-	    "/clock",
+		"/cpus/cpu@1",
+		"/cpus/cpu@0/lapic",
+		"/irqchip/ioapic",
+		"/pit/channel@2",
+		"/devices/virtio-blk@d0000000/queue@0",
+		"/machine/drive@0",
+		"/clock",
 	};
 	char err[ERRLEN];
 
 	CHECK(parse_mutated(fdt, add_junk, "node", err) < 0 &&
-		  strstr(err, "surprise"),
+		      strstr(err, "surprise"),
 	      "an unknown node is refused (%s)", err);
 	CHECK(parse_mutated(fdt, add_junk, "prop", err) < 0 &&
-		  strstr(err, "surprise"),
+		      strstr(err, "surprise"),
 	      "an unknown property is refused (%s)", err);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
 		CHECK(parse_mutated(fdt, drop_node, nodes[i], err) < 0,
@@ -749,7 +759,7 @@ static void test_save_refuses_bad_state(void)
 
 	s->cpus[1].lapic.tpr = 0x100;
 	CHECK(snapshot_encode(s, &fdt, err, sizeof(err)) < 0 &&
-		  strstr(err, "/cpus/cpu@1/lapic/tpr"),
+		      strstr(err, "/cpus/cpu@1/lapic/tpr"),
 	      "saving refuses a value its validator would refuse (%s)", err);
 	free(fdt);
 	free_snapshot(s);
@@ -821,7 +831,7 @@ static void test_host_without_xcrs(void)
 	      "a host without XCRS takes XCR0 = x87 (%s)", err);
 	c.xcr0 = 7;
 	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
-		  strstr(err, "/cpus/cpu@0/xcr0: 0x7"),
+		      strstr(err, "/cpus/cpu@0/xcr0: 0x7"),
 	      "a host without XCRS refuses XCR0 = 0x7 (%s)", err);
 	host.xcrs = true;
 	err[0] = '\0';
@@ -852,12 +862,12 @@ static void test_host_without_xsave_state(void)
 	c.xsave[XSTATE_BV_OFF] = 7;
 	make_host(&c, false, &host);
 	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
-		  strstr(err, "/cpus/cpu@0/xsave: 0x7 (XSTATE_BV"),
+		      strstr(err, "/cpus/cpu@0/xsave: 0x7 (XSTATE_BV"),
 	      "a host without XCRS refuses XSTATE_BV 0x7 (%s)", err);
 	c.xsave[XSTATE_BV_OFF] = 3;
 	c.sregs.cr4 |= 1u << 18;
 	CHECK(cpu_state_check_host(&c, 0, &host, err, sizeof(err)) < 0 &&
-		  strstr(err, "/cpus/cpu@0/sregs/cr4: 0x40020 (XSAVE"),
+		      strstr(err, "/cpus/cpu@0/sregs/cr4: 0x40020 (XSAVE"),
 	      "a host without XCRS refuses CR4.OSXSAVE (%s)", err);
 	make_host(&c, true, &host);
 	err[0] = '\0';

@@ -30,8 +30,8 @@
 #include "vhost-user/vu_mem.h"
 
 static const struct vu_limits limits = {
-    .nr_queues = 1,
-    .queue_size_max = 1024,
+	.nr_queues = 1,
+	.queue_size_max = 1024,
 };
 
 static struct vu_msg msg(uint32_t request, uint32_t size)
@@ -67,17 +67,18 @@ static struct vu_msg state_msg(uint32_t request, uint32_t index, uint32_t num)
 static struct vu_msg mem_msg(unsigned int n)
 {
 	struct vu_msg m =
-	    msg(VHOST_USER_SET_MEM_TABLE,
-		(uint32_t)(VHOST_USER_MEM_TABLE_HDR_SIZE +
-			   n * sizeof(struct vhost_user_mem_region)));
+		msg(VHOST_USER_SET_MEM_TABLE,
+		    (uint32_t)(VHOST_USER_MEM_TABLE_HDR_SIZE +
+			       n * sizeof(struct vhost_user_mem_region)));
 
 	m.payload.mem.nregions = n;
 	for (unsigned int i = 0; i < n; i++) {
 		m.payload.mem.regions[i] = (struct vhost_user_mem_region){
-		    .guest_phys_addr = (uint64_t)i << 20,
-		    .memory_size = 1 << 20,
-		    .userspace_addr = 0x7f0000000000ull + ((uint64_t)i << 20),
-		    .mmap_offset = 0,
+			.guest_phys_addr = (uint64_t)i << 20,
+			.memory_size = 1 << 20,
+			.userspace_addr =
+				0x7f0000000000ull + ((uint64_t)i << 20),
+			.mmap_offset = 0,
 		};
 		m.fds[i] = 100 + (int)i; /* never opened: checks touch no fd */
 	}
@@ -308,14 +309,14 @@ static void test_unsupported(void)
 static void test_regions_and_translation(void)
 {
 	struct vhost_user_mem_region r[2] = {
-	    {.guest_phys_addr = 0x100000,
-	     .memory_size = 0x10000,
-	     .userspace_addr = 0x7000000,
-	     .mmap_offset = 0x1000},
-	    {.guest_phys_addr = 0x0,
-	     .memory_size = 0x10000,
-	     .userspace_addr = 0x7010000,
-	     .mmap_offset = 0},
+		{ .guest_phys_addr = 0x100000,
+		  .memory_size = 0x10000,
+		  .userspace_addr = 0x7000000,
+		  .mmap_offset = 0x1000 },
+		{ .guest_phys_addr = 0x0,
+		  .memory_size = 0x10000,
+		  .userspace_addr = 0x7010000,
+		  .mmap_offset = 0 },
 	};
 	uint64_t gpa = 0;
 
@@ -417,9 +418,9 @@ static int send_mem_table(int fd, uint64_t size)
 	struct vu_msg m = mem_msg(1);
 
 	m.payload.mem.regions[0] = (struct vhost_user_mem_region){
-	    .guest_phys_addr = RAM_GPA,
-	    .memory_size = size,
-	    .userspace_addr = RAM_UADDR,
+		.guest_phys_addr = RAM_GPA,
+		.memory_size = size,
+		.userspace_addr = RAM_UADDR,
 	};
 	m.fds[0] = dup(fd);
 	return send_msg(&m);
@@ -428,7 +429,7 @@ static int send_mem_table(int fd, uint64_t size)
 static int send_addr(uint64_t desc, uint64_t avail, uint64_t used)
 {
 	struct vu_msg m =
-	    msg(VHOST_USER_SET_VRING_ADDR, sizeof(struct vhost_vring_addr));
+		msg(VHOST_USER_SET_VRING_ADDR, sizeof(struct vhost_vring_addr));
 
 	m.payload.addr.desc_user_addr = desc;
 	m.payload.addr.avail_user_addr = avail;
@@ -454,13 +455,13 @@ static void queue_read(uint16_t idx)
 
 	hdr->type = VIRTIO_BLK_T_IN;
 	hdr->sector = 8;
-	desc[0] =
-	    (struct vring_desc){RAM_GPA + HDR_OFF, 16, VRING_DESC_F_NEXT, 1};
-	desc[1] =
-	    (struct vring_desc){RAM_GPA + DATA_OFF, 4096,
-				VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2};
-	desc[2] =
-	    (struct vring_desc){RAM_GPA + STATUS_OFF, 1, VRING_DESC_F_WRITE, 0};
+	desc[0] = (struct vring_desc){ RAM_GPA + HDR_OFF, 16, VRING_DESC_F_NEXT,
+				       1 };
+	desc[1] = (struct vring_desc){ RAM_GPA + DATA_OFF, 4096,
+				       VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
+				       2 };
+	desc[2] = (struct vring_desc){ RAM_GPA + STATUS_OFF, 1,
+				       VRING_DESC_F_WRITE, 0 };
 	ram[STATUS_OFF] = 0xff;
 	memset(ram + DATA_OFF, 0xaa, 4096);
 	avail[2 + idx % QSIZE] = 0;
@@ -483,8 +484,8 @@ static void setup_device(struct block_backend **bb)
 	ram_fd = memfd_create("ram", MFD_CLOEXEC);
 	CHECK(dev && ram_fd >= 0 && ftruncate(ram_fd, RAM_SIZE) == 0,
 	      "device and a memfd for guest RAM");
-	ram =
-	    mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd,
+		   0);
 	kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	err_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -499,13 +500,13 @@ static void test_session(void)
 
 	m = msg(VHOST_USER_GET_FEATURES, 0);
 	CHECK(send_msg(&m) == 1 && reply.hdr.size == 8 &&
-		  reply.hdr.flags ==
-		      (VHOST_USER_VERSION | VHOST_USER_REPLY_MASK),
+		      reply.hdr.flags ==
+			      (VHOST_USER_VERSION | VHOST_USER_REPLY_MASK),
 	      "GET_FEATURES answers with a u64 reply");
 	features = reply.payload.u64;
 	CHECK(features & 1ull << VIRTIO_F_VERSION_1 &&
-		  features & 1ull << VHOST_USER_F_PROTOCOL_FEATURES &&
-		  features & 1ull << VIRTIO_BLK_F_FLUSH,
+		      features & 1ull << VHOST_USER_F_PROTOCOL_FEATURES &&
+		      features & 1ull << VIRTIO_BLK_F_FLUSH,
 	      "features: VERSION_1, PROTOCOL_FEATURES, FLUSH");
 	m = msg(VHOST_USER_GET_PROTOCOL_FEATURES, 0);
 	CHECK(send_msg(&m) == 1 && reply.payload.u64 == BLKD_PROTOCOL_FEATURES,
@@ -518,12 +519,12 @@ static void test_session(void)
 	memcpy(&capacity, reply.payload.config.region, sizeof(capacity));
 	memcpy(&seg_max,
 	       reply.payload.config.region +
-		   offsetof(struct virtio_blk_config, seg_max),
+		       offsetof(struct virtio_blk_config, seg_max),
 	       sizeof(seg_max));
 	CHECK(reply.hdr.size == m.hdr.size && reply.payload.config.size == 60 &&
-		  le64toh(capacity) == (1u << 20) / 512 &&
-		  le32toh(seg_max) == BLKD_MIN_QUEUE_SIZE - 2 &&
-		  reply.payload.config.region[59] == 0,
+		      le64toh(capacity) == (1u << 20) / 512 &&
+		      le32toh(seg_max) == BLKD_MIN_QUEUE_SIZE - 2 &&
+		      reply.payload.config.region[59] == 0,
 	      "GET_CONFIG: capacity, seg_max for a 128-entry queue, zeros "
 	      "past the fields vigil has");
 	m = msg(VHOST_USER_SET_FEATURES, 8);
@@ -533,19 +534,19 @@ static void test_session(void)
 	      "SET_FEATURES acked with 0");
 	CHECK(send_mem_table(ram_fd, RAM_SIZE) == 0, "SET_MEM_TABLE");
 	CHECK(send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
-		  send_state(VHOST_USER_SET_VRING_BASE, 0) == 0 &&
-		  send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
-			    RAM_UADDR + USED_OFF) == 0,
+		      send_state(VHOST_USER_SET_VRING_BASE, 0) == 0 &&
+		      send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
+				RAM_UADDR + USED_OFF) == 0,
 	      "SET_VRING_NUM, BASE, ADDR");
 	CHECK(send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_ERR, err_fd) == 0,
+		      send_fd(VHOST_USER_SET_VRING_ERR, err_fd) == 0,
 	      "SET_VRING_CALL and ERR");
 	/* A request queued before the ring starts is served at the start. */
 	queue_read(0);
 	CHECK(send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
 	      "SET_VRING_KICK starts the ring");
 	CHECK(used_idx() == 1 && ram[STATUS_OFF] == VIRTIO_BLK_S_OK &&
-		  ram[DATA_OFF] == 0 && ram[DATA_OFF + 4095] == 0,
+		      ram[DATA_OFF] == 0 && ram[DATA_OFF + 4095] == 0,
 	      "the queued read completed: status OK, zeros (read-zeroes)");
 	CHECK(eventfd_count(call_fd) == 1, "the call fd was signalled");
 	queue_read(1);
@@ -608,7 +609,7 @@ static void test_bad_tables(void)
 	CHECK(blkd_on_kick(dev, 0) == 0 && used_idx() == 4,
 	      "...and the old table stays in use");
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sock) == 0 &&
-		  send_mem_table(sock[0], 4096) == 0,
+		      send_mem_table(sock[0], 4096) == 0,
 	      "a socket as memory is refused");
 	queue_read(4);
 	CHECK(blkd_on_kick(dev, 0) == 0 && used_idx() == 5,
@@ -628,7 +629,7 @@ static void test_ring_outside_table(void)
 			RAM_UADDR + USED_OFF) == 0,
 	      "SET_VRING_ADDR on a stopped ring");
 	CHECK(send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
 	      "restart with a descriptor table past the end of memory");
 	CHECK(eventfd_count(err_fd) == 1,
 	      "the ring is refused and the error fd signalled");
@@ -640,9 +641,9 @@ static void test_ring_outside_table(void)
 	      "stopping it again reports the same base");
 	CHECK(send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
 			RAM_UADDR + USED_OFF) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0 &&
-		  used_idx() == 6,
+		      send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0 &&
+		      used_idx() == 6,
 	      "fixed and restarted at base 5, it serves the waiting request");
 }
 
@@ -666,18 +667,18 @@ static void test_kick_before_table(void)
 	CHECK(fd >= 0 && ftruncate(fd, RAM_SIZE) == 0, "a second guest RAM");
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(send_u64(VHOST_USER_SET_FEATURES, 1ull << VIRTIO_F_VERSION_1) ==
-		      0 &&
-		  send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
-		  send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
-			    RAM_UADDR + USED_OFF) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_ERR, err_fd) == 0 &&
-		  send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
+			      0 &&
+		      send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
+		      send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
+				RAM_UADDR + USED_OFF) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_ERR, err_fd) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
 	      "a new front-end starts the ring before any memory table");
 	queue_read(0);
 	CHECK(blkd_on_kick(dev, 0) == 0 && eventfd_count(err_fd) == 0,
 	      "the ring waits, not broken");
 	CHECK(send_mem_table(fd, RAM_SIZE) == 0 && used_idx() == 1 &&
-		  ram[STATUS_OFF] == VIRTIO_BLK_S_OK,
+		      ram[STATUS_OFF] == VIRTIO_BLK_S_OK,
 	      "the memory table arrives: the waiting request is served");
 	munmap(ram, RAM_SIZE);
 	close(fd);

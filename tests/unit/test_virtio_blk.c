@@ -90,9 +90,9 @@ static int mem_flush(struct block_backend *bb)
 }
 
 static const struct block_ops mem_ops = {
-    .preadv = mem_preadv,
-    .pwritev = mem_pwritev,
-    .flush = mem_flush,
+	.preadv = mem_preadv,
+	.pwritev = mem_pwritev,
+	.flush = mem_flush,
 };
 
 static void count_header_reads(void *opaque, uint64_t gpa, size_t len)
@@ -123,7 +123,7 @@ static void setup(bool readonly)
 
 static void put_hdr(uint64_t gpa, uint32_t type, uint64_t sector)
 {
-	struct virtio_blk_outhdr h = {.type = type, .sector = sector};
+	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
 
 	memcpy(ram + gpa, &h, sizeof(h));
 }
@@ -131,9 +131,9 @@ static void put_hdr(uint64_t gpa, uint32_t type, uint64_t sector)
 static void add(uint64_t gpa, uint32_t len, bool writable)
 {
 	chain.buf[chain.nr++] = (struct virtq_buf){
-	    .gpa = gpa,
-	    .len = len,
-	    .device_writable = writable,
+		.gpa = gpa,
+		.len = len,
+		.device_writable = writable,
 	};
 }
 
@@ -157,20 +157,20 @@ static int run(uint32_t *used_len)
 
 static void test_init(void)
 {
-	struct mem_backend tiny = {.bb = {.ops = &mem_ops, .size = 511}};
+	struct mem_backend tiny = { .bb = { .ops = &mem_ops, .size = 511 } };
 	struct virtio_blk_config cfg;
 
 	setup(false);
 	CHECK(blk->capacity == DISK_SECTORS, "capacity in 512-byte sectors");
 	virtio_blk_config_read(blk, 0, &cfg, VIRTIO_BLK_CONFIG_SIZE);
 	CHECK(cfg.capacity == DISK_SECTORS &&
-		  cfg.seg_max == VIRTIO_BLK_QUEUE_SIZE - 2,
+		      cfg.seg_max == VIRTIO_BLK_QUEUE_SIZE - 2,
 	      "config space: capacity %llu, seg_max %u",
 	      (unsigned long long)cfg.capacity, cfg.seg_max);
 	CHECK((blk->features & (1ull << VIRTIO_F_VERSION_1)) &&
-		  (blk->features & (1ull << VIRTIO_BLK_F_FLUSH)) &&
-		  (blk->features & (1ull << VIRTIO_RING_F_EVENT_IDX)) &&
-		  !(blk->features & (1ull << VIRTIO_BLK_F_RO)),
+		      (blk->features & (1ull << VIRTIO_BLK_F_FLUSH)) &&
+		      (blk->features & (1ull << VIRTIO_RING_F_EVENT_IDX)) &&
+		      !(blk->features & (1ull << VIRTIO_BLK_F_RO)),
 	      "offers VERSION_1, FLUSH, EVENT_IDX, not RO");
 	setup(true);
 	CHECK(blk->features & (1ull << VIRTIO_BLK_F_RO),
@@ -199,7 +199,7 @@ static void test_read(void)
 	add(HDR_GPA + 8, 8, false);
 	add(DATA_GPA, 513, true);
 	CHECK(run(&used) == 0 && ram[DATA_GPA + 512] == VIRTIO_BLK_S_OK &&
-		  !memcmp(ram + DATA_GPA, mb.disk + 7 * 512, 512),
+		      !memcmp(ram + DATA_GPA, mb.disk + 7 * 512, 512),
 	      "split header and status inside the data buffer");
 }
 
@@ -211,17 +211,17 @@ static void test_write(void)
 	request(VIRTIO_BLK_T_OUT, 5, 512, false);
 	memset(ram + DATA_GPA, 0x5a, 512);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
-		  used == 1,
+		      used == 1,
 	      "OUT of 1 sector: status OK, used length 1");
 	CHECK(mb.disk[5 * 512] == 0x5a && mb.disk[6 * 512 - 1] == 0x5a &&
-		  mb.disk[6 * 512] != 0x5a,
+		      mb.disk[6 * 512] != 0x5a,
 	      "OUT: exactly sector 5 written");
 
 	setup(true);
 	request(VIRTIO_BLK_T_OUT, 5, 512, false);
 	memset(ram + DATA_GPA, 0x5a, 512);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  mb.writes == 0 && mb.disk[5 * 512] != 0x5a,
+		      mb.writes == 0 && mb.disk[5 * 512] != 0x5a,
 	      "read-only drive: OUT fails with IOERR, nothing written");
 }
 
@@ -232,7 +232,7 @@ static void test_flush(void)
 	setup(false);
 	request(VIRTIO_BLK_T_FLUSH, 0, 0, false);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
-		  mb.flushes == 1,
+		      mb.flushes == 1,
 	      "FLUSH reaches the backend");
 	setup(false);
 	mb.fail_flush = true;
@@ -250,21 +250,21 @@ static void test_get_id(void)
 	request(VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES, true);
 	memset(ram + DATA_GPA, 0xff, VIRTIO_BLK_ID_BYTES);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
-		  !memcmp(ram + DATA_GPA, want, sizeof(want)) && used == 21,
+		      !memcmp(ram + DATA_GPA, want, sizeof(want)) && used == 21,
 	      "GET_ID: serial NUL-padded to 20 bytes");
 
 	setup(false);
 	request(VIRTIO_BLK_T_GET_ID, 0, 4, true);
 	memset(ram + DATA_GPA, 0xff, 8);
 	CHECK(run(&used) == 0 && !memcmp(ram + DATA_GPA, "vigi", 4) &&
-		  ram[DATA_GPA + 4] == 0xff && used == 5,
+		      ram[DATA_GPA + 4] == 0xff && used == 5,
 	      "GET_ID into a 4-byte buffer writes 4 bytes only");
 
 	setup(false);
 	virtio_blk_init(blk, &mb.bb, "test-blk", "0123456789abcdefghijKLM");
 	request(VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES, true);
 	CHECK(run(&used) == 0 &&
-		  !memcmp(ram + DATA_GPA, "0123456789abcdefghij", 20),
+		      !memcmp(ram + DATA_GPA, "0123456789abcdefghij", 20),
 	      "GET_ID: a long serial is cut to 20 bytes, no terminator");
 }
 
@@ -275,7 +275,7 @@ static void test_unsupported(void)
 	setup(false);
 	request(0x42, 0, 512, true);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_UNSUPP &&
-		  mb.reads + mb.writes + mb.flushes == 0,
+		      mb.reads + mb.writes + mb.flushes == 0,
 	      "unknown type 0x42: UNSUPP, backend untouched");
 	setup(false);
 	request(VIRTIO_BLK_T_DISCARD, 0, 16, false);
@@ -292,7 +292,7 @@ static void expect_read_ioerr(uint64_t sector, uint32_t len, const char *what)
 	request(VIRTIO_BLK_T_IN, sector, len, true);
 	memset(ram + DATA_GPA, 0xcc, len);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  used == 1,
+		      used == 1,
 	      "%s: IOERR, used length 1", what);
 	CHECK(mb.reads == 0 && ram[DATA_GPA] == 0xcc,
 	      "%s: backend not called, buffer untouched", what);
@@ -315,14 +315,14 @@ static void test_ranges(void)
 	setup(false);
 	request(VIRTIO_BLK_T_OUT, DISK_SECTORS, 512, false);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  mb.writes == 0,
+		      mb.writes == 0,
 	      "write past capacity: IOERR, backend not called");
 
 	setup(false);
 	mb.fail_read = true;
 	request(VIRTIO_BLK_T_IN, 0, 512, true);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  used == 1,
+		      used == 1,
 	      "backend read error: IOERR, used length 1");
 }
 
@@ -354,26 +354,26 @@ static void test_framing(void)
 	add(HDR_GPA, 16 + 512, false);
 	add(STATUS_GPA, 1, true);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  mb.reads == 0,
+		      mb.reads == 0,
 	      "IN with device-readable data: IOERR");
 
 	setup(false);
 	request(VIRTIO_BLK_T_OUT, 0, 512, false);
 	chain.buf[chain.nr - 1].len = 513; /* status buffer grows data */
 	CHECK(run(&used) == 0 && ram[STATUS_GPA + 512] == VIRTIO_BLK_S_IOERR &&
-		  mb.writes == 0,
+		      mb.writes == 0,
 	      "OUT with device-writable data: IOERR");
 
 	setup(false);
 	request(VIRTIO_BLK_T_FLUSH, 0, 512, true);
 	CHECK(run(&used) == 0 && ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
-		  mb.flushes == 0,
+		      mb.flushes == 0,
 	      "FLUSH with a data buffer: IOERR");
 }
 
 static void test_process_queue(void)
 {
-	struct virtq vq = {.name = "test q0"};
+	struct virtq vq = { .name = "test q0" };
 	struct vring_used_elem e[2];
 	bool irq;
 	uint16_t used_idx;
@@ -400,7 +400,7 @@ static void test_process_queue(void)
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
 	memcpy(e, ram + USED_GPA + 4, sizeof(e));
 	CHECK(used_idx == 2 && e[0].id == 0 && e[0].len == 513 &&
-		  e[1].id == 3 && e[1].len == 1,
+		      e[1].id == 3 && e[1].len == 1,
 	      "used ring: (0, 513), (3, 1)");
 	CHECK(!memcmp(ram + DATA_GPA, mb.disk + 512, 512) && mb.flushes == 1,
 	      "the read landed and the flush ran");
@@ -420,11 +420,11 @@ static void test_process_queue(void)
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
-	ring = (struct test_vring){.ram = ram,
-				   .desc = DESC_GPA,
-				   .avail = AVAIL_GPA,
-				   .used = USED_GPA,
-				   .num = RING_NUM};
+	ring = (struct test_vring){ .ram = ram,
+				    .desc = DESC_GPA,
+				    .avail = AVAIL_GPA,
+				    .used = USED_GPA,
+				    .num = RING_NUM };
 	mb.disk = malloc(DISK_SIZE);
 	blk = calloc(1, sizeof(*blk));
 	if (!ram || !mb.disk || !blk)

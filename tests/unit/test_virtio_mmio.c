@@ -94,9 +94,9 @@ static int mem_flush(struct block_backend *bb)
 }
 
 static const struct block_ops mem_ops = {
-    .preadv = mem_preadv,
-    .pwritev = mem_pwritev,
-    .flush = mem_flush,
+	.preadv = mem_preadv,
+	.pwritev = mem_pwritev,
+	.flush = mem_flush,
 };
 
 /* The host side: serve notifications at once, count interrupts. */
@@ -143,9 +143,9 @@ static void wr(uint64_t off, uint32_t val)
 static void setup(void)
 {
 	struct virtio_mmio_host host = {
-	    .notify = on_notify,
-	    .interrupt = on_interrupt,
-	    .opaque = &dev,
+		.notify = on_notify,
+		.interrupt = on_interrupt,
+		.opaque = &dev,
 	};
 
 	memset(ram, 0, RAM_SIZE);
@@ -201,7 +201,7 @@ static void driver_init(void)
 /* Queue a 1-sector read of sector 2 at the next available slot. */
 static void offer_read(void)
 {
-	struct virtio_blk_outhdr h = {.type = VIRTIO_BLK_T_IN, .sector = 2};
+	struct virtio_blk_outhdr h = { .type = VIRTIO_BLK_T_IN, .sector = 2 };
 
 	memcpy(ram + HDR_GPA, &h, sizeof(h));
 	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
@@ -267,7 +267,7 @@ static void test_identity(void)
 	CHECK(rd(VIRTIO_MMIO_VENDOR_ID) == VIRTIO_MMIO_VENDOR, "VendorID");
 	CHECK(rd(VIRTIO_MMIO_CONFIG_GENERATION) == 0, "ConfigGeneration 0");
 	CHECK(rd(VIRTIO_MMIO_SHM_LEN_LOW) == UINT32_MAX &&
-		  rd(VIRTIO_MMIO_SHM_BASE_HIGH) == UINT32_MAX,
+		      rd(VIRTIO_MMIO_SHM_BASE_HIGH) == UINT32_MAX,
 	      "no shared memory: SHMLen/SHMBase all-ones");
 }
 
@@ -277,8 +277,8 @@ static void test_widths(void)
 	wr(VIRTIO_MMIO_STATUS, S_ACK);
 	CHECK(rd(VIRTIO_MMIO_STATUS) == S_ACK, "32-bit Status read");
 	CHECK(virtio_mmio_ops.read(&dev, VIRTIO_MMIO_STATUS, 1) == 0 &&
-		  virtio_mmio_ops.read(&dev, VIRTIO_MMIO_STATUS, 2) == 0 &&
-		  virtio_mmio_ops.read(&dev, VIRTIO_MMIO_STATUS, 8) == 0,
+		      virtio_mmio_ops.read(&dev, VIRTIO_MMIO_STATUS, 2) == 0 &&
+		      virtio_mmio_ops.read(&dev, VIRTIO_MMIO_STATUS, 8) == 0,
 	      "8/16/64-bit register reads refused (read 0)");
 	CHECK(virtio_mmio_ops.read(&dev, VIRTIO_MMIO_MAGIC_VALUE + 2, 4) == 0,
 	      "misaligned register read refused");
@@ -297,19 +297,19 @@ static void test_directions(void)
 	wr(VIRTIO_MMIO_QUEUE_NUM_MAX, 4);
 	wr(VIRTIO_MMIO_INTERRUPT_STATUS, 1);
 	CHECK(rd(VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976 &&
-		  rd(VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_BLK_QUEUE_SIZE &&
-		  rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0,
+		      rd(VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_BLK_QUEUE_SIZE &&
+		      rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0,
 	      "writes to read-only registers ignored");
 	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, DESC_GPA);
 	CHECK(rd(VIRTIO_MMIO_QUEUE_NUM) == 0 &&
-		  rd(VIRTIO_MMIO_QUEUE_DESC_LOW) == 0 &&
-		  rd(VIRTIO_MMIO_DRIVER_FEATURES) == 0,
+		      rd(VIRTIO_MMIO_QUEUE_DESC_LOW) == 0 &&
+		      rd(VIRTIO_MMIO_DRIVER_FEATURES) == 0,
 	      "reads of write-only registers return 0");
 	wr(VIRTIO_MMIO_GUEST_PAGE_SIZE, 4096);
 	wr(VIRTIO_MMIO_QUEUE_PFN, 5);
 	CHECK(rd(VIRTIO_MMIO_QUEUE_PFN) == 0 &&
-		  state().queue[0].desc == DESC_GPA,
+		      state().queue[0].desc == DESC_GPA,
 	      "legacy registers refused, state untouched");
 }
 
@@ -319,18 +319,18 @@ static void test_config(void)
 	CHECK(rd(VIRTIO_MMIO_CONFIG) == 64 && rd(VIRTIO_MMIO_CONFIG + 4) == 0,
 	      "capacity read as two 32-bit halves");
 	CHECK(virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG, 1) == 64 &&
-		  virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG + 12, 2) ==
-		      VIRTIO_BLK_QUEUE_SIZE - 2,
+		      virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG + 12, 2) ==
+			      VIRTIO_BLK_QUEUE_SIZE - 2,
 	      "8- and 16-bit config reads");
 	CHECK(virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG + 1, 2) == 0 &&
-		  virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG, 8) == 0,
+		      virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG, 8) == 0,
 	      "misaligned and 64-bit config reads refused");
 	CHECK(rd(VIRTIO_MMIO_CONFIG + 12) == VIRTIO_BLK_QUEUE_SIZE - 2,
 	      "seg_max read as a 32-bit word");
 	virtio_mmio_ops.read(&dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SIZE,
 			     1);
 	virtio_mmio_ops.read(
-	    &dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SIZE - 2, 4);
+		&dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CONFIG_SIZE - 2, 4);
 	virtio_mmio_ops.read(&dev, VIRTIO_MMIO_SIZE - 4, 4);
 	CHECK(!config_overrun, "config reads past the config size refused");
 	wr(VIRTIO_MMIO_CONFIG, 0xffff);
@@ -426,7 +426,7 @@ static void test_queue_sel(void)
 	before = state();
 	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
 	CHECK(rd(VIRTIO_MMIO_QUEUE_NUM_MAX) == 0 &&
-		  rd(VIRTIO_MMIO_QUEUE_READY) == 0,
+		      rd(VIRTIO_MMIO_QUEUE_READY) == 0,
 	      "QueueSel 1 (no such queue): QueueNumMax 0, QueueReady 0");
 	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, DESC_GPA);
@@ -489,8 +489,8 @@ static void test_queue_ready(void)
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x7000);
 	wr(VIRTIO_MMIO_QUEUE_READY, 2);
 	CHECK(state().queue[0].num == NUM &&
-		  state().queue[0].desc == DESC_GPA &&
-		  rd(VIRTIO_MMIO_QUEUE_READY) == 1,
+		      state().queue[0].desc == DESC_GPA &&
+		      rd(VIRTIO_MMIO_QUEUE_READY) == 1,
 	      "a ready queue's configuration is frozen; QueueReady 2 refused");
 
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
@@ -499,7 +499,7 @@ static void test_queue_ready(void)
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x7000);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK(rd(VIRTIO_MMIO_QUEUE_READY) == 0 &&
-		  state().queue[0].desc == DESC_GPA,
+		      state().queue[0].desc == DESC_GPA,
 	      "after DRIVER_OK: no reconfiguration, no re-enable");
 }
 
@@ -513,11 +513,11 @@ static void test_request_flow(void)
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CHECK(notifies == 1 && vring_used_idx(&ring) == 1 &&
-		  ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
-		  !memcmp(ram + DATA_GPA, mb.disk + 1024, 512),
+		      ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
+		      !memcmp(ram + DATA_GPA, mb.disk + 1024, 512),
 	      "QueueNotify: host notified, request served");
 	CHECK(rd(VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING &&
-		  interrupts == 1,
+		      interrupts == 1,
 	      "used-buffer interrupt raised");
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	CHECK(rd(VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING,
@@ -558,7 +558,7 @@ static void test_needs_reset(void)
 	CHECK(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET,
 	      "broken ring: DEVICE_NEEDS_RESET set");
 	CHECK((rd(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG) &&
-		  interrupts == 1,
+		      interrupts == 1,
 	      "and a configuration-change interrupt raised");
 	vring_set_avail_idx(&ring, 0);
 	offer_read();
@@ -572,14 +572,14 @@ static void test_needs_reset(void)
 	/* What Linux's virtio_add_status() does: read, OR in a bit, write. */
 	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_FAILED);
 	CHECK(rd(VIRTIO_MMIO_STATUS) ==
-		  (S_ACK | S_DRV | S_FOK | S_DOK | VIRTIO_CONFIG_S_NEEDS_RESET |
-		   VIRTIO_CONFIG_S_FAILED),
+		      (S_ACK | S_DRV | S_FOK | S_DOK |
+		       VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED),
 	      "the driver can add FAILED with NEEDS_RESET echoed back");
 
 	wr(VIRTIO_MMIO_STATUS, 0);
 	CHECK(rd(VIRTIO_MMIO_STATUS) == 0 &&
-		  rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0 &&
-		  rd(VIRTIO_MMIO_QUEUE_READY) == 0,
+		      rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0 &&
+		      rd(VIRTIO_MMIO_QUEUE_READY) == 0,
 	      "reset: status, InterruptStatus and QueueReady cleared");
 	memset(ram + AVAIL_GPA, 0, 0x100);
 	memset(ram + USED_GPA, 0, 0x100);
@@ -638,8 +638,8 @@ static void test_reset_in_flight(void)
 	CHECK(vring_used_idx(&ring) == 1 && ram[STATUS_GPA] == VIRTIO_BLK_S_OK,
 	      "the in-flight request completed before the reset");
 	CHECK(rd(VIRTIO_MMIO_STATUS) == 0 &&
-		  rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0 &&
-		  rd(VIRTIO_MMIO_QUEUE_READY) == 0,
+		      rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0 &&
+		      rd(VIRTIO_MMIO_QUEUE_READY) == 0,
 	      "then the reset took effect");
 	offer_read();
 	virtio_mmio_process_queue(&dev, 0);
@@ -672,7 +672,7 @@ static void test_snapshot(void)
 	good = state();
 	memcpy(saved_ram, ram, RAM_SIZE);
 	CHECK(good.queue[0].ready && good.queue[0].last_avail_idx == 1 &&
-		  good.queue[0].used_idx == 1,
+		      good.queue[0].used_idx == 1,
 	      "state holds the queue and its indices");
 
 	setup(); /* a fresh device and the saved RAM, as after a restore */
@@ -725,11 +725,11 @@ static void test_snapshot(void)
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
-	ring = (struct test_vring){.ram = ram,
-				   .desc = DESC_GPA,
-				   .avail = AVAIL_GPA,
-				   .used = USED_GPA,
-				   .num = NUM};
+	ring = (struct test_vring){ .ram = ram,
+				    .desc = DESC_GPA,
+				    .avail = AVAIL_GPA,
+				    .used = USED_GPA,
+				    .num = NUM };
 	blk = calloc(1, sizeof(*blk));
 	if (!ram || !blk)
 		return 1;

@@ -67,11 +67,11 @@ static void setup(bool indirect, bool event_idx)
 	vq.avail = AVAIL_GPA;
 	vq.used = USED_GPA;
 	virtq_enable(&vq, event_idx, indirect);
-	ring = (struct test_vring){.ram = ram,
-				   .desc = DESC_GPA,
-				   .avail = AVAIL_GPA,
-				   .used = USED_GPA,
-				   .num = NUM};
+	ring = (struct test_vring){ .ram = ram,
+				    .desc = DESC_GPA,
+				    .avail = AVAIL_GPA,
+				    .used = USED_GPA,
+				    .num = NUM };
 }
 
 static bool guards_intact(void)
@@ -113,21 +113,22 @@ static void test_valid_chains(void)
 	CHECK(ret == 1 && chain.head == 3 && chain.nr == 3,
 	      "three-descriptor chain popped");
 	CHECK(chain.buf[0].gpa == BUF_GPA && chain.buf[0].len == 16 &&
-		  !chain.buf[0].device_writable,
+		      !chain.buf[0].device_writable,
 	      "first buffer copied: readable header");
 	CHECK(chain.buf[1].len == 512 && chain.buf[1].device_writable &&
-		  chain.buf[2].gpa == BUF_GPA + 0x400,
+		      chain.buf[2].gpa == BUF_GPA + 0x400,
 	      "writable buffers copied in order");
 	CHECK(reads_of_desc[3] == 1 && reads_of_desc[5] == 1 &&
-		  reads_of_desc[1] == 1,
+		      reads_of_desc[1] == 1,
 	      "each descriptor read exactly once");
 	CHECK(vq.last_avail_idx == 1, "one entry consumed");
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 0, "then empty again");
 
 	CHECK(virtq_push_used(&vq, &gm, 3, 513) == 0 &&
-		  vring_used_idx(&ring) == 1,
+		      vring_used_idx(&ring) == 1,
 	      "push_used publishes used idx 1");
-	CHECK(!memcmp(ram + USED_GPA + 4, &(struct vring_used_elem){3, 513}, 8),
+	CHECK(!memcmp(ram + USED_GPA + 4, &(struct vring_used_elem){ 3, 513 },
+		      8),
 	      "used element holds head and length");
 }
 
@@ -257,12 +258,12 @@ static void test_indirect_valid(void)
 			  VRING_DESC_F_WRITE, 0);
 	vring_offer(&ring, 4);
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1 && chain.nr == 4 &&
-		  chain.head == 4,
+		      chain.head == 4,
 	      "direct descriptor followed by an indirect table");
 	CHECK(chain.buf[1].gpa == BUF_GPA + 0x100 &&
-		  !chain.buf[1].device_writable &&
-		  chain.buf[3].gpa == BUF_GPA + 0x400 &&
-		  chain.buf[3].device_writable,
+		      !chain.buf[1].device_writable &&
+		      chain.buf[3].gpa == BUF_GPA + 0x400 &&
+		      chain.buf[3].device_writable,
 	      "indirect entries copied, WRITE of the table descriptor ignored");
 }
 
@@ -394,7 +395,7 @@ static void test_copy_is_used(void)
 	CHECK(virtq_pop_chain(&vq, &gm, &chain) == 1 && chain.nr == 2,
 	      "chain popped although descriptor 0 changed mid-walk");
 	CHECK(chain.buf[0].gpa == BUF_GPA && chain.buf[0].len == 16 &&
-		  reads_of_desc[0] == 1,
+		      reads_of_desc[0] == 1,
 	      "the chain holds the one copy of descriptor 0");
 }
 
@@ -484,41 +485,42 @@ static void test_interrupt_suppression(void)
 /* A chain made by hand: buffers of 3, 5 and 4 bytes, the last writable. */
 static void test_chain_ranges(void)
 {
-	struct virtq_chain c = {.nr = 3};
+	struct virtq_chain c = { .nr = 3 };
 	struct iovec iov[VIRTQ_MAX_CHAIN];
 	uint8_t out[12];
 	int n;
 
 	setup(false, false);
-	c.buf[0] = (struct virtq_buf){.gpa = 0x100, .len = 3};
-	c.buf[1] = (struct virtq_buf){.gpa = 0x200, .len = 5};
-	c.buf[2] =
-	    (struct virtq_buf){.gpa = 0x300, .len = 4, .device_writable = true};
+	c.buf[0] = (struct virtq_buf){ .gpa = 0x100, .len = 3 };
+	c.buf[1] = (struct virtq_buf){ .gpa = 0x200, .len = 5 };
+	c.buf[2] = (struct virtq_buf){ .gpa = 0x300,
+				       .len = 4,
+				       .device_writable = true };
 	memcpy(ram + 0x100, "abc", 3);
 	memcpy(ram + 0x200, "defgh", 5);
 	CHECK(virtq_chain_read(&gm, &c, 0, 2, 2, out, 4) == 0 &&
-		  !memcmp(out, "cdef", 4),
+		      !memcmp(out, "cdef", 4),
 	      "chain read: a range across two buffers");
 	CHECK(virtq_chain_read(&gm, &c, 0, 2, 5, out, 4) == -EFAULT,
 	      "chain read: a range past the buffers is refused");
 	CHECK(virtq_chain_read(&gm, &c, 1, 2, 0, out, 5) == 0 &&
-		  !memcmp(out, "defgh", 5),
+		      !memcmp(out, "defgh", 5),
 	      "chain read: from the second buffer");
 	CHECK(virtq_chain_write(&gm, &c, 2, 3, 1, "xyz", 3) == 0 &&
-		  !memcmp(ram + 0x300, "\0xyz", 4),
+		      !memcmp(ram + 0x300, "\0xyz", 4),
 	      "chain write: at an offset into the writable buffer");
 	CHECK(virtq_chain_write(&gm, &c, 2, 3, 2, "xyz", 3) == -EFAULT,
 	      "chain write: one byte too many is refused");
 	n = virtq_chain_map(&gm, &c, 0, 3, 1, 10, iov);
 	CHECK(n == 3 && iov[0].iov_base == ram + 0x101 && iov[0].iov_len == 2 &&
-		  iov[1].iov_len == 5 && iov[2].iov_base == ram + 0x300 &&
-		  iov[2].iov_len == 3,
+		      iov[1].iov_len == 5 && iov[2].iov_base == ram + 0x300 &&
+		      iov[2].iov_len == 3,
 	      "chain map: one iovec per buffer, offset into the first");
 	CHECK(virtq_chain_map(&gm, &c, 0, 9, 0, 13, iov) == -EFAULT,
 	      "chain map: end past the chain is clamped, too long refused");
 	c.buf[1].gpa = RAM_SIZE - 2; /* no longer inside RAM */
 	CHECK(virtq_chain_read(&gm, &c, 0, 2, 0, out, 8) == -EFAULT &&
-		  virtq_chain_map(&gm, &c, 0, 2, 0, 8, iov) == -EFAULT,
+		      virtq_chain_map(&gm, &c, 0, 2, 0, 8, iov) == -EFAULT,
 	      "a buffer that left RAM is refused");
 	CHECK(guards_intact(), "chain ranges: nothing written outside RAM");
 }

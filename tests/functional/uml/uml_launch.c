@@ -32,8 +32,8 @@
 static int install_filter(void)
 {
 	const struct scmp_arg_cmp getregset_xstate[2] = {
-	    {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PTRACE_GETREGSET},
-	    {.arg = 2, .op = SCMP_CMP_EQ, .datum_a = NT_X86_XSTATE},
+		{ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = PTRACE_GETREGSET },
+		{ .arg = 2, .op = SCMP_CMP_EQ, .datum_a = NT_X86_XSTATE },
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r;
