@@ -6,7 +6,8 @@
 #   tsan       clang TSan (build-ci/tsan): both suites
 #   valgrind   memcheck over the unit suite, and one full boot of the test
 #              guest on vigil
-#   analyzers  gcc -fanalyzer, cppcheck, clang-tidy (scripts/analyze.sh)
+#   analyzers  gcc -fanalyzer, cppcheck, clang-tidy (scripts/analyze.sh),
+#              the C files' format (scripts/format.sh --check)
 #   fuzz       every libFuzzer target for FUZZ_SECONDS (scripts/fuzz.sh)
 # A build, an analyzer and a fuzz target each count as one test. Ends with
 # one line "N passed, N failed, N skipped" and exits non-zero when anything
@@ -260,10 +261,11 @@ stage_valgrind() {
 }
 
 stage_analyzers() {
-	banner "analyzers: gcc -fanalyzer, cppcheck, clang-tidy"
+	banner "analyzers: gcc -fanalyzer, cppcheck, clang-tidy, clang-format"
 	count "gcc -fanalyzer" bash scripts/analyze.sh gcc-analyzer
 	count "cppcheck" bash scripts/analyze.sh cppcheck
 	count "clang-tidy" bash scripts/analyze.sh clang-tidy
+	count "clang-format" bash scripts/format.sh --check
 }
 
 stage_fuzz() {

@@ -15,7 +15,7 @@ test_packages=(
 	clang libclang-rt-14-dev llvm
 	qemu-system-x86 qemu-utils
 	acpica-tools device-tree-compiler
-	valgrind cppcheck clang-tidy
+	valgrind cppcheck clang-tidy clang-format
 	e2fsprogs fio util-linux
 )
 
