@@ -305,6 +305,10 @@ static int parse_command(struct json_object *obj, struct control_request *req,
 		return parse_error(err, errlen,
 				   "request: \"command\" (a string) missing");
 	name = json_object_get_string(v);
+	/* "status\u0000x" must not pass for status by its C string. */
+	if (strlen(name) != (size_t)json_object_get_string_len(v))
+		return parse_error(err, errlen,
+				   "request: \"command\" contains a NUL byte");
 	for (unsigned int i = 0; i < CONTROL_NR_COMMANDS; i++) {
 		if (!strcmp(name, command_names[i])) {
 			req->command = (enum control_command)i;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fuzz the control socket's request parser (control_parse_request(): the
- * line bound, NUL bytes, json-c with its depth limit, the command and key
- * checks, the snapshot path). Each input is one request line.
+ * line bound, NUL bytes, escaped ones in the command, json-c with its
+ * depth limit, the command and key checks). Each input is one request
+ * line; a snapshot's files come as descriptors, never in the line.
  *
- * Besides not crashing: an accepted request names a real command and, for
- * a snapshot, an absolute, NUL-free path with room for the snapshot's file
- * names; a refused one always says why.
+ * Besides not crashing: an accepted request names a real command, and
+ * only a snapshot asks to stay paused; a refused one always says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
