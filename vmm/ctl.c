@@ -40,10 +40,15 @@ static const char ctl_usage[] =
 	"                       it runs on afterwards unless --paused. DIR is\n"
 	"                       created (mode 0700), or must be yours, not\n"
 	"                       writable by others, and hold nothing but a\n"
-	"                       previous snapshot, which is replaced\n"
+	"                       previous snapshot, which is replaced. vigil\n"
+	"                       ctl creates the files (0600, yours) and\n"
+	"                       passes them over SOCKET; vigil opens none\n"
 	"  quit                 stop vigil (exit status 0)\n"
 	"\n"
-	"  --json               print vigil's reply as it is (JSON)\n";
+	"  --json               print vigil's reply as it is (JSON)\n"
+	"\n"
+	"Exit status: 0 done; 1 vigil refused, or DIR is unsafe (the\n"
+	"reason on stderr); 2 bad usage, or no reply on SOCKET.\n";
 
 static int usage(const char *why)
 {
@@ -206,6 +211,20 @@ static void print_ok(const char *cmd, const char *arg, struct json_object *r)
 		printf("%s\n", status ? status : "ok");
 }
 
+/* Whether a reply line (perhaps NULL) is {"ok": true, ...}. */
+static bool reply_says_ok(const char *line)
+{
+	struct json_object *r = line ? json_tokener_parse(line) : NULL;
+	struct json_object *ok;
+	bool yes = r && json_object_is_type(r, json_type_object) &&
+		   json_object_object_get_ex(r, "ok", &ok) &&
+		   json_object_is_type(ok, json_type_boolean) &&
+		   json_object_get_boolean(ok);
+
+	json_object_put(r);
+	return yes;
+}
+
 /* Print the reply; the exit status says whether vigil did it. */
 static int report(const char *cmd, const char *arg, const char *line, bool json)
 {
@@ -219,7 +238,7 @@ static int report(const char *cmd, const char *arg, const char *line, bool json)
 		json_object_put(r);
 		return CTL_EXIT_USAGE;
 	}
-	status = json_object_get_boolean(ok) ? 0 : CTL_EXIT_REFUSED;
+	status = reply_says_ok(line) ? 0 : CTL_EXIT_REFUSED;
 	if (json)
 		printf("%s\n", line);
 	else if (status == 0)
@@ -271,10 +290,14 @@ static int ctl_snapshot(const char *sock, struct json_object *req,
 		return CTL_EXIT_REFUSED;
 	}
 	reply = exchange(sock, req, (const int[]){ sd.memory_fd, sd.state_fd });
-	status = reply ? report("snapshot", dir, reply, json) : CTL_EXIT_USAGE;
-	if (status == 0 && snapshot_dir_commit(&sd, err, sizeof(err)) < 0) {
+	/* Renamed into place before "saved" is printed. */
+	if (reply_says_ok(reply) &&
+	    snapshot_dir_commit(&sd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil ctl: %s: %s\n", dir, err);
 		status = CTL_EXIT_REFUSED;
+	} else {
+		status = reply ? report("snapshot", dir, reply, json) :
+				 CTL_EXIT_USAGE;
 	}
 	if (status != 0)
 		snapshot_dir_abort(&sd);

@@ -127,13 +127,23 @@ static int create_file(int dirfd, const char *name)
 			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
 				O_CLOEXEC,
 			0600);
+	struct stat st;
+	int r = 0;
 
-	/* The umask may have taken bits away; it never adds any. */
-	if (fd >= 0 && fchmod(fd, 0600) < 0) {
-		close(fd);
+	if (fd < 0)
 		return -errno;
+	/* O_EXCL made it; fstat proves what vigil will be sent. The umask
+	 * may have taken mode bits away: the mode is exactly 0600. */
+	if (fstat(fd, &st) < 0 || fchmod(fd, 0600) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	if (r < 0) {
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		return r;
 	}
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 int snapshot_dir_prepare(struct snapshot_dir *sd, const char *dir, char *err,
