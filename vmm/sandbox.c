@@ -37,10 +37,12 @@
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -532,34 +534,76 @@ bool sandbox_enabled(void)
 }
 
 #ifdef VIGIL_TEST_HOOKS
-static enum sandbox_thread test_trigger = SANDBOX_NR_THREADS;
+/* The forbidden calls a test can ask for: each on no list of that thread. */
+enum test_call {
+	TEST_CALL_SOCKET, /* what a hijacked thread would try first */
+	TEST_CALL_OPENAT, /* open or create a file (main: once for snapshots) */
+	TEST_CALL_UNLINK, /* remove one (main: once the control socket's) */
+};
 
-void sandbox_set_test_trigger(enum sandbox_thread thread)
-{
-	test_trigger = thread;
-}
+static const char *const test_call_names[] = {
+	[TEST_CALL_SOCKET] = "socket",
+	[TEST_CALL_OPENAT] = "openat",
+	[TEST_CALL_UNLINK] = "unlink",
+};
+
+static enum sandbox_thread test_trigger = SANDBOX_NR_THREADS;
+static enum test_call test_call = TEST_CALL_SOCKET;
 
 /*
- * socket() is on no list: what a hijacked thread would try first. Fires
- * once (vCPU threads call this after every exit).
+ * VIGIL_TEST_SECCOMP_CALL picks the call (socket by default): read here,
+ * so that main.c's --test-seccomp-trigger THREAD keeps its one argument.
+ * An unknown name keeps socket; the log line says which call was made.
  */
+void sandbox_set_test_trigger(enum sandbox_thread thread)
+{
+	const char *call = getenv("VIGIL_TEST_SECCOMP_CALL");
+
+	test_trigger = thread;
+	for (unsigned int i = 0;
+	     call && i < sizeof(test_call_names) / sizeof(test_call_names[0]);
+	     i++)
+		if (!strcmp(call, test_call_names[i]))
+			test_call = (enum test_call)i;
+}
+
+/* Harmless when allowed: a directory opened read-only, a missing name. */
+static int make_test_call(void)
+{
+	int fd;
+
+	switch (test_call) {
+	case TEST_CALL_OPENAT:
+		fd = (int)syscall(SYS_openat, AT_FDCWD, "/",
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		break;
+	case TEST_CALL_UNLINK:
+		return (int)syscall(SYS_unlink, "/nonexistent/vigil-test-hook");
+	default:
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* Fires once (vCPU threads call this after every exit). */
 void sandbox_test_trigger(enum sandbox_thread thread)
 {
 	enum sandbox_thread expected = thread;
-	int fd;
+	const char *call = test_call_names[test_call];
 
 	if (__atomic_load_n(&test_trigger, __ATOMIC_RELAXED) != thread ||
 	    !__atomic_compare_exchange_n(&test_trigger, &expected,
 					 SANDBOX_NR_THREADS, false,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
-	log_info("test hook: %s thread calls socket(), which seccomp forbids",
-		 sandbox_thread_name(thread));
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	/* Reached only without a filter (--no-seccomp). */
-	if (fd >= 0)
-		close(fd);
-	log_error("test hook: socket() from the %s thread was not stopped",
+	log_info("test hook: %s thread calls %s(), which seccomp forbids",
+		 sandbox_thread_name(thread), call);
+	make_test_call();
+	/* Reached only without a filter (--no-seccomp) or a wrong list. */
+	log_error("test hook: %s() from the %s thread was not stopped", call,
 		  sandbox_thread_name(thread));
 }
 #endif

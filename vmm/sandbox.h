@@ -53,7 +53,9 @@ const char *sandbox_thread_name(enum sandbox_thread thread);
 /*
  * Test builds only: make the thread of this kind call a forbidden syscall
  * once it runs sandboxed (--test-seccomp-trigger), to prove the filter
- * kills vigil.
+ * kills vigil. The call is socket(), or the one the environment variable
+ * VIGIL_TEST_SECCOMP_CALL names: openat or unlink (what the main thread
+ * could once do with --api-socket).
  */
 void sandbox_set_test_trigger(enum sandbox_thread thread);
 void sandbox_test_trigger(enum sandbox_thread thread);

@@ -7,7 +7,14 @@
   vigil with SIGSYS while the guest runs: the hidden test-build option
   --test-seccomp-trigger THREAD makes that thread call socket() once it is
   sandboxed (the vCPU thread after its first exit, so the guest has run);
+- with --api-socket the main thread takes no path either: openat() and
+  unlink() from it kill vigil (VIGIL_TEST_SECCOMP_CALL picks the call the
+  trigger makes; both were on its list when vigil wrote snapshots by path,
+  and a compromised thread could have created or overwritten any file);
 - --no-seccomp warns loudly, and then the same call goes through.
+
+The release lists only: a sanitizer build's runtime needs openat on every
+list, so test.sh does not run this test on those builds.
 
 usage: test_seccomp.py VIGIL GUEST_BIN
 """
@@ -32,9 +39,21 @@ def one_line(r):
     return r.summary().replace("\n", " | ")
 
 
-def guest(cmdline, extra=(), cpus=1):
+def guest(cmdline, extra=(), cpus=1, env=None):
     return run(vigil_cmd(vigil, guest_bin, cmdline, cpus, extra),
-               timeout=TIMEOUT)
+               timeout=TIMEOUT, env=env)
+
+
+def main_with_api_socket(call, tmp):
+    """The main thread, with a control socket, makes call once sandboxed."""
+    sock = os.path.join(tmp, f"api-{call}.sock")
+    env = dict(os.environ, VIGIL_TEST_SECCOMP_CALL=call)
+    r = guest("tests=acpi", ["--api-socket", sock,
+                             "--test-seccomp-trigger", "main"], env=env)
+    said = f"test hook: main thread calls {call}()" in r.stderr
+    tap.ok(r.returncode == -signal.SIGSYS and said and not r.timed_out,
+           f"{call}() from the main thread with --api-socket kills vigil "
+           "(SIGSYS)", one_line(r))
 
 
 r = run([vigil, "--help"])
@@ -60,6 +79,9 @@ if r.returncode != 0:
     for t in THREADS:
         tap.skip(f"forbidden call from the {t} thread kills vigil",
                  "built without test hooks (-Dtest_hooks=false)")
+    for call in ("openat", "unlink"):
+        tap.skip(f"{call}() from the main thread with --api-socket kills "
+                 "vigil", "no test hooks")
     tap.skip("--no-seccomp lets the call through", "no test hooks")
 else:
     for t in THREADS:
@@ -70,6 +92,9 @@ else:
         tap.ok(r.returncode == -signal.SIGSYS and said and not r.timed_out,
                f"forbidden call from the {t} thread kills vigil (SIGSYS)",
                one_line(r))
+    with tempfile.TemporaryDirectory() as tmp:
+        for call in ("openat", "unlink"):
+            main_with_api_socket(call, tmp)
     r = guest("tests=acpi", ["--no-seccomp", "--test-seccomp-trigger",
                              "vcpu"])
     good, detail = guest_verdict(r)
