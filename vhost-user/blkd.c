@@ -581,14 +581,15 @@ int blkd_serve(struct blkd *d, unsigned int queue)
 /*
  * Empty the kick fd, a bounded number of reads per wake-up. An eventfd
  * gives its counter in one read and a pipe 8 bytes per kick; an fd that is
- * still readable after BLKD_KICK_READS reads is not a kick fd at all (the
- * front-end passed /dev/zero, or keeps a pipe full) and would keep the
- * daemon spinning here: returns -EMSGSIZE for it, -errno when the fd is
- * broken or closed, 0 when drained.
+ * still readable after BLKD_KICK_READS reads is not a kick fd at all
+ * (/dev/random, an eventfd in semaphore mode, a pipe the front-end keeps
+ * full) and would keep the daemon spinning here: returns -EMSGSIZE for it,
+ * -errno when the fd is broken or closed, 0 when drained. (An fd epoll
+ * cannot poll, /dev/zero or a regular file, is refused by set_vring_kick.)
  */
 static int drain_kick(int fd)
 {
-	uint8_t buf[64];
+	uint64_t buf[BLKD_KICK_READ_KICKS];
 
 	for (unsigned int i = 0; i < BLKD_KICK_READS; i++) {
 		ssize_t n = read(fd, buf, sizeof(buf));

@@ -49,10 +49,13 @@
 #define BLKD_NUM_QUEUES 1u
 
 /*
- * Reads of 64 bytes per kick wake-up: an eventfd needs one, a pipe holding
- * up to 128 pending kicks 16. A kick fd with more is not one (blkd_on_kick).
+ * Reads per kick wake-up, each of up to 64 kicks (8 bytes each): an eventfd
+ * is drained in two (its counter, then EAGAIN), a pipe of up to 960 pending
+ * kicks (nearly one per descriptor of the largest queue) in 16. A kick fd
+ * still readable after that is not one: blkd_on_kick() stops watching it.
  */
 #define BLKD_KICK_READS 16u
+#define BLKD_KICK_READ_KICKS 64u
 
 /*
  * The smallest queue a front-end is expected to choose. It reads the

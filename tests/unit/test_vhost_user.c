@@ -647,11 +647,68 @@ static void test_ring_outside_table(void)
 	      "fixed and restarted at base 5, it serves the waiting request");
 }
 
+/* Stop the ring and start it again with kick as its kick fd. */
+static void restart_with_kick(int kick)
+{
+	struct vu_msg m = state_msg(VHOST_USER_GET_VRING_BASE, 0, 0);
+
+	CHECK(send_msg(&m) == 1 &&
+		      send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick) == 0,
+	      "ring stopped and restarted with a new kick fd");
+}
+
+/* Write up to n kicks into a non-blocking pipe; how many fitted. */
+static size_t pipe_kicks(int fd, size_t n)
+{
+	uint64_t one = 1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (write(fd, &one, sizeof(one)) != sizeof(one))
+			break;
+	return i;
+}
+
+/*
+ * Kick fds that never run dry would keep the device draining them for
+ * ever: each wake-up reads a bounded amount, and such an fd is dropped.
+ * A pipe of many pending kicks is still a kick fd.
+ */
+static void test_kick_never_dry(void)
+{
+	int sem = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK);
+	int p[2];
+	uint64_t lots = UINT64_MAX - 1;
+
+	CHECK(sem >= 0 && write(sem, &lots, sizeof(lots)) == sizeof(lots),
+	      "a semaphore eventfd holding 2^64 - 2 kicks");
+	restart_with_kick(sem);
+	queue_read(6);
+	CHECK(blkd_on_kick(dev, 0) == 0 && dev->rings[0].kick_fd < 0 &&
+		      used_idx() == 7,
+	      "a kick fd that never runs dry is dropped; the kick is served");
+	close(sem);
+	CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0 &&
+		      pipe_kicks(p[1], 960) == 960,
+	      "a pipe holding 960 kicks");
+	restart_with_kick(p[0]);
+	queue_read(7);
+	CHECK(blkd_on_kick(dev, 0) == 0 && dev->rings[0].kick_fd >= 0 &&
+		      used_idx() == 8 && pipe_kicks(p[1], 1u << 20) > 960,
+	      "960 pending kicks are drained in one wake-up, the fd kept");
+	CHECK(blkd_on_kick(dev, 0) == 0 && dev->rings[0].kick_fd < 0,
+	      "a pipe kept full (64 KiB, 8192 kicks) is dropped");
+	close(p[0]);
+	close(p[1]);
+	restart_with_kick(kick_fd);
+}
+
 /* The front-end shrinks its memory file: the guard turns SIGBUS away. */
 static void test_shrunk_memory(void)
 {
 	CHECK(vu_mem_guard_init() == 0, "install the SIGBUS guard");
-	queue_read(6);
+	queue_read(8);
 	munmap(ram, RAM_SIZE);
 	CHECK(ftruncate(ram_fd, 0) == 0, "the front-end truncates its memory");
 	CHECK(blkd_on_kick(dev, 0) == -EFAULT,
@@ -706,6 +763,7 @@ int main(void)
 	test_malformed_closes_fds();
 	test_bad_tables();
 	test_ring_outside_table();
+	test_kick_never_dry();
 	test_shrunk_memory();
 	blkd_disconnect(dev);
 	test_kick_before_table();
