@@ -29,7 +29,9 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
 6. Hostile snapshot directories (another user's, world-writable, a symlink,
    holding a link, a FIFO or a foreign file) refused by vigil ctl with
    nothing written; control clients passing no, too many or the wrong
-   descriptors refused by vigil.
+   descriptors refused by vigil, which keeps none of them; a request in
+   pieces with its descriptors served as a whole one; the socket file left
+   behind at exit and replaced by the next vigil.
 """
 import os
 import re
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import time
 
+import snapdirs
 from vigiltest import (EXIT_ERROR, GUEST_PASS, Tap, kvm_unavailable_reason,
                        read_text as read, run)
 
@@ -294,23 +297,35 @@ def pause_resume(tmp):
 def raw_request(sock, data, read_reply=True, fds=()):
     """One request as bytes, with descriptors (SCM_RIGHTS) if any; the
     reply line."""
+    return raw_parts(sock, [(data, fds)], read_reply)
+
+
+def raw_parts(sock, parts, read_reply=True):
+    """One request sent in pieces, each (bytes, descriptors), with a pause
+    between them so that each arrives in its own recvmsg(); the reply."""
     import socket as pysocket
     s = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
-    s.settimeout(30)
+    s.settimeout(60)
     s.connect(sock)
-    if fds:
-        pysocket.send_fds(s, [data], list(fds))
-    else:
-        s.sendall(data)
+    for i, (data, fds) in enumerate(parts):
+        if i:
+            time.sleep(0.2)
+        if fds:
+            pysocket.send_fds(s, [data], list(fds))
+        else:
+            s.sendall(data)
     reply = b""
-    if read_reply:
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
+    while read_reply and not reply.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
     s.close()
     return reply.decode(errors="replace")
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def control_socket_checks(sock, tmp):
@@ -329,6 +344,8 @@ def control_socket_checks(sock, tmp):
         ("paused not a boolean",
          b"{\"command\": \"snapshot\", \"paused\": 1}\n", "paused"),
         ("NUL byte", b"{\"command\": \"st\0atus\"}\n", "NUL"),
+        ("escaped NUL in the command",
+         b"{\"command\": \"status\\u0000x\"}\n", "NUL"),
         ("trailing text", b"{\"command\": \"status\"} x\n", "after"),
         ("too deep", b"{\"command\": [[[[[[1]]]]]]}\n", "not JSON"),
         ("oversized request", b"{" + b" " * 5000 + b"\n", "longer than"),
@@ -640,42 +657,24 @@ def hostile_dirs(tmp):
                f"snapshot dirs: {name}: refused, nothing written",
                r.summary().replace("\n", " | "))
 
-    def mkdir_owned_by_nobody(d):
-        os.mkdir(d, 0o700)
-        os.chown(d, 65534, 65534)
-
-    def mkdir_world_writable(d):
-        os.mkdir(d)
-        os.chmod(d, 0o777)
-
-    def mkdir_with(entry):
-        def prepare(d):
-            os.mkdir(d, 0o700)
-            entry(d)
-        return prepare
-
-    attempt("another user's directory", mkdir_owned_by_nobody, "uid 65534")
-    attempt("a world-writable directory", mkdir_world_writable,
+    attempt("another user's directory", snapdirs.owned_by_nobody,
+            "uid 65534")
+    attempt("a world-writable directory", snapdirs.world_writable,
             "writable by others")
-    attempt("a symlink to a victim as memory.tmp", mkdir_with(
-        lambda d: os.symlink(victim, os.path.join(d, "memory.tmp"))),
-        "memory.tmp", "symbolic link")
-    attempt("a FIFO as state.tmp", mkdir_with(
-        lambda d: os.mkfifo(os.path.join(d, "state.tmp"))),
-        "state.tmp", "not a regular file")
-    attempt("a file that is not a snapshot's", mkdir_with(
-        lambda d: open(os.path.join(d, "notes.txt"), "w").close()),
-        "notes.txt")
-    attempt("the directory a symlink", lambda d: os.symlink(base, d),
+    attempt("a symlink to a victim as memory.tmp",
+            snapdirs.holding(snapdirs.symlink("memory.tmp", victim)),
+            "memory.tmp", "symbolic link")
+    attempt("a FIFO as state.tmp", snapdirs.holding(snapdirs.fifo(
+        "state.tmp")), "state.tmp", "not a regular file")
+    attempt("a file that is not a snapshot's",
+            snapdirs.holding(snapdirs.regular("notes.txt")), "notes.txt")
+    attempt("the directory a symlink", snapdirs.linked_to(base),
             "symbolic link")
     with open(victim, "rb") as f:
         tap.ok(f.read() == b"precious", "snapshot dirs: the victim is intact")
 
     d = os.path.join(base, "leftover")
-    os.mkdir(d, 0o700)
-    with open(os.path.join(d, "state.tmp"), "w") as f:
-        f.write("old")
-    os.chmod(os.path.join(d, "state.tmp"), 0o644)
+    snapdirs.holding(snapdirs.regular("state.tmp", 0o644))(d)
     r = ctl(sock, "snapshot", d)
     modes = {n: stat.S_IMODE(os.stat(os.path.join(d, n)).st_mode)
              for n in os.listdir(d)}
@@ -683,6 +682,7 @@ def hostile_dirs(tmp):
            "snapshot dirs: a readable leftover state.tmp is replaced, the "
            "files are 0600", f"{r.summary()} {modes}")
 
+    fds_before = open_fds(proc.pid)
     refusals = []
     rd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
     ro = os.open(disk, os.O_RDONLY)
@@ -708,10 +708,15 @@ def hostile_dirs(tmp):
         reply = raw_request(sock, data, fds=fds)
         if not ("\"ok\":false" in reply and needle in reply):
             refusals.append(f"{name}: {reply[:200]}")
+    # Half a request with descriptors, then a hang-up: they go with it.
+    raw_parts(sock, [(b'{"command": "snap', empty[:2])], read_reply=False)
     for fd in [rd, ro, full] + empty:
         os.close(fd)
     tap.ok(not refusals, "control: wrong descriptors get an error reply",
            "; ".join(refusals))
+    tap.ok(wait_for(lambda: open_fds(proc.pid) == fds_before, 10),
+           "control: vigil keeps none of the descriptors it refused",
+           f"{fds_before} open before, {open_fds(proc.pid)} after")
     with open(victim, "rb") as f:
         intact = f.read() == b"precious"
     tap.ok(intact and all(os.path.getsize(os.path.join(base, f"empty{i}"))
@@ -722,9 +727,60 @@ def hostile_dirs(tmp):
     tap.ok(r.returncode == 0 and sorted(os.listdir(good)) ==
            ["memory", "state"],
            "snapshot dirs: after all that, a snapshot is saved", r.summary())
+    check_files(good, "snapshot dirs: after all that")
+    split_requests(sock, base, proc.pid)
     r = ctl(sock, "quit")
     status, err = finish(proc)
     tap.ok(status == 0, "snapshot dirs: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+    socket_left_behind(sock, tmp, disk)
+
+
+def split_requests(sock, base, pid):
+    """A snapshot request in pieces, its descriptors with the first or the
+    last one: served as when whole."""
+    fds_before = open_fds(pid)
+    for name, first, last in (("with the first piece", True, False),
+                              ("with the last piece", False, True)):
+        d = os.path.join(base, f"split {name}")
+        os.mkdir(d, 0o700)
+        fds = [os.open(os.path.join(d, n), os.O_WRONLY | os.O_CREAT |
+                       os.O_EXCL, 0o600) for n in ("memory", "state")]
+        reply = raw_parts(sock, [(b'{"command": "snap', fds if first else []),
+                                 (b'shot", "paused"', []),
+                                 (b': false}\n', fds if last else [])])
+        for fd in fds:
+            os.close(fd)
+        sizes = [os.path.getsize(os.path.join(d, n))
+                 for n in ("memory", "state")]
+        tap.ok("\"ok\":true" in reply and sizes[0] == 256 << 20 and
+               sizes[1] > HEADER,
+               f"control: a request in three pieces, descriptors {name}: "
+               "saved", f"{reply[:200]} sizes {sizes}")
+    tap.ok(wait_for(lambda: open_fds(pid) == fds_before, 10),
+           "control: the descriptors are closed once the save is done",
+           f"{fds_before} open before, {open_fds(pid)} after")
+
+
+def socket_left_behind(sock, tmp, disk):
+    """vigil's sandbox takes no path, so the socket file stays after it
+    exits; the next vigil given the path replaces it."""
+    tap.ok(stat.S_ISSOCK(os.lstat(sock).st_mode),
+           "control: the socket file stays after vigil exits")
+    out = os.path.join(tmp, "out-dirs-again.txt")
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, 100 * RECORDS), "--drive",
+                  f"file={disk}"], out, sock)
+    r = None
+    if wait_for(lambda: "snap record 1 " in read(out), 60):
+        r = ctl(sock, "status")
+    tap.ok(r is not None and r.returncode == 0 and
+           r.stdout.startswith("running"),
+           "control: the next vigil replaces the stale socket",
+           r.summary() if r else read(out)[-300:])
+    ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "control: that vigil quits with status 0",
            f"status {status}: {err[-300:]}")
 
 
