@@ -198,6 +198,34 @@ static void probe_mkdir(const struct sandbox_fds *fds)
 	syscall(SYS_mkdir, "/nonexistent/vigil-probe", 0700);
 }
 
+/* What glibc's unlink(), mkdirat(), rename() and stat() may use. */
+static void probe_unlink(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_unlink, "/nonexistent/vigil-probe");
+}
+
+static void probe_mkdirat(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/vigil-probe", 0700);
+}
+
+static void probe_renameat2(const struct sandbox_fds *fds)
+{
+	(void)fds;
+	syscall(SYS_renameat2, AT_FDCWD, "/nonexistent/a", AT_FDCWD,
+		"/nonexistent/b", 0);
+}
+
+static void probe_newfstatat(const struct sandbox_fds *fds)
+{
+	struct stat st;
+
+	(void)fds;
+	syscall(SYS_newfstatat, AT_FDCWD, "/", &st, 0);
+}
+
 static void probe_fstat(const struct sandbox_fds *fds)
 {
 	struct stat st;
@@ -284,6 +312,11 @@ static const struct probe_case api_cases[] = {
 	{ SANDBOX_MAIN, probe_mkdir, false, "main+api: mkdir", false },
 	{ SANDBOX_MAIN, probe_unlinkat, false, "main+api: unlinkat", false },
 	{ SANDBOX_MAIN, probe_renameat, false, "main+api: renameat", false },
+	{ SANDBOX_MAIN, probe_unlink, false, "main+api: unlink", false },
+	{ SANDBOX_MAIN, probe_mkdirat, false, "main+api: mkdirat", false },
+	{ SANDBOX_MAIN, probe_renameat2, false, "main+api: renameat2", false },
+	{ SANDBOX_MAIN, probe_newfstatat, false, "main+api: newfstatat (stat)",
+	  true },
 	{ SANDBOX_MAIN, probe_socket, false, "main+api: socket", false },
 };
 
