@@ -18,13 +18,15 @@
  * space, so a thread that runs an attacker's code can in effect make any
  * call on any thread's list, with any argument the rules do not pin: read
  * and write guest RAM and vigil's memory; read and write the drives (which
- * the guest can already), the console and the log; write to a snapshot's
- * files while one is being saved; make the ioctls listed for the vCPU and
- * VM fds (run vCPUs, read their state, raise interrupt lines); signal
- * vigil's own threads. It cannot open, create, rename, remove or stat any
- * file, make a socket or a connection, map executable memory, or run a
- * program: whatever vigil's user could reach beyond its open descriptors
- * stays out of reach.
+ * the guest can already), the console and the log; with --api-socket,
+ * also truncate any of them (ftruncate is there for the memory file),
+ * write to a snapshot's files while one is being saved, and take the
+ * next control client's requests and descriptors; make the ioctls listed
+ * for the vCPU and VM fds (run vCPUs, read their state, raise interrupt
+ * lines); signal vigil's own threads. It cannot open, create, rename,
+ * remove or stat any file, make a socket or a connection, map executable
+ * memory, or run a program: whatever vigil's user could reach beyond its
+ * open descriptors stays out of reach.
  *
  * Every entry below names who makes the call. Sanitizer builds add what
  * their runtimes need (sandbox_add_sanitizer_rules()); the release lists
