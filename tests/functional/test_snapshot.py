@@ -321,7 +321,8 @@ def raw_parts(sock, parts, read_reply=True):
             break
         reply += chunk
     s.close()
-    return reply.decode(errors="replace")
+    # Without its newline: a reply goes into a one-line TAP diagnostic.
+    return reply.decode(errors="replace").rstrip("\n")
 
 
 def open_fds(pid):
