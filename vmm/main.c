@@ -22,7 +22,8 @@
 
 static const char usage_text[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
-	"             [--cpus N] [--serial MODE] [--drive SPEC]... [-d LIST] [-D FILE]\n"
+	"             [--cpus N] [--serial MODE] [--drive SPEC]... [--api-socket PATH]\n"
+	"             [-d LIST] [-D FILE]\n"
 	"       vigil --restore DIR [--drive SPEC]... [--memory MAX] [--cpus MAX]\n"
 	"             [--serial MODE] [--api-socket PATH] [-d LIST] [-D FILE]\n"
 	"       vigil ctl SOCKET status|pause|resume|quit|snapshot DIR [--paused]\n"
@@ -46,7 +47,10 @@ static const char usage_text[] =
 	"                         read-zeroes=off (benchmarks only)\n"
 	"  --api-socket PATH      serve the control socket at PATH (mode 0600):\n"
 	"                         status, pause, resume, snapshot, quit; use\n"
-	"                         'vigil ctl PATH COMMAND' (vigil ctl --help)\n"
+	"                         'vigil ctl PATH COMMAND' (vigil ctl --help).\n"
+	"                         vigil opens no file for a snapshot: vigil ctl\n"
+	"                         creates them and passes them. The socket file\n"
+	"                         stays after exit; the next vigil replaces it\n"
 	"  --restore DIR          start the VM saved in DIR by 'snapshot': its\n"
 	"                         RAM, vCPUs and device state come from DIR;\n"
 	"                         the drives from --drive, the same kinds, sizes\n"
