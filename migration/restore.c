@@ -217,15 +217,11 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 			 size_t errlen)
 {
 	const char *bad;
-	int r = 0;
+	int r;
 
-	if (!m->cpu_host.usable) {
-		snprintf(err, errlen,
-			 "this host's KVM lacks %s, which "
-			 "snapshots need",
-			 m->cpu_host.missing);
-		return -ENOTSUP;
-	}
+	r = snapshot_check_host(m, err, errlen);
+	if (r < 0)
+		return r;
 	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++) {
 		char path[48];
 

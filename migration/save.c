@@ -75,13 +75,9 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	s->machine = (struct snap_machine){ .mem_size = m->ram_size,
 					    .nr_cpus = m->nr_cpus,
 					    .nr_drives = m->nr_blk };
-	if (!m->cpu_host.usable) {
-		snprintf(err, errlen,
-			 "this host's KVM lacks %s, which "
-			 "snapshots need",
-			 m->cpu_host.missing);
-		return -ENOTSUP;
-	}
+	r = snapshot_check_host(m, err, errlen);
+	if (r < 0)
+		return r;
 	s->cpus = calloc(m->nr_cpus, sizeof(*s->cpus));
 	if (!s->cpus) {
 		snprintf(err, errlen, "out of memory");

@@ -72,6 +72,15 @@ static const struct field machine_fields[] = {
 static const struct field_table machine_table =
 	FIELD_TABLE("machine", machine_fields, NULL);
 
+int snapshot_check_host(const struct machine *m, char *err, size_t errlen)
+{
+	if (m->cpu_host.usable)
+		return 0;
+	snprintf(err, errlen, "this host's KVM lacks %s, which snapshots need",
+		 m->cpu_host.missing);
+	return -ENOTSUP;
+}
+
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 {
 	snprintf(buf, len, "/cpus/cpu@%u", cpu);

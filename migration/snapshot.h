@@ -84,6 +84,9 @@ void snapshot_blk_path(unsigned int index, char *buf, size_t len);
 struct machine;
 struct machine_config;
 
+/* Save and restore need vCPU state this host's KVM may not offer. */
+int snapshot_check_host(const struct machine *m, char *err, size_t errlen);
+
 /*
  * Save the paused machine m: capture, encode, check the encoding loads,
  * flush the drives, write the memory file into memory_fd, then the state
