@@ -31,6 +31,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
+failed_logs=()
 start=$SECONDS
 
 banner() {
@@ -88,6 +89,9 @@ add_counts() {
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	((f == 0)) || failures+=("${!#}: $f meson test(s)")
+	if ((f > 0)) && [[ ${!#} == *.json ]]; then
+		failed_logs+=("${!#}")
+	fi
 }
 
 # The names of the tests in build directory $1 that are (in suite $2) or
@@ -302,6 +306,9 @@ done
 
 banner "done"
 printf 'stage time: %s\n' "${stage_times[@]}"
+for log in "${failed_logs[@]}"; do
+	python3 scripts/count-results.py --failures "$log"
+done
 ((${#failures[@]} == 0)) || printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]
