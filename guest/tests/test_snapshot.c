@@ -16,10 +16,11 @@
  *    the device has completed the write (the record is acknowledged) the
  *    guest prints
  *        # snap record N ticks T counts C0 C1 ...
- *  - no count ever goes back, and every count (and the tick count) grows
- *    over each WINDOW records (a loaded host may leave one vCPU thread
- *    unscheduled for a record or two, not for a whole window); at the end
- *    all snap_records= records are read back and checked the same way.
+ *  - no count ever goes back; the tick count grows over each WINDOW
+ *    records and every CPU's count within STALL_TICKS ticks (a loaded
+ *    host may leave one vCPU thread unscheduled for a while, not for
+ *    seconds); at the end all snap_records= records are read back and
+ *    checked the same way.
  *
  * Time limits are TSC deadlines that forgive a leap: where KVM cannot
  * restore the TSC (kvm_pvm runs the guest on the host's TSC), a restored
@@ -52,6 +53,7 @@
 #define JUMP_US 500000ull
 #define STOP_LIMIT_US 1000000ull
 #define WINDOW 10u
+#define STALL_TICKS (3 * TIMER_HZ)
 
 struct snap_record {
 	char magic[8];
@@ -226,39 +228,57 @@ static void print_record(const struct snap_record *r)
 	note("snap record %u ticks %lu counts%s", r->seq, r->ticks, list);
 }
 
+/* What counts_ok() keeps of the records so far. */
+struct progress {
+	struct snap_record last;
+	uint32_t ticks_grew; /* seq of the last record whose ticks grew */
+	uint64_t count_grew[MAX_CPUS]; /* ticks when each count last grew */
+};
+
 /*
- * cur against an earlier record: no count went back; with strict, every
- * count and the tick count grew (no vCPU and no timer is stuck).
+ * cur after the records in p: no count and no tick count goes back; the
+ * tick count grows over every WINDOW records (the timer is not stuck) and
+ * every CPU's count within STALL_TICKS ticks (no vCPU is stuck). Time,
+ * not records: a loaded host (sanitizers, a nested host on one CPU) may
+ * leave one vCPU thread unscheduled while the others write many records.
  */
-static bool counts_moved(const struct snap_record *old,
-			 const struct snap_record *cur, bool strict)
+static bool counts_ok(struct progress *p, const struct snap_record *cur)
 {
+	const struct snap_record *last = &p->last;
 	unsigned int i;
 
-	for (i = 0; i < cur->ncpus; i++)
-		if (!check(cur->counts[i] > old->counts[i] ||
-				   (!strict && cur->counts[i] == old->counts[i]),
-			   "record %u: CPU %u count %lu, record %u had %lu",
-			   cur->seq, i, cur->counts[i], old->seq,
-			   old->counts[i]))
+	if (cur->seq == 0) {
+		p->ticks_grew = 0;
+		for (i = 0; i < cur->ncpus; i++)
+			p->count_grew[i] = cur->ticks;
+	}
+	for (i = 0; i < cur->ncpus; i++) {
+		if (cur->seq && !check(cur->counts[i] >= last->counts[i],
+				       "record %u: CPU %u count %lu, record %u "
+				       "had %lu",
+				       cur->seq, i, cur->counts[i], last->seq,
+				       last->counts[i]))
 			return false;
-	return check(cur->ticks > old->ticks ||
-			     (!strict && cur->ticks == old->ticks),
-		     "record %u: ticks %lu, record %u had %lu", cur->seq,
-		     cur->ticks, old->seq, old->ticks);
-}
-
-/* Record cur after those in hist (the last WINDOW, by seq % WINDOW). */
-static bool counts_ok(struct snap_record *hist, const struct snap_record *cur)
-{
-	const struct snap_record *prev = &hist[(cur->seq - 1) % WINDOW];
-	const struct snap_record *old = &hist[cur->seq % WINDOW];
-
-	if (cur->seq && !counts_moved(prev, cur, false))
+		if (cur->seq && cur->counts[i] > last->counts[i])
+			p->count_grew[i] = cur->ticks;
+		if (!check(cur->ticks - p->count_grew[i] < STALL_TICKS,
+			   "record %u: CPU %u count %lu has not grown for %lu "
+			   "ticks",
+			   cur->seq, i, cur->counts[i],
+			   cur->ticks - p->count_grew[i]))
+			return false;
+	}
+	if (cur->seq && !check(cur->ticks >= last->ticks,
+			       "record %u: ticks %lu, record %u had %lu",
+			       cur->seq, cur->ticks, last->seq, last->ticks))
 		return false;
-	if (cur->seq >= WINDOW && !counts_moved(old, cur, true))
+	if (cur->seq && cur->ticks > last->ticks)
+		p->ticks_grew = cur->seq;
+	if (!check(cur->seq - p->ticks_grew < WINDOW,
+		   "record %u: ticks %lu, the same since record %u", cur->seq,
+		   cur->ticks, p->ticks_grew))
 		return false;
-	memcpy(&hist[cur->seq % WINDOW], cur, sizeof(*cur));
+	memcpy(&p->last, cur, sizeof(*cur));
 	return true;
 }
 
@@ -277,7 +297,7 @@ static bool record_ok(const struct snap_record *r, uint32_t seq,
 static void verify_records(struct virtio_blk *b, uint64_t first, uint32_t n,
 			   unsigned int ncpus)
 {
-	struct snap_record *hist = alloc(WINDOW * sizeof(*hist), 8);
+	struct progress *p = alloc(sizeof(*p), 8);
 	struct snap_record *cur = alloc(SECTOR_SIZE, 512);
 	struct blk_req *req = alloc(sizeof(*req), 16);
 	uint32_t seq;
@@ -287,7 +307,7 @@ static void verify_records(struct virtio_blk *b, uint64_t first, uint32_t n,
 		status = sector_io(b, req, VIRTIO_BLK_T_IN, first + seq, cur);
 		if (!check(status == VIRTIO_BLK_S_OK,
 			   "read of record %u: status %d", seq, status) ||
-		    !record_ok(cur, seq, ncpus) || !counts_ok(hist, cur))
+		    !record_ok(cur, seq, ncpus) || !counts_ok(p, cur))
 			return;
 	}
 }
@@ -296,7 +316,7 @@ static void write_records(struct virtio_blk *b, uint64_t first, uint32_t n,
 			  unsigned int ncpus)
 {
 	uint64_t wait = param_u64("snap_ticks", 2);
-	struct snap_record *hist = alloc(WINDOW * sizeof(*hist), 8);
+	struct progress *p = alloc(sizeof(*p), 8);
 	struct snap_record *cur = alloc(SECTOR_SIZE, 512);
 	struct blk_req *req = alloc(sizeof(*req), 16);
 	uint32_t seq;
@@ -313,7 +333,7 @@ static void write_records(struct virtio_blk *b, uint64_t first, uint32_t n,
 			   "write of record %u: status %d", seq, status))
 			return;
 		print_record(cur);
-		if (!counts_ok(hist, cur))
+		if (!counts_ok(p, cur))
 			return;
 	}
 }

@@ -60,7 +60,10 @@ SNAP_AT = 15
 SECTOR = 512
 RECORD_RE = re.compile(r"^# snap record (\d+) ticks (\d+) counts ([\d ]+)$",
                        re.M)
-WINDOW = 10  # as the guest: every counter grows over 10 records
+# As the guest: the tick count grows over every 10 records, every CPU's
+# count within 3 s of ticks (100 Hz).
+WINDOW = 10
+STALL_TICKS = 300
 HEADER = 32
 MAX_CPUS = 8
 
@@ -107,33 +110,42 @@ def records_in(text):
             for m in RECORD_RE.finditer(text)]
 
 
-def moved(old, cur, strict):
-    """None when no counter (or tick count) of cur went back from old's,
-    and with strict when every one grew."""
-    pairs = [("ticks", old[1], cur[1])] + \
-        [(f"CPU {i} count", a, b) for i, (a, b) in enumerate(zip(old[2],
-                                                                  cur[2]))]
-    for what, a, b in pairs:
-        if b < a or (strict and b == a):
-            return f"record {cur[0]}: {what} {b}, record {old[0]} had {a}"
+def stalls(records):
+    """None when nothing went back, the tick count grew over every WINDOW
+    records and every CPU's count within STALL_TICKS ticks (the guest's
+    rule, guest/tests/test_snapshot.c)."""
+    ticks_grew, count_grew = 0, [records[0][1]] * len(records[0][2])
+    for old, cur in zip(records, records[1:]):
+        pairs = [("ticks", old[1], cur[1])] + \
+            [(f"CPU {i} count", a, b)
+             for i, (a, b) in enumerate(zip(old[2], cur[2]))]
+        for what, a, b in pairs:
+            if b < a:
+                return f"record {cur[0]}: {what} {b}, record {old[0]} had {a}"
+        if cur[1] > old[1]:
+            ticks_grew = cur[0]
+        if cur[0] - ticks_grew >= WINDOW:
+            return f"record {cur[0]}: ticks {cur[1]} since record {ticks_grew}"
+        for i, (a, b) in enumerate(zip(old[2], cur[2])):
+            if b > a:
+                count_grew[i] = cur[1]
+            if cur[1] - count_grew[i] >= STALL_TICKS:
+                return f"record {cur[0]}: CPU {i} count {b} has not grown " \
+                       f"for {cur[1] - count_grew[i]} ticks"
     return None
 
 
 def continuity(records, ncpus, count=RECORDS):
-    """None when the records are 0..count-1, nothing going back and
-    everything growing over each WINDOW records."""
+    """None when the records are 0..count-1 and nothing went back or
+    stalled (stalls())."""
     seqs = [r[0] for r in records]
     if seqs != list(range(count)):
         return f"record numbers {seqs[:5]}...{seqs[-5:]}, " \
                f"expected 0..{count - 1} once each"
-    for n, cur in enumerate(records):
+    for cur in records:
         if len(cur[2]) != ncpus:
             return f"record {cur[0]}: {len(cur[2])} counters"
-        why = (n and moved(records[n - 1], cur, False)) or \
-            (n >= WINDOW and moved(records[n - WINDOW], cur, True))
-        if why:
-            return why
-    return None
+    return stalls(records)
 
 
 def fnv1a(data):
