@@ -438,25 +438,13 @@ static uint64_t hostile_latency_ms(void)
 	return param_u64("latency_ms", 200);
 }
 
-/* The TSC just before hostile_in_flight() posted its read. */
-static uint64_t in_flight_posted;
-
-struct hostile_req *hostile_in_flight(struct virtio_blk *b)
+/*
+ * True (with the outcome "late") when this vCPU was held up so long since
+ * the post that the read may be done before the attack that follows.
+ */
+static bool in_flight_late(uint64_t posted)
 {
-	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
-
-	if (!check(r, "no memory"))
-		return NULL;
-	memset(r->data, 0xa5, HOSTILE_DATA_SIZE);
-	in_flight_posted = rdtsc();
-	hostile_post_read(b, r, (uint64_t)r->data, HOSTILE_DATA_SIZE);
-	udelay(hostile_latency_ms() * 1000 / 4);
-	return r;
-}
-
-bool hostile_in_flight_late(void)
-{
-	uint64_t ms = tsc_to_ns(rdtsc() - in_flight_posted) / 1000000;
+	uint64_t ms = tsc_to_ns(rdtsc() - posted) / 1000000;
 
 	/* Half the latency leaves the few instructions up to the attack's
 	 * register write a wide margin. */
@@ -467,6 +455,24 @@ bool hostile_in_flight_late(void)
 	     ms, hostile_latency_ms());
 	hostile_outcome("late");
 	return true;
+}
+
+struct hostile_req *hostile_in_flight(struct virtio_blk *b)
+{
+	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
+	uint64_t posted;
+
+	if (!check(r, "no memory"))
+		return NULL;
+	memset(r->data, 0xa5, HOSTILE_DATA_SIZE);
+	posted = rdtsc();
+	hostile_post_read(b, r, (uint64_t)r->data, HOSTILE_DATA_SIZE);
+	udelay(hostile_latency_ms() * 1000 / 4);
+	if (in_flight_late(posted)) {
+		hostile_recover(b);
+		return NULL;
+	}
+	return r;
 }
 
 static uint64_t checksum(const uint8_t *p, size_t n)

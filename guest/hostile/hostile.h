@@ -146,14 +146,12 @@ bool hostile_still_works(struct virtio_blk *b);
  * more to the used ring, the status byte or the buffer. It consumes what
  * completed before, so that hostile_wait() sees only later completions.
  *
- * hostile_in_flight_late, called just before the attack's register
- * write, is true (and prints the outcome "late") when this vCPU was held
- * up so long that the read may have completed before the attack (a loaded
- * host): the attack then proves nothing, and the scenario returns at once
- * after hostile_recover(); tests/functional/test_hostile.py runs it again.
+ * hostile_in_flight returns NULL, having printed the outcome "late" and
+ * recovered the device, when this vCPU was held up so long that the read
+ * may complete before the attack that follows (a loaded host): the
+ * scenario then returns and tests/functional/test_hostile.py runs it again.
  */
 struct hostile_req *hostile_in_flight(struct virtio_blk *b);
-bool hostile_in_flight_late(void);
 bool hostile_quiet(struct virtio_blk *b, const struct hostile_req *r);
 
 /* Busy-wait deadlines (the TSC). */

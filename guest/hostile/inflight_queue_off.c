@@ -30,10 +30,6 @@ void hostile_inflight_queue_off(void)
 
 	if (!hostile_open(&b, 0) || !(r = hostile_in_flight(&b)))
 		return;
-	if (hostile_in_flight_late()) {
-		hostile_recover(&b);
-		return;
-	}
 	hostile_reg_write(&b, VIRTIO_MMIO_QUEUE_SEL, 0);
 	hostile_reg_write(&b, VIRTIO_MMIO_QUEUE_READY, 0);
 	ready = hostile_reg_read(&b, VIRTIO_MMIO_QUEUE_READY);

@@ -25,10 +25,6 @@ void hostile_inflight_reprogram(void)
 
 	if (!hostile_open(&b, 0) || !(old = hostile_in_flight(&b)))
 		return;
-	if (hostile_in_flight_late()) {
-		hostile_recover(&b);
-		return;
-	}
 	if (!hostile_open(&renewed, 0) ||
 	    !(r = hostile_req(VIRTIO_BLK_T_IN, 8)))
 		return;

@@ -30,10 +30,6 @@ void hostile_inflight_reset(void)
 
 	if (!hostile_open(&b, 0) || !(r = hostile_in_flight(&b)))
 		return;
-	if (hostile_in_flight_late()) {
-		hostile_recover(&b);
-		return;
-	}
 	start = rdtsc();
 	reset = virtio_mmio_reset(&b.mmio);
 	note("the reset took %lu ms", tsc_to_ns(rdtsc() - start) / 1000000);

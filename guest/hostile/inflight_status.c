@@ -27,10 +27,6 @@ void hostile_inflight_status(void)
 
 	if (!hostile_open(&b, 0) || !(r = hostile_in_flight(&b)))
 		return;
-	if (hostile_in_flight_late()) {
-		hostile_recover(&b);
-		return;
-	}
 	hostile_reg_write(&b, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	status = hostile_reg_read(&b, VIRTIO_MMIO_STATUS);
 	hostile_outcome("%s", status == 0xf ? "refused" : "stored");

@@ -251,15 +251,16 @@ static bool counts_ok(struct progress *p, const struct snap_record *cur)
 		p->ticks_grew = 0;
 		for (i = 0; i < cur->ncpus; i++)
 			p->count_grew[i] = cur->ticks;
+		memcpy(&p->last, cur, sizeof(*cur));
+		return true;
 	}
 	for (i = 0; i < cur->ncpus; i++) {
-		if (cur->seq && !check(cur->counts[i] >= last->counts[i],
-				       "record %u: CPU %u count %lu, record %u "
-				       "had %lu",
-				       cur->seq, i, cur->counts[i], last->seq,
-				       last->counts[i]))
+		if (!check(cur->counts[i] >= last->counts[i],
+			   "record %u: CPU %u count %lu, record %u had %lu",
+			   cur->seq, i, cur->counts[i], last->seq,
+			   last->counts[i]))
 			return false;
-		if (cur->seq && cur->counts[i] > last->counts[i])
+		if (cur->counts[i] > last->counts[i])
 			p->count_grew[i] = cur->ticks;
 		if (!check(cur->ticks - p->count_grew[i] < STALL_TICKS,
 			   "record %u: CPU %u count %lu has not grown for %lu "
@@ -268,11 +269,11 @@ static bool counts_ok(struct progress *p, const struct snap_record *cur)
 			   cur->ticks - p->count_grew[i]))
 			return false;
 	}
-	if (cur->seq && !check(cur->ticks >= last->ticks,
-			       "record %u: ticks %lu, record %u had %lu",
-			       cur->seq, cur->ticks, last->seq, last->ticks))
+	if (!check(cur->ticks >= last->ticks,
+		   "record %u: ticks %lu, record %u had %lu", cur->seq,
+		   cur->ticks, last->seq, last->ticks))
 		return false;
-	if (cur->seq && cur->ticks > last->ticks)
+	if (cur->ticks > last->ticks)
 		p->ticks_grew = cur->seq;
 	if (!check(cur->seq - p->ticks_grew < WINDOW,
 		   "record %u: ticks %lu, the same since record %u", cur->seq,
