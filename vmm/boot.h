@@ -14,6 +14,7 @@
  *   BOOT_PVH_MODLIST_ADDR  PVH module list (the initrd)
  *   BOOT_PVH_MEMMAP_ADDR   PVH memory map
  *   BOOT_CMDLINE_ADDR      command line, NUL-terminated
+ *   BOOT_SETUP_DATA_ADDR   bzImage setup_data: the RNG seed, if given
  *   KERNEL_LOAD_ADDR       bzImage protected-mode part; ELF segments go to
  *                          their p_paddr, which must lie in
  *                          [KERNEL_LOAD_ADDR, end of low RAM)
@@ -51,7 +52,18 @@ struct boot_config {
 	size_t initrd_size;
 	uint64_t rsdp_gpa; /* ACPI RSDP handed to the kernel; 0 = none */
 	uint64_t ram_size; /* total RAM bytes (low + high), for messages */
+	/*
+	 * Seed for the kernel's RNG (bzImage: setup_data SETUP_RNG_SEED);
+	 * NULL = none. Without one a guest with no RDRAND starts with an
+	 * uninitialised RNG and its first /dev/urandom read waits on timer
+	 * jitter, which on a loaded or nested host can take minutes.
+	 */
+	const uint8_t *rng_seed;
+	size_t rng_seed_len; /* at most BOOT_RNG_SEED_MAX */
 };
+
+#define BOOT_RNG_SEED_SIZE 32u /* what vigil passes: 256 bits */
+#define BOOT_RNG_SEED_MAX 256u
 
 /*
  * Detect the format (ELF magic -> PVH, "HdrS" at 0x202 -> bzImage), load

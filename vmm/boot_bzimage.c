@@ -238,14 +238,47 @@ static void bz_fill_params(struct boot_params *bp, const struct bzimage *bz,
 	bp->hdr.ramdisk_size = (uint32_t)(initrd_gpa ? cfg->initrd_size : 0);
 	bp->ext_ramdisk_size =
 		(uint32_t)((uint64_t)(initrd_gpa ? cfg->initrd_size : 0) >> 32);
-	/* vigil passes no setup_data; the image's value means nothing. */
-	bp->hdr.setup_data = 0;
+	/* The image's value means nothing: ours, or none. */
+	bp->hdr.setup_data = cfg->rng_seed ? BOOT_SETUP_DATA_ADDR : 0;
 	bp->hdr.hardware_subarch = X86_SUBARCH_PC;
 	bp->hdr.hardware_subarch_data = 0;
 	bp->e820_entries = (uint8_t)boot_e820_build(gm, bp->e820_table,
 						    E820_MAX_ENTRIES_ZEROPAGE);
 	/* A zero-page field since Linux 5.0; padding for older kernels. */
 	bp->acpi_rsdp_addr = cfg->rsdp_gpa;
+}
+
+/*
+ * The RNG seed as the one setup_data entry (protocol 2.09+; Linux 6.0+
+ * reads SETUP_RNG_SEED, credits it with random.trust_bootloader, the
+ * default, and zeroes it; older kernels skip the unknown type).
+ */
+static int bz_write_rng_seed(struct guest_mem *gm,
+			     const struct boot_config *cfg, char *err,
+			     size_t errlen)
+{
+	uint8_t buf[sizeof(struct setup_data) + BOOT_RNG_SEED_MAX];
+	struct setup_data sd = {
+		.next = 0,
+		.type = SETUP_RNG_SEED,
+		.len = (uint32_t)cfg->rng_seed_len,
+	};
+	size_t size = sizeof(sd) + cfg->rng_seed_len;
+	bool ok;
+
+	if (cfg->rng_seed_len == 0 || cfg->rng_seed_len > BOOT_RNG_SEED_MAX)
+		return boot_fail(err, errlen, -EINVAL,
+				 "bzImage: RNG seed of %zu bytes (1..%u)",
+				 cfg->rng_seed_len, BOOT_RNG_SEED_MAX);
+	memcpy(buf, &sd, sizeof(sd));
+	memcpy(buf + sizeof(sd), cfg->rng_seed, cfg->rng_seed_len);
+	ok = gm_write(gm, BOOT_SETUP_DATA_ADDR, buf, size);
+	explicit_bzero(buf, sizeof(buf));
+	if (!ok)
+		return boot_fail(err, errlen, -ENOSPC,
+				 "bzImage: setup_data at 0x%llx not in RAM",
+				 BOOT_SETUP_DATA_ADDR);
+	return 0;
 }
 
 int boot_load_bzimage(struct guest_mem *gm, const void *image,
@@ -279,6 +312,11 @@ int boot_load_bzimage(struct guest_mem *gm, const void *image,
 				 "at 0x%llx",
 				 (unsigned long long)bz.kernel_size,
 				 KERNEL_LOAD_ADDR);
+	if (cfg->rng_seed) {
+		rc = bz_write_rng_seed(gm, cfg, err, errlen);
+		if (rc)
+			return rc;
+	}
 	bz_fill_params(&bp, &bz, gm, cfg, initrd_gpa);
 	if (!gm_write(gm, BOOT_PARAMS_ADDR, &bp, sizeof(bp)))
 		return boot_fail(err, errlen, -ENOSPC,

@@ -8,6 +8,7 @@
  *   0x0000_7000  boot_params ("zero page") / hvm_start_info
  *   0x0000_9000  boot page tables (PML4, PDPT, PDs: identity map of 4 GiB)
  *   0x0002_0000  kernel command line (up to BOOT_CMDLINE_MAX)
+ *   0x0002_1000  bzImage setup_data (the RNG seed)
  *   0x0009_fc00  reserved: EBDA .. 1 MiB (BIOS area, ACPI tables at 0xe0000,
  *                the reset-vector stub at 0xffff0)
  *   0x0010_0000  kernel (protected-mode part / ELF segments) and RAM
@@ -28,6 +29,7 @@
 #define BOOT_PD_ADDR 0xb000ull /* four PDs: 0xb000..0xefff */
 #define BOOT_CMDLINE_ADDR 0x20000ull
 #define BOOT_CMDLINE_MAX 4096u
+#define BOOT_SETUP_DATA_ADDR 0x21000ull
 #define BOOT_STACK_ADDR 0x8ff0ull
 
 #define EBDA_START 0x9fc00ull

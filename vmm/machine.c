@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,20 +307,41 @@ static int machine_setup_acpi(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A fresh seed for the guest's RNG, from the host's: each boot gets its own
+ * (getrandom waits only until the host's RNG is initialised).
+ */
+static int machine_rng_seed(uint8_t *seed, size_t len, char *err, size_t errlen)
+{
+	ssize_t n = getrandom(seed, len, 0);
+	int e = n < 0 ? errno : EIO;
+
+	if (n == (ssize_t)len)
+		return 0;
+	snprintf(err, errlen, "kernel: no RNG seed from getrandom: %s",
+		 n < 0 ? strerror(e) : "short read");
+	return -e;
+}
+
 static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 			       char *err, size_t errlen)
 {
+	uint8_t seed[BOOT_RNG_SEED_SIZE];
 	struct boot_config bc = {
 		.cmdline = m->cmdline,
 		.rsdp_gpa = ACPI_TABLES_ADDR,
 		.ram_size = m->ram_size,
+		.rng_seed = seed,
+		.rng_seed_len = sizeof(seed),
 	};
 	void *kernel = NULL, *initrd = NULL;
 	size_t kernel_size, initrd_size = 0;
 	int r;
 
-	r = read_file_whole("kernel", m->cfg.kernel, MACHINE_MAX_KERNEL,
-			    &kernel, &kernel_size, err, errlen);
+	r = machine_rng_seed(seed, sizeof(seed), err, errlen);
+	if (r == 0)
+		r = read_file_whole("kernel", m->cfg.kernel, MACHINE_MAX_KERNEL,
+				    &kernel, &kernel_size, err, errlen);
 	if (r == 0 && m->cfg.initrd)
 		r = read_file_whole("initrd", m->cfg.initrd, MACHINE_MAX_INITRD,
 				    &initrd, &initrd_size, err, errlen);
@@ -329,6 +351,7 @@ static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 		r = boot_load(&m->gm, kernel, kernel_size, &bc, entry, err,
 			      errlen);
 	}
+	explicit_bzero(seed, sizeof(seed));
 	free(kernel);
 	free(initrd);
 	return r;

@@ -510,8 +510,11 @@ def uart_flood(args, tap):
            f"{args.vmm}: {name}: exits with the guest's pass",
            f"status {proc.returncode}, {result[2]}")
     # 64 MiB offered: taking it all would show. The sanitizer runtimes'
-    # shadow memory grows by a few hundred KiB on its own.
-    tap.ok(growth < 4096 and sent[0] < (1 << 20),
+    # shadow memory grows by a few hundred KiB on its own; QEMU's RSS by
+    # up to 4 MiB on its own in the same 1.5 s (3952 KiB seen in a run
+    # that accepted 64 KiB), which is noise, not buffered input.
+    limit = 4096 if args.vmm == "vigil" else 16384
+    tap.ok(growth < limit and sent[0] < (1 << 20),
            f"{args.vmm}: {name}: memory stays flat under unread input",
            f"RSS grew {growth} KiB, {sent[0]} bytes accepted")
 

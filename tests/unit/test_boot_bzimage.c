@@ -159,6 +159,45 @@ static void test_valid(void)
 }
 
 /* Only the length the header declares is copied into boot_params. */
+/*
+ * A seed reaches the kernel as one SETUP_RNG_SEED entry that boot_params
+ * points at; a seed of no size or past the maximum is refused.
+ */
+static void test_rng_seed(void)
+{
+	static const uint8_t seed[BOOT_RNG_SEED_SIZE] = { 1, 2, 3, [31] = 32 };
+	struct setup_header hdr = good_header();
+	struct boot_config cfg = config(NULL, NULL, 0);
+	uint8_t data[sizeof(seed)];
+	struct setup_data sd;
+	struct boot_params bp;
+	struct boot_entry entry;
+
+	cfg.rng_seed = seed;
+	cfg.rng_seed_len = sizeof(seed);
+	reset_ram(RAM_SIZE);
+	build_image(&hdr);
+	CHECK(load(&cfg, IMAGE_SIZE, &entry) == 0, "loads with a seed (%s)",
+	      err);
+	gm_read(&gm, BOOT_PARAMS_ADDR, &bp, sizeof(bp));
+	CHECK(bp.hdr.setup_data == BOOT_SETUP_DATA_ADDR, "setup_data 0x%llx",
+	      (unsigned long long)bp.hdr.setup_data);
+	gm_read(&gm, BOOT_SETUP_DATA_ADDR, &sd, sizeof(sd));
+	gm_read(&gm, BOOT_SETUP_DATA_ADDR + sizeof(sd), data, sizeof(data));
+	CHECK(sd.next == 0 && sd.type == SETUP_RNG_SEED &&
+		      sd.len == sizeof(seed),
+	      "one SETUP_RNG_SEED entry (next 0x%llx, type %u, len %u)",
+	      (unsigned long long)sd.next, sd.type, sd.len);
+	CHECK(memcmp(data, seed, sizeof(seed)) == 0, "the seed's bytes");
+
+	cfg.rng_seed_len = 0;
+	expect_reject(&hdr, IMAGE_SIZE, &cfg, -EINVAL, "RNG seed of 0 bytes",
+		      "an empty seed");
+	cfg.rng_seed_len = BOOT_RNG_SEED_MAX + 1;
+	expect_reject(&hdr, IMAGE_SIZE, &cfg, -EINVAL, "RNG seed of 257 bytes",
+		      "a seed past the maximum");
+}
+
 static void test_header_length(void)
 {
 	struct setup_header hdr = good_header();
@@ -523,6 +562,7 @@ int main(void)
 	if (!ram)
 		return 1;
 	test_valid();
+	test_rng_seed();
 	test_header_length();
 	test_truncated();
 	test_bad_headers();
