@@ -30,6 +30,7 @@
 
 /* Queue size offered in QueueNumMax; the chain limit follows from it. */
 #define VIRTIO_BLK_QUEUE_SIZE 256u
+#define VIRTIO_BLK_NUM_QUEUES 1u /* one request queue */
 #define VIRTIO_BLK_SECTOR_SIZE 512u
 /*
  * The config space vigil presents: struct virtio_blk_config up to and
@@ -95,5 +96,12 @@ void virtio_blk_config_read(const struct virtio_blk *blk, uint32_t offset,
 struct virtio_dev_ops;
 /* The device-ops table for a transport (virtio_mmio_init). */
 extern const struct virtio_dev_ops virtio_blk_dev_ops;
+
+/*
+ * The kind vigil's --drive builds (devices/virtio_kind.h): its devices are
+ * struct virtio_blk that own their backend (dev->bb).
+ */
+struct virtio_kind;
+extern const struct virtio_kind virtio_blk_kind;
 
 #endif

@@ -121,13 +121,13 @@ static int check_drive_count(const struct snapshot *s,
 {
 	size_t n;
 
-	if (in->nr_drives == s->machine.nr_drives)
+	if (in->nr_devices == s->machine.nr_drives)
 		return 0;
 	snprintf(err, errlen,
 		 "the snapshot has %u drives, %u --drive options given; "
 		 "give the drives it was saved with, in the same order (it "
 		 "recorded:",
-		 s->machine.nr_drives, in->nr_drives);
+		 s->machine.nr_drives, in->nr_devices);
 	for (uint32_t i = 0; i < s->machine.nr_drives; i++)
 		append_drive_hint(err, errlen, s->drives[i].backend);
 	n = strlen(err);
@@ -204,8 +204,8 @@ static int restore_config(const struct snapshot *s,
 		r = -E2BIG;
 	}
 	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++)
-		r = check_drive_spec(i, s->drives[i].backend, in->drives[i],
-				     err, errlen);
+		r = check_drive_spec(i, s->drives[i].backend,
+				     in->devices[i].spec, err, errlen);
 	*cfg = *in;
 	cfg->mem_size = s->machine.mem_size;
 	cfg->nr_cpus = s->machine.nr_cpus;
@@ -222,22 +222,22 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 	r = snapshot_check_host(m, err, errlen);
 	if (r < 0)
 		return r;
-	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++) {
+	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++) {
+		const struct block_backend *bb = machine_drive(m, i);
 		char path[48];
 
 		snapshot_blk_path(i, path, sizeof(path));
-		if (m->blk[i]->bb->size != s->drives[i].size) {
+		if (bb->size != s->drives[i].size) {
 			snprintf(err, errlen,
 				 "--drive %u (%s): %llu bytes, the "
 				 "snapshot recorded %llu (/machine/drive@%u/"
 				 "size)",
-				 i, m->blk[i]->bb->desc,
-				 (unsigned long long)m->blk[i]->bb->size,
+				 i, bb->desc, (unsigned long long)bb->size,
 				 (unsigned long long)s->drives[i].size, i);
 			return -EINVAL;
 		}
-		r = virtio_snap_check_device(&s->blk[i], &m->blk[i]->mmio, path,
-					     err, errlen);
+		r = virtio_snap_check_device(&s->blk[i], &m->slots[i]->mmio,
+					     path, err, errlen);
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++)
 		r = cpu_state_check_host(&s->cpus[i], i, &m->cpu_host, err,
@@ -267,8 +267,8 @@ static int apply_state(struct machine *m, const struct snapshot *s, char *err,
 		snprintf(err, errlen, "/devices/serial@3f8: refused");
 		r = -EINVAL;
 	}
-	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++)
-		if (virtio_mmio_set_state(&m->blk[i]->mmio, &s->blk[i]) < 0) {
+	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++)
+		if (virtio_mmio_set_state(&m->slots[i]->mmio, &s->blk[i]) < 0) {
 			snprintf(err, errlen, "virtio-blk%u: state refused", i);
 			r = -EINVAL;
 		}
@@ -280,10 +280,10 @@ static int apply_state(struct machine *m, const struct snapshot *s, char *err,
 /* Requests the guest queued before the snapshot: look at them again. */
 static void kick_queues(struct machine *m, const struct snapshot *s)
 {
-	for (unsigned int i = 0; i < m->nr_blk; i++) {
-		struct virtio_mmio *dev = &m->blk[i]->mmio;
+	for (unsigned int i = 0; i < m->nr_slots; i++) {
+		struct virtio_mmio *dev = &m->slots[i]->mmio;
 
-		for (unsigned int q = 0; q < BLK_DEVICE_QUEUES; q++)
+		for (unsigned int q = 0; q < dev->ops->num_queues; q++)
 			if (s->blk[i].queue[q].ready && dev->host.notify)
 				dev->host.notify(dev->host.opaque, q);
 	}

@@ -74,7 +74,7 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	s->root.format_version = STATE_FORMAT_VERSION;
 	s->machine = (struct snap_machine){ .mem_size = m->ram_size,
 					    .nr_cpus = m->nr_cpus,
-					    .nr_drives = m->nr_blk };
+					    .nr_drives = m->nr_slots };
 	r = snapshot_check_host(m, err, errlen);
 	if (r < 0)
 		return r;
@@ -87,10 +87,10 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	if (r == 0)
 		r = vm_state_capture(m->kvm.vm_fd, &s->vm, err, errlen);
 	serial_get_state(&m->serial, &s->serial);
-	for (unsigned int i = 0; r == 0 && i < m->nr_blk; i++) {
-		const struct block_backend *bb = m->blk[i]->bb;
+	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++) {
+		const struct block_backend *bb = machine_drive(m, i);
 
-		virtio_mmio_get_state(&m->blk[i]->mmio, &s->blk[i]);
+		virtio_mmio_get_state(&m->slots[i]->mmio, &s->blk[i]);
 		snprintf(s->drives[i].backend, sizeof(s->drives[i].backend),
 			 "%s", bb->desc);
 		s->drives[i].size = bb->size;
@@ -147,12 +147,13 @@ static int write_files(int memory_fd, int state_fd, struct machine *m,
 
 static int flush_drives(struct machine *m, char *err, size_t errlen)
 {
-	for (unsigned int i = 0; i < m->nr_blk; i++) {
-		int r = block_flush(m->blk[i]->bb);
+	for (unsigned int i = 0; i < m->nr_slots; i++) {
+		const struct virtio_kind *kind = m->slots[i]->kind;
+		int r = kind->quiesce ? kind->quiesce(m->slots[i]->dev) : 0;
 
 		if (r < 0) {
-			snprintf(err, errlen, "drive %u: flush: %s", i,
-				 strerror(-r));
+			snprintf(err, errlen, "%s: flush: %s",
+				 m->slots[i]->name, strerror(-r));
 			return r;
 		}
 	}

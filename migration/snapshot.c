@@ -246,7 +246,8 @@ static int encode_devices(void *fdt, const struct snapshot *s,
 		char path[48];
 
 		snapshot_blk_path(i, path, sizeof(path));
-		r = virtio_snap_save(fdt, path, &s->blk[i], BLK_DEVICE_QUEUES,
+		r = virtio_snap_save(fdt, path, &s->blk[i],
+				     VIRTIO_BLK_NUM_QUEUES,
 				     VIRTIO_BLK_QUEUE_SIZE, ctx, err, errlen);
 	}
 	if (r == 0)
@@ -437,7 +438,7 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 					   err, errlen);
 		r = node < 0 ? node :
 			       virtio_snap_load(fdt, node, path, &s->blk[i],
-						BLK_DEVICE_QUEUES,
+						VIRTIO_BLK_NUM_QUEUES,
 						VIRTIO_BLK_QUEUE_SIZE, ctx, err,
 						errlen);
 	}

@@ -129,7 +129,7 @@ static struct json_object *cmd_status(struct control *c)
 	json_object_object_add(r, "memory",
 			       json_object_new_int64((int64_t)c->m->ram_size));
 	json_object_object_add(r, "drives",
-			       json_object_new_int((int32_t)c->m->nr_blk));
+			       json_object_new_int((int32_t)c->m->nr_slots));
 	return r;
 }
 

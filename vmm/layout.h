@@ -60,6 +60,17 @@
 #define VIRTIO_MMIO_MAX 8u
 #define VIRTIO_IRQ_BASE 5u
 
+/* The one place slot numbers become addresses and interrupt lines. */
+static inline unsigned long long virtio_slot_window(unsigned int slot)
+{
+	return VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SIZE;
+}
+
+static inline unsigned int virtio_slot_gsi(unsigned int slot)
+{
+	return VIRTIO_IRQ_BASE + slot;
+}
+
 #define IOAPIC_ADDR 0xfec00000ull
 #define LAPIC_ADDR 0xfee00000ull
 

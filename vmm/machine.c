@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/virtio_blk.h"
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
@@ -213,12 +214,12 @@ void machine_acpi_config(const struct machine_config *cfg,
 {
 	memset(acpi, 0, sizeof(*acpi));
 	acpi->nr_cpus = cfg->nr_cpus;
-	acpi->nr_virtio = cfg->nr_drives;
-	for (unsigned int i = 0; i < cfg->nr_drives; i++)
+	acpi->nr_virtio = cfg->nr_devices;
+	for (unsigned int i = 0; i < cfg->nr_devices; i++)
 		acpi->virtio[i] = (struct acpi_virtio_dev){
-			.base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
+			.base = virtio_slot_window(i),
 			.size = VIRTIO_MMIO_SIZE,
-			.gsi = VIRTIO_IRQ_BASE + i,
+			.gsi = virtio_slot_gsi(i),
 		};
 }
 
@@ -240,7 +241,7 @@ static void machine_on_io_pause(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&m->pause_lock);
 }
 
-static int machine_setup_drives(struct machine *m, char *err, size_t errlen)
+static int machine_setup_virtio(struct machine *m, char *err, size_t errlen)
 {
 	int r = io_thread_init(&m->io);
 
@@ -253,13 +254,19 @@ static int machine_setup_drives(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "io thread: %s", strerror(-r));
 		return r;
 	}
-	for (unsigned int i = 0; i < m->cfg.nr_drives; i++) {
-		m->blk[i] = blk_device_create(m->cfg.drives[i], i, &m->kvm,
-					      &m->mmio, &m->gm, &m->io, err,
-					      errlen);
-		if (!m->blk[i])
+	for (unsigned int i = 0; i < m->cfg.nr_devices; i++) {
+		const struct machine_device *d = &m->cfg.devices[i];
+		unsigned int kind_index = 0;
+
+		/* The kind numbers its own devices: virtio-blk0, 1, ... */
+		for (unsigned int j = 0; j < i; j++)
+			kind_index += m->cfg.devices[j].kind == d->kind;
+		m->slots[i] = virtio_slot_create(d->kind, d->spec, kind_index,
+						 i, &m->kvm, &m->mmio, &m->gm,
+						 &m->io, err, errlen);
+		if (!m->slots[i])
 			return -EINVAL;
-		m->nr_blk = i + 1;
+		m->nr_slots = i + 1;
 	}
 	return 0;
 }
@@ -271,7 +278,7 @@ static int machine_setup_drives(struct machine *m, char *err, size_t errlen)
 static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 {
 	const char *user = m->cfg.cmdline ? m->cfg.cmdline : "";
-	size_t len = strlen(user) + 1 + m->cfg.nr_drives * 48;
+	size_t len = strlen(user) + 1 + m->cfg.nr_devices * 48;
 	size_t off;
 
 	m->cmdline = malloc(len);
@@ -280,12 +287,11 @@ static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	off = (size_t)snprintf(m->cmdline, len, "%s", user);
-	for (unsigned int i = 0; i < m->cfg.nr_drives; i++)
+	for (unsigned int i = 0; i < m->cfg.nr_devices; i++)
 		off += (size_t)snprintf(m->cmdline + off, len - off,
 					"%svirtio_mmio.device=4K@0x%llx:%u",
-					off ? " " : "",
-					VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
-					VIRTIO_IRQ_BASE + i);
+					off ? " " : "", virtio_slot_window(i),
+					virtio_slot_gsi(i));
 	return 0;
 }
 
@@ -475,7 +481,7 @@ int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 	if (r == 0)
 		r = machine_setup_devices(m, err, errlen);
 	if (r == 0)
-		r = machine_setup_drives(m, err, errlen);
+		r = machine_setup_virtio(m, err, errlen);
 	if (r == 0)
 		r = machine_create_vcpus(m, err, errlen);
 	return r;
@@ -918,8 +924,8 @@ void machine_destroy(struct machine *m)
 			vcpu_destroy(&m->vcpus[i]);
 	if (m->io_ready)
 		io_thread_destroy(&m->io);
-	for (unsigned int i = 0; i < m->nr_blk; i++)
-		blk_device_destroy(m->blk[i]);
+	for (unsigned int i = 0; i < m->nr_slots; i++)
+		virtio_slot_destroy(m->slots[i]);
 	free(m->cmdline);
 	if (m->serial_ready)
 		serial_destroy(&m->serial);

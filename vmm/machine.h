@@ -15,7 +15,8 @@
 #include "devices/pm.h"
 #include "devices/serial.h"
 #include "migration/cpu_state.h"
-#include "vmm/blk_device.h"
+#include "devices/virtio_blk.h"
+#include "vmm/virtio_slot.h"
 #include "vmm/guest_mem.h"
 #include "vmm/io_thread.h"
 #include "vmm/kvm.h"
@@ -43,6 +44,12 @@ struct control;
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
+/* A virtio device the user asked for: its kind and its option's argument. */
+struct machine_device {
+	const struct virtio_kind *kind;
+	const char *spec;
+};
+
 struct machine_config {
 	const char *kernel;
 	const char *initrd;
@@ -51,9 +58,9 @@ struct machine_config {
 	unsigned int nr_cpus;
 	enum serial_mode serial;
 	const char *serial_path; /* SERIAL_FILE */
-	/* --drive specs, in order: virtio-blk devices 0, 1, ... */
-	const char *drives[VIRTIO_MMIO_MAX];
-	unsigned int nr_drives;
+	/* The virtio devices asked for, in order: slot i holds devices[i]. */
+	struct machine_device devices[VIRTIO_MMIO_MAX];
+	unsigned int nr_devices;
 };
 
 struct machine {
@@ -70,8 +77,8 @@ struct machine {
 	struct pm pm;
 	struct io_thread io;
 	bool io_ready;
-	struct blk_device *blk[VIRTIO_MMIO_MAX];
-	unsigned int nr_blk;
+	struct virtio_slot *slots[VIRTIO_MMIO_MAX]; /* slot i: window i */
+	unsigned int nr_slots;
 	char *cmdline; /* the user's, plus virtio_mmio.device= entries */
 	unsigned int nr_cpus;
 	struct vcpu vcpus[MACHINE_MAX_CPUS];
@@ -103,6 +110,16 @@ struct machine {
 	uint64_t call_seq;
 	unsigned int nr_called;
 };
+
+/*
+ * The backend of the drive in slot i. Every slot holds a drive while
+ * virtio_blk_kind is the only kind (vmm/virtio_slot.c: virtio_kinds).
+ */
+static inline struct block_backend *machine_drive(const struct machine *m,
+						  unsigned int i)
+{
+	return ((struct virtio_blk *)m->slots[i]->dev)->bb;
+}
 
 /* Build the machine; on failure err holds a one-line reason. */
 int machine_create(struct machine *m, const struct machine_config *cfg,

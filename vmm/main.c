@@ -20,7 +20,8 @@
 #include "vmm/machine.h"
 #include "vmm/sandbox.h"
 
-static const char usage_text[] =
+/* The options of each device kind go between the two parts. */
+static const char usage_head[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
 	"             [--cpus N] [--serial MODE] [--drive SPEC]... [--api-socket PATH]\n"
 	"             [-d LIST] [-D FILE]\n"
@@ -38,13 +39,9 @@ static const char usage_text[] =
 	"  --memory SIZE          guest RAM, e.g. 256M or 1G (default 256M;\n"
 	"                         a bare number is MiB; 32M to 1T)\n"
 	"  --cpus N               number of vCPUs (default 1)\n"
-	"  --serial MODE          console: stdio (default), file:PATH, none\n"
-	"  --drive SPEC           a virtio-blk disk (repeat for more, up to 8):\n"
-	"                           file=PATH[,readonly=on][,direct=on]\n"
-	"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
-	"                                         [,latency-ns=N][,readonly=on]\n"
-	"                         null-co reads return zeros unless\n"
-	"                         read-zeroes=off (benchmarks only)\n"
+	"  --serial MODE          console: stdio (default), file:PATH, none\n";
+
+static const char usage_tail[] =
 	"  --api-socket PATH      serve the control socket at PATH (mode 0600):\n"
 	"                         status, pause, resume, snapshot, quit; use\n"
 	"                         'vigil ctl PATH COMMAND' (vigil ctl --help).\n"
@@ -84,23 +81,22 @@ enum {
 	OPT_MEMORY,
 	OPT_CPUS,
 	OPT_SERIAL,
-	OPT_DRIVE,
 	OPT_RESTORE,
 	OPT_API_SOCKET,
 	OPT_CHECK_HOST,
 	OPT_DUMP_ACPI,
 	OPT_NO_SECCOMP,
 	OPT_TEST_SECCOMP_TRIGGER,
+	OPT_KIND, /* OPT_KIND + i: the option of virtio_kinds[i] */
 };
 
-static const struct option long_options[] = {
+static const struct option fixed_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
-	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
@@ -113,8 +109,9 @@ static const struct option long_options[] = {
 #endif
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
 };
+#define NR_FIXED_OPTIONS (sizeof(fixed_options) / sizeof(fixed_options[0]))
+#define MAX_KINDS 8
 
 struct cli {
 	struct machine_config cfg;
@@ -201,6 +198,25 @@ static const char *boot_option_name(int opt)
 	}
 }
 
+static void print_usage(void)
+{
+	fputs(usage_head, stdout);
+	for (unsigned int i = 0; virtio_kinds[i]; i++)
+		fputs(virtio_kinds[i]->usage, stdout);
+	fputs(usage_tail, stdout);
+}
+
+/* One more virtio device of kind, in the next slot. */
+static void add_device(struct cli *cli, const struct virtio_kind *kind,
+		       const char *spec)
+{
+	if (cli->cfg.nr_devices == VIRTIO_MMIO_MAX)
+		usage_error("--%s %s: at most %u virtio devices", kind->option,
+			    spec, VIRTIO_MMIO_MAX);
+	cli->cfg.devices[cli->cfg.nr_devices++] =
+		(struct machine_device){ .kind = kind, .spec = spec };
+}
+
 static void parse_option(struct cli *cli, int opt, const char *arg)
 {
 	if (!cli->boot_opt)
@@ -228,12 +244,6 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		break;
 	case OPT_SERIAL:
 		parse_serial(arg, &cli->cfg);
-		break;
-	case OPT_DRIVE:
-		if (cli->cfg.nr_drives == VIRTIO_MMIO_MAX)
-			usage_error("--drive %s: at most %u drives", arg,
-				    VIRTIO_MMIO_MAX);
-		cli->cfg.drives[cli->cfg.nr_drives++] = arg;
 		break;
 	case OPT_RESTORE:
 		cli->restore = arg;
@@ -265,24 +275,42 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		cli->log_file = arg;
 		break;
 	case 'h':
-		fputs(usage_text, stdout);
+		print_usage();
 		exit(0);
 	case 'V':
 		puts("vigil " VIGIL_VERSION);
 		exit(0);
 	default:
-		usage_error("unknown option");
+		if (opt >= OPT_KIND && opt < OPT_KIND + MAX_KINDS)
+			add_device(cli, virtio_kinds[opt - OPT_KIND], arg);
+		else
+			usage_error("unknown option");
 	}
+}
+
+/* The fixed options, then one per device kind, then the terminator. */
+static void build_long_options(struct option *opts)
+{
+	unsigned int n = NR_FIXED_OPTIONS;
+
+	memcpy(opts, fixed_options, sizeof(fixed_options));
+	for (unsigned int i = 0; virtio_kinds[i] && i < MAX_KINDS; i++)
+		opts[n++] = (struct option){ virtio_kinds[i]->option,
+					     required_argument, NULL,
+					     OPT_KIND + (int)i };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
 static void parse_cli(int argc, char **argv, struct cli *cli)
 {
+	struct option long_options[NR_FIXED_OPTIONS + MAX_KINDS + 1];
 	int opt;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->cfg.mem_size = 256ull << 20;
 	cli->cfg.nr_cpus = 1;
 	cli->cfg.serial = SERIAL_STDIO;
+	build_long_options(long_options);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options, NULL)) !=
 	       -1) {
@@ -297,16 +325,16 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 		usage_error("unexpected argument '%s'", argv[optind]);
 }
 
-/* The tables describe the drives: refuse specs that vigil would refuse. */
+/* The tables describe the devices: refuse specs that vigil would refuse. */
 static int dump_acpi(const struct cli *cli)
 {
 	struct acpi_config acpi;
-	struct block_spec spec;
 	char err[256];
 
-	for (unsigned int i = 0; i < cli->cfg.nr_drives; i++) {
-		if (block_spec_parse(cli->cfg.drives[i], &spec, err,
-				     sizeof(err)) < 0) {
+	for (unsigned int i = 0; i < cli->cfg.nr_devices; i++) {
+		const struct machine_device *d = &cli->cfg.devices[i];
+
+		if (d->kind->check_spec(d->spec, err, sizeof(err)) < 0) {
 			log_error("%s", err);
 			return VIGIL_EXIT_ERROR;
 		}

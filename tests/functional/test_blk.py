@@ -285,7 +285,7 @@ def bad_options(tmp):
     read_only_file_for_write(tmp)
     expect_error("nine drives",
                  ["--drive", f"driver=null-co,size={MiB}"] * 9,
-                 "at most 8 drives")
+                 "at most 8 virtio devices")
 
 
 def main():

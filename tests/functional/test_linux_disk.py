@@ -228,7 +228,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     r = run([vigil, "--kernel", kernel] +
             [a for _ in range(9) for a in ("--drive", "driver=null-co,size=1M")])
-    tap.ok(r.returncode == EXIT_ERROR and "at most 8 drives" in r.stderr,
+    tap.ok(r.returncode == EXIT_ERROR and "at most 8 virtio devices" in r.stderr,
            "a ninth drive is refused (status 2)", r.summary())
 
 sys.exit(tap.done())

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/virtio_slot.h"
+
+#include <errno.h>
+#include <linux/virtio_mmio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "devices/virtio_blk.h"
+#include "vmm/layout.h"
+#include "vmm/log.h"
+
+const struct virtio_kind *const virtio_kinds[] = {
+	&virtio_blk_kind,
+	NULL,
+};
+
+const struct virtio_kind *virtio_kind_by_option(const char *option)
+{
+	for (unsigned int i = 0; virtio_kinds[i]; i++)
+		if (strcmp(virtio_kinds[i]->option, option) == 0)
+			return virtio_kinds[i];
+	return NULL;
+}
+
+/* A valid QueueNotify that no ioeventfd caught: hand it to the I/O thread. */
+static void virtio_slot_notify(void *opaque, unsigned int q)
+{
+	struct virtio_slot *slot = opaque;
+	uint64_t one = 1;
+
+	if (q < slot->kind->ops->num_queues &&
+	    write(slot->queue[q].fd, &one, sizeof(one)) < 0)
+		log_error("%s: queue %u eventfd: %s", slot->name, q,
+			  strerror(errno));
+}
+
+static void virtio_slot_interrupt(void *opaque)
+{
+	struct virtio_slot *slot = opaque;
+	uint64_t one = 1;
+
+	if (write(slot->irq_fd, &one, sizeof(one)) < 0)
+		log_error("%s: irqfd: %s", slot->name, strerror(errno));
+}
+
+/* On the I/O thread: a queue's eventfd fired. */
+static void virtio_slot_on_queue(void *opaque, uint32_t events)
+{
+	struct virtio_slot_queue *sq = opaque;
+	uint64_t count;
+
+	(void)events;
+	if (read(sq->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_error("%s: queue %u eventfd read: %s", sq->slot->name,
+			  sq->q, strerror(errno));
+	virtio_mmio_process_queue(&sq->slot->mmio, sq->q);
+}
+
+/* QueueNotify carries the queue's index: one ioeventfd per queue. */
+static int virtio_slot_wire_queue(struct virtio_slot *slot, unsigned int q,
+				  struct kvm *kvm, struct io_thread *io)
+{
+	struct virtio_slot_queue *sq = &slot->queue[q];
+
+	sq->slot = slot;
+	sq->q = q;
+	sq->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sq->fd < 0)
+		return -errno;
+	int r = kvm_ioeventfd_mmio(kvm, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+				   4, q, sq->fd);
+	return r == 0 ? io_thread_add(io, sq->fd, virtio_slot_on_queue, sq) :
+			r;
+}
+
+static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
+			    struct bus *mmio, struct io_thread *io)
+{
+	int r;
+
+	slot->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (slot->irq_fd < 0)
+		return -errno;
+	r = kvm_irqfd(kvm, slot->gsi, slot->irq_fd);
+	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues;
+	     q++)
+		r = virtio_slot_wire_queue(slot, q, kvm, io);
+	if (r == 0)
+		r = bus_register(mmio, slot->base, VIRTIO_MMIO_SIZE,
+				 &virtio_mmio_ops, &slot->mmio, slot->name);
+	return r;
+}
+
+struct virtio_slot *virtio_slot_create(const struct virtio_kind *kind,
+				       const char *spec,
+				       unsigned int kind_index,
+				       unsigned int index, struct kvm *kvm,
+				       struct bus *mmio,
+				       const struct guest_mem *gm,
+				       struct io_thread *io, char *err,
+				       size_t errlen)
+{
+	struct virtio_slot *slot = calloc(1, sizeof(*slot));
+	struct virtio_mmio_host host = {
+		.notify = virtio_slot_notify,
+		.interrupt = virtio_slot_interrupt,
+		.opaque = slot,
+	};
+	int r;
+
+	if (!slot) {
+		snprintf(err, errlen, "%s %u: out of memory", kind->option,
+			 kind_index);
+		return NULL;
+	}
+	slot->kind = kind;
+	slot->index = index;
+	slot->base = virtio_slot_window(index);
+	slot->gsi = virtio_slot_gsi(index);
+	slot->irq_fd = -1;
+	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		slot->queue[q].fd = -1;
+	snprintf(slot->name, sizeof(slot->name), "virtio-%s%u", kind->name,
+		 kind_index);
+	slot->dev = kind->create(spec, kind_index, slot->name, err, errlen);
+	if (!slot->dev) {
+		free(slot);
+		return NULL;
+	}
+	r = virtio_mmio_init(&slot->mmio, slot->name, kind->ops, slot->dev,
+			     gm, &host);
+	slot->mmio_ready = (r == 0);
+	if (r == 0)
+		r = virtio_slot_wire(slot, kvm, mmio, io);
+	if (r < 0) {
+		snprintf(err, errlen, "%s %u (%s): cannot set up: %s",
+			 kind->option, kind_index, spec, strerror(-r));
+		virtio_slot_destroy(slot);
+		return NULL;
+	}
+	return slot;
+}
+
+void virtio_slot_destroy(struct virtio_slot *slot)
+{
+	if (!slot)
+		return;
+	if (slot->mmio_ready)
+		virtio_mmio_destroy(&slot->mmio);
+	slot->kind->destroy(slot->dev);
+	if (slot->irq_fd >= 0)
+		close(slot->irq_fd);
+	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		if (slot->queue[q].fd >= 0)
+			close(slot->queue[q].fd);
+	free(slot);
+}
