@@ -32,8 +32,14 @@ CPUS = 'result cpus "$(nproc) $(cat /sys/devices/system/cpu/online)"\n'
 # read of /dev/urandom.
 RNG = ('result rng "$(cat /proc/sys/kernel/random/entropy_avail)'
        ' $(dmesg | grep -c "random: crng init done")"\n')
-REBOOT = "result rebooting yes\nreboot -f\nresult after yes\n"
-PANIC = "result panicking yes\necho c > /proc/sysrq-trigger\nresult after yes\n"
+# Before a reboot or a panic, the result goes through the kernel log, which
+# the console prints as it is written: the tty's output buffer, where the
+# shell's echo goes, is still draining when the kernel stops, and a 2-vCPU
+# panic lost the line's tail that way in CI. Level 2, above 'quiet'.
+KRESULT = 'kresult() { echo "<2>vigil-result: $*" >/dev/kmsg; }\n'
+REBOOT = KRESULT + "kresult rebooting yes\nreboot -f\nresult after yes\n"
+PANIC = (KRESULT + "kresult panicking yes\necho c > /proc/sysrq-trigger\n"
+         "result after yes\n")
 
 
 def guest(name, kernel, cpus, script):
