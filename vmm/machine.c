@@ -278,7 +278,7 @@ static int machine_setup_virtio(struct machine *m, char *err, size_t errlen)
 static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 {
 	const char *user = m->cfg.cmdline ? m->cfg.cmdline : "";
-	size_t len = strlen(user) + 1 + m->cfg.nr_devices * 48;
+	size_t len = strlen(user) + 1 + (size_t)m->cfg.nr_devices * 48;
 	size_t off;
 
 	m->cmdline = malloc(len);

@@ -294,7 +294,7 @@ static void build_long_options(struct option *opts)
 	unsigned int n = NR_FIXED_OPTIONS;
 
 	memcpy(opts, fixed_options, sizeof(fixed_options));
-	for (unsigned int i = 0; virtio_kinds[i] && i < MAX_KINDS; i++)
+	for (unsigned int i = 0; i < MAX_KINDS && virtio_kinds[i]; i++)
 		opts[n++] = (struct option){ virtio_kinds[i]->option,
 					     required_argument, NULL,
 					     OPT_KIND + (int)i };

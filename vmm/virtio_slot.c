@@ -65,16 +65,18 @@ static int virtio_slot_wire_queue(struct virtio_slot *slot, unsigned int q,
 				  struct kvm *kvm, struct io_thread *io)
 {
 	struct virtio_slot_queue *sq = &slot->queue[q];
+	int r;
 
 	sq->slot = slot;
 	sq->q = q;
 	sq->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (sq->fd < 0)
 		return -errno;
-	int r = kvm_ioeventfd_mmio(kvm, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-				   4, q, sq->fd);
-	return r == 0 ? io_thread_add(io, sq->fd, virtio_slot_on_queue, sq) :
-			r;
+	r = kvm_ioeventfd_mmio(kvm, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
+			       sq->fd);
+	if (r == 0)
+		r = io_thread_add(io, sq->fd, virtio_slot_on_queue, sq);
+	return r;
 }
 
 static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
@@ -86,8 +88,7 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	if (slot->irq_fd < 0)
 		return -errno;
 	r = kvm_irqfd(kvm, slot->gsi, slot->irq_fd);
-	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues;
-	     q++)
+	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues; q++)
 		r = virtio_slot_wire_queue(slot, q, kvm, io);
 	if (r == 0)
 		r = bus_register(mmio, slot->base, VIRTIO_MMIO_SIZE,
@@ -95,14 +96,11 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	return r;
 }
 
-struct virtio_slot *virtio_slot_create(const struct virtio_kind *kind,
-				       const char *spec,
-				       unsigned int kind_index,
-				       unsigned int index, struct kvm *kvm,
-				       struct bus *mmio,
-				       const struct guest_mem *gm,
-				       struct io_thread *io, char *err,
-				       size_t errlen)
+struct virtio_slot *
+virtio_slot_create(const struct virtio_kind *kind, const char *spec,
+		   unsigned int kind_index, unsigned int index, struct kvm *kvm,
+		   struct bus *mmio, const struct guest_mem *gm,
+		   struct io_thread *io, char *err, size_t errlen)
 {
 	struct virtio_slot *slot = calloc(1, sizeof(*slot));
 	struct virtio_mmio_host host = {
@@ -131,8 +129,8 @@ struct virtio_slot *virtio_slot_create(const struct virtio_kind *kind,
 		free(slot);
 		return NULL;
 	}
-	r = virtio_mmio_init(&slot->mmio, slot->name, kind->ops, slot->dev,
-			     gm, &host);
+	r = virtio_mmio_init(&slot->mmio, slot->name, kind->ops, slot->dev, gm,
+			     &host);
 	slot->mmio_ready = (r == 0);
 	if (r == 0)
 		r = virtio_slot_wire(slot, kvm, mmio, io);

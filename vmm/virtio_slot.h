@@ -50,14 +50,11 @@ const struct virtio_kind *virtio_kind_by_option(const char *option);
  * window `index`, and wire it to KVM, the MMIO bus and the I/O thread.
  * Returns NULL with a reason in err.
  */
-struct virtio_slot *virtio_slot_create(const struct virtio_kind *kind,
-				       const char *spec,
-				       unsigned int kind_index,
-				       unsigned int index, struct kvm *kvm,
-				       struct bus *mmio,
-				       const struct guest_mem *gm,
-				       struct io_thread *io, char *err,
-				       size_t errlen);
+struct virtio_slot *
+virtio_slot_create(const struct virtio_kind *kind, const char *spec,
+		   unsigned int kind_index, unsigned int index, struct kvm *kvm,
+		   struct bus *mmio, const struct guest_mem *gm,
+		   struct io_thread *io, char *err, size_t errlen);
 void virtio_slot_destroy(struct virtio_slot *slot);
 
 #endif
