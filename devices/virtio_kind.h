@@ -10,7 +10,9 @@
 #ifndef VIGIL_VIRTIO_KIND_H
 #define VIGIL_VIRTIO_KIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct virtio_dev_ops;
 
@@ -18,6 +20,7 @@ struct virtio_kind {
 	const char *name;   /* "blk": device names, messages */
 	const char *option; /* "drive": --drive SPEC adds one */
 	const char *usage;  /* the option's lines in --help */
+	bool arg_optional;  /* --rng alone, or --rng=SPEC */
 	const struct virtio_dev_ops *ops;
 	/*
 	 * Check the option's argument without acting on it (--dump-acpi
@@ -38,6 +41,15 @@ struct virtio_kind {
 	 * negative errno. NULL when there is nothing to do.
 	 */
 	int (*quiesce)(void *dev);
+	/*
+	 * Nanoseconds until the device wants its queues served again with
+	 * no notification (a rate limit that has refilled), or 0. NULL:
+	 * never. Called on the I/O thread, outside the device lock.
+	 */
+	uint64_t (*wait_ns)(void *dev);
+	/* System calls the I/O thread makes for this kind (vmm/sandbox.c). */
+	const int *io_syscalls;
+	unsigned int nr_io_syscalls;
 };
 
 #endif

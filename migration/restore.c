@@ -121,6 +121,13 @@ static int check_drive_count(const struct snapshot *s,
 {
 	size_t n;
 
+	for (unsigned int i = 0; i < in->nr_devices; i++)
+		if (in->devices[i].kind != &virtio_blk_kind) {
+			snprintf(err, errlen,
+				 "--%s: a snapshot restores drives only",
+				 in->devices[i].kind->option);
+			return -EINVAL;
+		}
 	if (in->nr_devices == s->machine.nr_drives)
 		return 0;
 	snprintf(err, errlen,

@@ -78,6 +78,13 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	r = snapshot_check_host(m, err, errlen);
 	if (r < 0)
 		return r;
+	for (unsigned int i = 0; i < m->nr_slots; i++)
+		if (m->slots[i]->kind != &virtio_blk_kind) {
+			snprintf(err, errlen,
+				 "%s: a snapshot cannot hold a --%s device yet",
+				 m->slots[i]->name, m->slots[i]->kind->option);
+			return -ENOTSUP;
+		}
 	s->cpus = calloc(m->nr_cpus, sizeof(*s->cpus));
 	if (!s->cpus) {
 		snprintf(err, errlen, "out of memory");

@@ -112,8 +112,8 @@ struct machine {
 };
 
 /*
- * The backend of the drive in slot i. Every slot holds a drive while
- * virtio_blk_kind is the only kind (vmm/virtio_slot.c: virtio_kinds).
+ * The backend of the drive in slot i. Snapshots hold drives only: saving
+ * refuses a machine with other kinds, restoring builds none.
  */
 static inline struct block_backend *machine_drive(const struct machine *m,
 						  unsigned int i)

@@ -210,6 +210,8 @@ static void print_usage(void)
 static void add_device(struct cli *cli, const struct virtio_kind *kind,
 		       const char *spec)
 {
+	if (!spec)
+		spec = ""; /* an optional argument left out */
 	if (cli->cfg.nr_devices == VIRTIO_MMIO_MAX)
 		usage_error("--%s %s: at most %u virtio devices", kind->option,
 			    spec, VIRTIO_MMIO_MAX);
@@ -296,8 +298,10 @@ static void build_long_options(struct option *opts)
 	memcpy(opts, fixed_options, sizeof(fixed_options));
 	for (unsigned int i = 0; i < MAX_KINDS && virtio_kinds[i]; i++)
 		opts[n++] = (struct option){ virtio_kinds[i]->option,
-					     required_argument, NULL,
-					     OPT_KIND + (int)i };
+					     virtio_kinds[i]->arg_optional ?
+						     optional_argument :
+						     required_argument,
+					     NULL, OPT_KIND + (int)i };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 

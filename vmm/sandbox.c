@@ -50,6 +50,7 @@
 #include <linux/kvm.h>
 
 #include "vmm/log.h"
+#include "vmm/virtio_slot.h"
 
 /* meson.build defines VIGIL_SANITIZER in ASan, UBSan, TSan and fuzz builds. */
 #ifdef VIGIL_SANITIZER
@@ -232,6 +233,13 @@ static int add_io_rules(scmp_filter_ctx ctx)
 	int n = add_list(ctx, io_syscalls,
 			 sizeof(io_syscalls) / sizeof(io_syscalls[0]));
 	int r;
+
+	/* What each device kind's queues need (devices/virtio_kind.h). */
+	for (unsigned int i = 0; n >= 0 && virtio_kinds[i]; i++) {
+		r = add_list(ctx, virtio_kinds[i]->io_syscalls,
+			     virtio_kinds[i]->nr_io_syscalls);
+		n = r < 0 ? r : n + r;
+	}
 
 	if (n >= 0) {
 		r = allow_heap_growth(ctx);

@@ -7,14 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "devices/virtio_blk.h"
+#include "devices/virtio_rng.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 
 const struct virtio_kind *const virtio_kinds[] = {
 	&virtio_blk_kind,
+	&virtio_rng_kind,
 	NULL,
 };
 
@@ -47,6 +50,33 @@ static void virtio_slot_interrupt(void *opaque)
 		log_error("%s: irqfd: %s", slot->name, strerror(errno));
 }
 
+/* On the I/O thread, after a pass: arm the timer if the device waits. */
+static void virtio_slot_arm_timer(struct virtio_slot *slot)
+{
+	uint64_t ns = slot->kind->wait_ns ? slot->kind->wait_ns(slot->dev) : 0;
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u) },
+	};
+
+	if (ns && timerfd_settime(slot->timer_fd, 0, &its, NULL) < 0)
+		log_error("%s: timerfd: %s", slot->name, strerror(errno));
+}
+
+/* On the I/O thread: the device's wait is over; serve every queue. */
+static void virtio_slot_on_timer(void *opaque, uint32_t events)
+{
+	struct virtio_slot *slot = opaque;
+	uint64_t count;
+
+	(void)events;
+	if (read(slot->timer_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_error("%s: timerfd read: %s", slot->name, strerror(errno));
+	for (unsigned int q = 0; q < slot->kind->ops->num_queues; q++)
+		virtio_mmio_process_queue(&slot->mmio, q);
+	virtio_slot_arm_timer(slot);
+}
+
 /* On the I/O thread: a queue's eventfd fired. */
 static void virtio_slot_on_queue(void *opaque, uint32_t events)
 {
@@ -58,6 +88,7 @@ static void virtio_slot_on_queue(void *opaque, uint32_t events)
 		log_error("%s: queue %u eventfd read: %s", sq->slot->name,
 			  sq->q, strerror(errno));
 	virtio_mmio_process_queue(&sq->slot->mmio, sq->q);
+	virtio_slot_arm_timer(sq->slot);
 }
 
 /* QueueNotify carries the queue's index: one ioeventfd per queue. */
@@ -88,6 +119,14 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	if (slot->irq_fd < 0)
 		return -errno;
 	r = kvm_irqfd(kvm, slot->gsi, slot->irq_fd);
+	if (r == 0 && slot->kind->wait_ns) {
+		slot->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+						TFD_CLOEXEC | TFD_NONBLOCK);
+		r = slot->timer_fd < 0 ?
+			    -errno :
+			    io_thread_add(io, slot->timer_fd,
+					  virtio_slot_on_timer, slot);
+	}
 	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues; q++)
 		r = virtio_slot_wire_queue(slot, q, kvm, io);
 	if (r == 0)
@@ -120,6 +159,7 @@ virtio_slot_create(const struct virtio_kind *kind, const char *spec,
 	slot->base = virtio_slot_window(index);
 	slot->gsi = virtio_slot_gsi(index);
 	slot->irq_fd = -1;
+	slot->timer_fd = -1;
 	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
 		slot->queue[q].fd = -1;
 	snprintf(slot->name, sizeof(slot->name), "virtio-%s%u", kind->name,
@@ -152,6 +192,8 @@ void virtio_slot_destroy(struct virtio_slot *slot)
 	slot->kind->destroy(slot->dev);
 	if (slot->irq_fd >= 0)
 		close(slot->irq_fd);
+	if (slot->timer_fd >= 0)
+		close(slot->timer_fd);
 	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
 		if (slot->queue[q].fd >= 0)
 			close(slot->queue[q].fd);

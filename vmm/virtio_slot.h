@@ -36,6 +36,7 @@ struct virtio_slot {
 	bool mmio_ready;
 	struct virtio_slot_queue queue[VIRTIO_MMIO_MAX_QUEUES];
 	int irq_fd;
+	int timer_fd; /* kinds with wait_ns: serve the queues again */
 	char name[32];
 };
 

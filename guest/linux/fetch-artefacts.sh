@@ -41,9 +41,10 @@ self=$here/$(basename "${BASH_SOURCE[0]}")
 init_script=$here/init.sh
 
 # The modules the test initramfs must load: the transport (found through ACPI
-# on vigil and QEMU microvm) and the block driver. Their dependencies
-# (virtio, virtio_ring) are added from the modules' own metadata.
-initramfs_modules=(virtio_mmio virtio_blk)
+# on vigil and QEMU microvm), the block driver and the entropy driver (for
+# --rng). Their dependencies (virtio, virtio_ring) are added from the
+# modules' own metadata.
+initramfs_modules=(virtio_mmio virtio_blk virtio_rng)
 
 # The Linux disk tests (std-disk-initramfs.cpio.gz) make and check ext4 and
 # run fio in the guest: the ext4 module (crc32c_generic gives it the crc32c

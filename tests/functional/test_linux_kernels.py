@@ -5,7 +5,10 @@ boot to the test initramfs with 1 and 2 vCPUs, bring every vCPU online and
 power off (vigil exits 0). The bzImage's RNG is ready when the script
 starts, from the seed vigil passes (setup_data SETUP_RNG_SEED): these CPUs
 have no RDRAND, and without a seed the first /dev/urandom read waits for
-timer jitter, minutes on a loaded nested host. `reboot -f` and a panic with panic=-1 end vigil
+timer jitter, minutes on a loaded nested host. With --rng each kernel's
+own virtio_rng driver finds vigil's entropy device (hw_random's current
+source) and /dev/hwrng gives bytes, more than one second's rate of them
+too (the rate limit makes them wait, it does not drop them). `reboot -f` and a panic with panic=-1 end vigil
 with the reset status (4), never a hang: Linux's last-resort reboot on
 vigil's ACPI hardware-reduced machine jumps to the reset vector, where a
 BIOS would be (vmm/layout.h, RESET_VECTOR_ADDR).
@@ -42,12 +45,25 @@ PANIC = (KRESULT + "kresult panicking yes\necho c > /proc/sysrq-trigger\n"
          "result after yes\n")
 
 
-def guest(name, kernel, cpus, script):
+# hw_random's source, and how many bytes two reads of /dev/hwrng return:
+# 64 KiB in one, more than the bucket of a 16K-a-second device holds.
+HWRNG = """\
+result hwrng "$(cat /sys/class/misc/hw_random/rng_current)"
+result hwrng-small "$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
+t0=$(cut -d' ' -f1 /proc/uptime)
+result hwrng-large "$(dd if=/dev/hwrng bs=65536 count=1 iflag=fullblock \
+    2>/dev/null | wc -c)"
+echo "hwrng: 64 KiB from $t0 to $(cut -d' ' -f1 /proc/uptime) s"
+"""
+RNG_RATE = 16384
+
+
+def guest(name, kernel, cpus, script, extra=()):
     """Boot kernel with script; (Result, results)."""
     bz, initrd = KERNELS[kernel]
     with tempfile.TemporaryDirectory() as tmp:
         path = write_script(os.path.join(tmp, "script.sh"), script)
-        r = boot(vigil_cmd(vigil, bz, initrd, path, cpus=cpus))
+        r = boot(vigil_cmd(vigil, bz, initrd, path, cpus=cpus) + list(extra))
     tap.diag(f"{name}: {r.elapsed:.1f} s, status {r.returncode}")
     return r, results(r.stdout)
 
@@ -73,6 +89,23 @@ for kernel in KERNELS:
                      f" (PVH passes no seed): {res.get('rng')}")
         tap.ok(r.returncode == EXIT_POWEROFF and not r.timed_out,
                f"{name}: power-off ends vigil with status 0", r.summary())
+
+# The entropy device, through each kernel's own driver.
+for kernel in KERNELS:
+    name = f"{kernel}, --rng"
+    r, res = guest(name, kernel, 1, HWRNG,
+                   [f"--rng=bytes-per-second={RNG_RATE}"])
+    tap.diag("\n".join(l for l in r.stdout.splitlines() if "hwrng:" in l))
+    tap.ok(res.get("hwrng", "").startswith("virtio_rng"),
+           f"{name}: hw_random's source is virtio_rng",
+           f"rng_current: {res.get('hwrng')!r}")
+    tap.ok(res.get("hwrng-small") == "256" and
+           res.get("hwrng-large") == "65536",
+           f"{name}: /dev/hwrng gives 256 bytes, then 64 KiB at"
+           f" {RNG_RATE} bytes a second",
+           f"got {res.get('hwrng-small')!r}, {res.get('hwrng-large')!r}")
+    tap.ok(r.returncode == EXIT_POWEROFF and not r.timed_out,
+           f"{name}: power-off ends vigil with status 0", r.summary())
 
 # Both ways a reboot can end: asked for (reboot -f) and after a panic.
 for what, kernel, cpus, script in (

@@ -32,6 +32,9 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    descriptors refused by vigil, which keeps none of them; a request in
    pieces with its descriptors served as a whole one; the socket file left
    behind at exit and replaced by the next vigil.
+7. A VM with --rng: snapshot refuses it with a reply naming the device (a
+   snapshot holds drives only, for now) and the guest runs on; --restore
+   refuses --rng.
 """
 import os
 import re
@@ -797,6 +800,31 @@ def socket_left_behind(sock, tmp, disk):
            f"status {status}: {err[-300:]}")
 
 
+def rng_refusals(tmp, snap, disk):
+    sock = os.path.join(tmp, "api-rng.sock")
+    out = os.path.join(tmp, "out-rng.txt")
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, 100 * RECORDS), "--rng"], out, sock)
+    wait_for(lambda: "snap record 5 " in read(out), 60)
+    r = ctl(sock, "snapshot", os.path.join(tmp, "snap-rng"))
+    tap.ok(r.returncode != 0 and "virtio-rng0" in r.stdout + r.stderr and
+           "--rng" in r.stdout + r.stderr,
+           "--rng: snapshot refused, naming the device",
+           r.summary().replace("\n", " | "))
+    seen = read(out)
+    tap.ok(wait_for(lambda: len(read(out)) > len(seen) + 200, 30),
+           "--rng: the guest runs on after the refusal")
+    ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "--rng: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+    r = run([vigil, "--restore", snap, "--drive", f"file={disk}", "--rng",
+             "--serial", f"file:{out}.restore"], timeout=60)
+    tap.ok(r.returncode == EXIT_ERROR and
+           "a snapshot restores drives only" in r.stderr,
+           "--rng: --restore refuses it", r.summary().replace("\n", " | "))
+
+
 def truncated_memory(tmp):
     """The restored RAM is vigil's own: shrinking the snapshot's memory file
     under the running VM does not fault vigil (a private mapping of the
@@ -845,6 +873,7 @@ with tempfile.TemporaryDirectory() as tmp:
         disk2 = os.path.join(tmp, "disk2.img")
         refusals(tmp, snap2, disk2)
         drive_refusals(tmp, snap2, disk2)
+        rng_refusals(tmp, snap2, disk2)
         hostile_files(tmp, snap2, disk2)
     else:
         tap.skip("refusals", "no snapshot to corrupt")

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-rng device model. A request is a chain of device-writable
+ * buffers; the answer is the used length: how many random bytes the device
+ * wrote at the start of them (spec 5.4.6).
+ */
+#include "devices/virtio_rng.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "devices/virtio_kind.h"
+#include "devices/virtio_mmio.h"
+#include "vmm/log.h"
+
+#define NS_PER_SEC 1000000000ull
+/* A chain that finds the bucket empty waits until it holds this much. */
+#define RNG_MIN_GRANT 64u
+
+static ssize_t rng_getrandom(void *buf, size_t len)
+{
+	return getrandom(buf, len, 0);
+}
+
+static uint64_t rng_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate)
+{
+	rng->name = name;
+	rng->rate = rate;
+	rng->tokens = rate;
+	rng->fill = rng_getrandom;
+	rng->now_ns = rng_monotonic_ns;
+	rng->refilled_ns = rng->now_ns();
+	rng->wait_ns = 0;
+}
+
+/* Add what the time since the last top-up earned, up to one second's. */
+static void rng_refill(struct virtio_rng *rng)
+{
+	uint64_t now = rng->now_ns();
+	uint64_t elapsed = now - rng->refilled_ns;
+	uint64_t earned;
+
+	if (elapsed >= NS_PER_SEC) {
+		rng->tokens = rng->rate;
+		rng->refilled_ns = now;
+		return;
+	}
+	/* elapsed < 2^30 and rate <= 2^30: the product fits in 64 bits. */
+	earned = elapsed * rng->rate / NS_PER_SEC;
+	if (earned == 0)
+		return; /* keep the fraction for the next call */
+	rng->tokens = rng->tokens + earned > rng->rate ? rng->rate :
+							 rng->tokens + earned;
+	rng->refilled_ns = now;
+}
+
+/* How long until the bucket holds a grant worth waking up for. */
+static uint64_t rng_time_to_grant(const struct virtio_rng *rng)
+{
+	uint64_t want = rng->rate < RNG_MIN_GRANT ? rng->rate : RNG_MIN_GRANT;
+
+	return (want * NS_PER_SEC + rng->rate - 1) / rng->rate;
+}
+
+/* Bytes the chain can take: its device-writable buffers, all of them. */
+static uint64_t rng_chain_room(const struct virtio_rng *rng,
+			       const struct virtq_chain *chain)
+{
+	uint64_t room = 0;
+
+	for (unsigned int i = 0; i < chain->nr; i++) {
+		/* The spec gives the device write-only buffers (5.4.6.1). */
+		if (!chain->buf[i].device_writable) {
+			guest_error("%s: head %u: buffer %u is device-readable",
+				    rng->name, chain->head, i);
+			return 0;
+		}
+		room += chain->buf[i].len;
+	}
+	return room;
+}
+
+/* Fill one chain from the bucket; the bytes written, or -errno. */
+static int rng_serve_chain(struct virtio_rng *rng, const struct guest_mem *gm,
+			   uint32_t *used_len)
+{
+	uint64_t n = rng_chain_room(rng, &rng->chain);
+	ssize_t got;
+	int r;
+
+	if (n > VIRTIO_RNG_MAX_REQUEST)
+		n = VIRTIO_RNG_MAX_REQUEST;
+	if (n > rng->tokens)
+		n = rng->tokens;
+	*used_len = 0;
+	if (n == 0)
+		return 0;
+	got = rng->fill(rng->buf, (size_t)n);
+	if (got <= 0) {
+		log_error("%s: no random bytes from the host: %s", rng->name,
+			  got < 0 ? strerror(errno) : "none");
+		return 0;
+	}
+	r = virtq_chain_write(gm, &rng->chain, 0, rng->chain.nr, 0, rng->buf,
+			      (uint64_t)got);
+	/* The guest's entropy is the guest's: none of it stays in vigil. */
+	explicit_bzero(rng->buf, (size_t)got);
+	if (r < 0)
+		return r;
+	rng->tokens -= (uint64_t)got;
+	*used_len = (uint32_t)got;
+	return 0;
+}
+
+int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
+			     const struct guest_mem *gm, bool *interrupt)
+{
+	uint64_t wait = 0;
+	bool pushed = false;
+	uint32_t used_len;
+	int ret = 0;
+
+	for (;;) {
+		rng_refill(rng);
+		if (rng->tokens == 0) {
+			wait = rng_time_to_grant(rng);
+			break;
+		}
+		ret = virtq_pop_chain(vq, gm, &rng->chain);
+		if (ret <= 0)
+			break;
+		ret = rng_serve_chain(rng, gm, &used_len);
+		if (ret == 0)
+			ret = virtq_push_used(vq, gm, rng->chain.head, used_len);
+		if (ret < 0)
+			break;
+		pushed = true;
+	}
+	__atomic_store_n(&rng->wait_ns, wait, __ATOMIC_RELAXED);
+	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
+	return ret < 0 ? ret : 0;
+}
+
+uint64_t virtio_rng_wait_ns(struct virtio_rng *rng)
+{
+	return __atomic_load_n(&rng->wait_ns, __ATOMIC_RELAXED);
+}
+
+int virtio_rng_spec_parse(const char *spec, uint64_t *rate, char *err,
+			  size_t errlen)
+{
+	static const char key[] = "bytes-per-second=";
+	const char *v;
+	char *end;
+	unsigned long long n;
+	unsigned int shift = 0;
+
+	*rate = VIRTIO_RNG_DEFAULT_RATE;
+	if (!spec || !*spec)
+		return 0;
+	if (strncmp(spec, key, sizeof(key) - 1) != 0) {
+		snprintf(err, errlen, "rng: '%s': expected bytes-per-second=N",
+			 spec);
+		return -EINVAL;
+	}
+	v = spec + sizeof(key) - 1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end != v && *end && !end[1])
+		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	if (end == v || *v < '0' || *v > '9' || errno || (*end && (!shift || end[1])) ||
+	    n == 0 || n > (VIRTIO_RNG_MAX_RATE >> shift)) {
+		snprintf(err, errlen,
+			 "rng: bytes-per-second=%s: expected 1..%llu (K, M, G "
+			 "suffixes)",
+			 v, VIRTIO_RNG_MAX_RATE);
+		return -EINVAL;
+	}
+	*rate = (uint64_t)n << shift;
+	return 0;
+}
+
+/* ---- the transport's view ------------------------------------------------ */
+
+static uint64_t rng_ops_features(void *dev)
+{
+	(void)dev;
+	return 1ull << VIRTIO_F_VERSION_1;
+}
+
+static int rng_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
+				 const struct guest_mem *gm, bool *interrupt)
+{
+	(void)q; /* one request queue: the transport only passes q = 0 */
+	return virtio_rng_process_queue(dev, vq, gm, interrupt);
+}
+
+const struct virtio_dev_ops virtio_rng_dev_ops = {
+	.device_id = VIRTIO_ID_RNG,
+	.num_queues = VIRTIO_RNG_NUM_QUEUES,
+	.queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
+	.config_size = 0,
+	.features = rng_ops_features,
+	.process_queue = rng_ops_process_queue,
+};
+
+/* ---- the rng kind: --rng --------------------------------------------- */
+
+static int rng_kind_check_spec(const char *spec, char *err, size_t errlen)
+{
+	uint64_t rate;
+
+	return virtio_rng_spec_parse(spec, &rate, err, errlen);
+}
+
+static void *rng_kind_create(const char *spec, unsigned int index,
+			     const char *name, char *err, size_t errlen)
+{
+	struct virtio_rng *rng;
+	uint64_t rate;
+
+	if (virtio_rng_spec_parse(spec, &rate, err, errlen) < 0)
+		return NULL;
+	rng = calloc(1, sizeof(*rng));
+	if (!rng) {
+		snprintf(err, errlen, "rng %u: out of memory", index);
+		return NULL;
+	}
+	virtio_rng_init(rng, name, rate);
+	return rng;
+}
+
+static void rng_kind_destroy(void *dev)
+{
+	free(dev);
+}
+
+static uint64_t rng_kind_wait_ns(void *dev)
+{
+	return virtio_rng_wait_ns(dev);
+}
+
+/* What serving the queue adds to the I/O thread's system calls. */
+static const int rng_io_syscalls[] = {
+	SYS_getrandom,	     /* the bytes */
+	SYS_timerfd_settime, /* wake when the bucket has refilled */
+};
+
+const struct virtio_kind virtio_rng_kind = {
+	.name = "rng",
+	.option = "rng",
+	.arg_optional = true,
+	.usage = "  --rng[=bytes-per-second=N]\n"
+		 "                         a virtio entropy device fed from the\n"
+		 "                         host's getrandom(2), at most N bytes a\n"
+		 "                         second (default 1M; K, M, G suffixes)\n",
+	.ops = &virtio_rng_dev_ops,
+	.check_spec = rng_kind_check_spec,
+	.create = rng_kind_create,
+	.destroy = rng_kind_destroy,
+	.wait_ns = rng_kind_wait_ns,
+	.io_syscalls = rng_io_syscalls,
+	.nr_io_syscalls = sizeof(rng_io_syscalls) / sizeof(rng_io_syscalls[0]),
+};
