@@ -40,6 +40,9 @@ static uint64_t rng_monotonic_ns(void)
 
 void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate)
 {
+	/* The bucket divides by the rate and multiplies it by < 2^30. */
+	if (rate == 0 || rate > VIRTIO_RNG_MAX_RATE)
+		rate = VIRTIO_RNG_DEFAULT_RATE;
 	rng->name = name;
 	rng->rate = rate;
 	rng->tokens = rate;
@@ -147,7 +150,8 @@ int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 			break;
 		ret = rng_serve_chain(rng, gm, &used_len);
 		if (ret == 0)
-			ret = virtq_push_used(vq, gm, rng->chain.head, used_len);
+			ret = virtq_push_used(vq, gm, rng->chain.head,
+					      used_len);
 		if (ret < 0)
 			break;
 		pushed = true;
@@ -183,9 +187,13 @@ int virtio_rng_spec_parse(const char *spec, uint64_t *rate, char *err,
 	errno = 0;
 	n = strtoull(v, &end, 10);
 	if (end != v && *end && !end[1])
-		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
-	if (end == v || *v < '0' || *v > '9' || errno || (*end && (!shift || end[1])) ||
-	    n == 0 || n > (VIRTIO_RNG_MAX_RATE >> shift)) {
+		shift = *end == 'K' ? 10 :
+			*end == 'M' ? 20 :
+			*end == 'G' ? 30 :
+				      0;
+	if (end == v || *v < '0' || *v > '9' || errno ||
+	    (*end && (!shift || end[1])) || n == 0 ||
+	    n > (VIRTIO_RNG_MAX_RATE >> shift)) {
 		snprintf(err, errlen,
 			 "rng: bytes-per-second=%s: expected 1..%llu (K, M, G "
 			 "suffixes)",
@@ -266,10 +274,11 @@ const struct virtio_kind virtio_rng_kind = {
 	.name = "rng",
 	.option = "rng",
 	.arg_optional = true,
-	.usage = "  --rng[=bytes-per-second=N]\n"
-		 "                         a virtio entropy device fed from the\n"
-		 "                         host's getrandom(2), at most N bytes a\n"
-		 "                         second (default 1M; K, M, G suffixes)\n",
+	.usage =
+		"  --rng[=bytes-per-second=N]\n"
+		"                         a virtio entropy device fed from the\n"
+		"                         host's getrandom(2), at most N bytes a\n"
+		"                         second (default 1M; K, M, G suffixes)\n",
 	.ops = &virtio_rng_dev_ops,
 	.check_spec = rng_kind_check_spec,
 	.create = rng_kind_create,

@@ -30,9 +30,9 @@
 #define VIRTIO_RNG_MAX_RATE (1ull << 30)
 
 struct virtio_rng {
-	const char *name; /* for log lines, e.g. "virtio-rng0" */
-	uint64_t rate;	  /* bytes per second, 1..VIRTIO_RNG_MAX_RATE */
-	uint64_t tokens;  /* bytes the guest may take now, <= rate */
+	const char *name;     /* for log lines, e.g. "virtio-rng0" */
+	uint64_t rate;	      /* bytes per second, 1..VIRTIO_RNG_MAX_RATE */
+	uint64_t tokens;      /* bytes the guest may take now, <= rate */
 	uint64_t refilled_ns; /* clock when tokens were last topped up */
 	uint64_t wait_ns;     /* atomic: serve again after this; 0 = no wait */
 	/* The entropy source and the clock; tests replace them. */
@@ -42,7 +42,10 @@ struct virtio_rng {
 	uint8_t buf[VIRTIO_RNG_MAX_REQUEST];
 };
 
-/* Set up rng with a full bucket of rate bytes per second. */
+/*
+ * Set up rng with a full bucket of rate bytes per second (outside
+ * 1..VIRTIO_RNG_MAX_RATE: the default).
+ */
 void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate);
 
 /*

@@ -108,7 +108,8 @@ static void test_serves_bytes(void)
 		      used(0).len == 100 && used(1).id == 1 &&
 		      used(1).len == 30,
 	      "used ring: (0, 100), (1, 30)");
-	CHECK(stream_at(BUF_GPA, 0, 100) && stream_at(BUF_GPA + 0x1000, 100, 10) &&
+	CHECK(stream_at(BUF_GPA, 0, 100) &&
+		      stream_at(BUF_GPA + 0x1000, 100, 10) &&
 		      stream_at(BUF_GPA + 0x2000, 110, 20),
 	      "the source's bytes, in order, across both buffers");
 	CHECK(virtio_rng_wait_ns(rng) == 0, "nothing waits");
@@ -154,8 +155,7 @@ static void test_rate_limit(void)
 	/* A notification with an empty bucket serves nothing. */
 	offer(3, BUF_GPA + 0x3000, 600, VRING_DESC_F_WRITE);
 	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 && !irq &&
-		      vring_used_idx(&ring) == 3 &&
-		      virtio_rng_wait_ns(rng) > 0,
+		      vring_used_idx(&ring) == 3 && virtio_rng_wait_ns(rng) > 0,
 	      "a notification on an empty bucket: it waits");
 	clock_ns += 60 * NS; /* a long idle fills one second's worth, no more */
 	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 &&
@@ -195,9 +195,15 @@ static void test_broken_ring(void)
 static void test_spec(void)
 {
 	static const char *const bad[] = {
-		"bytes-per-second=0", "bytes-per-second=", "bytes-per-second=-1",
-		"bytes-per-second=2G", "bytes-per-second=1T",
-		"bytes-per-second=1MB", "bytes-per-second= 5", "rate=5", "x",
+		"bytes-per-second=0",
+		"bytes-per-second=",
+		"bytes-per-second=-1",
+		"bytes-per-second=2G",
+		"bytes-per-second=1T",
+		"bytes-per-second=1MB",
+		"bytes-per-second= 5",
+		"rate=5",
+		"x",
 	};
 	char err[128];
 	uint64_t rate;
