@@ -24,7 +24,7 @@
 static const char usage_head[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
 	"             [--cpus N] [--serial MODE] [--drive SPEC]... [--api-socket PATH]\n"
-	"             [-d LIST] [-D FILE]\n"
+	"             [--rng[=bytes-per-second=N]] [-d LIST] [-D FILE]\n"
 	"       vigil --restore DIR [--drive SPEC]... [--memory MAX] [--cpus MAX]\n"
 	"             [--serial MODE] [--api-socket PATH] [-d LIST] [-D FILE]\n"
 	"       vigil ctl SOCKET status|pause|resume|quit|snapshot DIR [--paused]\n"

@@ -25,7 +25,8 @@ def expect_error(name, args, *needles, status=EXIT_ERROR):
 r = run([vigil, "--help"])
 tap.ok(r.returncode == 0 and all(o in r.stdout for o in (
     "--kernel", "--initrd", "--cmdline", "--memory", "--cpus", "--serial",
-    "-d ", "-D ", "--check-host", "--dump-acpi")), "--help lists every option")
+    "--drive", "--rng", "-d ", "-D ", "--check-host", "--dump-acpi")),
+    "--help lists every option")
 expect_error("unknown option", ["--frobnicate"], "unknown option")
 expect_error("option without value", ["--kernel"], "needs a value")
 expect_error("no kernel", [], "--kernel is required")
@@ -42,6 +43,13 @@ with tempfile.TemporaryDirectory() as tmp:
     expect_error("--dump-acpi refuses a bad --drive",
                  ["--dump-acpi", os.path.join(tmp, "acpi"),
                   "--drive", "garbage"], "garbage")
+    expect_error("--dump-acpi refuses a bad --rng rate",
+                 ["--dump-acpi", os.path.join(tmp, "acpi"),
+                  "--rng=bytes-per-second=0"], "bytes-per-second=0")
+    expect_error("ninth virtio device",
+                 ["--dump-acpi", os.path.join(tmp, "acpi")] +
+                 ["--drive", "driver=null-co,size=1M"] * 7 + ["--rng"] * 2,
+                 "at most 8 virtio devices")
 
     def tmpfile(name, data):
         path = os.path.join(tmp, name)
