@@ -22,8 +22,6 @@
 #include "vmm/log.h"
 
 #define NS_PER_SEC 1000000000ull
-/* A chain that finds the bucket empty waits until it holds this much. */
-#define RNG_MIN_GRANT 64u
 
 static ssize_t rng_getrandom(void *buf, size_t len)
 {
@@ -50,6 +48,7 @@ void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate)
 	rng->now_ns = rng_monotonic_ns;
 	rng->refilled_ns = rng->now_ns();
 	rng->wait_ns = 0;
+	rng->held = false;
 }
 
 /* Add what the time since the last top-up earned, up to one second's. */
@@ -73,12 +72,12 @@ static void rng_refill(struct virtio_rng *rng)
 	rng->refilled_ns = now;
 }
 
-/* How long until the bucket holds a grant worth waking up for. */
-static uint64_t rng_time_to_grant(const struct virtio_rng *rng)
+/* How long until the bucket holds want bytes (want <= rate). */
+static uint64_t rng_time_to(const struct virtio_rng *rng, uint64_t want)
 {
-	uint64_t want = rng->rate < RNG_MIN_GRANT ? rng->rate : RNG_MIN_GRANT;
+	uint64_t missing = want - rng->tokens;
 
-	return (want * NS_PER_SEC + rng->rate - 1) / rng->rate;
+	return (missing * NS_PER_SEC + rng->rate - 1) / rng->rate;
 }
 
 /* Bytes the chain can take: its device-writable buffers, all of them. */
@@ -99,18 +98,26 @@ static uint64_t rng_chain_room(const struct virtio_rng *rng,
 	return room;
 }
 
-/* Fill one chain from the bucket; the bytes written, or -errno. */
-static int rng_serve_chain(struct virtio_rng *rng, const struct guest_mem *gm,
-			   uint32_t *used_len)
+/*
+ * What the held chain gets: its room, at most VIRTIO_RNG_MAX_REQUEST and
+ * never more than the bucket holds when full, so that it can be served.
+ */
+static uint64_t rng_grant(const struct virtio_rng *rng)
 {
 	uint64_t n = rng_chain_room(rng, &rng->chain);
-	ssize_t got;
-	int r;
 
 	if (n > VIRTIO_RNG_MAX_REQUEST)
 		n = VIRTIO_RNG_MAX_REQUEST;
-	if (n > rng->tokens)
-		n = rng->tokens;
+	return n > rng->rate ? rng->rate : n;
+}
+
+/* Fill the held chain with n bytes from the bucket; 0 or -errno. */
+static int rng_fill_chain(struct virtio_rng *rng, const struct guest_mem *gm,
+			  uint64_t n, uint32_t *used_len)
+{
+	ssize_t got;
+	int r;
+
 	*used_len = 0;
 	if (n == 0)
 		return 0;
@@ -131,27 +138,38 @@ static int rng_serve_chain(struct virtio_rng *rng, const struct guest_mem *gm,
 	return 0;
 }
 
+/*
+ * Take chains and answer each with its whole grant once the bucket holds
+ * it. A chain the bucket cannot pay yet is held (popped, not answered)
+ * until a later pass: tiny answers would only make the driver come back
+ * sooner, for more interrupts and exits than bytes.
+ */
 int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt)
 {
-	uint64_t wait = 0;
+	uint64_t wait = 0, want;
 	bool pushed = false;
 	uint32_t used_len;
 	int ret = 0;
 
 	for (;;) {
+		if (!rng->held) {
+			ret = virtq_pop_chain(vq, gm, &rng->chain);
+			if (ret <= 0)
+				break;
+			rng->held = true;
+		}
+		want = rng_grant(rng);
 		rng_refill(rng);
-		if (rng->tokens == 0) {
-			wait = rng_time_to_grant(rng);
+		if (rng->tokens < want) {
+			wait = rng_time_to(rng, want);
 			break;
 		}
-		ret = virtq_pop_chain(vq, gm, &rng->chain);
-		if (ret <= 0)
-			break;
-		ret = rng_serve_chain(rng, gm, &used_len);
+		ret = rng_fill_chain(rng, gm, want, &used_len);
 		if (ret == 0)
 			ret = virtq_push_used(vq, gm, rng->chain.head,
 					      used_len);
+		rng->held = false;
 		if (ret < 0)
 			break;
 		pushed = true;
@@ -159,6 +177,13 @@ int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 	__atomic_store_n(&rng->wait_ns, wait, __ATOMIC_RELAXED);
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
 	return ret < 0 ? ret : 0;
+}
+
+void virtio_rng_reset(struct virtio_rng *rng)
+{
+	/* The held chain belonged to the old rings. */
+	rng->held = false;
+	__atomic_store_n(&rng->wait_ns, 0, __ATOMIC_RELAXED);
 }
 
 uint64_t virtio_rng_wait_ns(struct virtio_rng *rng)
@@ -212,6 +237,11 @@ static uint64_t rng_ops_features(void *dev)
 	return 1ull << VIRTIO_F_VERSION_1;
 }
 
+static void rng_ops_reset(void *dev)
+{
+	virtio_rng_reset(dev);
+}
+
 static int rng_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 				 const struct guest_mem *gm, bool *interrupt)
 {
@@ -225,6 +255,7 @@ const struct virtio_dev_ops virtio_rng_dev_ops = {
 	.queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
 	.config_size = 0,
 	.features = rng_ops_features,
+	.reset = rng_ops_reset,
 	.process_queue = rng_ops_process_queue,
 };
 

@@ -3,10 +3,11 @@
  * The virtio entropy device (virtio 1.2 section 5.4): one request queue
  * whose chains are device-writable buffers, filled with random bytes from
  * the host's RNG. A guest could ask for bytes without end; a token bucket
- * limits it to `rate` bytes per second (burst: one second's worth), at
- * most VIRTIO_RNG_MAX_REQUEST bytes per chain. A chain that finds the
- * bucket empty waits in the ring; virtio_rng_wait_ns() says when to serve
- * the queue again.
+ * limits it to `rate` bytes per second (burst: one second's worth). Each
+ * chain is answered whole: its length, at most VIRTIO_RNG_MAX_REQUEST and
+ * the rate, once the bucket holds that much. A chain the bucket cannot
+ * pay yet is held; virtio_rng_wait_ns() says when to serve the queue
+ * again.
  *
  * Not thread-safe, like virtio_blk: the transport's device lock serialises
  * every call except virtio_rng_wait_ns(), which may be called from any
@@ -35,10 +36,11 @@ struct virtio_rng {
 	uint64_t tokens;      /* bytes the guest may take now, <= rate */
 	uint64_t refilled_ns; /* clock when tokens were last topped up */
 	uint64_t wait_ns;     /* atomic: serve again after this; 0 = no wait */
+	bool held;	      /* chain was popped and waits for the bucket */
 	/* The entropy source and the clock; tests replace them. */
 	ssize_t (*fill)(void *buf, size_t len);
 	uint64_t (*now_ns)(void);
-	struct virtq_chain chain; /* per-request scratch */
+	struct virtq_chain chain; /* the chain being served (or held) */
 	uint8_t buf[VIRTIO_RNG_MAX_REQUEST];
 };
 
@@ -49,14 +51,17 @@ struct virtio_rng {
 void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate);
 
 /*
- * Serve the queue while the bucket has bytes: fill each chain's buffers
- * with min(their length, VIRTIO_RNG_MAX_REQUEST, bucket) bytes. Returns 0
+ * Serve the queue while the bucket pays: fill each chain's buffers with
+ * min(their length, VIRTIO_RNG_MAX_REQUEST, rate) bytes. Returns 0
  * or a negative errno for a broken ring (the transport sets
  * DEVICE_NEEDS_RESET). A chain with device-readable buffers is a driver
  * error: it completes with no bytes and a guest_errors line.
  */
 int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
+
+/* The device was reset: forget the held chain. */
+void virtio_rng_reset(struct virtio_rng *rng);
 
 /* Nanoseconds until the bucket can serve again, or 0 when nothing waits. */
 uint64_t virtio_rng_wait_ns(struct virtio_rng *rng);

@@ -3,7 +3,8 @@
  * virtio-rng against a fake guest memory, a counting entropy source and a
  * clock the test moves: requests get the source's bytes, at most
  * VIRTIO_RNG_MAX_REQUEST each; the token bucket holds the guest to its
- * rate, makes the rest wait in the ring and says when to come back;
+ * rate, answers each request whole, holds the one it cannot pay yet and
+ * says when to come back; a reset forgets it;
  * device-readable buffers get nothing; a broken ring is reported; --rng's
  * argument is parsed strictly.
  */
@@ -138,29 +139,60 @@ static void test_rate_limit(void)
 	offer(0, BUF_GPA, 600, VRING_DESC_F_WRITE);
 	offer(1, BUF_GPA + 0x1000, 600, VRING_DESC_F_WRITE);
 	offer(2, BUF_GPA + 0x2000, 600, VRING_DESC_F_WRITE);
-	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 &&
-		      vring_used_idx(&ring) == 2 && used(0).len == 600 &&
-		      used(1).len == 400,
-	      "one second's worth: 600 then the 400 left");
-	CHECK(source_bytes == 1000, "the source gave 1000 bytes");
-	CHECK(virtio_rng_wait_ns(rng) == 64 * NS / 1000,
-	      "the third waits: come back when 64 bytes have accrued (%llu ns)",
+	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 && irq &&
+		      vring_used_idx(&ring) == 1 && used(0).len == 600 &&
+		      source_bytes == 600,
+	      "the first 600 bytes at once");
+	CHECK(rng->held && virtio_rng_wait_ns(rng) == 200 * NS / 1000,
+	      "the second is held: 400 in the bucket, back in 200 ms (%llu ns)",
 	      (unsigned long long)virtio_rng_wait_ns(rng));
 
-	clock_ns += 10 * 1000 * 1000; /* 10 ms: 10 bytes */
-	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 &&
-		      vring_used_idx(&ring) == 3 && used(2).len == 10,
-	      "10 ms later: 10 bytes");
-
-	/* A notification with an empty bucket serves nothing. */
-	offer(3, BUF_GPA + 0x3000, 600, VRING_DESC_F_WRITE);
+	clock_ns += 100 * 1000 * 1000;
 	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 && !irq &&
-		      vring_used_idx(&ring) == 3 && virtio_rng_wait_ns(rng) > 0,
-	      "a notification on an empty bucket: it waits");
+		      vring_used_idx(&ring) == 1 &&
+		      virtio_rng_wait_ns(rng) == 100 * NS / 1000,
+	      "100 ms later: still 100 bytes short, no partial answer");
+
+	clock_ns += 100 * 1000 * 1000;
+	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 && irq &&
+		      vring_used_idx(&ring) == 2 && used(1).len == 600 &&
+		      stream_at(BUF_GPA + 0x1000, 600, 600),
+	      "200 ms later: the second gets its 600 bytes");
+	CHECK(rng->held && virtio_rng_wait_ns(rng) == 600 * NS / 1000,
+	      "the third is held for 600 ms");
+
 	clock_ns += 60 * NS; /* a long idle fills one second's worth, no more */
 	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 &&
-		      used(3).len == 600 && rng->tokens == 400,
-	      "after a minute idle: the bucket holds 1000, not 60000");
+		      used(2).len == 600 && rng->tokens == 400 && !rng->held &&
+		      virtio_rng_wait_ns(rng) == 0,
+	      "after a minute idle: the bucket held 1000, not 60000");
+	CHECK(source_bytes == 1800, "the source gave 1800 bytes in all");
+}
+
+static void test_grant_above_rate(void)
+{
+	bool irq;
+
+	/* A buffer larger than a second's worth gets a second's worth. */
+	setup(100);
+	offer(0, BUF_GPA, 4096, VRING_DESC_F_WRITE);
+	CHECK(virtio_rng_process_queue(rng, &vq, &gm, &irq) == 0 &&
+		      used(0).len == 100 && ram[BUF_GPA + 100] == 0,
+	      "100 bytes a second: a 4 KiB buffer gets 100");
+}
+
+static void test_reset_forgets_held(void)
+{
+	bool irq;
+
+	setup(1000);
+	offer(0, BUF_GPA, 1000, VRING_DESC_F_WRITE);
+	offer(1, BUF_GPA + 0x1000, 10, VRING_DESC_F_WRITE);
+	virtio_rng_process_queue(rng, &vq, &gm, &irq);
+	CHECK(rng->held, "a chain is held");
+	virtio_rng_reset(rng);
+	CHECK(!rng->held && virtio_rng_wait_ns(rng) == 0,
+	      "after a device reset: nothing held, nothing waits");
 }
 
 static void test_readable_buffer(void)
@@ -240,6 +272,8 @@ int main(void)
 	test_serves_bytes();
 	test_request_cap();
 	test_rate_limit();
+	test_grant_above_rate();
+	test_reset_forgets_held();
 	test_readable_buffer();
 	test_broken_ring();
 	test_spec();
