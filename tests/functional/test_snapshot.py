@@ -803,8 +803,14 @@ def socket_left_behind(sock, tmp, disk):
 def rng_refusals(tmp, snap, disk):
     sock = os.path.join(tmp, "api-rng.sock")
     out = os.path.join(tmp, "out-rng.txt")
+    rng_disk = os.path.join(tmp, "disk-rng.img")
+    with open(rng_disk, "wb") as f:
+        f.truncate(4 << 20)
+    # The workload writes its records to the first drive; the entropy
+    # device takes the next slot.
     proc = start(["--kernel", guest, "--cmdline",
-                  workload_cmdline(1, 100 * RECORDS), "--rng"], out, sock)
+                  workload_cmdline(1, 100 * RECORDS), "--drive",
+                  f"file={rng_disk}", "--rng"], out, sock)
     wait_for(lambda: "snap record 5 " in read(out), 60)
     r = ctl(sock, "snapshot", os.path.join(tmp, "snap-rng"))
     tap.ok(r.returncode != 0 and "virtio-rng0" in r.stdout + r.stderr and
