@@ -21,14 +21,6 @@ const struct virtio_kind *const virtio_kinds[] = {
 	NULL,
 };
 
-const struct virtio_kind *virtio_kind_by_option(const char *option)
-{
-	for (unsigned int i = 0; virtio_kinds[i]; i++)
-		if (strcmp(virtio_kinds[i]->option, option) == 0)
-			return virtio_kinds[i];
-	return NULL;
-}
-
 /* A valid QueueNotify that no ioeventfd caught: hand it to the I/O thread. */
 static void virtio_slot_notify(void *opaque, unsigned int q)
 {

@@ -43,9 +43,6 @@ struct virtio_slot {
 /* Every kind vigil can build, NULL-terminated. */
 extern const struct virtio_kind *const virtio_kinds[];
 
-/* The kind whose option is `option`, or NULL. */
-const struct virtio_kind *virtio_kind_by_option(const char *option);
-
 /*
  * Build a device of `kind` from spec (the kind's index-th device) in
  * window `index`, and wire it to KVM, the MMIO bus and the I/O thread.
