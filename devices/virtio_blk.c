@@ -21,6 +21,7 @@
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
+#include "migration/fields.h"
 #include "vmm/log.h"
 
 #define BLK_HDR_SIZE sizeof(struct virtio_blk_outhdr)
@@ -395,6 +396,117 @@ static int blk_kind_quiesce(void *dev)
 	return block_flush(((struct virtio_blk *)dev)->bb);
 }
 
+/* ---- the blk kind in a snapshot: the drive node -------------------------- */
+
+static const char *check_backend(const void *p, size_t len)
+{
+	struct block_spec *spec = malloc(sizeof(*spec));
+	int r;
+
+	(void)len;
+	if (!spec)
+		return "out of memory";
+	r = block_spec_parse(p, spec, NULL, 0);
+	free(spec);
+	return r ? "not a valid --drive specification" : NULL;
+}
+
+static const char *check_drive_size(const void *p, size_t len)
+{
+	uint64_t v;
+
+	(void)len;
+	memcpy(&v, p, sizeof(v));
+	return v && !(v % 512) ? NULL : "not a positive multiple of 512";
+}
+
+static const struct field drive_fields[] = {
+	FIELD_STRING("backend", struct virtio_blk_snapshot, backend,
+		     CHECK_FN(check_backend)),
+	FIELD_U64("size", struct virtio_blk_snapshot, size,
+		  CHECK_FN(check_drive_size)),
+};
+
+static const struct field_table drive_table =
+	FIELD_TABLE("drive", drive_fields, NULL);
+
+static void blk_snap_capture(void *dev, struct virtio_mmio_state *mmio,
+			     void *state)
+{
+	const struct block_backend *bb = ((struct virtio_blk *)dev)->bb;
+	struct virtio_blk_snapshot *d = state;
+
+	(void)mmio; /* requests complete within a pass: nothing is held */
+	snprintf(d->backend, sizeof(d->backend), "%s", bb->desc);
+	d->size = bb->size;
+}
+
+static const char *driver_name(enum block_driver d)
+{
+	return d == BLOCK_DRIVER_NULL_CO ? "null-co" : "raw";
+}
+
+/*
+ * The drive given at restore must be the kind of drive the guest had, as
+ * writable and as large: the guest's RAM (page cache, partition table)
+ * expects it.
+ */
+static int blk_snap_check(void *dev, const void *state, const char *path,
+			  char *err, size_t errlen)
+{
+	const struct virtio_blk *blk = dev;
+	const struct block_backend *bb = blk->bb;
+	const struct virtio_blk_snapshot *d = state;
+	struct block_spec *want = malloc(sizeof(*want));
+	struct block_spec *got = malloc(sizeof(*got));
+	int r = -EINVAL;
+
+	if (!want || !got) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+	} else if (block_spec_parse(d->backend, want, NULL, 0) < 0 ||
+		   block_spec_parse(bb->desc, got, NULL, 0) < 0) {
+		snprintf(err, errlen, "%s/drive/backend: invalid", path);
+	} else if (want->driver != got->driver) {
+		snprintf(err, errlen,
+			 "%s (--drive %s) is a %s drive, the snapshot recorded "
+			 "%s (%s/drive/backend)",
+			 blk->name, bb->desc, driver_name(got->driver),
+			 driver_name(want->driver), path);
+	} else if (want->readonly != got->readonly) {
+		snprintf(err, errlen,
+			 "%s (--drive %s) has readonly=%s, the snapshot "
+			 "recorded readonly=%s (%s/drive/backend)",
+			 blk->name, bb->desc, got->readonly ? "on" : "off",
+			 want->readonly ? "on" : "off", path);
+	} else if (bb->size != d->size) {
+		snprintf(err, errlen,
+			 "%s (--drive %s): %llu bytes, the snapshot recorded "
+			 "%llu (%s/drive/size)",
+			 blk->name, bb->desc, (unsigned long long)bb->size,
+			 (unsigned long long)d->size, path);
+	} else {
+		r = 0;
+	}
+	free(want);
+	free(got);
+	return r;
+}
+
+static const char *blk_snap_spec(const void *state)
+{
+	return ((const struct virtio_blk_snapshot *)state)->backend;
+}
+
+static const struct virtio_kind_snap blk_snap = {
+	.node = "drive",
+	.table = &drive_table,
+	.size = sizeof(struct virtio_blk_snapshot),
+	.capture = blk_snap_capture,
+	.check = blk_snap_check,
+	.spec = blk_snap_spec,
+};
+
 const struct virtio_kind virtio_blk_kind = {
 	.name = "blk",
 	.option = "drive",
@@ -410,4 +522,5 @@ const struct virtio_kind virtio_blk_kind = {
 	.create = blk_kind_create,
 	.destroy = blk_kind_destroy,
 	.quiesce = blk_kind_quiesce,
+	.snap = &blk_snap,
 };

@@ -93,6 +93,15 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 void virtio_blk_config_read(const struct virtio_blk *blk, uint32_t offset,
 			    void *buf, uint32_t size);
 
+/*
+ * A drive's state in a snapshot (the device's "drive" node): the backend
+ * a restore must reopen, as its normalised spec, and its size then.
+ */
+struct virtio_blk_snapshot {
+	char backend[BLOCK_DESC_MAX]; /* block_backend.desc */
+	uint64_t size;		      /* bytes */
+};
+
 struct virtio_dev_ops;
 /* The device-ops table for a transport (virtio_mmio_init). */
 extern const struct virtio_dev_ops virtio_blk_dev_ops;

@@ -3,8 +3,8 @@
  * A kind of virtio device, as the machine sees it: the option that adds
  * one, how to build one from that option's argument, its device-ops table
  * for the transport, and what it must do before a snapshot. Each kind's
- * table lives in its device's own file (virtio_blk_kind in virtio_blk.c);
- * the machine puts each device it builds in a slot (vmm/virtio_slot.h),
+ * table lives in its device's own file (virtio_blk_kind in virtio_blk.c)
+ * and is listed in virtio_kinds[] (virtio_kind.c); the machine puts each device it builds in a slot (vmm/virtio_slot.h),
  * which does the wiring every kind shares.
  */
 #ifndef VIGIL_VIRTIO_KIND_H
@@ -14,7 +14,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct field_table;
 struct virtio_dev_ops;
+struct virtio_mmio_state;
+
+/*
+ * A kind's part in a snapshot. The transport's state (struct
+ * virtio_mmio_state) is saved for every kind; a kind with state of its own
+ * describes it with a field table (migration/fields.h), saved as the
+ * subnode `node` of the device's node.
+ */
+struct virtio_kind_snap {
+	const char *node; /* "drive"; NULL: no state of its own */
+	const struct field_table *table; /* the state's properties */
+	size_t size;			 /* of the state struct */
+	/*
+	 * With the machine paused: fill state (size bytes, zeroed), and
+	 * correct the transport's state mmio where the device holds
+	 * something the rings alone do not record (virtio-rng gives back
+	 * the chain it holds, so the restored device pops it again).
+	 */
+	void (*capture)(void *dev, struct virtio_mmio_state *mmio, void *state);
+	/*
+	 * At restore, dev was built from the option given on the restore's
+	 * command line: refuse it (negative errno, reason naming path) when
+	 * it cannot stand in for the device that recorded state.
+	 */
+	int (*check)(void *dev, const void *state, const char *path, char *err,
+		     size_t errlen);
+	/* The option's argument that state records, for hints; or NULL. */
+	const char *(*spec)(const void *state);
+};
 
 struct virtio_kind {
 	const char *name;   /* "blk": device names, messages */
@@ -50,6 +80,14 @@ struct virtio_kind {
 	/* System calls the I/O thread makes for this kind (vmm/sandbox.c). */
 	const int *io_syscalls;
 	unsigned int nr_io_syscalls;
+	/* Its part in snapshots; NULL: a snapshot refuses the device. */
+	const struct virtio_kind_snap *snap;
 };
+
+/* Every kind vigil can build (devices/virtio_kind.c), NULL-terminated. */
+extern const struct virtio_kind *const virtio_kinds[];
+
+/* The kind called name ("blk"), or NULL. */
+const struct virtio_kind *virtio_kind_by_name(const char *name);
 
 #endif

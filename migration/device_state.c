@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Field tables of the device models: the UART, the virtio-mmio transport
- * and its queues, and the drive behind each virtio-blk device.
+ * Field tables of the device models: the UART and the virtio-mmio
+ * transport and its queues. A kind of virtio device with state of its own
+ * keeps its table in its own file (devices/virtio_kind.h).
  */
 #include "migration/device_state.h"
 
@@ -224,11 +225,9 @@ int virtio_snap_save(void *fdt, const char *path,
 		     char *err, size_t errlen)
 {
 	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
-	int r = fields_begin_node(fdt, path, err, errlen);
+	int r = fields_save(fdt, path, &virtio_snap_table, st, &nr_queues, err,
+			    errlen);
 
-	if (r == 0)
-		r = fields_save(fdt, path, &virtio_snap_table, st, &nr_queues,
-				err, errlen);
 	for (unsigned int q = 0; r == 0 && q < nr_queues; q++) {
 		char qpath[96];
 
@@ -236,8 +235,6 @@ int virtio_snap_save(void *fdt, const char *path,
 		r = fields_save_node(fdt, qpath, &virtq_snap_table,
 				     &st->queue[q], &qc, err, errlen);
 	}
-	if (r == 0)
-		r = fields_end_node(fdt, path, err, errlen);
 	return r;
 }
 
@@ -261,23 +258,25 @@ static int load_queue(const void *fdt, int node, const char *path,
 
 int virtio_snap_load(const void *fdt, int node, const char *path,
 		     struct virtio_mmio_state *st, unsigned int nr_queues,
-		     uint16_t queue_num_max, const struct snap_ctx *ctx,
-		     char *err, size_t errlen)
+		     uint16_t queue_num_max, const char *kind_node,
+		     const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	static const char *const subs[] = { "queue@" };
+	const char *const subs[] = { "queue@", kind_node };
 	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
-	unsigned int count = 0;
+	unsigned int count = 0, want = nr_queues + (kind_node ? 1 : 0);
 	int child, r;
 
 	memset(st, 0, sizeof(*st));
-	r = fdt_check_subnodes(fdt, node, path, subs, 1, err, errlen);
+	r = fdt_check_subnodes(fdt, node, path, subs, kind_node ? 2 : 1, err,
+			       errlen);
 	if (r < 0)
 		return r;
 	fdt_for_each_subnode(child, fdt, node)
 		count++;
-	if (count != nr_queues) {
-		snprintf(err, errlen, "%s: %u queue nodes, the device has %u",
-			 path, count, nr_queues);
+	if (count != want) {
+		snprintf(err, errlen,
+			 "%s: %u subnodes, the device has %u queues%s", path,
+			 count, nr_queues, kind_node ? " and its state" : "");
 		return -EINVAL;
 	}
 	for (unsigned int q = 0; r == 0 && q < nr_queues; q++)
@@ -305,55 +304,4 @@ int virtio_snap_check_device(const struct virtio_mmio_state *st,
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* ---- drives -------------------------------------------------------------- */
-
-static const char *check_backend(const void *p, size_t len)
-{
-	struct block_spec *spec = malloc(sizeof(*spec));
-	int r;
-
-	(void)len;
-	if (!spec)
-		return "out of memory";
-	r = block_spec_parse(p, spec, NULL, 0);
-	free(spec);
-	return r ? "not a valid --drive specification" : NULL;
-}
-
-static const char *check_drive_size(const void *p, size_t len)
-{
-	uint64_t v;
-
-	(void)len;
-	memcpy(&v, p, sizeof(v));
-	return v && !(v % 512) ? NULL : "not a positive multiple of 512";
-}
-
-static const struct field drive_fields[] = {
-	FIELD_STRING("backend", struct drive_snapshot, backend,
-		     CHECK_FN(check_backend)),
-	FIELD_U64("size", struct drive_snapshot, size,
-		  CHECK_FN(check_drive_size)),
-};
-
-const struct field_table drive_snap_table =
-	FIELD_TABLE("drive", drive_fields, NULL);
-
-int drive_snap_save(void *fdt, const char *path, const struct drive_snapshot *d,
-		    char *err, size_t errlen)
-{
-	return fields_save_node(fdt, path, &drive_snap_table, d, NULL, err,
-				errlen);
-}
-
-int drive_snap_load(const void *fdt, int node, const char *path,
-		    struct drive_snapshot *d, char *err, size_t errlen)
-{
-	memset(d, 0, sizeof(*d));
-	if (fdt_check_leaf(fdt, node, path, err, errlen) < 0)
-		return -EINVAL;
-	return fields_load(fdt, node, path, &drive_snap_table, d, NULL, err,
-			   errlen);
 }

@@ -3,9 +3,10 @@
  * Device state in a snapshot, one field table per device model:
  *
  *   /devices/serial@3f8          the 8250 UART (struct serial_state)
- *   /devices/virtio-blk@ADDR     a virtio-mmio transport (struct
- *     queue@N                    virtio_mmio_state) and its queues
- *   /machine/drive@N             the backend a virtio-blk device reopens
+ *   /devices/virtio-KIND@ADDR    a virtio-mmio transport (struct
+ *     queue@N                    virtio_mmio_state) and its queues,
+ *     NODE                       and the kind's own state, if it has any
+ *                                (virtio_kind_snap: a drive's backend)
  *
  * The device models' own checks (serial_state_check(), the queue layout
  * check of virtq_check_layout()) run as the tables' cross-field checks,
@@ -17,16 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "block/block.h"
 #include "devices/serial.h"
 #include "devices/virtio_mmio.h"
 #include "migration/fields.h"
 #include "migration/snap_ctx.h"
-
-struct drive_snapshot {
-	char backend[BLOCK_DESC_MAX]; /* block_backend.desc: block_open() it */
-	uint64_t size;		      /* bytes, when the snapshot was taken */
-};
 
 /*
  * The save functions write the whole node at path (sequential-write API);
@@ -39,7 +34,9 @@ int serial_snap_load(const void *fdt, int node, const char *path,
 
 /*
  * A virtio-mmio device with nr_queues queues of at most queue_num_max
- * entries each; ctx->ram is the RAM the queue addresses must lie in.
+ * entries each; ctx->ram is the RAM the queue addresses must lie in. Save
+ * writes the properties and queue nodes into the open node at path; load
+ * allows one more subnode, kind_node (NULL: none), which the caller reads.
  */
 int virtio_snap_save(void *fdt, const char *path,
 		     const struct virtio_mmio_state *st, unsigned int nr_queues,
@@ -47,8 +44,8 @@ int virtio_snap_save(void *fdt, const char *path,
 		     char *err, size_t errlen);
 int virtio_snap_load(const void *fdt, int node, const char *path,
 		     struct virtio_mmio_state *st, unsigned int nr_queues,
-		     uint16_t queue_num_max, const struct snap_ctx *ctx,
-		     char *err, size_t errlen);
+		     uint16_t queue_num_max, const char *kind_node,
+		     const struct snap_ctx *ctx, char *err, size_t errlen);
 /*
  * Checks that need the device built from the snapshot's backend: the
  * driver's features against what this device offers.
@@ -57,15 +54,9 @@ int virtio_snap_check_device(const struct virtio_mmio_state *st,
 			     const struct virtio_mmio *dev, const char *path,
 			     char *err, size_t errlen);
 
-int drive_snap_save(void *fdt, const char *path, const struct drive_snapshot *d,
-		    char *err, size_t errlen);
-int drive_snap_load(const void *fdt, int node, const char *path,
-		    struct drive_snapshot *d, char *err, size_t errlen);
-
 /* The tables, for tests: what kind of node -> table. */
 extern const struct field_table serial_snap_table;
 extern const struct field_table virtio_snap_table;
 extern const struct field_table virtq_snap_table;
-extern const struct field_table drive_snap_table;
 
 #endif

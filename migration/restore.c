@@ -6,14 +6,13 @@
 #include "migration/snapshot.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "block/block.h"
 
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
@@ -92,15 +91,23 @@ static int read_state(int dirfd, struct snapshot *s, char *err, size_t errlen)
 }
 
 /*
- * Append " --drive 'SPEC'" for a spec the snapshot recorded. The text came
- * from an untrusted file: only printable ASCII reaches the terminal, and a
- * quote is closed and escaped so the line stays one shell word.
+ * Append " --OPTION['SPEC']" for a device the snapshot recorded. The spec
+ * came from an untrusted file: only printable ASCII reaches the terminal,
+ * and a quote is closed and escaped so the line stays one shell word.
  */
-static void append_drive_hint(char *buf, size_t len, const char *spec)
+static void append_device_hint(char *buf, size_t len,
+			       const struct slot_snapshot *slot)
 {
+	const struct virtio_kind_snap *snap = slot->kind->snap;
+	const char *spec = snap->spec ? snap->spec(slot->state) : NULL;
 	size_t n = strlen(buf);
 
-	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " --drive '");
+	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " --%s",
+			      slot->kind->option);
+	if (!spec || n + 2 >= len)
+		return;
+	memcpy(buf + n, " '", 2);
+	n += 2;
 	for (const char *p = spec; *p && n + 5 < len; p++) {
 		if (*p == '\'') {
 			memcpy(buf + n, "'\\''", 4);
@@ -114,86 +121,42 @@ static void append_drive_hint(char *buf, size_t len, const char *spec)
 	buf[n < len ? n : len - 1] = '\0';
 }
 
-/* The drives are the user's: refuse a restore that does not name them. */
-static int check_drive_count(const struct snapshot *s,
-			     const struct machine_config *in, char *err,
-			     size_t errlen)
+/*
+ * The devices' backends are the user's: the restore's command line names
+ * the snapshot's virtio devices, kind by kind in the same order.
+ */
+static int check_device_kinds(const struct snapshot *s,
+			      const struct machine_config *in, char *err,
+			      size_t errlen)
 {
+	bool same = in->nr_devices == s->machine.nr_slots;
 	size_t n;
 
-	for (unsigned int i = 0; i < in->nr_devices; i++)
-		if (in->devices[i].kind != &virtio_blk_kind) {
-			snprintf(err, errlen,
-				 "--%s: a snapshot restores drives only",
-				 in->devices[i].kind->option);
-			return -EINVAL;
-		}
-	if (in->nr_devices == s->machine.nr_drives)
+	for (unsigned int i = 0; same && i < in->nr_devices; i++)
+		same = in->devices[i].kind == s->slots[i].kind;
+	if (same)
 		return 0;
 	snprintf(err, errlen,
-		 "the snapshot has %u drives, %u --drive options given; "
-		 "give the drives it was saved with, in the same order (it "
-		 "recorded:",
-		 s->machine.nr_drives, in->nr_devices);
-	for (uint32_t i = 0; i < s->machine.nr_drives; i++)
-		append_drive_hint(err, errlen, s->drives[i].backend);
+		 "the snapshot has %u virtio devices, the command line gives "
+		 "%u or in another order; give the devices it was saved with, "
+		 "in the same order (it recorded:",
+		 s->machine.nr_slots, in->nr_devices);
+	for (uint32_t i = 0; i < s->machine.nr_slots; i++)
+		append_device_hint(err, errlen, &s->slots[i]);
 	n = strlen(err);
 	snprintf(err + n, errlen - n, ")");
 	return -EINVAL;
 }
 
-static const char *driver_name(enum block_driver d)
-{
-	return d == BLOCK_DRIVER_NULL_CO ? "null-co" : "raw";
-}
-
-/*
- * A --drive given at restore must be the kind of drive the guest had, and
- * as writable: the guest's RAM expects it. The size is checked once it is
- * open (check_rebuilt()).
- */
-static int check_drive_spec(unsigned int i, const char *recorded,
-			    const char *given, char *err, size_t errlen)
-{
-	struct block_spec *want = malloc(sizeof(*want));
-	struct block_spec *got = malloc(sizeof(*got));
-	char why[160] = "";
-	int r = -EINVAL;
-
-	if (!want || !got)
-		snprintf(err, errlen, "out of memory");
-	else if (block_spec_parse(recorded, want, NULL, 0) < 0)
-		snprintf(err, errlen, "/machine/drive@%u/backend: invalid", i);
-	else if (block_spec_parse(given, got, why, sizeof(why)) < 0)
-		snprintf(err, errlen, "--drive %u: %s", i, why);
-	else if (want->driver != got->driver)
-		snprintf(err, errlen,
-			 "--drive %u is a %s drive, the snapshot recorded %s "
-			 "(/machine/drive@%u/backend)",
-			 i, driver_name(got->driver), driver_name(want->driver),
-			 i);
-	else if (want->readonly != got->readonly)
-		snprintf(err, errlen,
-			 "--drive %u has readonly=%s, the snapshot recorded "
-			 "readonly=%s (/machine/drive@%u/backend)",
-			 i, got->readonly ? "on" : "off",
-			 want->readonly ? "on" : "off", i);
-	else
-		r = 0;
-	free(want);
-	free(got);
-	return r;
-}
-
 /*
  * The machine to build: the snapshot's RAM and vCPUs, within the caps the
- * caller gives in in->mem_size and in->nr_cpus, and the caller's drives.
+ * caller gives in in->mem_size and in->nr_cpus, and the caller's devices.
  */
 static int restore_config(const struct snapshot *s,
 			  const struct machine_config *in,
 			  struct machine_config *cfg, char *err, size_t errlen)
 {
-	int r = check_drive_count(s, in, err, errlen);
+	int r = check_device_kinds(s, in, err, errlen);
 
 	if (r == 0 && s->machine.mem_size > in->mem_size) {
 		snprintf(err, errlen,
@@ -210,9 +173,6 @@ static int restore_config(const struct snapshot *s,
 			 s->machine.nr_cpus, in->nr_cpus);
 		r = -E2BIG;
 	}
-	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++)
-		r = check_drive_spec(i, s->drives[i].backend,
-				     in->devices[i].spec, err, errlen);
 	*cfg = *in;
 	cfg->mem_size = s->machine.mem_size;
 	cfg->nr_cpus = s->machine.nr_cpus;
@@ -230,21 +190,17 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 	if (r < 0)
 		return r;
 	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++) {
-		const struct block_backend *bb = machine_drive(m, i);
+		const struct virtio_kind_snap *snap = m->slots[i]->kind->snap;
 		char path[48];
 
-		snapshot_blk_path(i, path, sizeof(path));
-		if (bb->size != s->drives[i].size) {
-			snprintf(err, errlen,
-				 "--drive %u (%s): %llu bytes, the "
-				 "snapshot recorded %llu (/machine/drive@%u/"
-				 "size)",
-				 i, bb->desc, (unsigned long long)bb->size,
-				 (unsigned long long)s->drives[i].size, i);
-			return -EINVAL;
-		}
-		r = virtio_snap_check_device(&s->blk[i], &m->slots[i]->mmio,
-					     path, err, errlen);
+		snapshot_slot_path(m->slots[i]->kind, i, path, sizeof(path));
+		if (snap->check)
+			r = snap->check(m->slots[i]->dev, s->slots[i].state,
+					path, err, errlen);
+		if (r == 0)
+			r = virtio_snap_check_device(&s->slots[i].mmio,
+						     &m->slots[i]->mmio, path,
+						     err, errlen);
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++)
 		r = cpu_state_check_host(&s->cpus[i], i, &m->cpu_host, err,
@@ -275,8 +231,10 @@ static int apply_state(struct machine *m, const struct snapshot *s, char *err,
 		r = -EINVAL;
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++)
-		if (virtio_mmio_set_state(&m->slots[i]->mmio, &s->blk[i]) < 0) {
-			snprintf(err, errlen, "virtio-blk%u: state refused", i);
+		if (virtio_mmio_set_state(&m->slots[i]->mmio,
+					  &s->slots[i].mmio) < 0) {
+			snprintf(err, errlen, "%s: state refused",
+				 m->slots[i]->name);
 			r = -EINVAL;
 		}
 	if (r == -ENOMEM)
@@ -291,7 +249,7 @@ static void kick_queues(struct machine *m, const struct snapshot *s)
 		struct virtio_mmio *dev = &m->slots[i]->mmio;
 
 		for (unsigned int q = 0; q < dev->ops->num_queues; q++)
-			if (s->blk[i].queue[q].ready && dev->host.notify)
+			if (s->slots[i].mmio.queue[q].ready && dev->host.notify)
 				dev->host.notify(dev->host.opaque, q);
 	}
 }

@@ -63,6 +63,29 @@ static int capture_cpus(struct machine *m, struct snapshot *s, char *err,
 	return r;
 }
 
+/* The transport's state, then the kind's own (which may correct it). */
+static int capture_slot(struct virtio_slot *slot, struct snapshot *s, char *err,
+			size_t errlen)
+{
+	const struct virtio_kind_snap *snap = slot->kind->snap;
+	struct slot_snapshot *ss = &s->slots[slot->index];
+
+	if (!snap) {
+		snprintf(err, errlen,
+			 "%s: a snapshot cannot hold a --%s device", slot->name,
+			 slot->kind->option);
+		return -ENOTSUP;
+	}
+	if (snapshot_slot_init(s, slot->index, slot->kind) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	virtio_mmio_get_state(&slot->mmio, &ss->mmio);
+	if (snap->capture)
+		snap->capture(slot->dev, &ss->mmio, ss->state);
+	return 0;
+}
+
 static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 			   size_t errlen)
 {
@@ -74,17 +97,12 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	s->root.format_version = STATE_FORMAT_VERSION;
 	s->machine = (struct snap_machine){ .mem_size = m->ram_size,
 					    .nr_cpus = m->nr_cpus,
-					    .nr_drives = m->nr_slots };
+					    .nr_slots = m->nr_slots };
 	r = snapshot_check_host(m, err, errlen);
+	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++)
+		r = capture_slot(m->slots[i], s, err, errlen);
 	if (r < 0)
 		return r;
-	for (unsigned int i = 0; i < m->nr_slots; i++)
-		if (m->slots[i]->kind != &virtio_blk_kind) {
-			snprintf(err, errlen,
-				 "%s: a snapshot cannot hold a --%s device yet",
-				 m->slots[i]->name, m->slots[i]->kind->option);
-			return -ENOTSUP;
-		}
 	s->cpus = calloc(m->nr_cpus, sizeof(*s->cpus));
 	if (!s->cpus) {
 		snprintf(err, errlen, "out of memory");
@@ -94,14 +112,6 @@ static int capture_machine(struct machine *m, struct snapshot *s, char *err,
 	if (r == 0)
 		r = vm_state_capture(m->kvm.vm_fd, &s->vm, err, errlen);
 	serial_get_state(&m->serial, &s->serial);
-	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++) {
-		const struct block_backend *bb = machine_drive(m, i);
-
-		virtio_mmio_get_state(&m->slots[i]->mmio, &s->blk[i]);
-		snprintf(s->drives[i].backend, sizeof(s->drives[i].backend),
-			 "%s", bb->desc);
-		s->drives[i].size = bb->size;
-	}
 	return r;
 }
 

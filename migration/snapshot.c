@@ -5,10 +5,13 @@
  *
  * The tree:
  *   / { compatible = "vigil,snapshot"; format-version;
- *       machine { memory-size; vcpus; drives; drive@N { backend; size } }
+ *       machine { memory-size; vcpus; virtio-devices }
  *       cpus { cpu@N {...} }            (cpu_state.h)
  *       irqchip {...} pit {...} clock {...}   (vm_state.h)
- *       devices { serial@3f8 {...} virtio-blk@ADDR {...} } }
+ *       devices { serial@3f8 {...}
+ *                 virtio-KIND@ADDR { ...; queue@N {...}; [NODE {...}] } } }
+ * with one virtio-KIND node per slot, KIND the kind's name ("blk") and
+ * NODE the kind's own state (virtio_kind_snap: "drive").
  */
 #include "migration/snapshot.h"
 
@@ -65,7 +68,7 @@ static const struct field machine_fields[] = {
 		  CHECK_FN(check_mem_size)),
 	FIELD_U32("vcpus", struct snap_machine, nr_cpus,
 		  CHECK_RANGE(1, MACHINE_MAX_CPUS)),
-	FIELD_U32("drives", struct snap_machine, nr_drives,
+	FIELD_U32("virtio-devices", struct snap_machine, nr_slots,
 		  CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
 };
 
@@ -86,10 +89,23 @@ void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 	snprintf(buf, len, "/cpus/cpu@%u", cpu);
 }
 
-void snapshot_blk_path(unsigned int index, char *buf, size_t len)
+void snapshot_slot_path(const struct virtio_kind *kind, unsigned int index,
+			char *buf, size_t len)
 {
-	snprintf(buf, len, "/devices/virtio-blk@%llx",
-		 VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE);
+	snprintf(buf, len, "/devices/virtio-%s@%llx", kind->name,
+		 (unsigned long long)virtio_slot_window(index));
+}
+
+int snapshot_slot_init(struct snapshot *s, unsigned int i,
+		       const struct virtio_kind *kind)
+{
+	struct slot_snapshot *slot = &s->slots[i];
+
+	slot->kind = kind;
+	if (!kind->snap || !kind->snap->node)
+		return 0;
+	slot->state = calloc(1, kind->snap->size);
+	return slot->state ? 0 : -ENOMEM;
 }
 
 /* The last path component. */
@@ -168,16 +184,30 @@ const struct field_table *snapshot_node_table(const char *path)
 	} nodes[] = {
 		{ "/", &root_table },
 		{ "/machine", &machine_table },
-		{ "/machine/drive@*", &drive_snap_table },
 		{ "/devices/serial@*", &serial_snap_table },
-		{ "/devices/virtio-blk@*", &virtio_snap_table },
-		{ "/devices/virtio-blk@*/queue@*", &virtq_snap_table },
 	};
 	char pattern[64];
 
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
 		if (path_matches(nodes[i].pattern, path))
 			return nodes[i].table;
+	for (unsigned int i = 0; virtio_kinds[i]; i++) {
+		const struct virtio_kind_snap *snap = virtio_kinds[i]->snap;
+
+		snprintf(pattern, sizeof(pattern), "/devices/virtio-%s@*",
+			 virtio_kinds[i]->name);
+		if (path_matches(pattern, path))
+			return &virtio_snap_table;
+		strcat(pattern, "/queue@*");
+		if (path_matches(pattern, path))
+			return &virtq_snap_table;
+		if (!snap || !snap->node)
+			continue;
+		snprintf(pattern, sizeof(pattern), "/devices/virtio-%s@*/%s",
+			 virtio_kinds[i]->name, snap->node);
+		if (path_matches(pattern, path))
+			return snap->table;
+	}
 	for (unsigned int i = 0; i < vm_nr_tables; i++)
 		if (!strcmp(vm_tables[i].node, path))
 			return vm_tables[i].table;
@@ -195,20 +225,8 @@ const struct field_table *snapshot_node_table(const char *path)
 static int encode_machine(void *fdt, const struct snapshot *s, char *err,
 			  size_t errlen)
 {
-	int r = fields_begin_node(fdt, "/machine", err, errlen);
-
-	if (r == 0)
-		r = fields_save(fdt, "/machine", &machine_table, &s->machine,
+	return fields_save_node(fdt, "/machine", &machine_table, &s->machine,
 				NULL, err, errlen);
-	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
-		char path[40];
-
-		snprintf(path, sizeof(path), "/machine/drive@%u", i);
-		r = drive_snap_save(fdt, path, &s->drives[i], err, errlen);
-	}
-	if (r == 0)
-		r = fields_end_node(fdt, "/machine", err, errlen);
-	return r;
 }
 
 static int encode_cpus(void *fdt, const struct snapshot *s,
@@ -234,6 +252,33 @@ static int encode_cpus(void *fdt, const struct snapshot *s,
 	return r;
 }
 
+/* A slot's node: the transport, its queues, the kind's own state. */
+static int encode_slot(void *fdt, const struct snapshot *s, unsigned int i,
+		       const struct snap_ctx *ctx, char *err, size_t errlen)
+{
+	const struct slot_snapshot *slot = &s->slots[i];
+	const struct virtio_kind *kind = slot->kind;
+	const struct virtio_kind_snap *snap = kind->snap;
+	char path[48], sub[64];
+	int r;
+
+	snapshot_slot_path(kind, i, path, sizeof(path));
+	r = fields_begin_node(fdt, path, err, errlen);
+	if (r == 0)
+		r = virtio_snap_save(fdt, path, &slot->mmio,
+				     kind->ops->num_queues,
+				     kind->ops->queue_num_max, ctx, err,
+				     errlen);
+	if (r == 0 && snap && snap->node) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, snap->node);
+		r = fields_save_node(fdt, sub, snap->table, slot->state, NULL,
+				     err, errlen);
+	}
+	if (r == 0)
+		r = fields_end_node(fdt, path, err, errlen);
+	return r;
+}
+
 static int encode_devices(void *fdt, const struct snapshot *s,
 			  const struct snap_ctx *ctx, char *err, size_t errlen)
 {
@@ -242,14 +287,8 @@ static int encode_devices(void *fdt, const struct snapshot *s,
 	if (r == 0)
 		r = serial_snap_save(fdt, "/devices/serial@3f8", &s->serial,
 				     err, errlen);
-	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
-		char path[48];
-
-		snapshot_blk_path(i, path, sizeof(path));
-		r = virtio_snap_save(fdt, path, &s->blk[i],
-				     VIRTIO_BLK_NUM_QUEUES,
-				     VIRTIO_BLK_QUEUE_SIZE, ctx, err, errlen);
-	}
+	for (uint32_t i = 0; r == 0 && i < s->machine.nr_slots; i++)
+		r = encode_slot(fdt, s, i, ctx, err, errlen);
 	if (r == 0)
 		r = fields_end_node(fdt, "/devices", err, errlen);
 	return r;
@@ -259,9 +298,14 @@ static size_t encode_size(const struct snapshot *s)
 {
 	size_t per_cpu = CPU_XSAVE_MAX + (64u << 10);
 
-	return ((size_t)256 << 10) + s->machine.nr_cpus * per_cpu +
-	       s->machine.nr_drives *
-		       ((size_t)BLOCK_DESC_MAX + ((size_t)8 << 10));
+	size_t slots = 0;
+
+	for (uint32_t i = 0; i < s->machine.nr_slots; i++)
+		slots += ((size_t)8 << 10) +
+			 (s->slots[i].kind->snap ?
+				  s->slots[i].kind->snap->size :
+				  0);
+	return ((size_t)256 << 10) + s->machine.nr_cpus * per_cpu + slots;
 }
 
 /* Everything inside the root node, in the order docs/ describes. */
@@ -345,26 +389,13 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 			  size_t errlen)
 {
 	int node = fdt_require_subnode(fdt, 0, "", "machine", err, errlen);
-	int r = node < 0 ? node :
-			   fields_load(fdt, node, "/machine", &machine_table,
-				       &s->machine, NULL, err, errlen);
 
-	if (r == 0)
-		r = check_numbered(fdt, node, "/machine", "drive@",
-				   s->machine.nr_drives, err, errlen);
-	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
-		char name[24], path[40];
-		int d;
-
-		snprintf(name, sizeof(name), "drive@%u", i);
-		snprintf(path, sizeof(path), "/machine/%s", name);
-		d = fdt_require_subnode(fdt, node, "/machine", name, err,
-					errlen);
-		r = d < 0 ? d :
-			    drive_snap_load(fdt, d, path, &s->drives[i], err,
-					    errlen);
-	}
-	return r;
+	if (node < 0)
+		return node;
+	if (fdt_check_leaf(fdt, node, "/machine", err, errlen) < 0)
+		return -EINVAL;
+	return fields_load(fdt, node, "/machine", &machine_table, &s->machine,
+			   NULL, err, errlen);
 }
 
 static int decode_cpus(const void *fdt, struct snapshot *s,
@@ -403,26 +434,98 @@ static int decode_cpus(const void *fdt, struct snapshot *s,
 	return r;
 }
 
+/*
+ * Slot i's node in /devices: virtio-KIND@ADDR for exactly one known KIND,
+ * ADDR the slot's window. Sets *kind; returns the node or -EINVAL.
+ */
+static int find_slot_node(const void *fdt, int devs, unsigned int i,
+			  const struct virtio_kind **kind, char *err,
+			  size_t errlen)
+{
+	char path[48];
+
+	for (unsigned int k = 0; virtio_kinds[k]; k++) {
+		int node;
+
+		snapshot_slot_path(virtio_kinds[k], i, path, sizeof(path));
+		node = fdt_subnode_offset(fdt, devs, leaf(path));
+		if (node >= 0) {
+			*kind = virtio_kinds[k];
+			return node;
+		}
+	}
+	snprintf(err, errlen,
+		 "/devices: no virtio-KIND@%llx node for virtio device %u "
+		 "of a known kind",
+		 (unsigned long long)virtio_slot_window(i), i);
+	return -EINVAL;
+}
+
+static int decode_slot(const void *fdt, int devs, struct snapshot *s,
+		       unsigned int i, const struct snap_ctx *ctx, char *err,
+		       size_t errlen)
+{
+	const struct virtio_kind_snap *snap;
+	const struct virtio_kind *kind;
+	char path[48], sub[64];
+	int node = find_slot_node(fdt, devs, i, &kind, err, errlen);
+	int r = node < 0 ? node : snapshot_slot_init(s, i, kind);
+
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "state: out of memory");
+	if (r < 0)
+		return r;
+	snap = kind->snap;
+	if (!snap) {
+		snprintf(err, errlen, "/devices: virtio-%s: not in snapshots",
+			 kind->name);
+		return -EINVAL;
+	}
+	snapshot_slot_path(kind, i, path, sizeof(path));
+	r = virtio_snap_load(fdt, node, path, &s->slots[i].mmio,
+			     kind->ops->num_queues, kind->ops->queue_num_max,
+			     snap->node, ctx, err, errlen);
+	if (r < 0 || !snap->node)
+		return r;
+	snprintf(sub, sizeof(sub), "%s/%s", path, snap->node);
+	node = fdt_require_subnode(fdt, node, path, snap->node, err, errlen);
+	if (node < 0)
+		return node;
+	if (fdt_check_leaf(fdt, node, sub, err, errlen) < 0)
+		return -EINVAL;
+	return fields_load(fdt, node, sub, snap->table, s->slots[i].state, NULL,
+			   err, errlen);
+}
+
+#define MAX_KINDS 8
+
 static int decode_devices(const void *fdt, struct snapshot *s,
 			  const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	static const char *const subs[] = { "serial@3f8", "virtio-blk@" };
+	const char *subs[1 + MAX_KINDS] = { "serial@3f8" };
+	char names[MAX_KINDS][32];
 	int devs = fdt_require_subnode(fdt, 0, "", "devices", err, errlen);
+	unsigned int n = 0;
 	int node, child, r;
 	uint32_t count = 0;
 
+	for (; n < MAX_KINDS && virtio_kinds[n]; n++) {
+		snprintf(names[n], sizeof(names[n]), "virtio-%s@",
+			 virtio_kinds[n]->name);
+		subs[1 + n] = names[n];
+	}
 	r = devs < 0 ? devs :
-		       fdt_check_subnodes(fdt, devs, "/devices", subs, 2, err,
-					  errlen);
+		       fdt_check_subnodes(fdt, devs, "/devices", subs, 1 + n,
+					  err, errlen);
 	if (r < 0)
 		return r;
 	fdt_for_each_subnode(child, fdt, devs)
 		count++;
-	if (count != 1 + s->machine.nr_drives) {
+	if (count != 1 + s->machine.nr_slots) {
 		snprintf(err, errlen,
-			 "/devices: %u devices, the machine has "
-			 "a UART and %u drives",
-			 count, s->machine.nr_drives);
+			 "/devices: %u devices, the machine has a UART and %u "
+			 "virtio devices",
+			 count, s->machine.nr_slots);
 		return -EINVAL;
 	}
 	node = fdt_require_subnode(fdt, devs, "/devices", "serial@3f8", err,
@@ -430,18 +533,8 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 	r = node < 0 ? node :
 		       serial_snap_load(fdt, node, "/devices/serial@3f8",
 					&s->serial, err, errlen);
-	for (uint32_t i = 0; r == 0 && i < s->machine.nr_drives; i++) {
-		char path[48];
-
-		snapshot_blk_path(i, path, sizeof(path));
-		node = fdt_require_subnode(fdt, devs, "/devices", leaf(path),
-					   err, errlen);
-		r = node < 0 ? node :
-			       virtio_snap_load(fdt, node, path, &s->blk[i],
-						VIRTIO_BLK_NUM_QUEUES,
-						VIRTIO_BLK_QUEUE_SIZE, ctx, err,
-						errlen);
-	}
+	for (uint32_t i = 0; r == 0 && i < s->machine.nr_slots; i++)
+		r = decode_slot(fdt, devs, s, i, ctx, err, errlen);
 	return r;
 }
 
@@ -491,4 +584,8 @@ void snapshot_free(struct snapshot *s)
 {
 	free(s->cpus);
 	s->cpus = NULL;
+	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX; i++) {
+		free(s->slots[i].state);
+		s->slots[i].state = NULL;
+	}
 }

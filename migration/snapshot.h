@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "devices/serial.h"
+#include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
 #include "migration/cpu_state.h"
 #include "migration/device_state.h"
@@ -39,17 +40,23 @@ struct snap_root {
 struct snap_machine {
 	uint64_t mem_size;
 	uint32_t nr_cpus;
-	uint32_t nr_drives;
+	uint32_t nr_slots; /* virtio devices, in windows 0..nr_slots-1 */
+};
+
+/* The virtio device in one slot: its kind, transport and own state. */
+struct slot_snapshot {
+	const struct virtio_kind *kind;
+	struct virtio_mmio_state mmio;
+	void *state; /* kind->snap->size bytes, or NULL */
 };
 
 struct snapshot {
 	struct snap_root root;
 	struct snap_machine machine;
-	struct drive_snapshot drives[VIRTIO_MMIO_MAX];
 	struct cpu_snapshot *cpus; /* machine.nr_cpus of them */
 	struct vm_snapshot vm;
 	struct serial_state serial;
-	struct virtio_mmio_state blk[VIRTIO_MMIO_MAX];
+	struct slot_snapshot slots[VIRTIO_MMIO_MAX];
 };
 
 struct snapshot_stats {
@@ -79,7 +86,15 @@ const struct field_table *snapshot_node_table(const char *path);
 
 /* Node paths, for messages and tests. */
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len);
-void snapshot_blk_path(unsigned int index, char *buf, size_t len);
+void snapshot_slot_path(const struct virtio_kind *kind, unsigned int index,
+			char *buf, size_t len);
+
+/*
+ * Give slot i of s the kind and a zeroed state of that kind's size.
+ * 0 or -ENOMEM.
+ */
+int snapshot_slot_init(struct snapshot *s, unsigned int i,
+		       const struct virtio_kind *kind);
 
 struct machine;
 struct machine_config;
@@ -99,8 +114,9 @@ int snapshot_save(struct machine *m, int memory_fd, int state_fd,
 
 /*
  * Build m from the snapshot in dir. cfg gives what the snapshot does not
- * record (serial) and the drives, which must match the snapshot's in
- * number, kind, size and read-only; cfg's mem_size and nr_cpus are caps on
+ * record (serial) and the virtio devices, which must be the snapshot's
+ * kinds in the same order, each passing its kind's snapshot check (a
+ * drive's kind, size and read-only); cfg's mem_size and nr_cpus are caps on
  * the snapshot's. Only dir's own "state" and "memory" files are opened
  * (no symbolic links, regular files of vigil's user); the RAM is copied
  * in. On failure m is half built: machine_destroy() it.

@@ -24,9 +24,9 @@
 #define STATE_MAGIC_LEN 8u
 #define STATE_HEADER_SIZE 32u
 /* The versions this vigil reads; it writes STATE_FORMAT_VERSION. */
-#define STATE_FORMAT_VERSION 1u
-#define STATE_FORMAT_MIN 1u
-#define STATE_FORMAT_MAX 1u
+#define STATE_FORMAT_VERSION 2u
+#define STATE_FORMAT_MIN 2u
+#define STATE_FORMAT_MAX 2u
 /* A state file is small (KiB per vCPU); refuse anything absurd. */
 #define STATE_FILE_MAX (64u << 20)
 

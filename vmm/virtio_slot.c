@@ -10,16 +10,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "devices/virtio_blk.h"
-#include "devices/virtio_rng.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
-
-const struct virtio_kind *const virtio_kinds[] = {
-	&virtio_blk_kind,
-	&virtio_rng_kind,
-	NULL,
-};
 
 /* A valid QueueNotify that no ioeventfd caught: hand it to the I/O thread. */
 static void virtio_slot_notify(void *opaque, unsigned int q)

@@ -40,9 +40,6 @@ struct virtio_slot {
 	char name[32];
 };
 
-/* Every kind vigil can build, NULL-terminated. */
-extern const struct virtio_kind *const virtio_kinds[];
-
 /*
  * Build a device of `kind` from spec (the kind's index-th device) in
  * window `index`, and wire it to KVM, the MMIO bus and the I/O thread.

@@ -32,9 +32,10 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    descriptors refused by vigil, which keeps none of them; a request in
    pieces with its descriptors served as a whole one; the socket file left
    behind at exit and replaced by the next vigil.
-7. A VM with --rng: snapshot refuses it with a reply naming the device (a
-   snapshot holds drives only, for now) and the guest runs on; --restore
-   refuses --rng.
+7. A VM with a drive and --rng: the snapshot holds both; a restore that
+   omits the entropy device or names the devices in another order is
+   refused with the recorded devices as the hint; restored with both, the
+   guest runs on.
 """
 import os
 import re
@@ -416,7 +417,7 @@ def _crc_table():
 crc32c.table = _crc_table()
 
 
-def rewrap(fdt, version=1):
+def rewrap(fdt, version=2):
     """A state file around fdt with a correct header (and checksum)."""
     hdr = b"VIGILSNP" + struct.pack(">IIQ", version, HEADER, len(fdt))
     crc = crc32c(hdr + fdt)
@@ -481,8 +482,11 @@ def refusals(tmp, snap, disk):
     expect("no memory file", variant("nomem", memory="missing"), "memory")
     expect("memory file of the wrong size", variant("grown", memory="grown"),
            "memory:", "memory-size")
-    expect("a newer format version", variant("v2", rewrap(state[HEADER:], 2)),
-           "version 2", "versions 1 to 1")
+    expect("a newer format version", variant("v3", rewrap(state[HEADER:], 3)),
+           "version 3", "versions 2 to 2")
+    expect("the format before device kinds (version 1)",
+           variant("v1", rewrap(state[HEADER:], 1)), "version 1",
+           "versions 2 to 2")
     expect("an older format version",
            variant("v0", rewrap(state[HEADER:], 0)), "version 0")
     for cut in (0, 7, 31, 32, 100, len(state) // 2, len(state) - 1):
@@ -536,15 +540,18 @@ def drive_refusals(tmp, snap, disk):
     with open(disk, "r+b") as f:
         f.truncate(size * 2)
     r = restore(f"file={disk}")
-    tap.ok(r.returncode == EXIT_ERROR and "--drive 0" in r.stderr and
-           str(size) in r.stderr and read(out) == "",
+    tap.ok(r.returncode == EXIT_ERROR and "virtio-blk0 (--drive " in
+           r.stderr and str(size) in r.stderr and "drive/size" in r.stderr
+           and read(out) == "",
            "refused: the drive's size changed, naming the drive",
            r.summary().replace("\n", " | "))
     with open(disk, "r+b") as f:
         f.truncate(size)
     r = restore()
-    tap.ok(r.returncode == EXIT_ERROR and "1 drives, 0 --drive" in r.stderr
-           and f"file={disk},readonly=off" in r.stderr and
+    tap.ok(r.returncode == EXIT_ERROR and
+           "has 1 virtio devices, the command line gives 0" in r.stderr
+           and f"--drive 'driver=raw,file={disk},readonly=off" in r.stderr
+           and
            read(out) == "",
            "refused: a restore without --drive, showing the recorded drive",
            r.summary().replace("\n", " | "))
@@ -557,7 +564,8 @@ def drive_refusals(tmp, snap, disk):
            read(out) == "", "refused: a read-only drive for a writable one",
            r.summary().replace("\n", " | "))
     r = restore(f"file={disk}", f"file={disk}")
-    tap.ok(r.returncode == EXIT_ERROR and "1 drives, 2 --drive" in r.stderr
+    tap.ok(r.returncode == EXIT_ERROR and
+           "has 1 virtio devices, the command line gives 2" in r.stderr
            and read(out) == "", "refused: more drives than the snapshot had",
            r.summary().replace("\n", " | "))
 
@@ -598,12 +606,13 @@ def hostile_files(tmp, snap, disk):
                f"hostile files: {name}", r.summary().replace("\n", " | "))
 
     # The state file names another file as the drive, writable.
-    dts = edit_node(dts_of(snap), "drive@0", r'backend = "[^"]*"',
+    dts = edit_node(dts_of(snap), "drive", r'backend = "[^"]*"',
                     f'backend = "file={victim},readonly=off,direct=off"')
     d = snapdir("tampered", rewrap(dtb_of(dts)))
     r = restore(d)
     refused("a state file naming another file is not opened; the restore "
-            "asks for --drive", r, "1 drives, 0 --drive")
+            "asks for --drive", r, "has 1 virtio devices, the command "
+            "line gives 0")
     r = restore(d, "--drive", f"file={guest_disk}", timeout=180)
     with open(victim, "rb") as f:
         untouched = f.read() == b"V" * size
@@ -800,9 +809,13 @@ def socket_left_behind(sock, tmp, disk):
            f"status {status}: {err[-300:]}")
 
 
-def rng_refusals(tmp, snap, disk):
+def rng_snapshot(tmp):
+    """A VM with a drive and an entropy device: the snapshot holds both; a
+    restore must name both in the same order (refused otherwise, with the
+    recorded devices as the hint) and the restored guest runs on."""
     sock = os.path.join(tmp, "api-rng.sock")
     out = os.path.join(tmp, "out-rng.txt")
+    snap = os.path.join(tmp, "snap-rng")
     rng_disk = os.path.join(tmp, "disk-rng.img")
     with open(rng_disk, "wb") as f:
         f.truncate(4 << 20)
@@ -812,23 +825,42 @@ def rng_refusals(tmp, snap, disk):
                   workload_cmdline(1, 100 * RECORDS), "--drive",
                   f"file={rng_disk}", "--rng"], out, sock)
     wait_for(lambda: "snap record 5 " in read(out), 60)
-    r = ctl(sock, "snapshot", os.path.join(tmp, "snap-rng"))
-    tap.ok(r.returncode != 0 and "virtio-rng0" in r.stdout + r.stderr and
-           "--rng" in r.stdout + r.stderr,
-           "--rng: snapshot refused, naming the device",
-           r.summary().replace("\n", " | "))
-    seen = read(out)
-    tap.ok(wait_for(lambda: len(read(out)) > len(seen) + 200, 30),
-           "--rng: the guest runs on after the refusal")
+    r = ctl(sock, "snapshot", snap)
+    tap.ok(r.returncode == 0, "--rng: the snapshot holds the drive and the "
+           "entropy device", r.summary().replace("\n", " | "))
     ctl(sock, "quit")
     status, err = finish(proc)
     tap.ok(status == 0, "--rng: vigil quits with status 0",
            f"status {status}: {err[-300:]}")
-    r = run([vigil, "--restore", snap, "--drive", f"file={disk}", "--rng",
-             "--serial", f"file:{out}.restore"], timeout=60)
-    tap.ok(r.returncode == EXIT_ERROR and
-           "a snapshot restores drives only" in r.stderr,
-           "--rng: --restore refuses it", r.summary().replace("\n", " | "))
+    if not os.path.exists(os.path.join(snap, "state")):
+        return
+    tap.ok("virtio-rng@d0001000" in dts_of(snap),
+           "--rng: the state has a virtio-rng node in the second slot")
+
+    def restore(*args, timeout=60):
+        return run([vigil, "--restore", snap, "--serial", f"file:{out}.r"] +
+                   list(args), timeout=timeout)
+
+    r = restore("--drive", f"file={rng_disk}")
+    tap.ok(r.returncode == EXIT_ERROR and "has 2 virtio devices, the command "
+           "line gives 1" in r.stderr and
+           f"--drive 'driver=raw,file={rng_disk}" in r.stderr and
+           r.stderr.rstrip().endswith("--rng)"),
+           "--rng: a restore without it is refused, naming both devices",
+           r.summary().replace("\n", " | "))
+    r = restore("--rng", "--drive", f"file={rng_disk}")
+    tap.ok(r.returncode == EXIT_ERROR and "in another order" in r.stderr,
+           "--rng: a restore with the devices in another order is refused",
+           r.summary().replace("\n", " | "))
+    proc = start(["--restore", snap, "--drive", f"file={rng_disk}",
+                  "--rng=bytes-per-second=4K"], out + ".r", sock)
+    tap.ok(wait_for(lambda: "snap record 30 " in read(out + ".r"), 120),
+           "--rng: restored with its rate from the command line, the guest "
+           "runs on", read(out + ".r")[-300:])
+    ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "--rng: the restored vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
 
 
 def truncated_memory(tmp):
@@ -875,11 +907,11 @@ with tempfile.TemporaryDirectory() as tmp:
     pause_resume(tmp)
     truncated_memory(tmp)
     hostile_dirs(tmp)
+    rng_snapshot(tmp)
     if snap2:
         disk2 = os.path.join(tmp, "disk2.img")
         refusals(tmp, snap2, disk2)
         drive_refusals(tmp, snap2, disk2)
-        rng_refusals(tmp, snap2, disk2)
         hostile_files(tmp, snap2, disk2)
     else:
         tap.skip("refusals", "no snapshot to corrupt")

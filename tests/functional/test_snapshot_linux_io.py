@@ -7,6 +7,13 @@ lost), its writes all land (the guest re-reads and checks every block at
 the end, and the host checks the image against the checksums the guest
 printed), and it must power off with 0.
 
+Meanwhile a reader drains /dev/hwrng from a virtio-rng device limited to
+64 bytes a second, so at each snapshot the device most likely holds a
+request it has taken from the ring but not yet paid for. The snapshot
+gives that request back to the ring; were it lost, Linux's virtio_rng
+would wait for it for good and the guest's last read of /dev/hwrng would
+return nothing.
+
 Usage: test_snapshot_linux_io.py VIGIL BZIMAGE INITRAMFS
 """
 import hashlib
@@ -29,7 +36,11 @@ STEPS = 60
 BLOCK = 64 * 1024
 # Each step writes 64 KiB of random data at its own offset, syncs, prints
 # the block's checksum; then every block is read back and checked.
+RNG = "--rng=bytes-per-second=64"
 SCRIPT = f"""\
+(while [ ! -e /tmp/done ]; do
+	dd if=/dev/hwrng bs=16 count=1 2>/dev/null >>/tmp/rng
+done) &
 i=0
 while [ $i -lt {STEPS} ]; do
 	dd if=/dev/urandom of=/tmp/b bs={BLOCK} count=1 2>/dev/null
@@ -47,6 +58,8 @@ while read -r want; do
 	i=$((i + 1))
 done </tmp/sums
 result verify $bad
+touch /tmp/done
+result hwrng "$(timeout 60 dd if=/dev/hwrng bs=16 count=4 2>/dev/null | wc -c)"
 """
 STEP = re.compile(r"^step (\d+) ([0-9a-f]{32})\r?$", re.M)
 
@@ -83,14 +96,14 @@ with tempfile.TemporaryDirectory() as tmp:
     snaps = [os.path.join(tmp, f"snap{i}") for i in range(2)]
 
     boot = linuxrun.vigil_cmd(vigil, kernel, initramfs, script, cpus=2,
-                              memory="512M", drives=[f"file={disk}"])
+                              memory="512M", drives=[f"file={disk}"]) + [RNG]
     vm = start(boot, outs[0], socks[0])
     tap.ok(wait_for_step(outs[0], 10, linuxrun.LINUX_TIMEOUT),
            "the guest boots and writes (step 10)", read(outs[0])[-500:])
     snapshot_and_kill(vm, socks[0], snaps[0], "while the guest writes")
 
-    restore = [linuxrun.restore_cmd(vigil, s, script, [f"file={disk}"])
-               for s in snaps]
+    restore = [linuxrun.restore_cmd(vigil, s, script, [f"file={disk}"]) +
+               [RNG] for s in snaps]
     vm = subprocess.Popen(restore[0] + ["--serial", f"file:{outs[1]}",
                                         "--api-socket", socks[1]],
                           stdin=subprocess.DEVNULL,
@@ -114,6 +127,9 @@ with tempfile.TemporaryDirectory() as tmp:
     tap.ok(linuxrun.results(joined).get("verify") == "0",
            "the guest reads back every block it wrote",
            f"{linuxrun.results(joined)}")
+    tap.ok(linuxrun.results(joined).get("hwrng") == "64",
+           "after two restores /dev/hwrng still gives bytes: no request of "
+           "the entropy device was lost", f"{linuxrun.results(joined)}")
     with open(disk, "rb") as f:
         image = f.read()
     bad = [int(s) for s, want in steps

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio_blk.h"
+#include "devices/virtio_rng.h"
 #include "migration/snapshot.h"
 #include "migration/state_file.h"
 #include "tests/support/tap.h"
@@ -140,7 +142,8 @@ static void make_devices(struct snapshot *s)
 {
 	struct irq_line irq = { .set = noop_irq };
 	struct serial uart;
-	struct virtio_mmio_state *v = &s->blk[0];
+	struct virtio_mmio_state *v = &s->slots[0].mmio;
+	struct virtio_blk_snapshot *d;
 
 	serial_init(&uart, &irq, -1);
 	serial_get_state(&uart, &s->serial);
@@ -159,10 +162,25 @@ static void make_devices(struct snapshot *s)
 		.last_avail_idx = 40,
 		.used_idx = 39,
 	};
-	snprintf(s->drives[0].backend, sizeof(s->drives[0].backend),
+	snapshot_slot_init(s, 0, &virtio_blk_kind);
+	d = s->slots[0].state;
+	snprintf(d->backend, sizeof(d->backend),
 		 "driver=null-co,size=67108864,read-zeroes=on,latency-ns=0,"
 		 "readonly=off");
-	s->drives[0].size = 64ull << 20;
+	d->size = 64ull << 20;
+	/* An entropy device in slot 1, its queue set up, one chain taken. */
+	snapshot_slot_init(s, 1, &virtio_rng_kind);
+	s->slots[1].mmio = *v;
+	s->slots[1].mmio.driver_features = 1ull << VIRTIO_F_VERSION_1;
+	s->slots[1].mmio.queue[0] = (struct virtio_mmio_queue_state){
+		.num = 64,
+		.ready = true,
+		.desc = 0x300000,
+		.avail = 0x301000,
+		.used = 0x302000,
+		.last_avail_idx = 7,
+		.used_idx = 6,
+	};
 }
 
 static struct snapshot *make_snapshot(void)
@@ -174,7 +192,7 @@ static struct snapshot *make_snapshot(void)
 	s->root.format_version = STATE_FORMAT_VERSION;
 	s->machine = (struct snap_machine){ .mem_size = MEM_SIZE,
 					    .nr_cpus = 2,
-					    .nr_drives = 1 };
+					    .nr_slots = 2 };
 	s->cpus = calloc(2, sizeof(*s->cpus));
 	make_cpu(&s->cpus[0], 0);
 	make_cpu(&s->cpus[1], 1);
@@ -342,17 +360,23 @@ static void test_round_trip(const struct snapshot *s, const void *fdt)
 	if (r == 0) {
 		CHECK(!memcmp(&back->machine, &s->machine,
 			      sizeof(s->machine)) &&
-			      !memcmp(&back->drives[0], &s->drives[0],
-				      sizeof(s->drives[0])),
+			      back->slots[0].kind == &virtio_blk_kind &&
+			      !memcmp(back->slots[0].state, s->slots[0].state,
+				      sizeof(struct virtio_blk_snapshot)),
 		      "machine and drive come back equal");
 		CHECK(!memcmp(back->cpus, s->cpus, 2 * sizeof(*s->cpus)),
 		      "both vCPUs come back equal");
 		CHECK(!memcmp(&back->vm, &s->vm, sizeof(s->vm)),
 		      "irqchip, PIT and clock come back equal");
 		CHECK(!memcmp(&back->serial, &s->serial, sizeof(s->serial)) &&
-			      !memcmp(&back->blk[0], &s->blk[0],
-				      sizeof(s->blk[0])),
+			      !memcmp(&back->slots[0].mmio, &s->slots[0].mmio,
+				      sizeof(s->slots[0].mmio)),
 		      "UART and virtio-blk come back equal");
+		CHECK(back->slots[1].kind == &virtio_rng_kind &&
+			      !back->slots[1].state &&
+			      !memcmp(&back->slots[1].mmio, &s->slots[1].mmio,
+				      sizeof(s->slots[1].mmio)),
+		      "virtio-rng comes back equal");
 	}
 	free_snapshot(back);
 	free(img);
@@ -398,9 +422,9 @@ static void test_header(const void *fdt)
 	uint8_t *bad = malloc(len);
 
 	memcpy(bad, img, len);
-	bad[11] = 2; /* version 2 */
-	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 2") &&
-		      strstr(err, "versions 1 to 1"),
+	bad[11] = STATE_FORMAT_MAX + 1; /* a newer version */
+	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 3") &&
+		      strstr(err, "versions 2 to 2"),
 	      "a newer version is refused, naming the versions read (%s)", err);
 	memcpy(bad, img, len);
 	bad[11] = 0;
@@ -635,9 +659,17 @@ static void test_cross_fields(const void *fdt)
 		{ "a vCPU count that disagrees with the cpu nodes",
 		  { "/machine", "vcpus", 0, 3, true, 1 },
 		  "cpu@ nodes" },
-		{ "a drive count that disagrees with the drive nodes",
-		  { "/machine", "drives", 0, 2, true, 1 },
-		  "drive@" },
+		{ "a device count that disagrees with the device nodes",
+		  { "/machine", "virtio-devices", 0, 3, true, 1 },
+		  "virtio devices" },
+		{ "a drive whose size is not whole sectors",
+		  { "/devices/virtio-blk@d0000000/drive", "size", 0, 1000, true,
+		    2 },
+		  "drive/size" },
+		{ "an entropy queue larger than the device allows",
+		  { "/devices/virtio-rng@d0001000/queue@0", "num", 0, 128, true,
+		    1 },
+		  "num = 128" },
 		{ "memory too small for vigil",
 		  { "/machine", "memory-size", 0, 1 << 20, true, 2 },
 		  "memory-size" },
@@ -678,7 +710,7 @@ static void test_cross_fields(const void *fdt)
 		  { "/irqchip/pic-master", "elcr", 0, 0x01, true, 1 },
 		  "elcr" },
 		{ "a format version this vigil does not read",
-		  { "/", "format-version", 0, 2, true, 1 },
+		  { "/", "format-version", 0, 1, true, 1 },
 		  "format-version" },
 	};
 	char err[ERRLEN];
@@ -735,7 +767,8 @@ static void test_structure(const void *fdt)
 		"/irqchip/ioapic",
 		"/pit/channel@2",
 		"/devices/virtio-blk@d0000000/queue@0",
-		"/machine/drive@0",
+		"/devices/virtio-blk@d0000000/drive",
+		"/devices/virtio-rng@d0001000",
 		"/clock",
 	};
 	char err[ERRLEN];

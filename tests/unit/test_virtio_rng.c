@@ -4,7 +4,8 @@
  * clock the test moves: requests get the source's bytes, at most
  * VIRTIO_RNG_MAX_REQUEST each; the token bucket holds the guest to its
  * rate, answers each request whole, holds the one it cannot pay yet and
- * says when to come back; a reset forgets it;
+ * says when to come back; a reset forgets it; a snapshot gives it back to
+ * the ring;
  * device-readable buffers get nothing; a broken ring is reported; --rng's
  * argument is parsed strictly.
  */
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio_kind.h"
+#include "devices/virtio_mmio.h"
 #include "devices/virtio_rng.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
@@ -195,6 +198,45 @@ static void test_reset_forgets_held(void)
 	      "after a device reset: nothing held, nothing waits");
 }
 
+/*
+ * A snapshot gives the held chain back to the ring: a device restored from
+ * it (full bucket, the saved indices) takes the chain again and answers
+ * it. Without that the guest's request is lost and its driver waits.
+ */
+static void test_snapshot_gives_back_held(void)
+{
+	const struct virtio_kind_snap *snap = virtio_rng_kind.snap;
+	struct virtio_mmio_state st = { 0 };
+	bool irq;
+
+	setup(1000);
+	offer(0, BUF_GPA, 1000, VRING_DESC_F_WRITE);
+	offer(1, BUF_GPA + 0x1000, 10, VRING_DESC_F_WRITE);
+	virtio_rng_process_queue(rng, &vq, &gm, &irq);
+	st.queue[0].last_avail_idx = vq.last_avail_idx;
+	st.queue[0].used_idx = vq.used_idx;
+	snap->capture(rng, &st, NULL);
+	CHECK(rng->held && st.queue[0].last_avail_idx == 1 &&
+		      st.queue[0].used_idx == 1,
+	      "the held chain is given back: last-avail-idx %u, used-idx %u",
+	      st.queue[0].last_avail_idx, st.queue[0].used_idx);
+	/* The restored device: a new bucket, the saved indices. */
+	virtio_rng_init(rng, "restored-rng", 1000);
+	rng->fill = fake_fill;
+	rng->now_ns = fake_now;
+	rng->refilled_ns = clock_ns;
+	vq.last_avail_idx = st.queue[0].last_avail_idx;
+	vq.shadow_avail_idx = st.queue[0].last_avail_idx;
+	virtio_rng_process_queue(rng, &vq, &gm, &irq);
+	CHECK(vq.used_idx == 2 && used(1).id == 1 && used(1).len == 10,
+	      "restored, the device answers it (used idx %u, len %u)",
+	      vq.used_idx, used(1).len);
+	st.queue[0].last_avail_idx = vq.last_avail_idx;
+	snap->capture(rng, &st, NULL);
+	CHECK(st.queue[0].last_avail_idx == 2,
+	      "with nothing held the indices are saved as they are");
+}
+
 static void test_readable_buffer(void)
 {
 	bool irq;
@@ -274,6 +316,7 @@ int main(void)
 	test_rate_limit();
 	test_grant_above_rate();
 	test_reset_forgets_held();
+	test_snapshot_gives_back_held();
 	test_readable_buffer();
 	test_broken_ring();
 	test_spec();
