@@ -710,43 +710,6 @@ void virtio_mmio_get_state(struct virtio_mmio *dev,
 	pthread_mutex_unlock(&dev->lock);
 }
 
-static int check_queue_state(const struct virtio_mmio *dev, unsigned int q,
-			     const struct virtio_mmio_queue_state *qs,
-			     uint32_t status)
-{
-	struct virtq vq = { .num = qs->num,
-			    .desc = qs->desc,
-			    .avail = qs->avail,
-			    .used = qs->used };
-	const char *why;
-
-	if (!is_pow2(qs->num) || qs->num > dev->ops->queue_num_max) {
-		log_error("%s: snapshot: queue %u num %u: not a power of two "
-			  "in 1..%u",
-			  dev->name, q, qs->num, dev->ops->queue_num_max);
-		return -EINVAL;
-	}
-	if (!qs->ready)
-		return 0;
-	if (!(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		log_error("%s: snapshot: queue %u ready in status 0x%x without "
-			  "FEATURES_OK",
-			  dev->name, q, status);
-		return -EINVAL;
-	}
-	why = virtq_check_layout(&vq, dev->gm);
-	if (why) {
-		log_error("%s: snapshot: queue %u: %s (num %u desc 0x%llx "
-			  "driver 0x%llx device 0x%llx)",
-			  dev->name, q, why, qs->num,
-			  (unsigned long long)qs->desc,
-			  (unsigned long long)qs->avail,
-			  (unsigned long long)qs->used);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Field by field: padding bytes may hold anything. */
 static bool queue_state_unused(const struct virtio_mmio_queue_state *qs)
 {
@@ -754,46 +717,109 @@ static bool queue_state_unused(const struct virtio_mmio_queue_state *qs)
 	       !qs->last_avail_idx && !qs->used_idx;
 }
 
-static int check_state(const struct virtio_mmio *dev,
-		       const struct virtio_mmio_state *st)
+static bool queue_state_ok(const struct virtio_mmio_queue_state *qs,
+			   unsigned int q, uint32_t status,
+			   const struct virtio_mmio_limits *lim, char *why,
+			   size_t len)
+{
+	struct virtq vq = { .num = qs->num,
+			    .desc = qs->desc,
+			    .avail = qs->avail,
+			    .used = qs->used };
+	uint16_t in_flight = (uint16_t)(qs->last_avail_idx - qs->used_idx);
+	const char *bad;
+
+	if (!is_pow2(qs->num) || qs->num > lim->queue_num_max) {
+		snprintf(why, len,
+			 "queue@%u: num = %u: not a power of two in 1..%u", q,
+			 qs->num, lim->queue_num_max);
+		return false;
+	}
+	/* More chains taken than completed, but never more than the ring. */
+	if (in_flight > qs->num) {
+		snprintf(why, len,
+			 "queue@%u: last-avail-idx = %u, used-idx = %u: %u "
+			 "requests in flight in a queue of %u",
+			 q, qs->last_avail_idx, qs->used_idx, in_flight,
+			 qs->num);
+		return false;
+	}
+	if (!qs->ready)
+		return true;
+	if (!(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		snprintf(why, len,
+			 "queue@%u ready in device-status 0x%x, before "
+			 "FEATURES_OK",
+			 q, status);
+		return false;
+	}
+	bad = virtq_check_layout(&vq, lim->ram);
+	if (bad)
+		snprintf(why, len,
+			 "queue@%u: %s (num %u, desc 0x%llx, avail 0x%llx, "
+			 "used 0x%llx)",
+			 q, bad, qs->num, (unsigned long long)qs->desc,
+			 (unsigned long long)qs->avail,
+			 (unsigned long long)qs->used);
+	return !bad;
+}
+
+bool virtio_mmio_state_check(const struct virtio_mmio_state *st,
+			     const struct virtio_mmio_limits *lim, char *why,
+			     size_t len)
 {
 	uint32_t driver_bits = st->status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 
 	if ((driver_bits & ~DRIVER_STATUS_BITS) ||
 	    !status_order_ok(driver_bits)) {
-		log_error(
-			"%s: snapshot: status 0x%x: undefined bits or out of order",
-			dev->name, st->status);
-		return -EINVAL;
+		snprintf(why, len,
+			 "device-status = 0x%x: undefined bits or out of the "
+			 "spec's order",
+			 st->status);
+		return false;
 	}
 	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    !features_acceptable(dev->device_features, st->driver_features,
+	    !features_acceptable(lim->device_features, st->driver_features,
 				 st->driver_features_beyond_64)) {
-		log_error("%s: snapshot: driver_features 0x%llx not acceptable "
-			  "(offered 0x%llx)",
-			  dev->name, (unsigned long long)st->driver_features,
-			  (unsigned long long)dev->device_features);
-		return -EINVAL;
+		snprintf(why, len,
+			 "driver-features = 0x%llx with FEATURES_OK: VERSION_1 "
+			 "missing, bits beyond 64 or not offered (offered "
+			 "0x%llx)",
+			 (unsigned long long)st->driver_features,
+			 (unsigned long long)lim->device_features);
+		return false;
 	}
 	if (st->interrupt_status & ~INTERRUPT_BITS) {
-		log_error("%s: snapshot: interrupt_status 0x%x: undefined bits",
-			  dev->name, st->interrupt_status);
-		return -EINVAL;
+		snprintf(why, len, "interrupt-status = 0x%x: undefined bits",
+			 st->interrupt_status);
+		return false;
 	}
 	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
-		if (q >= dev->ops->num_queues) {
-			if (!queue_state_unused(&st->queue[q])) {
-				log_error("%s: snapshot: queue %u: device has "
-					  "%u queues",
-					  dev->name, q, dev->ops->num_queues);
-				return -EINVAL;
-			}
-			continue;
+		if (q < lim->nr_queues) {
+			if (!queue_state_ok(&st->queue[q], q, st->status, lim,
+					    why, len))
+				return false;
+		} else if (!queue_state_unused(&st->queue[q])) {
+			snprintf(why, len, "queue@%u: the device has %u queues",
+				 q, lim->nr_queues);
+			return false;
 		}
-		if (check_queue_state(dev, q, &st->queue[q], st->status))
-			return -EINVAL;
 	}
-	return 0;
+	return true;
+}
+
+bool virtio_mmio_state_fits(const struct virtio_mmio *dev,
+			    const struct virtio_mmio_state *st, char *why,
+			    size_t len)
+{
+	struct virtio_mmio_limits lim = {
+		.nr_queues = dev->ops->num_queues,
+		.queue_num_max = dev->ops->queue_num_max,
+		.device_features = dev->device_features,
+		.ram = dev->gm,
+	};
+
+	return virtio_mmio_state_check(st, &lim, why, len);
 }
 
 int virtio_mmio_set_state(struct virtio_mmio *dev,
@@ -803,9 +829,12 @@ int virtio_mmio_set_state(struct virtio_mmio *dev,
 			 (1ull << VIRTIO_RING_F_EVENT_IDX);
 	bool indirect = st->driver_features &
 			(1ull << VIRTIO_RING_F_INDIRECT_DESC);
+	char why[200];
 
-	if (check_state(dev, st))
+	if (!virtio_mmio_state_fits(dev, st, why, sizeof(why))) {
+		log_error("%s: snapshot: %s", dev->name, why);
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&dev->lock);
 	dev->status = st->status;
 	dev->device_features_sel = st->device_features_sel;

@@ -163,14 +163,40 @@ struct virtio_mmio_state {
 	struct virtio_mmio_queue_state queue[VIRTIO_MMIO_MAX_QUEUES];
 };
 
+/* What a state is checked against: the device's shape, offer and RAM. */
+struct virtio_mmio_limits {
+	unsigned int nr_queues;
+	uint16_t queue_num_max;
+	uint64_t device_features; /* the offer; all ones when not known yet */
+	const struct guest_mem *ram; /* ready queues must lie inside it */
+};
+
+/*
+ * The transport's rules for a state, one set for run time and restore
+ * (the registers never let a driver past them; a snapshot must not
+ * either): status bits defined and in the spec's order; with FEATURES_OK,
+ * acceptable driver features (VERSION_1, nothing beyond 64 bits or the
+ * offer); defined interrupt bits; queues past nr_queues unused; each
+ * queue's size a power of two within the maximum, at most that many
+ * chains taken and not completed; ready queues only with FEATURES_OK and
+ * wholly inside RAM. false with the first broken rule, naming the field
+ * and value, in why.
+ */
+bool virtio_mmio_state_check(const struct virtio_mmio_state *st,
+			     const struct virtio_mmio_limits *lim, char *why,
+			     size_t len);
+/* The same against dev: its queues, its offer, its guest memory. */
+bool virtio_mmio_state_fits(const struct virtio_mmio *dev,
+			    const struct virtio_mmio_state *st, char *why,
+			    size_t len);
+
 /* Take a copy of the state (call with the VM paused and I/O drained). */
 void virtio_mmio_get_state(struct virtio_mmio *dev,
 			   struct virtio_mmio_state *st);
 /*
- * Check st field by field (status bits and order, features against the
- * offer, interrupt bits, queue sizes, ready queues' layouts in guest RAM)
- * and load it. On a bad field returns -EINVAL with a log_error naming the
- * field and value, and leaves dev unchanged.
+ * Check st (virtio_mmio_state_fits()) and load it. On a bad field returns
+ * -EINVAL with a log_error naming the field and value, and leaves dev
+ * unchanged.
  */
 int virtio_mmio_set_state(struct virtio_mmio *dev,
 			  const struct virtio_mmio_state *st);

@@ -72,13 +72,13 @@ int serial_snap_load(const void *fdt, int node, const char *path,
 			   errlen);
 }
 
-/* ---- virtio-mmio queues ----------------------------------------------- */
+/* ---- virtio-mmio transport and queues ----------------------------------- */
 
-struct queue_ctx {
-	const struct snap_ctx *snap;
-	uint16_t num_max;
-};
-
+/*
+ * Each field's own range is checked here; the rules across fields and
+ * queues are the transport's own, virtio_mmio_state_check(), run on the
+ * whole device once its queues are read.
+ */
 static const char *check_queue_num(const void *p, size_t len)
 {
 	uint64_t v;
@@ -107,47 +107,8 @@ static const struct field virtq_fields[] = {
 	   CHECK_ANY("a free-running ring index")),
 };
 
-static bool virtq_check(const void *st, const void *ctx, char *why, size_t len)
-{
-	const struct virtio_mmio_queue_state *qs = st;
-	const struct queue_ctx *c = ctx;
-	struct virtq vq = { .num = qs->num,
-			    .desc = qs->desc,
-			    .avail = qs->avail,
-			    .used = qs->used };
-	uint16_t in_flight = (uint16_t)(qs->last_avail_idx - qs->used_idx);
-	const char *bad;
-
-	if (qs->num > c->num_max) {
-		snprintf(why, len, "num = %u: the device allows at most %u",
-			 qs->num, c->num_max);
-		return false;
-	}
-	/* More requests taken than completed, but never more than the ring. */
-	if (in_flight > qs->num) {
-		snprintf(why, len,
-			 "last-avail-idx = %u, used-idx = %u: %u "
-			 "requests in flight in a queue of %u",
-			 qs->last_avail_idx, qs->used_idx, in_flight, qs->num);
-		return false;
-	}
-	if (!qs->ready)
-		return true;
-	bad = virtq_check_layout(&vq, c->snap->ram);
-	if (bad)
-		snprintf(why, len,
-			 "%s (num %u, desc 0x%llx, avail 0x%llx, "
-			 "used 0x%llx)",
-			 bad, qs->num, (unsigned long long)qs->desc,
-			 (unsigned long long)qs->avail,
-			 (unsigned long long)qs->used);
-	return !bad;
-}
-
 const struct field_table virtq_snap_table =
-	FIELD_TABLE("virtqueue", virtq_fields, virtq_check);
-
-/* ---- virtio-mmio transport -------------------------------------------- */
+	FIELD_TABLE("virtqueue", virtq_fields, NULL);
 
 #define VIRTIO_STATUS_BITS                                         \
 	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |    \
@@ -172,60 +133,35 @@ static const struct field virtio_fields[] = {
 	   CHECK_MASK(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)),
 };
 
-/* Spec 3.1.1: each status bit needs the one before it. */
-static bool status_in_order(uint32_t s)
-{
-	if ((s & VIRTIO_CONFIG_S_DRIVER) && !(s & VIRTIO_CONFIG_S_ACKNOWLEDGE))
-		return false;
-	if ((s & VIRTIO_CONFIG_S_FEATURES_OK) && !(s & VIRTIO_CONFIG_S_DRIVER))
-		return false;
-	return !(s & VIRTIO_CONFIG_S_DRIVER_OK) ||
-	       (s & VIRTIO_CONFIG_S_FEATURES_OK);
-}
-
+/* The device's own rules (ctx: its limits; the offer is checked later). */
 static bool virtio_check(const void *st, const void *ctx, char *why, size_t len)
 {
-	const struct virtio_mmio_state *v = st;
-	const unsigned int *nr_queues = ctx;
-	bool features_ok = v->status & VIRTIO_CONFIG_S_FEATURES_OK;
-
-	if (!status_in_order(v->status)) {
-		snprintf(why, len,
-			 "device-status = 0x%x: bits out of the "
-			 "spec's order",
-			 v->status);
-		return false;
-	}
-	if (features_ok &&
-	    (v->driver_features_beyond_64 ||
-	     !(v->driver_features & (1ull << VIRTIO_F_VERSION_1)))) {
-		snprintf(why, len,
-			 "driver-features = 0x%llx with FEATURES_OK: "
-			 "VERSION_1 missing or bits beyond 64",
-			 (unsigned long long)v->driver_features);
-		return false;
-	}
-	for (unsigned int q = 0; q < *nr_queues; q++)
-		if (v->queue[q].ready && !features_ok) {
-			snprintf(why, len,
-				 "queue@%u ready in device-status "
-				 "0x%x, before FEATURES_OK",
-				 q, v->status);
-			return false;
-		}
-	return true;
+	return virtio_mmio_state_check(st, ctx, why, len);
 }
 
 const struct field_table virtio_snap_table =
 	FIELD_TABLE("virtio-mmio transport", virtio_fields, virtio_check);
+
+static struct virtio_mmio_limits snap_limits(unsigned int nr_queues,
+					     uint16_t queue_num_max,
+					     const struct snap_ctx *ctx)
+{
+	return (struct virtio_mmio_limits){
+		.nr_queues = nr_queues,
+		.queue_num_max = queue_num_max,
+		.device_features = ~0ull, /* the device is not built yet */
+		.ram = ctx->ram,
+	};
+}
 
 int virtio_snap_save(void *fdt, const char *path,
 		     const struct virtio_mmio_state *st, unsigned int nr_queues,
 		     uint16_t queue_num_max, const struct snap_ctx *ctx,
 		     char *err, size_t errlen)
 {
-	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
-	int r = fields_save(fdt, path, &virtio_snap_table, st, &nr_queues, err,
+	struct virtio_mmio_limits lim =
+		snap_limits(nr_queues, queue_num_max, ctx);
+	int r = fields_save(fdt, path, &virtio_snap_table, st, &lim, err,
 			    errlen);
 
 	for (unsigned int q = 0; r == 0 && q < nr_queues; q++) {
@@ -233,14 +169,14 @@ int virtio_snap_save(void *fdt, const char *path,
 
 		snprintf(qpath, sizeof(qpath), "%s/queue@%u", path, q);
 		r = fields_save_node(fdt, qpath, &virtq_snap_table,
-				     &st->queue[q], &qc, err, errlen);
+				     &st->queue[q], NULL, err, errlen);
 	}
 	return r;
 }
 
 static int load_queue(const void *fdt, int node, const char *path,
 		      unsigned int q, struct virtio_mmio_queue_state *qs,
-		      const struct queue_ctx *qc, char *err, size_t errlen)
+		      char *err, size_t errlen)
 {
 	char name[24], qpath[96];
 	int sub;
@@ -252,7 +188,7 @@ static int load_queue(const void *fdt, int node, const char *path,
 	snprintf(qpath, sizeof(qpath), "%s/%s", path, name);
 	if (fdt_check_leaf(fdt, sub, qpath, err, errlen) < 0)
 		return -EINVAL;
-	return fields_load(fdt, sub, qpath, &virtq_snap_table, qs, qc, err,
+	return fields_load(fdt, sub, qpath, &virtq_snap_table, qs, NULL, err,
 			   errlen);
 }
 
@@ -262,7 +198,8 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 		     const struct snap_ctx *ctx, char *err, size_t errlen)
 {
 	const char *const subs[] = { "queue@", kind_node };
-	struct queue_ctx qc = { .snap = ctx, .num_max = queue_num_max };
+	struct virtio_mmio_limits lim =
+		snap_limits(nr_queues, queue_num_max, ctx);
 	unsigned int count = 0, want = nr_queues + (kind_node ? 1 : 0);
 	int child, r;
 
@@ -280,28 +217,9 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 		return -EINVAL;
 	}
 	for (unsigned int q = 0; r == 0 && q < nr_queues; q++)
-		r = load_queue(fdt, node, path, q, &st->queue[q], &qc, err,
-			       errlen);
+		r = load_queue(fdt, node, path, q, &st->queue[q], err, errlen);
 	if (r == 0)
-		r = fields_load(fdt, node, path, &virtio_snap_table, st,
-				&nr_queues, err, errlen);
+		r = fields_load(fdt, node, path, &virtio_snap_table, st, &lim,
+				err, errlen);
 	return r;
-}
-
-int virtio_snap_check_device(const struct virtio_mmio_state *st,
-			     const struct virtio_mmio *dev, const char *path,
-			     char *err, size_t errlen)
-{
-	uint64_t extra = st->driver_features & ~dev->device_features;
-
-	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) && extra) {
-		snprintf(err, errlen,
-			 "%s/driver-features = 0x%llx: bits 0x%llx "
-			 "not offered by this device (offers 0x%llx)",
-			 path, (unsigned long long)st->driver_features,
-			 (unsigned long long)extra,
-			 (unsigned long long)dev->device_features);
-		return -EINVAL;
-	}
-	return 0;
 }

@@ -8,9 +8,9 @@
  *     NODE                       and the kind's own state, if it has any
  *                                (virtio_kind_snap: a drive's backend)
  *
- * The device models' own checks (serial_state_check(), the queue layout
- * check of virtq_check_layout()) run as the tables' cross-field checks,
- * so the loader and the devices agree on what is valid.
+ * The device models' own checks (serial_state_check(),
+ * virtio_mmio_state_check()) run as the tables' cross-field checks, so the
+ * loader and the devices apply one set of rules.
  */
 #ifndef VIGIL_MIGRATION_DEVICE_STATE_H
 #define VIGIL_MIGRATION_DEVICE_STATE_H
@@ -46,14 +46,6 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 		     struct virtio_mmio_state *st, unsigned int nr_queues,
 		     uint16_t queue_num_max, const char *kind_node,
 		     const struct snap_ctx *ctx, char *err, size_t errlen);
-/*
- * Checks that need the device built from the snapshot's backend: the
- * driver's features against what this device offers.
- */
-int virtio_snap_check_device(const struct virtio_mmio_state *st,
-			     const struct virtio_mmio *dev, const char *path,
-			     char *err, size_t errlen);
-
 /* The tables, for tests: what kind of node -> table. */
 extern const struct field_table serial_snap_table;
 extern const struct field_table virtio_snap_table;

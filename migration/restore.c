@@ -183,6 +183,7 @@ static int restore_config(const struct snapshot *s,
 static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 			 size_t errlen)
 {
+	char why[200];
 	const char *bad;
 	int r;
 
@@ -197,10 +198,12 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 		if (snap->check)
 			r = snap->check(m->slots[i]->dev, s->slots[i].state,
 					path, err, errlen);
-		if (r == 0)
-			r = virtio_snap_check_device(&s->slots[i].mmio,
-						     &m->slots[i]->mmio, path,
-						     err, errlen);
+		if (r == 0 && !virtio_mmio_state_fits(&m->slots[i]->mmio,
+						      &s->slots[i].mmio, why,
+						      sizeof(why))) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			r = -EINVAL;
+		}
 	}
 	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++)
 		r = cpu_state_check_host(&s->cpus[i], i, &m->cpu_host, err,
