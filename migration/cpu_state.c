@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vCPU state: the field tables of the cpu@N node, their validators, and
- * the KVM ioctls that read and load it.
+ * the checks against this host's KVM (the ioctls are in vmm/state_kvm.c).
  *
  * The validators accept every state KVM itself can produce (a guest must
  * not be able to make its own snapshot unloadable) and refuse what KVM
@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 /* Local APIC register offsets: SDM Vol. 3A, "Local APIC Register Address
  * Map". The ISR, TMR and IRR banks are eight registers 16 bytes apart. */
@@ -89,7 +88,6 @@
 #define RFLAGS_FIXED 0x2ull
 #define RFLAGS_BITS 0x3f7fd7ull
 
-#define XCR0_X87 (1ull << 0)
 #define XCR0_SSE (1ull << 1)
 #define XCR0_AVX (1ull << 2)
 #define XCR0_AVX512 0xe0ull
@@ -105,15 +103,7 @@
 #define MSR_KVM_SYSTEM_TIME 0x12u
 #define MSR_IA32_SYSENTER_ESP 0x175u
 #define MSR_IA32_SYSENTER_EIP 0x176u
-#define MSR_MTRR_PHYSBASE0 0x200u
-#define MSR_MTRR_FIX64K_00000 0x250u
-#define MSR_MTRR_FIX16K_80000 0x258u
-#define MSR_MTRR_FIX16K_A0000 0x259u
-#define MSR_MTRR_FIX4K_C0000 0x268u
-#define MSR_MTRR_FIX4K_F8000 0x26fu
 #define MSR_IA32_CR_PAT 0x277u
-#define MSR_MTRR_DEF_TYPE 0x2ffu
-#define MSR_IA32_TSC_DEADLINE 0x6e0u
 #define MSR_LSTAR 0xc0000082u
 #define MSR_CSTAR 0xc0000083u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
@@ -126,7 +116,6 @@
 #define MSR_KVM_POLL_CONTROL 0x4b564d05u
 #define MSR_KVM_ASYNC_PF_INT 0x4b564d06u
 #define MSR_KVM_ASYNC_PF_ACK 0x4b564d07u
-#define KVM_NR_VAR_MTRR 8u
 
 #define ANY_REG CHECK_ANY("a general-purpose register holds any value")
 #define ANY_BASE CHECK_ANY("any linear address")
@@ -938,8 +927,8 @@ static const struct lapic_reg lapic_regs[] = {
 	{ APIC_TIMER_DIVIDE, 1, offsetof(struct cpu_lapic, timer_divide) },
 };
 
-static void lapic_from_page(const struct kvm_lapic_state *page,
-			    struct cpu_lapic *l)
+void cpu_lapic_from_page(const struct kvm_lapic_state *page,
+			 struct cpu_lapic *l)
 {
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
@@ -950,9 +939,7 @@ static void lapic_from_page(const struct kvm_lapic_state *page,
 			       4);
 }
 
-/* Over a page KVM produced: registers vigil does not save keep theirs. */
-static void lapic_to_page(const struct cpu_lapic *l,
-			  struct kvm_lapic_state *page)
+void cpu_lapic_to_page(const struct cpu_lapic *l, struct kvm_lapic_state *page)
 {
 	for (size_t i = 0; i < sizeof(lapic_regs) / sizeof(lapic_regs[0]); i++)
 		for (unsigned int w = 0; w < lapic_regs[i].words; w++)
@@ -963,176 +950,7 @@ static void lapic_to_page(const struct cpu_lapic *l,
 			       4);
 }
 
-/* ---- KVM ---------------------------------------------------------------- */
-
-static void add_mtrrs(struct cpu_host *host)
-{
-	uint32_t mtrrs[3 + 8 + 2 * KVM_NR_VAR_MTRR + 1];
-	unsigned int n = 0;
-
-	mtrrs[n++] = MSR_MTRR_DEF_TYPE;
-	mtrrs[n++] = MSR_MTRR_FIX64K_00000;
-	mtrrs[n++] = MSR_MTRR_FIX16K_80000;
-	mtrrs[n++] = MSR_MTRR_FIX16K_A0000;
-	for (uint32_t m = MSR_MTRR_FIX4K_C0000; m <= MSR_MTRR_FIX4K_F8000; m++)
-		mtrrs[n++] = m;
-	for (uint32_t m = 0; m < 2 * KVM_NR_VAR_MTRR; m++)
-		mtrrs[n++] = MSR_MTRR_PHYSBASE0 + m;
-	for (unsigned int i = 0; i < n && host->nr_msrs < CPU_MAX_MSRS; i++) {
-		bool have = false;
-
-		for (uint32_t j = 0; j < host->nr_msrs; j++)
-			have |= host->msrs[j] == mtrrs[i];
-		if (!have)
-			host->msrs[host->nr_msrs++] = mtrrs[i];
-	}
-}
-
-int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host)
-{
-	static const struct {
-		int cap;
-		const char *name;
-	} caps[] = {
-		{ KVM_CAP_XSAVE, "KVM_CAP_XSAVE" },
-		{ KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS" },
-		{ KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS" },
-		{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
-		{ KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK" },
-		{ KVM_CAP_PIT_STATE2, "KVM_CAP_PIT_STATE2" },
-	};
-	/* struct kvm_msr_list with room for CPU_MAX_MSRS indices. */
-	struct {
-		uint32_t nmsrs;
-		uint32_t indices[CPU_MAX_MSRS];
-	} list = { .nmsrs = CPU_MAX_MSRS };
-	int xsave2;
-
-	memset(host, 0, sizeof(*host));
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(vm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			host->missing = caps[i].name;
-			return -ENOTSUP;
-		}
-	}
-	if (ioctl(sys_fd, KVM_GET_MSR_INDEX_LIST, &list) < 0) {
-		host->missing = "KVM_GET_MSR_INDEX_LIST";
-		return -errno;
-	}
-	/*
-	 * As QEMU does, XCRs are saved only where KVM has them: a host CPU
-	 * without XSAVE offers no XSAVE to its guests, so their XCR0 stays at
-	 * its reset value (x87 only) and there is nothing to lose.
-	 */
-	host->xcrs = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
-	host->nr_msrs = list.nmsrs;
-	memcpy(host->msrs, list.indices, host->nr_msrs * sizeof(uint32_t));
-	add_mtrrs(host);
-	xsave2 = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-	host->xsave_size = xsave2 > (int)CPU_XSAVE_MIN ? (uint32_t)xsave2 :
-							 CPU_XSAVE_MIN;
-	if (host->xsave_size > CPU_XSAVE_MAX) {
-		host->missing = "an XSAVE area vigil can hold";
-		return -ENOTSUP;
-	}
-	host->usable = true;
-	return 0;
-}
-
-/* One vCPU ioctl; on failure err names it. */
-static int vcpu_ioctl(int fd, unsigned long req, const void *arg,
-		      const char *what, char *err, size_t errlen)
-{
-	if (ioctl(fd, req, arg) >= 0)
-		return 0;
-	snprintf(err, errlen, "%s: %s", what, strerror(errno));
-	return -errno;
-}
-
-#define VCPU_IOCTL(fd, req, arg) vcpu_ioctl(fd, req, arg, #req, err, errlen)
-
-/* KVM_GET_MSRS stops at the first MSR it cannot read: skip that one. */
-static int capture_msrs(int fd, const struct cpu_host *host,
-			struct cpu_msr_buf *buf, struct cpu_snapshot *cs,
-			char *err, size_t errlen)
-{
-	uint32_t next = 0;
-
-	cs->nr_msrs = 0;
-	while (next < host->nr_msrs) {
-		uint32_t n = host->nr_msrs - next;
-		int got;
-
-		buf->nmsrs = n;
-		buf->pad = 0;
-		for (uint32_t i = 0; i < n; i++)
-			buf->entries[i] = (struct kvm_msr_entry){
-				.index = host->msrs[next + i],
-			};
-		got = ioctl(fd, KVM_GET_MSRS, buf);
-		if (got < 0) {
-			snprintf(err, errlen, "KVM_GET_MSRS: %s",
-				 strerror(errno));
-			return -errno;
-		}
-		for (int i = 0; i < got; i++)
-			cs->msrs[cs->nr_msrs++] = (struct cpu_msr){
-				.index = buf->entries[i].index,
-				.value = buf->entries[i].data,
-			};
-		next += (uint32_t)got + 1;
-	}
-	return 0;
-}
-
-static int capture_xcr0(int fd, struct cpu_snapshot *cs, char *err,
-			size_t errlen)
-{
-	struct kvm_xcrs xcrs;
-	int r = VCPU_IOCTL(fd, KVM_GET_XCRS, &xcrs);
-
-	if (r < 0)
-		return r;
-	cs->xcr0 = XCR0_X87;
-	for (uint32_t i = 0; i < xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
-		if (xcrs.xcrs[i].xcr == 0)
-			cs->xcr0 = xcrs.xcrs[i].value;
-	return 0;
-}
-
-int cpu_state_capture(int vcpu_fd, const struct cpu_host *host,
-		      struct cpu_msr_buf *buf, struct cpu_snapshot *cs,
-		      char *err, size_t errlen)
-{
-	struct kvm_lapic_state page;
-	int r;
-
-	memset(cs, 0, offsetof(struct cpu_snapshot, xsave));
-	cs->xsave_len = host->xsave_size;
-	r = VCPU_IOCTL(vcpu_fd, KVM_GET_REGS, &cs->regs);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_SREGS, &cs->sregs);
-	if (r == 0 && host->xsave_size > CPU_XSAVE_MIN)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_XSAVE2, cs->xsave);
-	else if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_XSAVE, cs->xsave);
-	cs->xcr0 = XCR0_X87;
-	if (r == 0 && host->xcrs)
-		r = capture_xcr0(vcpu_fd, cs, err, errlen);
-	if (r == 0)
-		r = capture_msrs(vcpu_fd, host, buf, cs, err, errlen);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_LAPIC, &page);
-	if (r == 0) {
-		lapic_from_page(&page, &cs->lapic);
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_VCPU_EVENTS, &cs->events);
-	}
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_MP_STATE, &cs->mp_state);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_GET_DEBUGREGS, &cs->debugregs);
-	return r;
-}
+/* ---- checks against this host ------------------------------------------ */
 
 /*
  * A KVM without XCRS runs on a CPU without XSAVE and offers none to its
@@ -1203,108 +1021,4 @@ int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
 		}
 	}
 	return 0;
-}
-
-/* Set the MSRs selected by deadline (only TSC_DEADLINE, or all others). */
-static int apply_msrs(int fd, unsigned int index, const struct cpu_snapshot *cs,
-		      struct cpu_msr_buf *buf, bool deadline, char *err,
-		      size_t errlen)
-{
-	uint32_t n = 0;
-	int got;
-
-	for (uint32_t i = 0; i < cs->nr_msrs; i++) {
-		if ((cs->msrs[i].index == MSR_IA32_TSC_DEADLINE) != deadline)
-			continue;
-		buf->entries[n++] = (struct kvm_msr_entry){
-			.index = cs->msrs[i].index,
-			.data = cs->msrs[i].value,
-		};
-	}
-	buf->nmsrs = n;
-	buf->pad = 0;
-	got = ioctl(fd, KVM_SET_MSRS, buf);
-	if (got < 0) {
-		snprintf(err, errlen, "vcpu%u: KVM_SET_MSRS: %s", index,
-			 strerror(errno));
-		return -errno;
-	}
-	if ((uint32_t)got < n) {
-		snprintf(err, errlen,
-			 "/cpus/cpu@%u/msrs/msr-%08x = 0x%llx: "
-			 "refused by KVM",
-			 index, buf->entries[got].index,
-			 (unsigned long long)buf->entries[got].data);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Over the page of the fresh vCPU: unsaved registers keep KVM's values. */
-static int apply_lapic(int fd, const struct cpu_lapic *l, char *err,
-		       size_t errlen)
-{
-	struct kvm_lapic_state page;
-	int r = VCPU_IOCTL(fd, KVM_GET_LAPIC, &page);
-
-	if (r < 0)
-		return r;
-	lapic_to_page(l, &page);
-	return VCPU_IOCTL(fd, KVM_SET_LAPIC, &page);
-}
-
-static int apply_xcr0(int fd, uint64_t xcr0, char *err, size_t errlen)
-{
-	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
-
-	xcrs.xcrs[0].xcr = 0;
-	xcrs.xcrs[0].value = xcr0;
-	return VCPU_IOCTL(fd, KVM_SET_XCRS, &xcrs);
-}
-
-int cpu_state_apply(int vcpu_fd, unsigned int index,
-		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
-		    char *err, size_t errlen)
-{
-	struct kvm_mp_state mp = { .mp_state = cs->mp_state };
-	struct kvm_debugregs dbg = cs->debugregs;
-	struct kvm_sregs sregs = cs->sregs;
-	struct kvm_regs regs = cs->regs;
-	struct kvm_vcpu_events ev = cs->events;
-	int r;
-
-	/* Also load the NMI queue and SIPI vector, which GET never flags. */
-	ev.flags = (cs->events.flags &
-		    (KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM)) |
-		   KVM_VCPUEVENT_VALID_NMI_PENDING |
-		   KVM_VCPUEVENT_VALID_SIPI_VECTOR;
-	r = VCPU_IOCTL(vcpu_fd, KVM_SET_SREGS, &sregs);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_SET_REGS, &regs);
-	/* The area is as large as this host's (cpu_state_check_host). */
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_SET_XSAVE, cs->xsave);
-	/*
-	 * A new vCPU's XCR0 is already x87 only, its reset value, so that
-	 * needs no KVM_SET_XCRS. It is all a snapshot from a host without
-	 * XCRS holds: its guest had no XSAVE to enable, so on a host with
-	 * XCRS it carries on with XCR0 at that reset value, as it ran before.
-	 * Any other value was checked against this host (check_host_xstate),
-	 * which then has XCRS.
-	 */
-	if (r == 0 && cs->xcr0 != XCR0_X87)
-		r = apply_xcr0(vcpu_fd, cs->xcr0, err, errlen);
-	if (r == 0)
-		r = apply_msrs(vcpu_fd, index, cs, buf, false, err, errlen);
-	if (r == 0)
-		r = apply_lapic(vcpu_fd, &cs->lapic, err, errlen);
-	if (r == 0)
-		r = apply_msrs(vcpu_fd, index, cs, buf, true, err, errlen);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_SET_MP_STATE, &mp);
-	if (r == 0)
-		r = VCPU_IOCTL(vcpu_fd, KVM_SET_DEBUGREGS, &dbg);
-	return r;
 }

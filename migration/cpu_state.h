@@ -24,6 +24,18 @@
 #include "migration/fields.h"
 #include "migration/snap_ctx.h"
 
+/* x86 facts both the state's rules and vmm/state_kvm.c use. */
+#define XCR0_X87 (1ull << 0)
+#define MSR_MTRR_PHYSBASE0 0x200u
+#define MSR_MTRR_FIX64K_00000 0x250u
+#define MSR_MTRR_FIX16K_80000 0x258u
+#define MSR_MTRR_FIX16K_A0000 0x259u
+#define MSR_MTRR_FIX4K_C0000 0x268u
+#define MSR_MTRR_FIX4K_F8000 0x26fu
+#define MSR_MTRR_DEF_TYPE 0x2ffu
+#define MSR_IA32_TSC_DEADLINE 0x6e0u
+#define KVM_NR_VAR_MTRR 8u
+
 /* struct kvm_xsave; hosts with AMX report more (KVM_CAP_XSAVE2). */
 #define CPU_XSAVE_MIN 4096u
 #define CPU_XSAVE_MAX (32u << 10)
@@ -85,35 +97,11 @@ struct cpu_host {
 };
 
 /*
- * Scratch for KVM_GET_MSRS/KVM_SET_MSRS: struct kvm_msrs with room for
- * CPU_MAX_MSRS entries, kept off the vCPU thread's heap.
- */
-struct cpu_msr_buf {
-	uint32_t nmsrs;
-	uint32_t pad;
-	struct kvm_msr_entry entries[CPU_MAX_MSRS];
-};
-
-int cpu_host_probe(int sys_fd, int vm_fd, struct cpu_host *host);
-
-/*
- * Read the vCPU's state (call on its own thread, after its last exit was
- * completed). Returns 0 or negative errno with the failing ioctl in err.
- */
-int cpu_state_capture(int vcpu_fd, const struct cpu_host *host,
-		      struct cpu_msr_buf *buf, struct cpu_snapshot *cs,
-		      char *err, size_t errlen);
-/*
  * Checks that need this host: XSAVE size, every MSR known to KVM here.
  * Run before any state reaches KVM.
  */
 int cpu_state_check_host(const struct cpu_snapshot *cs, unsigned int index,
 			 const struct cpu_host *host, char *err, size_t errlen);
-/* Load a checked state into a vCPU that has not run yet. */
-int cpu_state_apply(int vcpu_fd, unsigned int index,
-		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
-		    char *err, size_t errlen);
-
 /*
  * Write the contents of the cpu@N node being written (path names it), or
  * read the node at offset node.
@@ -123,6 +111,14 @@ int cpu_state_save(void *fdt, const char *path, const struct cpu_snapshot *cs,
 int cpu_state_load(const void *fdt, int node, const char *path,
 		   struct cpu_snapshot *cs, const struct snap_ctx *ctx,
 		   char *err, size_t errlen);
+
+/*
+ * The LAPIC registers a snapshot holds, from and onto KVM's register page
+ * (over a page KVM produced: registers vigil does not save keep theirs).
+ */
+void cpu_lapic_from_page(const struct kvm_lapic_state *page,
+			 struct cpu_lapic *l);
+void cpu_lapic_to_page(const struct cpu_lapic *l, struct kvm_lapic_state *page);
 
 /* The tables, for tests and documentation: name -> table. */
 struct cpu_table_ref {

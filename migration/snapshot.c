@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Snapshots of the whole machine: what goes in the state file, in which
- * order it is checked, and how a machine is saved and rebuilt.
+ * Snapshots of the whole machine: what goes in the state file and in which
+ * order it is checked.
  *
  * The tree:
  *   / { compatible = "vigil,snapshot"; format-version;
@@ -29,7 +29,6 @@
 
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
-#include "vmm/machine.h"
 #include "vmm/read_file.h"
 
 /* ---- root and machine tables ------------------------------------------ */
@@ -74,15 +73,6 @@ static const struct field machine_fields[] = {
 
 static const struct field_table machine_table =
 	FIELD_TABLE("machine", machine_fields, NULL);
-
-int snapshot_check_host(const struct machine *m, char *err, size_t errlen)
-{
-	if (m->cpu_host.usable)
-		return 0;
-	snprintf(err, errlen, "this host's KVM lacks %s, which snapshots need",
-		 m->cpu_host.missing);
-	return -ENOTSUP;
-}
 
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 {
@@ -136,7 +126,7 @@ static int layout_init(struct ram_layout *l, uint64_t size, char *err,
 		return -ENOMEM;
 	}
 	gm_init(&l->gm);
-	if (machine_add_ram_regions(&l->gm, l->hva, size) < 0) {
+	if (layout_add_ram(&l->gm, l->hva, size) < 0) {
 		snprintf(err, errlen,
 			 "memory layout: cannot describe %llu "
 			 "bytes",
@@ -198,7 +188,8 @@ const struct field_table *snapshot_node_table(const char *path)
 			 virtio_kinds[i]->name);
 		if (path_matches(pattern, path))
 			return &virtio_snap_table;
-		strcat(pattern, "/queue@*");
+		snprintf(pattern, sizeof(pattern),
+			 "/devices/virtio-%s@*/queue@*", virtio_kinds[i]->name);
 		if (path_matches(pattern, path))
 			return &virtq_snap_table;
 		if (!snap || !snap->node)

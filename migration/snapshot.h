@@ -7,12 +7,11 @@
  *   memory  guest RAM, page-aligned and sparse (memory_file.h)
  * docs/snapshot-format.md describes the format.
  *
- * Saving needs a paused machine (machine_pause()). Restoring reads and
- * checks the whole state file first (snapshot_parse(): every node, every
- * property's presence, length and value, and the cross-field rules), then
- * builds the machine from the recorded configuration, checks what needs
- * the host and the rebuilt devices, and only then loads anything into KVM
- * or a device. Any refusal names the node, the property and the value.
+ * This is the format: the tree, its encoding and every check that needs
+ * nothing but the bytes (snapshot_parse(): every node, every property's
+ * presence, length and value, and the cross-field rules). Saving and
+ * restoring a machine is vmm/machine_snapshot.h's. Any refusal names the
+ * node, the property and the value.
  */
 #ifndef VIGIL_MIGRATION_SNAPSHOT_H
 #define VIGIL_MIGRATION_SNAPSHOT_H
@@ -59,13 +58,6 @@ struct snapshot {
 	struct slot_snapshot slots[VIRTIO_MMIO_MAX];
 };
 
-struct snapshot_stats {
-	uint64_t state_bytes;
-	uint64_t memory_bytes;	    /* the memory file's size */
-	uint64_t memory_data_bytes; /* of which non-zero pages */
-	uint64_t elapsed_ns;	    /* pause excluded */
-};
-
 /*
  * Check a state file image and decode it into s (which the caller frees
  * with snapshot_free(), also on failure). Needs nothing but the bytes.
@@ -95,34 +87,5 @@ void snapshot_slot_path(const struct virtio_kind *kind, unsigned int index,
  */
 int snapshot_slot_init(struct snapshot *s, unsigned int i,
 		       const struct virtio_kind *kind);
-
-struct machine;
-struct machine_config;
-
-/* Save and restore need vCPU state this host's KVM may not offer. */
-int snapshot_check_host(const struct machine *m, char *err, size_t errlen);
-
-/*
- * Save the paused machine m: capture, encode, check the encoding loads,
- * flush the drives, write the memory file into memory_fd, then the state
- * file into state_fd (both empty files open for writing, made by the
- * caller, who names them). Returns 0 or negative errno with one line in
- * err.
- */
-int snapshot_save(struct machine *m, int memory_fd, int state_fd,
-		  struct snapshot_stats *stats, char *err, size_t errlen);
-
-/*
- * Build m from the snapshot in dir. cfg gives what the snapshot does not
- * record (serial) and the virtio devices, which must be the snapshot's
- * kinds in the same order, each passing its kind's snapshot check (a
- * drive's kind, size and read-only); cfg's mem_size and nr_cpus are caps on
- * the snapshot's. Only dir's own "state" and "memory" files are opened
- * (no symbolic links, regular files of vigil's user); the RAM is copied
- * in. On failure m is half built: machine_destroy() it.
- */
-int snapshot_restore(struct machine *m, const char *dir,
-		     const struct machine_config *cfg, char *err,
-		     size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Interrupt controllers, PIT and clock: field tables and KVM ioctls.
+ * Interrupt controllers, PIT and clock: field tables (the ioctls are in
+ * vmm/state_kvm.c).
  * Validators follow what KVM's own device models store (arch/x86/kvm/
  * i8259.c, ioapic.c, i8254.c): a value those models can never hold is
  * refused, any value a guest can make them hold is accepted.
@@ -11,7 +12,6 @@
 #include <libfdt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "vmm/layout.h"
 
@@ -272,74 +272,5 @@ int vm_state_load(const void *fdt, int root, struct vm_snapshot *vs, char *err,
 	if (r == 0)
 		r = load_node(fdt, root, "", "clock", &clock_table, &vs->clock,
 			      NULL, err, errlen);
-	return r;
-}
-
-/* ---- KVM -------------------------------------------------------------- */
-
-static int vm_ioctl(int fd, unsigned long req, void *arg, const char *what,
-		    char *err, size_t errlen)
-{
-	if (ioctl(fd, req, arg) >= 0)
-		return 0;
-	snprintf(err, errlen, "%s: %s", what, strerror(errno));
-	return -errno;
-}
-
-#define VM_IOCTL(fd, req, arg) vm_ioctl(fd, req, arg, #req, err, errlen)
-
-int vm_state_capture(int vm_fd, struct vm_snapshot *vs, char *err,
-		     size_t errlen)
-{
-	struct kvm_irqchip chip;
-	struct kvm_clock_data clock = { 0 };
-	int r = 0;
-
-	memset(vs, 0, sizeof(*vs));
-	for (unsigned int id = KVM_IRQCHIP_PIC_MASTER;
-	     r == 0 && id <= KVM_IRQCHIP_IOAPIC; id++) {
-		memset(&chip, 0, sizeof(chip));
-		chip.chip_id = id;
-		r = VM_IOCTL(vm_fd, KVM_GET_IRQCHIP, &chip);
-		if (r == 0 && id == KVM_IRQCHIP_IOAPIC)
-			vs->ioapic = chip.chip.ioapic;
-		else if (r == 0)
-			vs->pic[id] = chip.chip.pic;
-	}
-	if (r == 0)
-		r = VM_IOCTL(vm_fd, KVM_GET_PIT2, &vs->pit);
-	if (r == 0)
-		r = VM_IOCTL(vm_fd, KVM_GET_CLOCK, &clock);
-	vs->clock.clock = clock.clock;
-	vs->clock.flags = clock.flags;
-	/* Fields vigil does not save must not carry host data along. */
-	memset(vs->pit.reserved, 0, sizeof(vs->pit.reserved));
-	vs->ioapic.pad = 0;
-	return r;
-}
-
-int vm_state_apply(int vm_fd, const struct vm_snapshot *vs, char *err,
-		   size_t errlen)
-{
-	struct kvm_pit_state2 pit = vs->pit;
-	/* Guest time resumes where it stopped: no host time in flags. */
-	struct kvm_clock_data clock = { .clock = vs->clock.clock };
-	struct kvm_irqchip chip;
-	int r = 0;
-
-	for (unsigned int id = KVM_IRQCHIP_PIC_MASTER;
-	     r == 0 && id <= KVM_IRQCHIP_IOAPIC; id++) {
-		memset(&chip, 0, sizeof(chip));
-		chip.chip_id = id;
-		if (id == KVM_IRQCHIP_IOAPIC)
-			chip.chip.ioapic = vs->ioapic;
-		else
-			chip.chip.pic = vs->pic[id];
-		r = VM_IOCTL(vm_fd, KVM_SET_IRQCHIP, &chip);
-	}
-	if (r == 0)
-		r = VM_IOCTL(vm_fd, KVM_SET_PIT2, &pit);
-	if (r == 0)
-		r = VM_IOCTL(vm_fd, KVM_SET_CLOCK, &clock);
 	return r;
 }

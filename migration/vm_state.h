@@ -32,13 +32,6 @@ struct vm_snapshot {
 	struct vm_clock clock;
 };
 
-/* Read the state (vCPUs parked). Returns 0 or -errno, ioctl named in err. */
-int vm_state_capture(int vm_fd, struct vm_snapshot *vs, char *err,
-		     size_t errlen);
-/* Load a checked state before any vCPU runs. */
-int vm_state_apply(int vm_fd, const struct vm_snapshot *vs, char *err,
-		   size_t errlen);
-
 /* Write the three nodes (inside the root being written) / read them. */
 int vm_state_save(void *fdt, const struct vm_snapshot *vs, char *err,
 		  size_t errlen);

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "migration/snapshot.h"
+#include "vmm/machine_snapshot.h"
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"

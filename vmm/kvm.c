@@ -34,6 +34,23 @@ const struct kvm_cap_desc kvm_caps[] = {
 };
 const unsigned int kvm_nr_caps = sizeof(kvm_caps) / sizeof(kvm_caps[0]);
 
+int kvm_ioctl_raw(int fd, unsigned long req, const void *arg)
+{
+	int r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+int kvm_ioctl(int fd, unsigned long req, const void *arg, const char *name,
+	      char *err, size_t errlen)
+{
+	int r = kvm_ioctl_raw(fd, req, arg);
+
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", name, strerror(-r));
+	return r;
+}
+
 int kvm_check_cap(const struct kvm *kvm, int cap)
 {
 	int fd = kvm->vm_fd >= 0 ? kvm->vm_fd : kvm->sys_fd;

@@ -2,8 +2,9 @@
 /*
  * Thin KVM plumbing for one VM: the /dev/kvm and VM file descriptors, the
  * capabilities vigil relies on, memory slots, interrupt lines, ioeventfd and
- * irqfd. In the style of the Linux KVM selftests: __kvm_*() returns the raw
- * result (negative errno), callers decide what a failure means.
+ * irqfd. Functions return 0 or a negative errno and callers decide what a
+ * failure means; every other ioctl goes through the raw/checked pair
+ * below, after the Linux KVM selftests' __vm_ioctl()/vm_ioctl().
  */
 #ifndef VIGIL_KVM_H
 #define VIGIL_KVM_H
@@ -50,6 +51,17 @@ int kvm_irq_line(struct kvm *kvm, uint32_t gsi, bool level);
 int kvm_ioeventfd_mmio(struct kvm *kvm, uint64_t gpa, uint32_t len,
 		       uint64_t datamatch, int fd);
 int kvm_irqfd(struct kvm *kvm, uint32_t gsi, int fd);
+
+/* ioctl(2)'s result (0 or more), or a negative errno. */
+int kvm_ioctl_raw(int fd, unsigned long req, const void *arg);
+/*
+ * The same, and on failure one line in err naming the request:
+ * "KVM_SET_SREGS: Invalid argument". KVM_IOCTL(fd, REQ, arg) passes REQ's
+ * name and the caller's err and errlen.
+ */
+int kvm_ioctl(int fd, unsigned long req, const void *arg, const char *name,
+	      char *err, size_t errlen);
+#define KVM_IOCTL(fd, req, arg) kvm_ioctl(fd, req, arg, #req, err, errlen)
 
 /* Print what this host's KVM offers; returns 0 when vigil can run. */
 int kvm_print_host_report(void);

@@ -19,6 +19,15 @@
 #ifndef VIGIL_LAYOUT_H
 #define VIGIL_LAYOUT_H
 
+#include <stdint.h>
+
+#include "vmm/guest_mem.h"
+
+/* The machines vigil builds (and a snapshot may describe). */
+#define MACHINE_MAX_CPUS 255u
+#define MACHINE_MIN_MEM (32ull << 20)
+#define MACHINE_MAX_MEM (1ull << 40)
+
 #define BOOT_GDT_ADDR 0x500ull
 #define BOOT_IDT_ADDR 0x520ull
 #define BOOT_PARAMS_ADDR 0x7000ull /* also hvm_start_info for PVH */
@@ -96,5 +105,20 @@ static inline unsigned int virtio_slot_gsi(unsigned int slot)
 #define ACPI_S5_SLP_TYP 5u
 
 #define I8042_COMMAND_PORT 0x64u
+
+/*
+ * Describe size bytes of RAM at hva in gm as this map lays them out: below
+ * the MMIO hole at 0, the rest above 4 GiB. 0 or a negative errno.
+ */
+static inline int layout_add_ram(struct guest_mem *gm, void *hva, uint64_t size)
+{
+	uint64_t low = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
+	int r = gm_add_region(gm, 0, low, hva);
+
+	if (r == 0 && size > low)
+		r = gm_add_region(gm, HIGHMEM_START, size - low,
+				  (uint8_t *)hva + low);
+	return r;
+}
 
 #endif

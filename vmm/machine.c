@@ -24,6 +24,7 @@
 #include "vmm/log.h"
 #include "vmm/read_file.h"
 #include "vmm/sandbox.h"
+#include "vmm/state_kvm.h"
 
 #define MACHINE_MAX_INITRD (1ull << 30)
 
@@ -129,18 +130,6 @@ static void machine_rx_space(void *opaque)
 			  strerror(errno));
 }
 
-/* RAM below the MMIO hole at 0, the rest above 4 GiB. */
-int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size)
-{
-	uint64_t low = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
-	int r = gm_add_region(gm, 0, low, hva);
-
-	if (r == 0 && size > low)
-		r = gm_add_region(gm, HIGHMEM_START, size - low,
-				  (uint8_t *)hva + low);
-	return r;
-}
-
 /* One KVM slot per region of the memory map. */
 static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 {
@@ -168,7 +157,7 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	 */
 	madvise(m->ram, size, MADV_HUGEPAGE);
 	gm_init(&m->gm);
-	r = machine_add_ram_regions(&m->gm, m->ram, size);
+	r = layout_add_ram(&m->gm, m->ram, size);
 	for (unsigned int i = 0; r == 0 && i < m->gm.nr_regions; i++) {
 		const struct gm_region *g = &m->gm.regions[i];
 
@@ -473,7 +462,7 @@ int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 		r = kvm_create_vm(&m->kvm, err, errlen);
 	/* Snapshots need it; a host without it still runs guests. */
 	if (r == 0)
-		cpu_host_probe(m->kvm.sys_fd, m->kvm.vm_fd, &m->cpu_host);
+		cpu_host_probe(&m->kvm, &m->cpu_host);
 	if (r == 0)
 		r = machine_setup_ram(m, err, errlen);
 	if (r == 0)

@@ -37,9 +37,6 @@ enum vigil_exit_status {
 
 struct control;
 
-#define MACHINE_MAX_CPUS 255u
-#define MACHINE_MIN_MEM (32ull << 20)
-#define MACHINE_MAX_MEM (1ull << 40)
 #define MACHINE_MAX_KERNEL (512ull << 20)
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
@@ -135,8 +132,6 @@ void machine_init(struct machine *m);
  */
 int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 			char *err, size_t errlen);
-/* Describe a machine's RAM of size bytes at hva in gm (the memory map). */
-int machine_add_ram_regions(struct guest_mem *gm, void *hva, uint64_t size);
 /* Run until the machine stops; returns the exit status. */
 int machine_run(struct machine *m);
 void machine_destroy(struct machine *m);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "block/block.h"
-#include "migration/snapshot.h"
+#include "vmm/machine_snapshot.h"
 #include "vmm/acpi.h"
 #include "vmm/control.h"
 #include "vmm/ctl.h"

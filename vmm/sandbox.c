@@ -106,7 +106,7 @@ static const int main_syscalls[] = {
 
 /*
  * The main thread with a control socket (--api-socket) only: it serves
- * requests (vmm/control.c) and writes snapshots (migration/save.c) into
+ * requests (vmm/control.c) and writes snapshots (vmm/snapshot_save.c) into
  * the two files the client created and passed: no path is ever taken.
  */
 static const int control_syscalls[] = {
@@ -195,7 +195,7 @@ static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 		KVM_GET_SREGS, /* the same */
 		KVM_TRANSLATE, /* the same: the instruction bytes at RIP */
 		/* Snapshots: each parked vCPU reads its own state
-	     * (migration/cpu_state.c, cpu_state_capture()). */
+	     * (vmm/state_kvm.c, cpu_state_capture()). */
 		KVM_GET_XSAVE,
 		KVM_GET_XSAVE2,
 		KVM_GET_XCRS,

@@ -4,7 +4,7 @@
  * encode the tree, and write the memory and state files into descriptors
  * the control client created (vigil opens no file for a snapshot).
  */
-#include "migration/snapshot.h"
+#include "vmm/machine_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +17,19 @@
 #include <unistd.h>
 
 #include "migration/memory_file.h"
+#include "migration/snapshot.h"
 #include "migration/state_file.h"
 #include "vmm/machine.h"
+#include "vmm/state_kvm.h"
+
+int snapshot_check_host(const struct machine *m, char *err, size_t errlen)
+{
+	if (m->cpu_host.usable)
+		return 0;
+	snprintf(err, errlen, "this host's KVM lacks %s, which snapshots need",
+		 m->cpu_host.missing);
+	return -ENOTSUP;
+}
 
 struct cpu_capture {
 	struct snapshot *s;

@@ -3,7 +3,7 @@
  * Restoring a machine: read and check the state file, build the machine it
  * describes, load the memory file, then apply the state.
  */
-#include "migration/snapshot.h"
+#include "vmm/machine_snapshot.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "migration/memory_file.h"
+#include "migration/snapshot.h"
 #include "migration/state_file.h"
 #include "vmm/machine.h"
+#include "vmm/state_kvm.h"
 #include "vmm/read_file.h"
 
 /* The snapshot directory itself: never through a symbolic link. */
