@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 void bus_init(struct bus *bus, const char *name)
 {

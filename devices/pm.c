@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 /* ACPI 6.4, 4.8.3.7 Sleep Control Register: SLP_EN and SLP_TYPx. */
 #define ACPI_SLP_EN (1u << 5)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 /* IIR bits 7:6 read 11 on a 16550A whose FIFOs are enabled. */
 #define SERIAL_IIR_FIFO_ENABLED 0xc0

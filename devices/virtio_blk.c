@@ -22,7 +22,7 @@
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
 #include "migration/fields.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define BLK_HDR_SIZE sizeof(struct virtio_blk_outhdr)
 

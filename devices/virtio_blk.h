@@ -26,7 +26,7 @@
 
 #include "block/block.h"
 #include "devices/virtq.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 /* Queue size offered in QueueNumMax; the chain limit follows from it. */
 #define VIRTIO_BLK_QUEUE_SIZE 256u

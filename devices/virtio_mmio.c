@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 /* Status bits a driver may set (NEEDS_RESET is the device's). */
 #define DRIVER_STATUS_BITS                                         \

@@ -45,7 +45,7 @@
 
 #include "devices/bus.h"
 #include "devices/virtq.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define VIRTIO_MMIO_MAGIC 0x74726976u /* "virt" */
 #define VIRTIO_MMIO_VERSION_MODERN 2u

@@ -19,7 +19,7 @@
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define NS_PER_SEC 1000000000ull
 

@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #include "devices/virtq.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define VIRTIO_RNG_QUEUE_SIZE 64u
 #define VIRTIO_RNG_NUM_QUEUES 1u

@@ -17,7 +17,7 @@
 #include <linux/virtio_ring.h>
 #include <string.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define AVAIL_FLAGS_OFF 0u
 #define AVAIL_IDX_OFF 2u

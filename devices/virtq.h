@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 /*
  * The largest queue size vigil supports, and so the longest chain: the spec

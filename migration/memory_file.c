@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/read_file.h"
+#include "lib/read_file.h"
 
 /* Longest single write: bounds the time one call holds the disk. */
 #define MEMORY_FILE_MAX_RUN (8u << 20)

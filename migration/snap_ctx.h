@@ -10,7 +10,7 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 struct snap_ctx {
 	/* RAM regions of the machine; used for range checks only. */

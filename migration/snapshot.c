@@ -29,7 +29,7 @@
 
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
-#include "vmm/read_file.h"
+#include "lib/read_file.h"
 
 /* ---- root and machine tables ------------------------------------------ */
 

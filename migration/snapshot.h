@@ -25,7 +25,7 @@
 #include "migration/cpu_state.h"
 #include "migration/device_state.h"
 #include "migration/vm_state.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define SNAPSHOT_STATE_FILE "state"
 #define SNAPSHOT_MEMORY_FILE "memory"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/read_file.h"
+#include "lib/read_file.h"
 
 #define HDR_VERSION_OFF 8u
 #define HDR_SIZE_OFF 12u

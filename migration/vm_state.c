@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 /* The edge/level registers KVM allows (i8259.c: elcr_mask). */
 #define PIC_MASTER_ELCR_MASK 0xf8u

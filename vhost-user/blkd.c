@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 static const struct vu_limits blkd_limits = {
 	.nr_queues = BLKD_NUM_QUEUES,

@@ -19,7 +19,7 @@
 #include "vhost-user/server.h"
 #include "vhost-user/vu_mem.h"
 #include "vhost-user/vu_socket.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "vhost-user/vu_socket.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 static void on_listen(void *opaque, uint32_t events);
 

@@ -12,7 +12,7 @@
 
 #include "vhost-user/blkd.h"
 #include "vhost-user/vhost_user.h"
-#include "vmm/event_loop.h"
+#include "lib/event_loop.h"
 
 struct server;
 

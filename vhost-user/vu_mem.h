@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "vhost-user/vhost_user.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 struct vu_mem {
 	struct guest_mem gm;

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vmm/scm_fds.h"
+#include "lib/scm_fds.h"
 
 static int fill_addr(const char *path, struct sockaddr_un *sa, char *err,
 		     size_t errlen)

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "vmm/aml.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define ACPI_OEM_ID "VIGIL "	     /* 6 characters */
 #define ACPI_OEM_TABLE_ID "VIGILVM " /* 8 characters */

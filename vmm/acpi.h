@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 struct acpi_virtio_dev {
 	uint64_t base; /* MMIO window; base + size must stay below 4 GiB */

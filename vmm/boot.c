@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define PAGE_SIZE 4096ull
 #define MIB (1024ull * 1024)

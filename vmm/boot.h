@@ -9,7 +9,7 @@
  * arithmetic, before anything is copied. A rejected image leaves a one-line
  * reason in the caller's buffer, naming the field and its value.
  *
- * What goes where (vmm/layout.h):
+ * What goes where (lib/layout.h):
  *   BOOT_PARAMS_ADDR       boot_params (bzImage) or hvm_start_info (PVH)
  *   BOOT_PVH_MODLIST_ADDR  PVH module list (the initrd)
  *   BOOT_PVH_MEMMAP_ADDR   PVH memory map
@@ -29,7 +29,7 @@
 
 #include <asm/bootparam.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 /* Image fields are little-endian; the loaders read them as host integers. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "x86 host only");
@@ -97,7 +97,7 @@ unsigned int boot_e820_build(const struct guest_mem *gm,
 			     struct boot_e820_entry *out, unsigned int max);
 
 /*
- * Write the reset-vector stub at RESET_VECTOR_ADDR (see vmm/layout.h):
+ * Write the reset-vector stub at RESET_VECTOR_ADDR (see lib/layout.h):
  * real-mode code that writes ACPI_RESET_VALUE to ACPI_RESET_PORT, then
  * halts with interrupts off. Returns 0 or -EFAULT (no RAM there).
  */

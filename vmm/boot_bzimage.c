@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define SECTOR_SIZE 512u
 #define HDR_OFFSET offsetof(struct boot_params, hdr)

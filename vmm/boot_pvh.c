@@ -20,7 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define PVH_NOTE_NAME "Xen"
 #define PVH_START_INFO_VERSION 1

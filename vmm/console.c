@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 void console_init(struct console *c, int in_fd, struct serial *serial)
 {

@@ -24,10 +24,10 @@
 #include <unistd.h>
 
 #include "vmm/machine_snapshot.h"
-#include "vmm/event_loop.h"
-#include "vmm/log.h"
+#include "lib/event_loop.h"
+#include "lib/log.h"
 #include "vmm/machine.h"
-#include "vmm/scm_fds.h"
+#include "lib/scm_fds.h"
 
 struct control_client {
 	struct control *ctl;

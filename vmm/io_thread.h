@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "vmm/event_loop.h"
+#include "lib/event_loop.h"
 
 struct io_thread {
 	struct event_loop el;

@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define KVM_MAX_CPUID_ENTRIES 256
 

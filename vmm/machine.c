@@ -20,9 +20,9 @@
 #include "vmm/boot.h"
 #include "vmm/console.h"
 #include "vmm/control.h"
-#include "vmm/event_loop.h"
-#include "vmm/log.h"
-#include "vmm/read_file.h"
+#include "lib/event_loop.h"
+#include "lib/log.h"
+#include "lib/read_file.h"
 #include "vmm/sandbox.h"
 #include "vmm/state_kvm.h"
 

@@ -17,10 +17,10 @@
 #include "migration/cpu_state.h"
 #include "devices/virtio_blk.h"
 #include "vmm/virtio_slot.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 #include "vmm/io_thread.h"
 #include "vmm/kvm.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 #include "vmm/vcpu.h"
 
 /*

@@ -16,7 +16,7 @@
 #include "vmm/control.h"
 #include "vmm/ctl.h"
 #include "vmm/kvm.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/machine.h"
 #include "vmm/sandbox.h"
 

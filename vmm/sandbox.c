@@ -2,11 +2,10 @@
 /*
  * The seccomp allow-lists, one per kind of thread, built with libseccomp.
  *
- * Each thread loads its own filter (TSYNC off): the vCPU threads do not
- * need epoll or close, the main thread does not need KVM_RUN, and only the
- * I/O thread touches disks. The default action kills the whole process,
- * so a compromised thread cannot retry, and the kernel's audit log names
- * the syscall (SCMP_FLTATR_CTL_LOG). No call that takes a path (open,
+ * Each thread loads its own filter (lib/seccomp_policy.h gives every
+ * filter its stance: kill the process, this thread only, no_new_privs):
+ * the vCPU threads do not need epoll or close, the main thread does not
+ * need KVM_RUN, and only the I/O thread touches disks. No call that takes a path (open,
  * mkdir, unlink, rename, stat...), none that creates a descriptor
  * (socket, pipe, dup, eventfd...) and nothing that executes or maps
  * executable memory is on any list. After set-up vigil works with the
@@ -29,8 +28,8 @@
  * open descriptors stays out of reach.
  *
  * Every entry below names who makes the call. Sanitizer builds add what
- * their runtimes need (sandbox_add_sanitizer_rules()); the release lists
- * stay as they are.
+ * their runtimes need (policy_allow_sanitizer()); the release lists stay
+ * as they are.
  */
 #include "vmm/sandbox.h"
 
@@ -49,13 +48,9 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
+#include "lib/seccomp_policy.h"
 #include "vmm/virtio_slot.h"
-
-/* meson.build defines VIGIL_SANITIZER in ASan, UBSan, TSan and fuzz builds. */
-#ifdef VIGIL_SANITIZER
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 static bool sandbox_off;
 
@@ -117,77 +112,16 @@ static const int control_syscalls[] = {
 	SCMP_SYS(fdatasync), /* snapshot: the files; the drives' flush */
 };
 
-/* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
-static struct scmp_arg_cmp arg_eq(unsigned int arg, scmp_datum_t value)
-{
-	return (struct scmp_arg_cmp){
-		.arg = arg,
-		.op = SCMP_CMP_EQ,
-		.datum_a = value,
-		.datum_b = 0,
-	};
-}
-
-static struct scmp_arg_cmp arg_masked_eq(unsigned int arg, scmp_datum_t mask,
-					 scmp_datum_t value)
-{
-	return (struct scmp_arg_cmp){
-		.arg = arg,
-		.op = SCMP_CMP_MASKED_EQ,
-		.datum_a = mask,
-		.datum_b = value,
-	};
-}
-
-static int add_list(scmp_filter_ctx ctx, const int *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i], 0);
-
-		if (r < 0)
-			return r;
-	}
-	return (int)n;
-}
-
-/*
- * ioctl(fd, request): the kernel reads request as 32 bits, so compare the
- * low 32 bits only (a caller's sign extension must not change the match).
- */
-static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long request)
-{
-	int r;
-
-	if (fd < 0)
-		return 0;
-	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-			     arg_eq(0, (scmp_datum_t)fd),
-			     arg_masked_eq(1, 0xffffffffu, request));
-	return r < 0 ? r : 1;
-}
+#define LIST(a) (a), sizeof(a) / sizeof((a)[0])
 
 /* glibc returns a thread's unused stack to the kernel when it exits. */
-static int allow_stack_release(scmp_filter_ctx ctx)
+static void allow_stack_release(struct seccomp_policy *p)
 {
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
-				 arg_eq(2, MADV_DONTNEED));
-
-	return r < 0 ? r : 1;
+	policy_allow_arg(p, SCMP_SYS(madvise), 2, MADV_DONTNEED);
 }
 
-/* malloc() on a thread maps its arena: read-write only, never exec. */
-static int allow_heap_growth(scmp_filter_ctx ctx)
-{
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				 arg_masked_eq(2, PROT_EXEC, 0));
-
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				     arg_masked_eq(2, PROT_EXEC, 0));
-	return r < 0 ? r : 2;
-}
-
-static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
+static void add_vcpu_rules(struct seccomp_policy *p,
+			   const struct sandbox_fds *fds)
 {
 	static const unsigned long vcpu_ioctls[] = {
 		KVM_RUN,
@@ -195,7 +129,7 @@ static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 		KVM_GET_SREGS, /* the same */
 		KVM_TRANSLATE, /* the same: the instruction bytes at RIP */
 		/* Snapshots: each parked vCPU reads its own state
-	     * (vmm/state_kvm.c, cpu_state_capture()). */
+		 * (vmm/state_kvm.c, cpu_state_capture()). */
 		KVM_GET_XSAVE,
 		KVM_GET_XSAVE2,
 		KVM_GET_XCRS,
@@ -207,294 +141,106 @@ static int add_vcpu_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
 		/* Pausing: tell a kvmclock guest it was stopped (vcpu_park). */
 		KVM_KVMCLOCK_CTRL,
 	};
-	int n = add_list(ctx, vcpu_syscalls,
-			 sizeof(vcpu_syscalls) / sizeof(vcpu_syscalls[0]));
-	int r;
 
-	for (size_t i = 0;
-	     n >= 0 && i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++) {
-		r = allow_ioctl(ctx, fds->vcpu_fd, vcpu_ioctls[i]);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		/* The UART and the power ports raise their interrupt lines. */
-		r = allow_ioctl(ctx, fds->vm_fd, KVM_IRQ_LINE);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		r = allow_stack_release(ctx);
-		n = r < 0 ? r : n + r;
-	}
-	return n;
+	policy_allow(p, LIST(vcpu_syscalls));
+	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]);
+	     i++)
+		policy_allow_ioctl(p, fds->vcpu_fd, vcpu_ioctls[i]);
+	/* The UART and the power ports raise their interrupt lines. */
+	policy_allow_ioctl(p, fds->vm_fd, KVM_IRQ_LINE);
+	allow_stack_release(p);
 }
 
-static int add_io_rules(scmp_filter_ctx ctx)
+static void add_io_rules(struct seccomp_policy *p)
 {
-	int n = add_list(ctx, io_syscalls,
-			 sizeof(io_syscalls) / sizeof(io_syscalls[0]));
-	int r;
-
+	policy_allow(p, LIST(io_syscalls));
 	/* What each device kind's queues need (devices/virtio_kind.h). */
-	for (unsigned int i = 0; n >= 0 && virtio_kinds[i]; i++) {
-		r = add_list(ctx, virtio_kinds[i]->io_syscalls,
+	for (unsigned int i = 0; virtio_kinds[i]; i++)
+		policy_allow(p, virtio_kinds[i]->io_syscalls,
 			     virtio_kinds[i]->nr_io_syscalls);
-		n = r < 0 ? r : n + r;
-	}
-
-	if (n >= 0) {
-		r = allow_heap_growth(ctx);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		/* Thread exit, and free() giving back arena pages. */
-		r = allow_stack_release(ctx);
-		n = r < 0 ? r : n + r;
-	}
-	return n;
-}
-
-/* pthread_kill(vcpu, kick): only to vigil's own threads, only the kick. */
-static int allow_kick(scmp_filter_ctx ctx, int signal)
-{
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
-				 arg_eq(0, (scmp_datum_t)getpid()),
-				 arg_eq(2, (scmp_datum_t)signal));
-
-	return r < 0 ? r : 1;
+	policy_allow_heap_growth(p);
+	/* Thread exit, and free() giving back arena pages. */
+	allow_stack_release(p);
 }
 
 /* The control socket's clients, and what a snapshot needs. */
-static int add_control_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
+static void add_control_rules(struct seccomp_policy *p,
+			      const struct sandbox_fds *fds)
 {
 	static const unsigned long vm_ioctls[] = {
 		KVM_GET_IRQCHIP, /* snapshot: PIC and I/O APIC state */
 		KVM_GET_PIT2,	 /* snapshot: PIT state */
 		KVM_GET_CLOCK,	 /* snapshot: kvmclock */
 	};
-	int n = add_list(ctx, control_syscalls,
-			 sizeof(control_syscalls) /
-				 sizeof(control_syscalls[0]));
-	int r;
 
+	policy_allow(p, LIST(control_syscalls));
 	/* New clients on the listening socket only. */
-	if (n >= 0) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
-				     arg_eq(0, (scmp_datum_t)fds->api_fd));
-		n = r < 0 ? r : n + 1;
-	}
+	policy_allow_arg(p, SCMP_SYS(accept4), 0, (scmp_datum_t)fds->api_fd);
 	/* control: a passed fd is open for writing, not appending. */
-	if (n >= 0) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-				     arg_eq(1, F_GETFL));
-		n = r < 0 ? r : n + 1;
-	}
+	policy_allow_arg(p, SCMP_SYS(fcntl), 1, F_GETFL);
 	/* snapshot: the RAM layout check reserves address space, and large
 	 * buffers (the state tree) come from mmap: never executable. */
-	if (n >= 0) {
-		r = allow_heap_growth(ctx);
-		n = r < 0 ? r : n + r;
-	}
-	for (size_t i = 0;
-	     n >= 0 && i < sizeof(vm_ioctls) / sizeof(vm_ioctls[0]); i++) {
-		r = allow_ioctl(ctx, fds->vm_fd, vm_ioctls[i]);
-		n = r < 0 ? r : n + r;
-	}
-	return n;
+	policy_allow_heap_growth(p);
+	for (size_t i = 0; i < sizeof(vm_ioctls) / sizeof(vm_ioctls[0]); i++)
+		policy_allow_ioctl(p, fds->vm_fd, vm_ioctls[i]);
 }
 
-static int add_main_rules(scmp_filter_ctx ctx, const struct sandbox_fds *fds)
+static void add_main_rules(struct seccomp_policy *p,
+			   const struct sandbox_fds *fds)
 {
-	int n = add_list(ctx, main_syscalls,
-			 sizeof(main_syscalls) / sizeof(main_syscalls[0]));
-	int r;
+	struct scmp_arg_cmp kick[2] = {
+		/* pthread_kill(vcpu, kick): vigil's own threads, the kick. */
+		policy_arg_eq(0, (scmp_datum_t)getpid()),
+		policy_arg_eq(2, (scmp_datum_t)fds->kick_signal),
+	};
 
-	if (n >= 0) {
-		r = allow_kick(ctx, fds->kick_signal);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		/* Console input raises the UART's interrupt. */
-		r = allow_ioctl(ctx, fds->vm_fd, KVM_IRQ_LINE);
-		n = r < 0 ? r : n + r;
-	}
+	policy_allow(p, LIST(main_syscalls));
+	policy_allow_if(p, SCMP_SYS(tgkill), 2, kick);
+	/* Console input raises the UART's interrupt. */
+	policy_allow_ioctl(p, fds->vm_fd, KVM_IRQ_LINE);
 	/* console_restore(): glibc's tcsetattr() sets, then reads back. */
-	if (n >= 0) {
-		r = allow_ioctl(ctx, fds->tty_fd, TCSETS);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		r = allow_ioctl(ctx, fds->tty_fd, TCGETS);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0) {
-		/* free() giving back heap pages. */
-		r = allow_stack_release(ctx);
-		n = r < 0 ? r : n + r;
-	}
-	if (n >= 0 && fds->api_fd >= 0) {
-		r = add_control_rules(ctx, fds);
-		n = r < 0 ? r : n + r;
-	}
-	return n;
+	policy_allow_ioctl(p, fds->tty_fd, TCSETS);
+	policy_allow_ioctl(p, fds->tty_fd, TCGETS);
+	/* free() giving back heap pages. */
+	allow_stack_release(p);
+	if (fds->api_fd >= 0)
+		add_control_rules(p, fds);
 }
 
-#ifdef VIGIL_SANITIZER
-/*
- * Sanitizer builds only: their runtimes map shadow and allocator
- * memory on any thread, and ASan's leak check at exit stops the world
- * with a ptrace()d helper thread. Neither list is in a release build.
- */
-static const int sanitizer_syscalls[] = {
-	SCMP_SYS(mmap),
-	SCMP_SYS(munmap),
-	SCMP_SYS(mprotect),
-	SCMP_SYS(madvise),
-	SCMP_SYS(getpid),
-	SCMP_SYS(gettid),
-	SCMP_SYS(sched_yield),
-	SCMP_SYS(nanosleep),
-	SCMP_SYS(clock_nanosleep),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
-	SCMP_SYS(tgkill),
-	SCMP_SYS(clone),
-	SCMP_SYS(clone3),
-	SCMP_SYS(ptrace),
-	SCMP_SYS(wait4),
-	SCMP_SYS(prctl),
-	SCMP_SYS(sigaltstack),
-	SCMP_SYS(rt_sigaction),
-	SCMP_SYS(openat),
-	SCMP_SYS(read),
-	SCMP_SYS(close),
-	SCMP_SYS(getdents64),
-	SCMP_SYS(readlink),
-	SCMP_SYS(set_robust_list),
-	SCMP_SYS(rseq),
-	SCMP_SYS(sched_getaffinity),
-	SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat),
-	SCMP_SYS(lseek),
-	SCMP_SYS(write),
-	SCMP_SYS(pipe2),
-	SCMP_SYS(kill),
-	SCMP_SYS(getppid),
-	SCMP_SYS(open),
-	SCMP_SYS(getdents),
-};
-
-static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
+/* A thread's list: the common calls, its own, a sanitizer's. */
+static void sandbox_build(struct seccomp_policy *p, enum sandbox_thread thread,
+			  const struct sandbox_fds *fds)
 {
-	for (size_t i = 0;
-	     i < sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]);
-	     i++) {
-		/* Unconditional: it may already be on the list with arguments.
-		 */
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-					 sanitizer_syscalls[i], 0);
-
-		if (r < 0 && r != -EEXIST)
-			return r;
-	}
-	return 0;
-}
-
-/* Let the runtime cache /proc/self/maps and start its symbolizer now. */
-static void sandbox_prepare_runtime(void)
-{
-	__sanitizer_sandbox_arguments args = { .coverage_sandboxed = 0 };
-
-	__sanitizer_sandbox_on_notify(&args);
-}
-#else
-static int sandbox_add_sanitizer_rules(scmp_filter_ctx ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
-static void sandbox_prepare_runtime(void)
-{
-}
-#endif
-
-/* Build a thread's filter; returns the number of rules or -errno. */
-static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_thread thread,
-			 const struct sandbox_fds *fds)
-{
-	int n = add_list(ctx, common_syscalls,
-			 sizeof(common_syscalls) / sizeof(common_syscalls[0]));
-	int r;
-
-	if (n < 0)
-		return n;
+	policy_allow(p, LIST(common_syscalls));
 	switch (thread) {
 	case SANDBOX_VCPU:
-		r = add_vcpu_rules(ctx, fds);
+		add_vcpu_rules(p, fds);
 		break;
 	case SANDBOX_IO:
-		r = add_io_rules(ctx);
+		add_io_rules(p);
 		break;
 	case SANDBOX_MAIN:
-		r = add_main_rules(ctx, fds);
+		add_main_rules(p, fds);
 		break;
 	default:
-		return -EINVAL;
+		p->err = p->err ? p->err : -EINVAL;
+		return;
 	}
-	if (r < 0)
-		return r;
-	n += r;
-	r = sandbox_add_sanitizer_rules(ctx);
-	return r < 0 ? r : n;
+	policy_allow_sanitizer(p);
 }
-
-/*
- * A new filter, or NULL with *err set: -ENOSYS when the kernel (or an
- * emulator such as valgrind, which does not implement seccomp(2)) lacks
- * what the filters need: SECCOMP_RET_KILL_PROCESS is API level 3.
- */
-static scmp_filter_ctx sandbox_new_filter(int *err)
-{
-	scmp_filter_ctx ctx;
-
-	*err = -ENOSYS;
-	if (seccomp_api_get() < 3)
-		return NULL;
-	*err = -ENOMEM;
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return NULL;
-	/* This thread only; the others install their own lists. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0) < 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) < 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-			     SCMP_ACT_KILL_PROCESS) < 0) {
-		seccomp_release(ctx);
-		return NULL;
-	}
-	/* Best effort: the audit log then names the syscall that killed us. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-	return ctx;
-}
-
-static pthread_once_t sandbox_once = PTHREAD_ONCE_INIT;
 
 int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds)
 {
-	scmp_filter_ctx ctx;
+	struct seccomp_policy p;
 	int r;
 
 	if (sandbox_off)
 		return 0;
-	pthread_once(&sandbox_once, sandbox_prepare_runtime);
-	ctx = sandbox_new_filter(&r);
-	if (!ctx)
+	r = policy_init(&p);
+	if (r < 0)
 		return r;
-	r = sandbox_build(ctx, thread, fds);
-	if (r >= 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r < 0 ? r : 0;
+	sandbox_build(&p, thread, fds);
+	return policy_load(&p);
 }
 
 int sandbox_rule_count(enum sandbox_thread thread)
@@ -506,14 +252,13 @@ int sandbox_rule_count(enum sandbox_thread thread)
 		.kick_signal = SIGUSR1,
 		.api_fd = 0,
 	};
-	int n;
-	scmp_filter_ctx ctx = sandbox_new_filter(&n);
+	struct seccomp_policy p;
+	int r = policy_init(&p);
 
-	if (!ctx)
-		return n;
-	n = sandbox_build(ctx, thread, &fds);
-	seccomp_release(ctx);
-	return n;
+	if (r < 0)
+		return r;
+	sandbox_build(&p, thread, &fds);
+	return policy_rule_count(&p);
 }
 
 const char *sandbox_thread_name(enum sandbox_thread thread)

@@ -19,7 +19,7 @@
 #include "migration/state_file.h"
 #include "vmm/machine.h"
 #include "vmm/state_kvm.h"
-#include "vmm/read_file.h"
+#include "lib/read_file.h"
 
 /* The snapshot directory itself: never through a symbolic link. */
 static int open_snapshot_dir(const char *dir, char *err, size_t errlen)

@@ -13,8 +13,8 @@
 
 #include <asm/processor-flags.h>
 
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 #include "vmm/machine.h"
 #include "vmm/sandbox.h"
 

@@ -15,7 +15,7 @@
 #include <linux/kvm.h>
 
 #include "vmm/boot.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 #include "vmm/kvm.h"
 
 struct machine;

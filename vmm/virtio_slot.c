@@ -10,8 +10,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 /* A valid QueueNotify that no ioeventfd caught: hand it to the I/O thread. */
 static void virtio_slot_notify(void *opaque, unsigned int q)

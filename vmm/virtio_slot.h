@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A virtio-mmio slot: one device of any kind (devices/virtio_kind.h) in MMIO
- * window `index` with interrupt line virtio_slot_gsi(index) (vmm/layout.h),
+ * window `index` with interrupt line virtio_slot_gsi(index) (lib/layout.h),
  * its transport, and the eventfds that connect it to KVM (an ioeventfd per
  * queue on QueueNotify, an irqfd for its interrupt) and to the I/O thread,
  * which serves its queues.

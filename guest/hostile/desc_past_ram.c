@@ -5,7 +5,7 @@
  * turns a guest address into a host pointer by adding it to the RAM
  * mapping's base reads and writes host memory past the mapping.
  *
- * vigil: device code reaches guest RAM only through vmm/guest_mem.c;
+ * vigil: device code reaches guest RAM only through lib/guest_mem.c;
  * add_buf (devices/virtq.c) checks each buffer with gm_range_valid when
  * the chain is copied in: logged, DEVICE_NEEDS_RESET.
  */

@@ -10,7 +10,7 @@
  * second half lands on the first 512 bytes of guest RAM, which the
  * driver never offered. The scenario watches them.
  *
- * vigil: gm_range_valid (vmm/guest_mem.c) computes the end with
+ * vigil: gm_range_valid (lib/guest_mem.c) computes the end with
  * __builtin_add_overflow and refuses a wrap; add_buf (devices/virtq.c)
  * logs it and the device sets DEVICE_NEEDS_RESET.
  */

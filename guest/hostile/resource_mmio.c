@@ -7,7 +7,7 @@
  * A VMM that logs every one fills the host's disk at the guest's pace (a
  * guest-controlled amplification: one instruction, one log line).
  *
- * vigil: every guest_error call site is rate-limited (vmm/log.h,
+ * vigil: every guest_error call site is rate-limited (lib/log.h,
  * log_mask_rl: LOG_RATELIMIT_BURST lines a second, then one "suppressed"
  * count): test_hostile.py checks the log stays a few hundred lines while
  * the guest makes a hundred thousand bad accesses. The device is not

@@ -10,7 +10,7 @@
  * vigil: notifications of queue 0 land on an eventfd (a counter: a
  * thousand writes wake the I/O thread once); the bad ones are bounded
  * and dropped by write_queue_notify, and guest_error is rate-limited
- * per call site (vmm/log.h: LOG_RATELIMIT_BURST lines a second), so the
+ * per call site (lib/log.h: LOG_RATELIMIT_BURST lines a second), so the
  * log grows by a bounded number of lines whatever the flood's length.
  */
 #include <linux/virtio_mmio.h>

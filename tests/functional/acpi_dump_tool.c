@@ -2,7 +2,7 @@
 /*
  * acpi-dump-tool DIR NR_CPUS NR_VIRTIO: write vigil's ACPI tables for a
  * machine with NR_CPUS vCPUs and NR_VIRTIO virtio-mmio devices (windows and
- * IRQs laid out as vmm/layout.h says) into DIR, through acpi_dump(). The
+ * IRQs laid out as lib/layout.h says) into DIR, through acpi_dump(). The
  * functional test test_acpi_tools.py checks them with ACPICA's iasl and
  * acpiexec.
  */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "vmm/acpi.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 static int parse_count(const char *s, unsigned long max, unsigned int *out)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keeps docs/secure-coding.md true as the code grows:
 
-- every path it names (`vmm/guest_mem.c`, `devices/bus.c:45`) exists (line
+- every path it names (`lib/guest_mem.c`, `devices/bus.c:45`) exists (line
   numbers move: only the file is checked);
 - every function it names (`gm_read()`) appears as `name(` in a file named
   on the same line, or, on a line naming no file, somewhere in the tree;
@@ -24,7 +24,7 @@ sandbox_exe = sys.argv[2] if len(sys.argv) > 2 else None
 doc_path = os.path.join(root, "docs", "secure-coding.md")
 tap = Tap()
 
-TREE_DIRS = ("vmm", "devices", "block", "migration", "vhost-user", "tests",
+TREE_DIRS = ("lib", "vmm", "devices", "block", "migration", "vhost-user", "tests",
              "scripts", "docs", "guest", "bench")
 ROOT_FILES = ("meson.build", "meson_options.txt", "test.sh", "boot.sh",
               ".clang-tidy", "README.md")

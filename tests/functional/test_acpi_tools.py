@@ -12,7 +12,7 @@ written by acpi_dump() (through ACPI_DUMP_TOOL) must:
     values instead: iasl computes both checksums itself);
   - load into `acpiexec` (the interpreter inside Linux) without errors, and
     evaluate _HID/_UID/_CRS of COM1 and every virtio device and \\_S5 to the
-    values vmm/layout.h promises;
+    values lib/layout.h promises;
   - make ACPICA power off the hardware-reduced way: `sleep 5` writes
     SLP_TYP << 2 | SLP_EN to the sleep control port.
 Prints TAP; skips when iasl or acpiexec is missing.

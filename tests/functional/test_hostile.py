@@ -56,7 +56,7 @@ BOOT_TIMEOUT = 30
 LATE_RUNS = 3
 PATTERN_SEED = 7
 PATTERN_SECTORS = 16
-# vmm/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus the
+# lib/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus the
 # "dropping similar messages" and "N similar messages suppressed" lines.
 LOG_BURST = 10 + 2
 

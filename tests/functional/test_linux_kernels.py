@@ -11,7 +11,7 @@ source) and /dev/hwrng gives bytes, more than one second's rate of them
 too (the rate limit makes them wait, it does not drop them). `reboot -f` and a panic with panic=-1 end vigil
 with the reset status (4), never a hang: Linux's last-resort reboot on
 vigil's ACPI hardware-reduced machine jumps to the reset vector, where a
-BIOS would be (vmm/layout.h, RESET_VECTOR_ADDR).
+BIOS would be (lib/layout.h, RESET_VECTOR_ADDR).
 
 usage: test_linux_kernels.py VIGIL STD_BZIMAGE STD_INITRAMFS VMLINUX INITRAMFS
 """

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "vmm/boot.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 #include "tests/support/fuzz.h"
 
 #define FUZZ_MIB (1024u * 1024u)

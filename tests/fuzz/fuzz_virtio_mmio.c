@@ -32,9 +32,9 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
-#include "vmm/guest_mem.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/guest_mem.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 #include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x4000u

@@ -22,8 +22,8 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtq.h"
-#include "vmm/guest_mem.h"
-#include "vmm/log.h"
+#include "lib/guest_mem.h"
+#include "lib/log.h"
 #include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x4000u

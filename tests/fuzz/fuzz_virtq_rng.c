@@ -26,7 +26,7 @@
 
 #include "devices/virtio_rng.h"
 #include "devices/virtq.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 #include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x4000u

@@ -17,7 +17,7 @@
 #include "tests/support/tap.h"
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 static uint8_t buf[ACPI_TABLES_MAX];
 

@@ -11,7 +11,7 @@
 
 #include "tests/support/tap.h"
 #include "vmm/boot.h"
-#include "vmm/layout.h"
+#include "lib/layout.h"
 
 #define MIB (1024ull * 1024)
 #define RAM_SIZE (64 * MIB)

@@ -10,8 +10,8 @@
 
 #include "devices/pm.h"
 #include "tests/support/tap.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 struct recorder {
 	unsigned int count;

@@ -18,8 +18,8 @@
 
 #include "devices/serial.h"
 #include "tests/support/tap.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 struct fake_irq {
 	unsigned int changes; /* calls to set */

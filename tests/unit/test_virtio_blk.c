@@ -17,7 +17,7 @@
 #include "devices/virtio_blk.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
 #define DISK_SECTORS 64u

@@ -21,9 +21,9 @@
 #include "devices/virtio_mmio.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "vmm/guest_mem.h"
-#include "vmm/layout.h"
-#include "vmm/log.h"
+#include "lib/guest_mem.h"
+#include "lib/layout.h"
+#include "lib/log.h"
 
 #define RAM_SIZE 0x10000ull
 #define DISK_SIZE (64u * 512u)

@@ -19,7 +19,7 @@
 #include "devices/virtio_rng.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x40000ull
 #define BUF_GPA 0x1000ull

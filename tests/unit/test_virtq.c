@@ -15,7 +15,7 @@
 #include "devices/virtq.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
 #define GUARD 4096

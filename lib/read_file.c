@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "vmm/read_file.h"
+#include "lib/read_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "vmm/scm_fds.h"
+#include "lib/scm_fds.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "vmm/event_loop.h"
+#include "lib/event_loop.h"
 
 #include <errno.h>
 #include <string.h>

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 /* The machines vigil builds (and a snapshot may describe). */
 #define MACHINE_MAX_CPUS 255u

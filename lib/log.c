@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "lib/seccomp_policy.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+/* meson.build defines VIGIL_SANITIZER in ASan, UBSan, TSan and fuzz builds. */
+#ifdef VIGIL_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* Let a sanitizer runtime cache /proc/self/maps and start its symbolizer. */
+static void prepare_runtime(void)
+{
+#ifdef VIGIL_SANITIZER
+	__sanitizer_sandbox_arguments args = { .coverage_sandboxed = 0 };
+
+	__sanitizer_sandbox_on_notify(&args);
+#endif
+}
+
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+
+int policy_init(struct seccomp_policy *p)
+{
+	*p = (struct seccomp_policy){ .err = -ENOSYS };
+	if (seccomp_api_get() < 3)
+		return p->err;
+	pthread_once(&runtime_once, prepare_runtime);
+	p->err = -ENOMEM;
+	p->ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!p->ctx)
+		return p->err;
+	if (seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_TSYNC, 0) < 0 ||
+	    seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_NNP, 1) < 0 ||
+	    seccomp_attr_set(p->ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS) < 0) {
+		seccomp_release(p->ctx);
+		p->ctx = NULL;
+		return p->err;
+	}
+	/* Best effort: the audit log then names the call that killed us. */
+	seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_LOG, 1);
+	p->err = 0;
+	return 0;
+}
+
+void policy_allow_if(struct seccomp_policy *p, int call, unsigned int n,
+		     const struct scmp_arg_cmp *cmp)
+{
+	int r;
+
+	if (p->err)
+		return;
+	r = seccomp_rule_add_array(p->ctx, SCMP_ACT_ALLOW, call, n, cmp);
+	if (r < 0)
+		p->err = r;
+	else
+		p->rules++;
+}
+
+void policy_allow(struct seccomp_policy *p, const int *calls, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		policy_allow_if(p, calls[i], 0, NULL);
+}
+
+void policy_allow_arg(struct seccomp_policy *p, int call, unsigned int arg,
+		      scmp_datum_t value)
+{
+	struct scmp_arg_cmp cmp = policy_arg_eq(arg, value);
+
+	policy_allow_if(p, call, 1, &cmp);
+}
+
+void policy_allow_masked(struct seccomp_policy *p, int call, unsigned int arg,
+			 scmp_datum_t mask, scmp_datum_t value)
+{
+	struct scmp_arg_cmp cmp = policy_arg_masked(arg, mask, value);
+
+	policy_allow_if(p, call, 1, &cmp);
+}
+
+/*
+ * The kernel reads an ioctl's request as 32 bits: compare the low 32 bits
+ * only, so that a caller's sign extension cannot change the match.
+ */
+void policy_allow_ioctl(struct seccomp_policy *p, int fd, unsigned long request)
+{
+	struct scmp_arg_cmp cmp[2] = {
+		policy_arg_eq(0, (scmp_datum_t)fd),
+		policy_arg_masked(1, 0xffffffffu, request),
+	};
+
+	if (fd >= 0)
+		policy_allow_if(p, SCMP_SYS(ioctl), 2, cmp);
+}
+
+void policy_allow_heap_growth(struct seccomp_policy *p)
+{
+	policy_allow_masked(p, SCMP_SYS(mmap), 2, PROT_EXEC, 0);
+	policy_allow_masked(p, SCMP_SYS(mprotect), 2, PROT_EXEC, 0);
+}
+
+#ifdef VIGIL_SANITIZER
+static const int sanitizer_syscalls[] = {
+	SCMP_SYS(mmap),		SCMP_SYS(munmap),
+	SCMP_SYS(mprotect),	SCMP_SYS(madvise),
+	SCMP_SYS(getpid),	SCMP_SYS(gettid),
+	SCMP_SYS(getppid),	SCMP_SYS(sched_yield),
+	SCMP_SYS(nanosleep),	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(exit),		SCMP_SYS(exit_group),
+	SCMP_SYS(tgkill),	SCMP_SYS(kill),
+	SCMP_SYS(clone),	SCMP_SYS(clone3),
+	SCMP_SYS(ptrace),	SCMP_SYS(wait4),
+	SCMP_SYS(prctl),	SCMP_SYS(sigaltstack),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(open),
+	SCMP_SYS(openat),	SCMP_SYS(read),
+	SCMP_SYS(write),	SCMP_SYS(close),
+	SCMP_SYS(getdents),	SCMP_SYS(getdents64),
+	SCMP_SYS(readlink),	SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq),		SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(fstat),	SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),	SCMP_SYS(pipe2),
+};
+
+void policy_allow_sanitizer(struct seccomp_policy *p)
+{
+	for (size_t i = 0;
+	     !p->err &&
+	     i < sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]);
+	     i++) {
+		/* Unconditional: it may already be on the list with arguments. */
+		int r = seccomp_rule_add(p->ctx, SCMP_ACT_ALLOW,
+					 sanitizer_syscalls[i], 0);
+
+		if (r < 0 && r != -EEXIST)
+			p->err = r;
+	}
+}
+#else
+void policy_allow_sanitizer(struct seccomp_policy *p)
+{
+	(void)p;
+}
+#endif
+
+static int policy_release(struct seccomp_policy *p)
+{
+	if (p->ctx)
+		seccomp_release(p->ctx);
+	p->ctx = NULL;
+	return p->err;
+}
+
+int policy_load(struct seccomp_policy *p)
+{
+	if (!p->err)
+		p->err = seccomp_load(p->ctx);
+	return policy_release(p);
+}
+
+int policy_rule_count(struct seccomp_policy *p)
+{
+	int rules = p->rules;
+
+	return policy_release(p) < 0 ? p->err : rules;
+}
