@@ -7,6 +7,7 @@
 #include "block/block.h"
 #include "block/null.h"
 #include "block/raw.h"
+#include "lib/parse.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -53,23 +54,6 @@ static const char *const driver_names[] = {
 };
 
 /* Decimal digits only. *end is left at the first byte after them. */
-static int parse_u64(const char *s, uint64_t *v, const char **end)
-{
-	uint64_t n = 0;
-	const char *p = s;
-
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (__builtin_mul_overflow(n, 10, &n) ||
-		    __builtin_add_overflow(n, (uint64_t)(*p - '0'), &n))
-			return -ERANGE;
-	}
-	if (p == s)
-		return -EINVAL;
-	*v = n;
-	*end = p;
-	return 0;
-}
-
 static int parse_on_off(const char *key, const char *val, bool *out,
 			struct spec_err *e)
 {
@@ -123,47 +107,19 @@ static int parse_read_zeroes(const char *val, struct block_spec *s,
 	return parse_on_off("read-zeroes", val, &s->read_zeroes, e);
 }
 
-static int size_shift(char suffix)
+static int parse_size_key(const char *val, struct block_spec *s,
+			  struct spec_err *e)
 {
-	switch (suffix) {
-	case 'K':
-	case 'k':
-		return 10;
-	case 'M':
-	case 'm':
-		return 20;
-	case 'G':
-	case 'g':
-		return 30;
-	case 'T':
-	case 't':
-		return 40;
-	default:
-		return -1;
-	}
-}
-
-static int parse_size(const char *val, struct block_spec *s, struct spec_err *e)
-{
-	const char *end;
 	uint64_t n;
-	int shift = 0;
-	int r = parse_u64(val, &n, &end);
+	int r = parse_size(val, 0, &n);
 
 	if (r == -ERANGE)
 		return spec_error(e, "drive: size=%s: too large", val);
-	if (!r && *end) {
-		shift = size_shift(*end);
-		r = shift < 0 || end[1] ? -EINVAL : 0;
-	}
 	if (r)
 		return spec_error(e,
 				  "drive: size=%s: not a size (a number with "
 				  "optional suffix K, M, G or T)",
 				  val);
-	if (shift && n > (UINT64_MAX >> shift))
-		return spec_error(e, "drive: size=%s: too large", val);
-	n <<= shift;
 	/* Offsets must stay representable as off_t everywhere. */
 	if (n > (uint64_t)INT64_MAX)
 		return spec_error(e, "drive: size=%s: too large (max 2^63 - 1)",
@@ -181,10 +137,9 @@ static int parse_size(const char *val, struct block_spec *s, struct spec_err *e)
 static int parse_latency(const char *val, struct block_spec *s,
 			 struct spec_err *e)
 {
-	const char *end;
 	uint64_t n;
 
-	if (parse_u64(val, &n, &end) || *end)
+	if (parse_u64(val, &n))
 		return spec_error(e,
 				  "drive: latency-ns=%s: not a number of "
 				  "nanoseconds",
@@ -205,7 +160,7 @@ static const struct spec_key {
 	[KEY_FILE] = { "file", FOR_RAW, parse_file },
 	[KEY_READONLY] = { "readonly", FOR_RAW | FOR_NULL_CO, parse_readonly },
 	[KEY_DIRECT] = { "direct", FOR_RAW, parse_direct },
-	[KEY_SIZE] = { "size", FOR_NULL_CO, parse_size },
+	[KEY_SIZE] = { "size", FOR_NULL_CO, parse_size_key },
 	[KEY_READ_ZEROES] = { "read-zeroes", FOR_NULL_CO, parse_read_zeroes },
 	[KEY_LATENCY_NS] = { "latency-ns", FOR_NULL_CO, parse_latency },
 };

@@ -20,6 +20,7 @@
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 
 #define NS_PER_SEC 1000000000ull
 
@@ -196,9 +197,7 @@ int virtio_rng_spec_parse(const char *spec, uint64_t *rate, char *err,
 {
 	static const char key[] = "bytes-per-second=";
 	const char *v;
-	char *end;
-	unsigned long long n;
-	unsigned int shift = 0;
+	uint64_t n;
 
 	*rate = VIRTIO_RNG_DEFAULT_RATE;
 	if (!spec || !*spec)
@@ -209,23 +208,14 @@ int virtio_rng_spec_parse(const char *spec, uint64_t *rate, char *err,
 		return -EINVAL;
 	}
 	v = spec + sizeof(key) - 1;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (end != v && *end && !end[1])
-		shift = *end == 'K' ? 10 :
-			*end == 'M' ? 20 :
-			*end == 'G' ? 30 :
-				      0;
-	if (end == v || *v < '0' || *v > '9' || errno ||
-	    (*end && (!shift || end[1])) || n == 0 ||
-	    n > (VIRTIO_RNG_MAX_RATE >> shift)) {
+	if (parse_size(v, 0, &n) < 0 || n == 0 || n > VIRTIO_RNG_MAX_RATE) {
 		snprintf(err, errlen,
 			 "rng: bytes-per-second=%s: expected 1..%llu (K, M, G "
 			 "suffixes)",
 			 v, VIRTIO_RNG_MAX_RATE);
 		return -EINVAL;
 	}
-	*rate = (uint64_t)n << shift;
+	*rate = n;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "vmm/control.h"
 #include "lib/event_loop.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "lib/read_file.h"
 #include "vmm/sandbox.h"
 #include "vmm/state_kvm.h"
@@ -30,46 +31,8 @@
 
 bool parse_mem_size(const char *s, uint64_t *bytes)
 {
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 20; /* a bare number means MiB, as in QEMU */
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	switch (*end) {
-	case 'K':
-	case 'k':
-		shift = 10;
-		end++;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20;
-		end++;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30;
-		end++;
-		break;
-	case 'T':
-	case 't':
-		shift = 40;
-		end++;
-		break;
-	case '\0':
-		break;
-	default:
-		return false;
-	}
-	if (*end != '\0' || v > (UINT64_MAX >> shift))
-		return false;
-	*bytes = (uint64_t)v << shift;
-	return true;
+	/* A bare number means MiB, as in QEMU. */
+	return parse_size(s, 20, bytes) == 0;
 }
 
 void machine_request_exit(struct machine *m, int status)
