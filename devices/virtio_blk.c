@@ -511,7 +511,8 @@ const struct virtio_kind virtio_blk_kind = {
 	.name = "blk",
 	.option = "drive",
 	.usage =
-		"  --drive SPEC           a virtio-blk disk (repeat for more, up to 8):\n"
+		"  --drive SPEC           a virtio-blk disk (repeat for more; all virtio\n"
+		"                         devices share 8 slots):\n"
 		"                           file=PATH[,readonly=on][,direct=on]\n"
 		"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
 		"                                         [,latency-ns=N][,readonly=on]\n"
