@@ -22,7 +22,6 @@
 #include "virtio_rng.h"
 
 #define BIT(n) (1ull << (n))
-#define VIRTIO_ID_BLOCK 2
 /* Away from the patterned first sectors test_hostile.py may write. */
 #define RECOVER_SECTOR 1024
 

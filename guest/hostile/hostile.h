@@ -5,7 +5,8 @@
  * device either kept working or reported DEVICE_NEEDS_RESET (virtio 1.2,
  * 2.1.2) and works again after a reset. Set-up and the "still works"
  * check reuse the test guest's own drivers (virtio_mmio.c, virtq.c,
- * virtio_blk.c); the attack itself goes through the raw helpers below.
+ * virtio_blk.c, virtio_rng.c); the attack itself goes through the raw
+ * helpers below.
  *
  *	struct virtio_blk b;
  *	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
