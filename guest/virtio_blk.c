@@ -18,7 +18,6 @@
 #include "tsc.h"
 #include "virtio_blk.h"
 
-#define VIRTIO_ID_BLOCK 2
 #define BIT(n) (1ull << (n))
 #define MAX_SEGS 16
 #define RW_TIMEOUT_US 5000000

@@ -19,6 +19,7 @@
 #include "virtio_mmio.h"
 #include "virtq.h"
 
+#define VIRTIO_ID_BLOCK 2 /* virtio 1.2, 5 "Device Types" */
 #define SECTOR_SIZE 512
 #define BLK_STATUS_TIMEOUT (-1) /* virtio_blk_rw(): no completion in time */
 

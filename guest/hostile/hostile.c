@@ -19,6 +19,7 @@
 #include "smp.h"
 #include "string.h"
 #include "tsc.h"
+#include "virtio_rng.h"
 
 #define BIT(n) (1ull << (n))
 /* Away from the patterned first sectors test_hostile.py may write. */
@@ -151,55 +152,67 @@ void hostile_pio_write(uint16_t port, unsigned int width, uint32_t value)
 	}
 }
 
-static const struct mmio_device *selected_device(void)
+/* Device @device_id number blk=N or rng=N (default 0), found by ID. */
+static const struct mmio_device *selected_device(uint32_t device_id)
 {
-	uint64_t n = param_u64("blk", 0);
-	const struct mmio_device *d = virtio_blk_find((unsigned int)n);
+	bool rng = device_id == VIRTIO_ID_ENTROPY;
+	uint64_t n = param_u64(rng ? "rng" : "blk", 0);
+	const struct mmio_device *d = rng ? virtio_rng_find((unsigned int)n) :
+					    virtio_blk_find((unsigned int)n);
 
-	check(d, "no modern virtio-blk device number %lu", n);
+	check(d, "no modern %s device number %lu",
+	      rng ? "virtio-rng" : "virtio-blk", n);
 	return d;
+}
+
+/* Probe @d, then reset, ACKNOWLEDGE, DRIVER, @features and VERSION_1. */
+static bool negotiate(struct virtio_mmio *m, const struct mmio_device *d,
+		      uint64_t features)
+{
+	const char *why = "";
+	bool ok;
+
+	/* why is set by the calls: call first, then report. */
+	ok = virtio_mmio_probe(m, d, &why) &&
+	     virtio_mmio_negotiate(m, features | BIT(VIRTIO_F_VERSION_1),
+				   BIT(VIRTIO_F_VERSION_1), &why);
+	return check(ok, "virtio device at 0x%lx: %s", d->base, why);
 }
 
 bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
 {
-	const struct mmio_device *d = selected_device();
-	const char *why = "";
-	bool ok;
+	const struct mmio_device *d = selected_device(VIRTIO_ID_BLOCK);
 
 	if (!d)
 		return false;
 	*b = (struct virtio_blk){ .gsi = d->gsi };
-	/* why is set by the calls: call first, then report. */
-	ok = virtio_mmio_probe(&b->mmio, d, &why) &&
-	     virtio_mmio_negotiate(&b->mmio, features | BIT(VIRTIO_F_VERSION_1),
-				   BIT(VIRTIO_F_VERSION_1), &why);
-	if (!check(ok, "virtio-blk at 0x%lx: %s", d->base, why))
+	if (!negotiate(&b->mmio, d, features))
 		return false;
 	b->capacity = virtio_mmio_config_read(
 		&b->mmio, offsetof(struct virtio_blk_config, capacity), 8);
 	return true;
 }
 
-static bool start_queue(struct virtio_blk *b)
+static bool start_queue(struct virtio_mmio *m, struct virtq *vq)
 {
 	const char *why = "";
-	bool ok = virtio_mmio_setup_queue(&b->mmio, 0, &b->vq, &why);
+	bool ok = virtio_mmio_setup_queue(m, 0, vq, &why);
 
 	if (!check(ok, "queue 0: %s", why))
 		return false;
-	virtio_mmio_driver_ok(&b->mmio);
+	virtio_mmio_driver_ok(m);
 	return true;
 }
 
 /* Queue 0 on fresh rings of HOSTILE_QUEUE_SIZE, then DRIVER_OK. */
-static bool hostile_start(struct virtio_blk *b)
+static bool fresh_queue(struct virtio_mmio *m, struct virtq *vq)
 {
-	if (!check(virtq_init(&b->vq, HOSTILE_QUEUE_SIZE, false),
+	if (!check(virtq_init(vq, HOSTILE_QUEUE_SIZE, false),
 		   "no memory for the rings"))
 		return false;
 	/* Polled: no used-buffer interrupts. */
-	virtq_disable_interrupts(&b->vq);
-	return start_queue(b);
+	virtq_disable_interrupts(vq);
+	return start_queue(m, vq);
 }
 
 bool hostile_open(struct virtio_blk *b, uint64_t features)
@@ -212,7 +225,7 @@ bool hostile_open(struct virtio_blk *b, uint64_t features)
 		virtio_mmio_reset(&b->mmio);
 		return false;
 	}
-	return hostile_start(b);
+	return fresh_queue(&b->mmio, &b->vq);
 }
 
 bool hostile_restart(struct virtio_blk *b)
@@ -228,7 +241,7 @@ bool hostile_restart(struct virtio_blk *b)
 	vq.broken = false;
 	b->vq = vq;
 	virtq_disable_interrupts(&b->vq);
-	return start_queue(b);
+	return start_queue(&b->mmio, &b->vq);
 }
 
 struct hostile_req *hostile_req(uint32_t type, uint64_t sector)
@@ -243,10 +256,10 @@ struct hostile_req *hostile_req(uint32_t type, uint64_t sector)
 	return r;
 }
 
-void hostile_desc(struct virtio_blk *b, uint16_t i, uint64_t addr, uint32_t len,
-		  uint16_t flags, uint16_t next)
+static void vq_desc(struct virtq *vq, uint16_t i, uint64_t addr, uint32_t len,
+		    uint16_t flags, uint16_t next)
 {
-	struct vring_desc *d = &b->vq.desc[i];
+	struct vring_desc *d = &vq->desc[i];
 
 	d->addr = addr;
 	d->len = len;
@@ -254,15 +267,49 @@ void hostile_desc(struct virtio_blk *b, uint16_t i, uint64_t addr, uint32_t len,
 	d->next = next;
 }
 
-void hostile_post(struct virtio_blk *b, uint16_t head)
+static void vq_post(struct virtio_mmio *m, struct virtq *vq, uint16_t head)
 {
-	struct virtq *vq = &b->vq;
-
 	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
 	vq->avail_idx++;
 	virtq_publish(vq);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	virtio_mmio_notify(&b->mmio, 0);
+	virtio_mmio_notify(m, 0);
+}
+
+/*
+ * Waits for the next used entry: HOSTILE_USED (its length in *used_len,
+ * may be NULL), HOSTILE_NEEDS_RESET or HOSTILE_SILENT.
+ */
+static int vq_wait(struct virtio_mmio *m, struct virtq *vq, uint32_t *used_len)
+{
+	uint64_t end = hostile_deadline_ms(HOSTILE_WAIT_MS);
+
+	for (;;) {
+		if (virtq_has_used(vq)) {
+			if (used_len)
+				*used_len = vq->used->ring[vq->last_used_idx &
+							   (vq->size - 1)]
+						    .len;
+			vq->last_used_idx++;
+			return HOSTILE_USED;
+		}
+		if (virtio_mmio_status(m) & VIRTIO_CONFIG_S_NEEDS_RESET)
+			return HOSTILE_NEEDS_RESET;
+		if (hostile_expired(end))
+			return HOSTILE_SILENT;
+		cpu_relax();
+	}
+}
+
+void hostile_desc(struct virtio_blk *b, uint16_t i, uint64_t addr, uint32_t len,
+		  uint16_t flags, uint16_t next)
+{
+	vq_desc(&b->vq, i, addr, len, flags, next);
+}
+
+void hostile_post(struct virtio_blk *b, uint16_t head)
+{
+	vq_post(&b->mmio, &b->vq, head);
 }
 
 void hostile_chain(struct virtio_blk *b, const struct hostile_seg *segs,
@@ -315,25 +362,11 @@ int hostile_request(struct virtio_blk *b, struct hostile_req *r, uint32_t type,
 int hostile_wait(struct virtio_blk *b, const struct hostile_req *r,
 		 uint32_t *used_len)
 {
-	struct virtq *vq = &b->vq;
-	uint64_t end = hostile_deadline_ms(HOSTILE_WAIT_MS);
+	int result = vq_wait(&b->mmio, &b->vq, used_len);
 
-	for (;;) {
-		if (virtq_has_used(vq)) {
-			if (used_len)
-				*used_len = vq->used->ring[vq->last_used_idx &
-							   (vq->size - 1)]
-						    .len;
-			vq->last_used_idx++;
-			return __atomic_load_n(&r->status, __ATOMIC_ACQUIRE);
-		}
-		if (hostile_reg_read(b, VIRTIO_MMIO_STATUS) &
-		    VIRTIO_CONFIG_S_NEEDS_RESET)
-			return HOSTILE_NEEDS_RESET;
-		if (hostile_expired(end))
-			return HOSTILE_SILENT;
-		cpu_relax();
-	}
+	if (result != HOSTILE_USED)
+		return result;
+	return __atomic_load_n(&r->status, __ATOMIC_ACQUIRE);
 }
 
 const char *hostile_result_name(int result)
@@ -543,4 +576,63 @@ bool hostile_ap_wait(struct cpu *cpu, uint64_t ms)
 uint64_t hostile_ram_end(void)
 {
 	return param_u64("ram_size", 256ull << 20);
+}
+
+/* ---- the entropy device ------------------------------------------------ */
+
+bool hostile_rng_open(struct virtio_rng *r)
+{
+	const struct mmio_device *d = selected_device(VIRTIO_ID_ENTROPY);
+
+	if (!d)
+		return false;
+	*r = (struct virtio_rng){ .gsi = d->gsi };
+	return negotiate(&r->mmio, d, 0) && fresh_queue(&r->mmio, &r->vq);
+}
+
+void hostile_rng_desc(struct virtio_rng *r, uint16_t i, uint64_t addr,
+		      uint32_t len, uint16_t flags, uint16_t next)
+{
+	vq_desc(&r->vq, i, addr, len, flags, next);
+}
+
+void hostile_rng_post(struct virtio_rng *r, uint16_t head)
+{
+	vq_post(&r->mmio, &r->vq, head);
+}
+
+int hostile_rng_wait(struct virtio_rng *r, uint32_t *used_len)
+{
+	return vq_wait(&r->mmio, &r->vq, used_len);
+}
+
+const char *hostile_rng_result_name(int result, uint32_t used_len)
+{
+	if (result == HOSTILE_USED)
+		return used_len ? "filled" : "empty";
+	return hostile_result_name(result);
+}
+
+bool hostile_rng_recover(struct virtio_rng *r)
+{
+	const struct mmio_device *d = r->mmio.desc;
+	struct virtio_rng fresh;
+	const char *why = "";
+	uint8_t *buf;
+	int64_t n;
+
+	if (!check(virtio_mmio_reset(&r->mmio),
+		   "after the attack: reset does not read back 0"))
+		return false;
+	buf = alloc(HOSTILE_RNG_READ, 64);
+	/* why is set by the call: call first, then report. */
+	if (!check(buf && virtio_rng_open(&fresh, d, HOSTILE_QUEUE_SIZE, &why),
+		   "after the attack: cannot set the device up again: %s", why))
+		return false;
+	n = virtio_rng_read(&fresh, buf, HOSTILE_RNG_READ);
+	check(n > 0 && n <= HOSTILE_RNG_READ,
+	      "after the attack: a read of %u bytes gave used length %ld",
+	      HOSTILE_RNG_READ, n);
+	virtio_rng_close(&fresh);
+	return n > 0 && n <= HOSTILE_RNG_READ;
 }

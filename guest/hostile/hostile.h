@@ -5,7 +5,8 @@
  * device either kept working or reported DEVICE_NEEDS_RESET (virtio 1.2,
  * 2.1.2) and works again after a reset. Set-up and the "still works"
  * check reuse the test guest's own drivers (virtio_mmio.c, virtq.c,
- * virtio_blk.c); the attack itself goes through the raw helpers below.
+ * virtio_blk.c, virtio_rng.c); the attack itself goes through the raw
+ * helpers below.
  *
  *	struct virtio_blk b;
  *	struct hostile_req *r = hostile_req(VIRTIO_BLK_T_IN, 0);
@@ -32,6 +33,7 @@
 
 #include "cpu.h"
 #include "virtio_blk.h"
+#include "virtio_rng.h"
 
 /* Small rings: easy to fill, easy to overrun. */
 #define HOSTILE_QUEUE_SIZE 8
@@ -43,6 +45,7 @@
 /* hostile_wait() results besides the VIRTIO_BLK_S_* status bytes. */
 #define HOSTILE_NEEDS_RESET 0x100 /* Status has DEVICE_NEEDS_RESET */
 #define HOSTILE_SILENT 0x101	  /* neither completed nor reported */
+#define HOSTILE_USED 0x102	  /* hostile_rng_wait(): completed */
 
 /* One request's memory: header, status byte, a data buffer. */
 struct hostile_req {
@@ -167,5 +170,26 @@ bool hostile_ap_wait(struct cpu *cpu, uint64_t ms);
 /* The guest's RAM size: ram_size= on the command line (default 256M, the
  * size test_hostile.py gives both VMMs). The first address past RAM. */
 uint64_t hostile_ram_end(void);
+
+/*
+ * The entropy device (rng=N, found by device ID 4) for the rng_
+ * scenarios, set up as hostile_open() sets up virtio-blk: VERSION_1
+ * alone, queue 0 on fresh rings of HOSTILE_QUEUE_SIZE, DRIVER_OK, polled.
+ * Its requests are chains of device-writable buffers (virtio 1.2, 5.4.6),
+ * so there is no status byte: hostile_rng_wait() returns HOSTILE_USED
+ * (with the used length), HOSTILE_NEEDS_RESET or HOSTILE_SILENT.
+ */
+#define HOSTILE_RNG_READ 64 /* hostile_rng_recover()'s read */
+bool hostile_rng_open(struct virtio_rng *r);
+void hostile_rng_desc(struct virtio_rng *r, uint16_t i, uint64_t addr,
+		      uint32_t len, uint16_t flags, uint16_t next);
+/* Makes @head available (next avail slot) and notifies queue 0. */
+void hostile_rng_post(struct virtio_rng *r, uint16_t head);
+int hostile_rng_wait(struct virtio_rng *r, uint32_t *used_len);
+/* "filled" (used length > 0), "empty" (0), or hostile_result_name(). */
+const char *hostile_rng_result_name(int result, uint32_t used_len);
+/* After the attack: a reset completes and the device, set up again by the
+ * guest's driver, answers a read of HOSTILE_RNG_READ bytes. */
+bool hostile_rng_recover(struct virtio_rng *r);
 
 #endif

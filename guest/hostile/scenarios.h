@@ -51,5 +51,10 @@ void hostile_toctou_header(void);
 void hostile_resource_notify(void);
 void hostile_resource_mmio(void);
 void hostile_resource_uart(void);
+void hostile_rng_desc_loop(void);
+void hostile_rng_desc_too_long(void);
+void hostile_rng_read_only(void);
+void hostile_rng_zero_len(void);
+void hostile_rng_flood(void);
 
 #endif

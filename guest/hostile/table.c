@@ -64,6 +64,11 @@ const struct test hostile_table[] = {
 	{ "hostile_resource_notify", hostile_resource_notify, 15, false },
 	{ "hostile_resource_mmio", hostile_resource_mmio, 15, false },
 	{ "hostile_resource_uart", hostile_resource_uart, 15, false },
+	{ "hostile_rng_desc_loop", hostile_rng_desc_loop, 15, false },
+	{ "hostile_rng_desc_too_long", hostile_rng_desc_too_long, 15, false },
+	{ "hostile_rng_read_only", hostile_rng_read_only, 15, false },
+	{ "hostile_rng_zero_len", hostile_rng_zero_len, 15, false },
+	{ "hostile_rng_flood", hostile_rng_flood, 30, false },
 };
 
 const unsigned int hostile_table_size =

@@ -7,7 +7,9 @@ note), then boots the guest's platform tests on QEMU microvm with KVM, with
 1 and 2 vCPUs, through qboot's real-mode bzImage entry and through PVH, and
 with virtio-mmio devices found by ACPI and on the command line; then its
 virtio-blk driver against a raw file (whose contents are checked from the
-host afterwards) and against null-co devices, with a short benchmark. The
+host afterwards) and against null-co devices, with a short benchmark; then
+its virtio-rng driver against virtio-rng-device, alone and behind a
+virtio-blk device (found by device ID, not position). The
 QEMU runs are skipped when /dev/kvm or qemu-system-x86_64 is missing.
 
 usage: test_guest_qemu.py GUEST_BIN GUEST_ELF
@@ -122,7 +124,8 @@ RUNS = ["qemu: bzImage, 1 vCPU", "qemu: bzImage, 2 vCPUs",
         "qemu: virtio-blk on a raw file",
         "qemu: the guest's writes reached the raw file",
         "qemu: virtio-blk on null-co, and blk_bench",
-        "qemu: virtio-blk from virtio_mmio.device="]
+        "qemu: virtio-blk from virtio_mmio.device=",
+        "qemu: virtio-rng", "qemu: virtio-rng behind a virtio-blk device"]
 if skip_reason:
     for run_name in RUNS:
         tap.skip(run_name, skip_reason)
@@ -158,4 +161,12 @@ tap.diag("\n".join(l for l in r.stdout.splitlines() if "IOPS" in l or
 boot(RUNS[9], "microvm,acpi=off", guest_bin,
      "tests=dsdt,blk_probe,blk_rw mmio_devs=1 blk_capacity=1M "
      "blk_data=zeroes", extra=MODERN + null_blk(0, 1 << 20))
+# QEMU's entropy device (rng-builtin backend). No rng_max=: how much QEMU
+# answers a request with is its own affair; only the spec is checked.
+RNG = ["-device", "virtio-rng-device"]
+boot(RUNS[10], "microvm", guest_bin,
+     "tests=virtio_mmio,rng_probe,rng_read,rng_irq", extra=MODERN + RNG)
+boot(RUNS[11], "microvm", guest_bin,
+     "tests=dsdt,blk_probe,rng_probe,rng_read,rng_irq mmio_devs=2",
+     extra=MODERN + null_blk(0, 1 << 20) + RNG)
 sys.exit(tap.done())

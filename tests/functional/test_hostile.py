@@ -15,7 +15,10 @@ On vigil (--vmm vigil), for each class of scenarios, one boot with
   - the log stays bounded: at most LOG_BURST lines per call site and second,
     checked hard on the flood scenarios.
 The UART scenario is host-driven: megabytes go to vigil's standard input
-while the guest never reads its UART; vigil's memory must stay flat.
+while the guest never reads its UART; vigil's memory must stay flat. So
+is the entropy flood (rng_flood): while the guest asks vigil's --rng for
+bytes as fast as it can, vigil's memory must stay flat and its control
+socket answer, and the guest checks the bytes stayed within the rate.
 
 On QEMU microvm (--vmm qemu) the same boots run, and each scenario's result
 is compared with what docs/hostile-vs-qemu.md records QEMU 7.2 doing
@@ -59,6 +62,10 @@ PATTERN_SECTORS = 16
 # lib/log.h: LOG_RATELIMIT_BURST lines per call site per second, plus the
 # "dropping similar messages" and "N similar messages suppressed" lines.
 LOG_BURST = 10 + 2
+# How long vigil's control socket may take to answer 'status' during the
+# entropy flood (a vigil ctl process started and answered; seconds on a
+# loaded nested host).
+CTL_LATENCY = 5
 
 QEMU = shutil.which("qemu-system-x86_64")
 QEMU_BASE = [
@@ -74,6 +81,12 @@ SANITIZER_REPORT = re.compile(
 B = "virtio-blk0: "
 Q = "virtio-blk0 q0: head 0: "
 NEEDS_RESET = "virtio-blk0: queue 0 broken"
+R = "virtio-rng0: "
+RQ = "virtio-rng0 q0: head 0: "
+# The rng classes' --rng rate (bytes a second): the flood's bound.
+RNG_RATE = 65536
+# Scenarios that test_hostile.py drives itself (uart_flood, rng_flood).
+HOST_DRIVEN = ("resource_uart", "rng_flood")
 
 # name: (vigil's outcome words, substrings its log must contain).
 SCENARIOS = {
@@ -213,6 +226,16 @@ SCENARIOS = {
         B + "QueueNum write 0x8 for queue 7: no such queue",
         "similar messages suppressed"]),
     "resource_uart": ("survived", []),
+    "rng_desc_loop": ("needs-reset needs-reset", [
+        RQ + "descriptor loop", R + "queue 0 broken"]),
+    "rng_desc_too_long": ("needs-reset", [
+        RQ + "indirect descriptor without VIRTIO_RING_F_INDIRECT_DESC"]),
+    "rng_read_only": ("empty empty", [
+        R + "head 0: buffer 0 is device-readable"]),
+    "rng_zero_len": ("needs-reset needs-reset", [
+        RQ + "buffer 0 has length 0", RQ + "buffer 1 has length 0"]),
+    # Valid requests, only too many: nothing to log.
+    "rng_flood": ("survived", []),
 }
 
 
@@ -220,7 +243,7 @@ class Class:
     """One boot's worth of scenarios and what the boot needs."""
 
     def __init__(self, name, scenarios, cpus=1, latency_ms=0, cmdline="",
-                 patterned=False):
+                 patterned=False, rng=False):
         self.name = name
         self.scenarios = ["hostile_" + s for s in scenarios]
         self.cpus = cpus
@@ -229,11 +252,13 @@ class Class:
         # A raw file whose first sectors hold the guest's blk_fill()
         # pattern, instead of null-co.
         self.patterned = patterned
+        # An entropy device (--rng, at RNG_RATE) and no drive.
+        self.rng = rng
 
 
 def by_prefix(prefix):
     return [s for s in SCENARIOS if s.startswith(prefix + "_")
-            and s != "resource_uart"]
+            and s not in HOST_DRIVEN]
 
 
 CLASSES = [
@@ -249,6 +274,7 @@ CLASSES = [
     Class("TOCTOU", by_prefix("toctou"), cpus=2, patterned=True,
           cmdline=f"toctou_seed={PATTERN_SEED}"),
     Class("resources", by_prefix("resource"), cmdline=f"flood_ms={FLOOD_MS}"),
+    Class("virtio-rng", by_prefix("rng"), rng=True),
 ]
 
 # What QEMU 7.2 microvm does (docs/hostile-vs-qemu.md): name: (passes in
@@ -277,6 +303,8 @@ QEMU_RECORDED = {
                             "accepted"),
     "blk_status_only": (False, "ok ok ok"),
     "blk_unknown_type": (True, "unsupp unsupp ioerr"),
+    "rng_read_only": (False, "silent filled"),
+    "rng_zero_len": (False, "silent needs-reset"),
 }
 
 
@@ -322,10 +350,17 @@ def vigil_cmd(args, cls, tests, log):
         drive = "file=" + patterned_disk(os.path.dirname(log))
     if cls.latency_ms:
         drive += f",latency-ns={cls.latency_ms * 1000000}"
+    devices = [f"--rng=bytes-per-second={RNG_RATE}"] if cls.rng else \
+        ["--drive", drive]
     return [args.vigil, "--kernel", args.guest, "--memory", RAM,
-            "--cpus", str(cls.cpus), "--drive", drive,
+            "--cpus", str(cls.cpus)] + devices + [
             "-d", "guest_errors", "-D", log,
             "--cmdline", f"tests={','.join(tests)} {cls.cmdline}"]
+
+
+# QEMU's entropy device limited like vigil's: max-bytes per period (ms).
+QEMU_RNG = ["-device",
+            f"virtio-rng-device,max-bytes={RNG_RATE},period=1000"]
 
 
 def qemu_cmd(args, cls, tests, log):
@@ -335,9 +370,10 @@ def qemu_cmd(args, cls, tests, log):
                 patterned_disk(os.path.dirname(log)))
     if cls.latency_ms:
         node += f",latency-ns={cls.latency_ms * 1000000}"
-    return ([QEMU, "-smp", str(cls.cpus)] + QEMU_BASE +
-            ["-blockdev", node, "-device", "virtio-blk-device,drive=n0",
-             "-d", "guest_errors", "-D", log, "-kernel", args.guest,
+    devices = QEMU_RNG if cls.rng else \
+        ["-blockdev", node, "-device", "virtio-blk-device,drive=n0"]
+    return ([QEMU, "-smp", str(cls.cpus)] + QEMU_BASE + devices +
+            ["-d", "guest_errors", "-D", log, "-kernel", args.guest,
              "-append", f"tests={','.join(tests)} {cls.cmdline}"])
 
 
@@ -519,11 +555,97 @@ def uart_flood(args, tap):
            f"RSS grew {growth} KiB, {sent[0]} bytes accepted")
 
 
+def ctl_status(args, sock):
+    """Seconds vigil's control socket took to answer 'status', or None."""
+    start = time.monotonic()
+    r = run([args.vigil, "ctl", sock, "status"], timeout=10)
+    return time.monotonic() - start if r.returncode == 0 else None
+
+
+def rng_flood(args, tap, tmp):
+    """The guest asks the entropy device for bytes as fast as it can:
+    memory stays flat, vigil's control socket keeps answering, and the
+    guest (given rng_rate=) checks it got no more than the rate allows."""
+    name = "hostile_rng_flood"
+    cmdline = f"tests={name} flood_ms={FLOOD_MS} rng_rate={RNG_RATE}"
+    sock = os.path.join(tmp, "rng-flood.sock")
+    if args.vmm == "vigil":
+        cmd = [args.vigil, "--kernel", args.guest, "--memory", RAM,
+               f"--rng=bytes-per-second={RNG_RATE}", "--api-socket", sock,
+               "-d", "guest_errors", "-D", os.path.join(tmp, "rng.log"),
+               "--cmdline", cmdline]
+    else:
+        cmd = [QEMU] + QEMU_BASE + QEMU_RNG + ["-kernel", args.guest,
+                                              "-append", cmdline]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    flooding, flooded = threading.Event(), threading.Event()
+    out, err = [], []
+
+    def read_out():
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith(b"# rng_flood: flooding"):
+                flooding.set()
+            elif line.startswith(b"# rng_flood: "):
+                flooded.set()
+        flooding.set()
+        flooded.set()
+
+    threads = [threading.Thread(target=read_out),
+               threading.Thread(target=lambda: err.append(proc.stderr.read()))]
+    for t in threads:
+        t.start()
+    flooding.wait(BOOT_TIMEOUT)
+    rss, replies = [rss_kib(proc.pid)], []
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while proc.poll() is None and time.monotonic() < deadline:
+        # Answers that came while the flood still ran: a query that
+        # overlaps the guest's end may find vigil gone.
+        if args.vmm == "vigil" and not flooded.is_set():
+            answer = ctl_status(args, sock)
+            if not flooded.is_set():
+                replies.append(answer)
+        rss.append(rss_kib(proc.pid))
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for t in threads:
+        t.join()
+    stderr = b"".join(err).decode(errors="replace")
+    text = b"".join(out).decode(errors="replace")
+    ok, words, reason = parse_guest(text).get(name, (False, [], "no result"))
+    tap.diag("\n".join(l for l in text.splitlines() if "rng_flood:" in l))
+    tap.ok(proc.returncode == GUEST_PASS and ok and
+           " ".join(words) == "survived" and
+           not SANITIZER_REPORT.search(stderr),
+           f"{args.vmm}: {name}: exits with the guest's pass, 'survived'",
+           f"status {proc.returncode}, {reason}, '{' '.join(words)}'")
+    rss = [k for k in rss if k]
+    growth = (max(rss) - rss[0]) if rss else 0
+    tap.diag(f"{args.vmm}: RSS {rss[0] if rss else 0} KiB when the flood "
+             f"started, peak {max(rss) if rss else 0} KiB")
+    # As for the UART flood: sanitizer shadow and QEMU's own noise.
+    limit = 4096 if args.vmm == "vigil" else 16384
+    tap.ok(growth < limit, f"{args.vmm}: {name}: memory stays flat",
+           f"RSS grew {growth} KiB")
+    if args.vmm == "vigil":
+        slow = [t for t in replies if t is None or t > CTL_LATENCY]
+        tap.diag(f"vigil: control socket: {len(replies)} answers during "
+                 f"the flood, slowest "
+                 f"{max((t for t in replies if t), default=0):.2f} s")
+        tap.ok(bool(replies) and not slow,
+               f"vigil: {name}: the control socket answers during the flood",
+               f"{len(slow)} of {len(replies)} missing or over "
+               f"{CTL_LATENCY} s")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--vmm", choices=["vigil", "qemu"], required=True)
     p.add_argument("--class", dest="classes", action="append",
-                   choices=[c.name for c in CLASSES] + ["uart"],
+                   choices=[c.name for c in CLASSES] + ["uart", "rng flood"],
                    help="run only these classes (repeatable)")
     p.add_argument("vigil")
     p.add_argument("guest")
@@ -555,6 +677,9 @@ def main():
                 tap.diag(f"qemu: {cls.name}: "
                          f"{sum(len(b.log) for b in boots)} guest_errors "
                          f"lines, {sum(b.result.elapsed for b in boots):.1f} s")
+        if not args.classes or "rng flood" in args.classes:
+            rng_flood(args, tap, tmp)
+            count += 1
     if not args.classes or "uart" in args.classes:
         uart_flood(args, tap)
         count += 1

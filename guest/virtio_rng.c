@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-rng (virtio 1.2, 5.4): a request is a chain of device-writable
+ * buffers (5.4.6.1: the driver MUST NOT place driver-readable buffers
+ * into the queue); the device writes random bytes to their start and
+ * returns how many as the used length (5.4.6). The only feature bit the
+ * driver asks for is VERSION_1 (5.4.3: none of the device's own).
+ */
+#include <linux/virtio_config.h>
+
+#include "alloc.h"
+#include "devices.h"
+#include "idt.h"
+#include "io.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "platform.h"
+#include "tsc.h"
+#include "virtio_rng.h"
+
+#define BIT(n) (1ull << (n))
+#define MAX_SEGS 16
+/* vigil answers at most one second's worth of its rate late. */
+#define READ_TIMEOUT_US 5000000
+
+static struct virtio_rng *irq_owner[256];
+
+const struct mmio_device *virtio_rng_find(unsigned int n)
+{
+	const struct device_list *l = devices_all();
+	struct virtio_mmio vm;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
+		    vm.device_id == VIRTIO_ID_ENTROPY && n-- == 0)
+			return &l->dev[i];
+	}
+	return NULL;
+}
+
+bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
+		     uint16_t queue_size, const char **why)
+{
+	uint32_t max;
+
+	*r = (struct virtio_rng){ .gsi = d->gsi };
+	if (!virtio_mmio_probe(&r->mmio, d, why))
+		return false;
+	if (r->mmio.device_id != VIRTIO_ID_ENTROPY) {
+		*why = "not an entropy device";
+		return false;
+	}
+	if (!virtio_mmio_negotiate(&r->mmio, BIT(VIRTIO_F_VERSION_1),
+				   BIT(VIRTIO_F_VERSION_1), why))
+		return false;
+	/* 5.4.2: one queue, requestq, index 0. */
+	max = virtio_mmio_queue_num_max(&r->mmio, 0);
+	while (queue_size > max && queue_size > 1)
+		queue_size /= 2;
+	if (!virtq_init(&r->vq, queue_size, false)) {
+		*why = "no memory for the rings";
+		return false;
+	}
+	virtq_disable_interrupts(&r->vq);
+	if (!virtio_mmio_setup_queue(&r->mmio, 0, &r->vq, why))
+		return false;
+	virtio_mmio_driver_ok(&r->mmio);
+	return true;
+}
+
+static void rng_interrupt(struct trap_frame *f)
+{
+	struct virtio_rng *r = irq_owner[f->vector];
+
+	/* Acknowledge at the device first: a level-triggered line must be
+	 * low again before the EOI, or the I/O APIC delivers it again. */
+	if (r) {
+		virtio_mmio_ack_interrupt(&r->mmio);
+		r->irqs++;
+	}
+	lapic_eoi();
+}
+
+bool virtio_rng_use_interrupts(struct virtio_rng *r, unsigned int vector)
+{
+	const struct mmio_device *d = r->mmio.desc;
+	struct ioapic_route route = {
+		.vector = (uint8_t)vector,
+		.dest_apic_id = platform.bsp_apic_id,
+		.level = d->level,
+		.active_low = d->active_low,
+	};
+
+	if (vector < 32 || vector > 255)
+		return false;
+	irq_owner[vector] = r;
+	irq_set_handler(vector, rng_interrupt);
+	if (!ioapic_route(r->gsi, &route))
+		return false;
+	r->vector = vector;
+	r->irq_mode = true;
+	virtq_enable_interrupts(&r->vq);
+	return true;
+}
+
+void virtio_rng_close(struct virtio_rng *r)
+{
+	virtio_mmio_reset(&r->mmio);
+	if (r->irq_mode) {
+		ioapic_mask(r->gsi);
+		irq_set_handler(r->vector, NULL);
+		irq_owner[r->vector] = NULL;
+		r->irq_mode = false;
+	}
+}
+
+bool virtio_rng_submit(struct virtio_rng *r, struct rng_req *req,
+		       const struct virtq_buf *segs, unsigned int nsegs)
+{
+	if (nsegs == 0 || nsegs > MAX_SEGS)
+		return false;
+	req->done = false;
+	req->written = 0;
+	/* Every buffer device-writable: no driver-readable part (5.4.6.1). */
+	return virtq_add(&r->vq, segs, 0, nsegs, req);
+}
+
+void virtio_rng_kick(struct virtio_rng *r)
+{
+	virtq_publish(&r->vq);
+	if (virtq_kick_needed(&r->vq))
+		virtio_mmio_notify(&r->mmio, 0);
+}
+
+struct rng_req *virtio_rng_poll(struct virtio_rng *r)
+{
+	uint32_t len;
+	struct rng_req *req = virtq_get_used(&r->vq, &len);
+
+	if (req) {
+		req->written = len;
+		req->done = true;
+	}
+	return req;
+}
+
+/* Completes whatever the device finished; true once @req is among them. */
+static bool reap(struct virtio_rng *r, struct rng_req *req)
+{
+	while (virtio_rng_poll(r))
+		;
+	return req->done;
+}
+
+bool virtio_rng_wait(struct virtio_rng *r, struct rng_req *req,
+		     uint64_t timeout_us)
+{
+	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
+
+	while (!reap(r, req)) {
+		if ((int64_t)(rdtsc() - end) > 0 || r->vq.broken)
+			return false;
+		if (!r->irq_mode) {
+			cpu_relax();
+			continue;
+		}
+		/* Sleep unless a completion slipped in: check with interrupts
+		 * off, then sti;hlt, which cannot miss the wake-up. */
+		virtq_enable_interrupts(&r->vq);
+		irq_disable();
+		if (!virtq_has_used(&r->vq))
+			wait_for_interrupt();
+		irq_enable();
+	}
+	return true;
+}
+
+int64_t virtio_rng_read(struct virtio_rng *r, void *buf, uint32_t len)
+{
+	size_t mark = alloc_mark();
+	struct rng_req *req = alloc(sizeof(*req), 16);
+	struct virtq_buf seg = { buf, len };
+	int64_t written;
+
+	if (!req || !virtio_rng_submit(r, req, &seg, 1))
+		return RNG_TIMEOUT;
+	virtio_rng_kick(r);
+	if (!virtio_rng_wait(r, req, READ_TIMEOUT_US))
+		return RNG_TIMEOUT; /* still the device's: keep req */
+	written = req->written;
+	alloc_release(mark);
+	return written;
+}
