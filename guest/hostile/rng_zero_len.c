@@ -11,7 +11,7 @@
  * vigil: add_buf (devices/virtq.c) refuses a zero-length buffer when the
  * chain is copied in (d->len == 0: "buffer N has length 0"), and the
  * device reports DEVICE_NEEDS_RESET. With that check removed, the next
- * one in add_buf, gm_range_valid (vmm/guest_mem.c: range_last refuses an
+ * one in add_buf, gm_range_valid (lib/guest_mem.c: range_last refuses an
  * empty range), stops it as "outside guest RAM" and test_hostile.py
  * misses the zero-length log lines; with both removed the first round
  * would complete "empty" and the second "filled": other outcome words.
