@@ -624,14 +624,16 @@ const struct bus_ops virtio_mmio_ops = {
 
 /* ---- queue processing -------------------------------------------------- */
 
-void virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
+bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
 {
-	bool interrupt = false;
+	bool interrupt = false, served;
 	int ret;
 
 	pthread_mutex_lock(&dev->lock);
 	/* Notifications race with reset and QueueReady = 0: re-check here. */
-	if (q < dev->ops->num_queues && device_live(dev) && dev->vq[q].ready) {
+	served = q < dev->ops->num_queues && device_live(dev) &&
+		 dev->vq[q].ready;
+	if (served) {
 		ret = dev->ops->process_queue(dev->dev, q, &dev->vq[q], dev->gm,
 					      &interrupt);
 		if (interrupt)
@@ -640,6 +642,7 @@ void virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
 			set_needs_reset(dev, q, ret);
 	}
 	pthread_mutex_unlock(&dev->lock);
+	return served;
 }
 
 /* ---- set-up ------------------------------------------------------------ */

@@ -135,10 +135,12 @@ extern const struct bus_ops virtio_mmio_ops;
 /*
  * Serve queue q: the I/O thread calls this when the queue's notification
  * (ioeventfd or host.notify) fires. Does nothing unless q is a ready queue
- * of a device in DRIVER_OK without DEVICE_NEEDS_RESET or FAILED. Takes the
- * device lock for the whole pass.
+ * of a device in DRIVER_OK without DEVICE_NEEDS_RESET or FAILED, and says
+ * whether the device served it: only then is what the device reports
+ * about itself (a wait for its rate limit) current. Takes the device lock
+ * for the whole pass.
  */
-void virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q);
+bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q);
 
 /* Transport state for snapshots: plain data, validated on the way in. */
 struct virtio_mmio_queue_state {

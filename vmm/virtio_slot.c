@@ -34,10 +34,18 @@ static void virtio_slot_interrupt(void *opaque)
 		log_error("%s: irqfd: %s", slot->name, strerror(errno));
 }
 
-/* On the I/O thread, after a pass: arm the timer if the device waits. */
-static void virtio_slot_arm_timer(struct virtio_slot *slot)
+/*
+ * On the I/O thread, after a pass that served a queue: arm the timer if
+ * the device waits. Only then: a device's wait is as old as its last pass,
+ * and once the driver stops the queue (QueueReady = 0, FAILED) no pass
+ * runs, so re-arming with that stale wait after every skipped pass would
+ * wake this thread forever, as often as the guest arranged.
+ */
+static void virtio_slot_arm_timer(struct virtio_slot *slot, bool served)
 {
-	uint64_t ns = slot->kind->wait_ns ? slot->kind->wait_ns(slot->dev) : 0;
+	uint64_t ns = served && slot->kind->wait_ns ?
+			      slot->kind->wait_ns(slot->dev) :
+			      0;
 	struct itimerspec its = {
 		.it_value = { .tv_sec = (time_t)(ns / 1000000000u),
 			      .tv_nsec = (long)(ns % 1000000000u) },
@@ -52,13 +60,14 @@ static void virtio_slot_on_timer(void *opaque, uint32_t events)
 {
 	struct virtio_slot *slot = opaque;
 	uint64_t count;
+	bool served = false;
 
 	(void)events;
 	if (read(slot->timer_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("%s: timerfd read: %s", slot->name, strerror(errno));
 	for (unsigned int q = 0; q < slot->kind->ops->num_queues; q++)
-		virtio_mmio_process_queue(&slot->mmio, q);
-	virtio_slot_arm_timer(slot);
+		served |= virtio_mmio_process_queue(&slot->mmio, q);
+	virtio_slot_arm_timer(slot, served);
 }
 
 /* On the I/O thread: a queue's eventfd fired. */
@@ -71,8 +80,8 @@ static void virtio_slot_on_queue(void *opaque, uint32_t events)
 	if (read(sq->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("%s: queue %u eventfd read: %s", sq->slot->name,
 			  sq->q, strerror(errno));
-	virtio_mmio_process_queue(&sq->slot->mmio, sq->q);
-	virtio_slot_arm_timer(sq->slot);
+	virtio_slot_arm_timer(
+		sq->slot, virtio_mmio_process_queue(&sq->slot->mmio, sq->q));
 }
 
 /* QueueNotify carries the queue's index: one ioeventfd per queue. */

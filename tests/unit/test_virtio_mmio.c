@@ -541,12 +541,20 @@ static void test_notify_order(void)
 	setup_queue();
 	offer_read();
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	virtio_mmio_process_queue(&dev, 0);
-	CHECK(notifies == 0 && vring_used_idx(&ring) == 0,
-	      "before DRIVER_OK: notify refused, queue not served");
+	CHECK(!virtio_mmio_process_queue(&dev, 0) && notifies == 0 &&
+		      vring_used_idx(&ring) == 0,
+	      "before DRIVER_OK: notify refused, queue not served (and the "
+	      "pass says so)");
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 	CHECK(notifies == 1 && vring_used_idx(&ring) == 1,
 	      "DRIVER_OK serves buffers queued before it");
+	CHECK(virtio_mmio_process_queue(&dev, 0),
+	      "a pass over a live, ready queue says it served");
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK(!virtio_mmio_process_queue(&dev, 0),
+	      "after QueueReady = 0 a pass serves nothing and says so: the "
+	      "slot then does not re-arm a rate limit's timer");
 }
 
 static void test_needs_reset(void)
