@@ -21,8 +21,8 @@
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
-#include "migration/fields.h"
 #include "lib/log.h"
+#include "migration/fields.h"
 
 #define BLK_HDR_SIZE sizeof(struct virtio_blk_outhdr)
 

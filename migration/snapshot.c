@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/read_file.h"
 #include "migration/memory_file.h"
 #include "migration/state_file.h"
-#include "lib/read_file.h"
 
 /* ---- root and machine tables ------------------------------------------ */
 

@@ -22,10 +22,10 @@
 #include "devices/serial.h"
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
+#include "lib/layout.h"
 #include "migration/cpu_state.h"
 #include "migration/device_state.h"
 #include "migration/vm_state.h"
-#include "lib/layout.h"
 
 #define SNAPSHOT_STATE_FILE "state"
 #define SNAPSHOT_MEMORY_FILE "memory"

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "lib/log.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/blkd_sandbox.h"
 #include "vhost-user/server.h"
 #include "vhost-user/vu_mem.h"
 #include "vhost-user/vu_socket.h"
-#include "lib/log.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

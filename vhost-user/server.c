@@ -6,8 +6,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "vhost-user/vu_socket.h"
 #include "lib/log.h"
+#include "vhost-user/vu_socket.h"
 
 static void on_listen(void *opaque, uint32_t events);
 

@@ -10,9 +10,9 @@
 #ifndef VIGIL_SERVER_H
 #define VIGIL_SERVER_H
 
+#include "lib/event_loop.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/vhost_user.h"
-#include "lib/event_loop.h"
 
 struct server;
 

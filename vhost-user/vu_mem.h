@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vhost-user/vhost_user.h"
 #include "lib/guest_mem.h"
+#include "vhost-user/vhost_user.h"
 
 struct vu_mem {
 	struct guest_mem gm;

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/aml.h"
 #include "lib/log.h"
+#include "vmm/aml.h"
 
 #define ACPI_OEM_ID "VIGIL "	     /* 6 characters */
 #define ACPI_OEM_TABLE_ID "VIGILVM " /* 8 characters */

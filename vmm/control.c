@@ -23,11 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/machine_snapshot.h"
 #include "lib/event_loop.h"
 #include "lib/log.h"
-#include "vmm/machine.h"
 #include "lib/scm_fds.h"
+#include "vmm/machine.h"
+#include "vmm/machine_snapshot.h"
 
 struct control_client {
 	struct control *ctl;

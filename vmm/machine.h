@@ -14,14 +14,14 @@
 #include "devices/bus.h"
 #include "devices/pm.h"
 #include "devices/serial.h"
-#include "migration/cpu_state.h"
 #include "devices/virtio_blk.h"
-#include "vmm/virtio_slot.h"
 #include "lib/guest_mem.h"
+#include "lib/layout.h"
+#include "migration/cpu_state.h"
 #include "vmm/io_thread.h"
 #include "vmm/kvm.h"
-#include "lib/layout.h"
 #include "vmm/vcpu.h"
+#include "vmm/virtio_slot.h"
 
 /*
  * vigil's exit statuses. The debug-exit port produces the odd values
@@ -162,6 +162,10 @@ int machine_vcpus_call(struct machine *m,
 bool machine_pause_pending(const struct machine *m);
 void machine_vcpu_park(struct machine *m, struct vcpu *vcpu);
 void machine_vcpu_exited(struct machine *m);
+/* For the I/O thread: the handler of m->io_pause_fd (opaque is m). */
+void machine_on_io_pause(void *opaque, uint32_t events);
+/* For the main loop: release any pause, kick and join every vCPU. */
+void machine_stop_vcpus(struct machine *m);
 
 struct acpi_config;
 /* The ACPI view of a configuration: what the tables describe. */

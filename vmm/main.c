@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "block/block.h"
-#include "vmm/machine_snapshot.h"
+#include "lib/log.h"
 #include "vmm/acpi.h"
 #include "vmm/control.h"
 #include "vmm/ctl.h"
 #include "vmm/kvm.h"
-#include "lib/log.h"
 #include "vmm/machine.h"
+#include "vmm/machine_snapshot.h"
 #include "vmm/sandbox.h"
 
 /* The options of each device kind go between the two parts. */

@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/read_file.h"
 #include "migration/memory_file.h"
 #include "migration/snapshot.h"
 #include "migration/state_file.h"
 #include "vmm/machine.h"
 #include "vmm/state_kvm.h"
-#include "lib/read_file.h"
 
 /* The snapshot directory itself: never through a symbolic link. */
 static int open_snapshot_dir(const char *dir, char *err, size_t errlen)

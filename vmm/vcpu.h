@@ -14,8 +14,8 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/boot.h"
 #include "lib/guest_mem.h"
+#include "vmm/boot.h"
 #include "vmm/kvm.h"
 
 struct machine;

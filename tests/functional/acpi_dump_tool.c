@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/acpi.h"
 #include "lib/layout.h"
+#include "vmm/acpi.h"
 
 static int parse_count(const char *s, unsigned long max, unsigned int *out)
 {

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/boot.h"
 #include "lib/layout.h"
 #include "tests/support/fuzz.h"
+#include "vmm/boot.h"
 
 #define FUZZ_MIB (1024u * 1024u)
 #define FUZZ_RAM_MAX (16 * FUZZ_MIB)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/control.h"
 #include "tests/support/fuzz.h"
+#include "vmm/control.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "tests/support/fuzz.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/vhost_user.h"
-#include "tests/support/fuzz.h"
 
 #define RAM_SIZE 0x10000u
 #define SMALL_SIZE 0x1000u

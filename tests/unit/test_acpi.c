@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layout.h"
 #include "tests/support/tap.h"
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
-#include "lib/layout.h"
 
 static uint8_t buf[ACPI_TABLES_MAX];
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layout.h"
 #include "tests/support/tap.h"
 #include "vmm/boot.h"
-#include "lib/layout.h"
 
 #define MIB (1024ull * 1024)
 #define RAM_SIZE (64 * MIB)

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "devices/pm.h"
-#include "tests/support/tap.h"
 #include "lib/layout.h"
 #include "lib/log.h"
+#include "tests/support/tap.h"
 
 struct recorder {
 	unsigned int count;

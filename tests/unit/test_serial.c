@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "devices/serial.h"
-#include "tests/support/tap.h"
 #include "lib/layout.h"
 #include "lib/log.h"
+#include "tests/support/tap.h"
 
 struct fake_irq {
 	unsigned int changes; /* calls to set */

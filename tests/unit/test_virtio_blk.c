@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "devices/virtio_blk.h"
+#include "lib/guest_mem.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
 #define DISK_SECTORS 64u

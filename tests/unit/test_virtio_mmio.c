@@ -19,11 +19,11 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
-#include "tests/support/tap.h"
-#include "tests/support/vring.h"
 #include "lib/guest_mem.h"
 #include "lib/layout.h"
 #include "lib/log.h"
+#include "tests/support/tap.h"
+#include "tests/support/vring.h"
 
 #define RAM_SIZE 0x10000ull
 #define DISK_SIZE (64u * 512u)

@@ -17,9 +17,9 @@
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
 #include "devices/virtio_rng.h"
+#include "lib/guest_mem.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x40000ull
 #define BUF_GPA 0x1000ull

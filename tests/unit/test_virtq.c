@@ -13,9 +13,9 @@
 #include <sys/mman.h>
 
 #include "devices/virtq.h"
+#include "lib/guest_mem.h"
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
-#include "lib/guest_mem.h"
 
 #define RAM_SIZE 0x10000ull
 #define GUARD 4096
