@@ -179,9 +179,9 @@ struct virtio_mmio_limits {
  * either): status bits defined and in the spec's order; with FEATURES_OK,
  * acceptable driver features (VERSION_1, nothing beyond 64 bits or the
  * offer); defined interrupt bits; queues past nr_queues unused; each
- * queue's size a power of two within the maximum, at most that many
- * chains taken and not completed; ready queues only with FEATURES_OK and
- * wholly inside RAM. false with the first broken rule, naming the field
+ * queue's size a power of two within the maximum; ready queues only with
+ * FEATURES_OK and wholly inside RAM. Every state a driver can bring the
+ * registers to passes, so no guest can make its own snapshot unloadable. false with the first broken rule, naming the field
  * and value, in why.
  */
 bool virtio_mmio_state_check(const struct virtio_mmio_state *st,

@@ -730,6 +730,34 @@ static void test_snapshot(void)
 	expect_bad_state(&st, "a queue the device does not have");
 }
 
+/*
+ * The fuzzer's find: a state restored with chains taken (last-avail-idx 52,
+ * used-idx 1), whose driver then stops the queue and makes it smaller,
+ * holds more chains than the new size. The guest got there through the
+ * registers alone, so its state must save and load again.
+ */
+static void test_snapshot_after_resize(void)
+{
+	struct virtio_mmio_state st;
+
+	setup();
+	driver_init();
+	st = state();
+	/* Saved before DRIVER_OK, with the queue stopped. */
+	st.status = S_ACK | S_DRV | S_FOK;
+	st.queue[0].ready = false;
+	st.queue[0].last_avail_idx = 52;
+	st.queue[0].used_idx = 1;
+	CHECK(virtio_mmio_set_state(&dev, &st) == 0,
+	      "a state with 51 chains taken in a queue of %u loads",
+	      st.queue[0].num);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
+	st = state();
+	CHECK(st.queue[0].num == 8 && virtio_mmio_set_state(&dev, &st) == 0,
+	      "stopped and resized to 8 by its driver, it still loads");
+}
+
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
@@ -759,6 +787,7 @@ int main(void)
 	test_needs_reset();
 	test_reset_in_flight();
 	test_snapshot();
+	test_snapshot_after_resize();
 
 	virtio_mmio_destroy(&dev);
 	free(blk);
