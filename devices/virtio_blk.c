@@ -21,6 +21,7 @@
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "migration/fields.h"
 
@@ -512,12 +513,7 @@ const struct virtio_kind virtio_blk_kind = {
 	.option = "drive",
 	.usage =
 		"  --drive SPEC           a virtio-blk disk (repeat for more; all virtio\n"
-		"                         devices share 8 slots):\n"
-		"                           file=PATH[,readonly=on][,direct=on]\n"
-		"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
-		"                                         [,latency-ns=N][,readonly=on]\n"
-		"                         null-co reads return zeros unless\n"
-		"                         read-zeroes=off (benchmarks only)\n",
+		"                         devices share 8 slots):\n" CLI_DRIVE_SPEC_USAGE,
 	.ops = &virtio_blk_dev_ops,
 	.check_spec = blk_kind_check_spec,
 	.create = blk_kind_create,

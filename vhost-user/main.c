@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "vhost-user/blkd.h"
 #include "vhost-user/blkd_sandbox.h"
@@ -22,7 +23,7 @@
 #include "vhost-user/vu_socket.h"
 
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE CLI_EXIT_USAGE
 
 static const char usage_text[] =
 	"Usage: vigil-blkd --socket PATH --drive SPEC [--socket-mode 0600|0660]\n"
@@ -37,12 +38,7 @@ static const char usage_text[] =
 	"                         this user may connect) or 0660 (this group\n"
 	"                         too); whoever connects reads and writes the\n"
 	"                         drive. The umask does not change it.\n"
-	"  --drive SPEC           the drive, as vigil's --drive:\n"
-	"                           file=PATH[,readonly=on][,direct=on]\n"
-	"                           driver=null-co,size=SIZE[,read-zeroes=on|off]\n"
-	"                                         [,latency-ns=N][,readonly=on]\n"
-	"                         null-co reads return zeros unless\n"
-	"                         read-zeroes=off (benchmarks only)\n"
+	"  --drive SPEC           the drive, as vigil's --drive:\n" CLI_DRIVE_SPEC_USAGE
 	"  -d LIST                log: guest_errors (the front-end's mistakes),\n"
 	"                         trace (connections)\n"
 	"  -D FILE                write those logs to FILE instead of stderr\n"
@@ -80,19 +76,6 @@ struct cli {
 	bool test_seccomp_trigger;
 };
 
-static __attribute__((noreturn, format(printf, 1, 2))) void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vigil-blkd: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'vigil-blkd --help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /* Owner and group only: others never reach the disk through the socket. */
 static mode_t parse_socket_mode(const char *s)
 {
@@ -100,7 +83,7 @@ static mode_t parse_socket_mode(const char *s)
 		return 0600;
 	if (!strcmp(s, "0660") || !strcmp(s, "660"))
 		return 0660;
-	usage_error("--socket-mode %s: expected 0600 or 0660", s);
+	cli_usage_error("--socket-mode %s: expected 0600 or 0660", s);
 }
 
 static void parse_option(struct cli *cli, int opt, const char *arg)
@@ -108,12 +91,12 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 	switch (opt) {
 	case OPT_SOCKET:
 		if (cli->socket)
-			usage_error("--socket given twice");
+			cli_usage_error("--socket given twice");
 		cli->socket = arg;
 		break;
 	case OPT_DRIVE:
 		if (cli->drive)
-			usage_error(
+			cli_usage_error(
 				"--drive given twice: vigil-blkd serves one "
 				"drive");
 		cli->drive = arg;
@@ -125,10 +108,7 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		cli->test_seccomp_trigger = true;
 		break;
 	case 'd':
-		if (log_parse_mask(arg, &cli->log_mask) < 0)
-			usage_error("-d %s: known items are guest_errors, "
-				    "unimp, trace",
-				    arg);
+		cli_parse_log_mask(arg, &cli->log_mask);
 		break;
 	case 'D':
 		cli->log_file = arg;
@@ -140,7 +120,7 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		puts("vigil-blkd " VIGIL_VERSION);
 		exit(0);
 	default:
-		usage_error("unknown option");
+		cli_usage_error("unknown option");
 	}
 }
 
@@ -153,17 +133,14 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options, NULL)) !=
 	       -1) {
-		if (opt == '?')
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		if (opt == ':')
-			usage_error("option '%s' needs a value",
-				    argv[optind - 1]);
+		if (opt == '?' || opt == ':')
+			cli_getopt_error(opt, argv);
 		parse_option(cli, opt, optarg);
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cli->socket || !cli->drive)
-		usage_error("--socket and --drive are required");
+		cli_usage_error("--socket and --drive are required");
 }
 
 /* Test builds: prove the filter kills on a call that is not on the list. */
@@ -224,6 +201,7 @@ int main(int argc, char **argv)
 	struct cli cli;
 	int listen_fd = -1, status, r;
 
+	cli_set_program("vigil-blkd");
 	parse_cli(argc, argv, &cli);
 	log_set_mask(cli.log_mask);
 	if (cli.log_file && (r = log_set_file(cli.log_file)) < 0) {

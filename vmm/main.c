@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "vmm/acpi.h"
 #include "vmm/control.h"
@@ -25,8 +26,9 @@ static const char usage_head[] =
 	"Usage: vigil --kernel PATH [--initrd PATH] [--cmdline STR] [--memory SIZE]\n"
 	"             [--cpus N] [--serial MODE] [--drive SPEC]... [--api-socket PATH]\n"
 	"             [--rng[=bytes-per-second=N]] [-d LIST] [-D FILE]\n"
-	"       vigil --restore DIR [--drive SPEC]... [--memory MAX] [--cpus MAX]\n"
-	"             [--serial MODE] [--api-socket PATH] [-d LIST] [-D FILE]\n"
+	"       vigil --restore DIR [--drive SPEC]... [--rng[=...]] [--memory MAX]\n"
+	"             [--cpus MAX] [--serial MODE] [--api-socket PATH] [-d LIST]\n"
+	"             [-D FILE]\n"
 	"       vigil ctl SOCKET status|pause|resume|quit|snapshot DIR [--paused]\n"
 	"       vigil --check-host\n"
 	"       vigil --dump-acpi DIR [--cpus N]\n"
@@ -50,9 +52,10 @@ static const char usage_tail[] =
 	"                         stays after exit; the next vigil replaces it\n"
 	"  --restore DIR          start the VM saved in DIR by 'snapshot': its\n"
 	"                         RAM, vCPUs and device state come from DIR;\n"
-	"                         the drives from --drive, the same kinds, sizes\n"
-	"                         and readonly= as when saved, in the same order\n"
-	"                         (a restore without them shows what DIR recorded).\n"
+	"                         the virtio devices from --drive and --rng, in\n"
+	"                         the order they were saved, drives of the same\n"
+	"                         kinds, sizes and readonly= (a restore without\n"
+	"                         them shows what DIR recorded).\n"
 	"                         --memory and --cpus cap what DIR may ask for\n"
 	"                         (default: the limits of --memory and --cpus)\n"
 	"  -d LIST                log guest events: guest_errors, unimp, trace\n"
@@ -127,19 +130,6 @@ struct cli {
 	bool no_seccomp;
 };
 
-static __attribute__((noreturn, format(printf, 1, 2))) void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vigil: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'vigil --help'.\n", stderr);
-	exit(VIGIL_EXIT_ERROR);
-}
-
 static unsigned int parse_cpus(const char *s)
 {
 	char *end;
@@ -148,10 +138,10 @@ static unsigned int parse_cpus(const char *s)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v > MACHINE_MAX_CPUS)
-		usage_error("--cpus %s: expected a number from 1 to %u", s,
-			    MACHINE_MAX_CPUS);
+		cli_usage_error("--cpus %s: expected a number from 1 to %u", s,
+				MACHINE_MAX_CPUS);
 	if (v == 0)
-		usage_error("--cpus 0: a machine needs at least one vCPU");
+		cli_usage_error("--cpus 0: a machine needs at least one vCPU");
 	return (unsigned int)v;
 }
 
@@ -165,8 +155,8 @@ static void parse_serial(const char *s, struct machine_config *cfg)
 		cfg->serial = SERIAL_FILE;
 		cfg->serial_path = s + 5;
 	} else {
-		usage_error("--serial %s: expected stdio, file:PATH or none",
-			    s);
+		cli_usage_error(
+			"--serial %s: expected stdio, file:PATH or none", s);
 	}
 }
 
@@ -179,7 +169,8 @@ static void parse_test_seccomp_trigger(const char *s)
 			return;
 		}
 	}
-	usage_error("--test-seccomp-trigger %s: expected main, vcpu or io", s);
+	cli_usage_error("--test-seccomp-trigger %s: expected main, vcpu or io",
+			s);
 }
 #endif
 
@@ -213,8 +204,8 @@ static void add_device(struct cli *cli, const struct virtio_kind *kind,
 	if (!spec)
 		spec = ""; /* an optional argument left out */
 	if (cli->cfg.nr_devices == VIRTIO_MMIO_MAX)
-		usage_error("--%s %s: at most %u virtio devices", kind->option,
-			    spec, VIRTIO_MMIO_MAX);
+		cli_usage_error("--%s %s: at most %u virtio devices",
+				kind->option, spec, VIRTIO_MMIO_MAX);
 	cli->cfg.devices[cli->cfg.nr_devices++] =
 		(struct machine_device){ .kind = kind, .spec = spec };
 }
@@ -235,9 +226,9 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		break;
 	case OPT_MEMORY:
 		if (!parse_mem_size(arg, &cli->cfg.mem_size))
-			usage_error("--memory %s: expected a size such as "
-				    "256M or 1G",
-				    arg);
+			cli_usage_error("--memory %s: expected a size such as "
+					"256M or 1G",
+					arg);
 		cli->mem_given = true;
 		break;
 	case OPT_CPUS:
@@ -268,10 +259,7 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		break;
 #endif
 	case 'd':
-		if (log_parse_mask(arg, &cli->log_mask) < 0)
-			usage_error("-d %s: known items are guest_errors, "
-				    "unimp, trace",
-				    arg);
+		cli_parse_log_mask(arg, &cli->log_mask);
 		break;
 	case 'D':
 		cli->log_file = arg;
@@ -286,7 +274,7 @@ static void parse_option(struct cli *cli, int opt, const char *arg)
 		if (opt >= OPT_KIND && opt < OPT_KIND + MAX_KINDS)
 			add_device(cli, virtio_kinds[opt - OPT_KIND], arg);
 		else
-			usage_error("unknown option");
+			cli_usage_error("unknown option");
 	}
 }
 
@@ -318,15 +306,12 @@ static void parse_cli(int argc, char **argv, struct cli *cli)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hVd:D:", long_options, NULL)) !=
 	       -1) {
-		if (opt == '?')
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		if (opt == ':')
-			usage_error("option '%s' needs a value",
-				    argv[optind - 1]);
+		if (opt == '?' || opt == ':')
+			cli_getopt_error(opt, argv);
 		parse_option(cli, opt, optarg);
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 }
 
 /* The tables describe the devices: refuse specs that vigil would refuse. */
@@ -376,6 +361,7 @@ int main(int argc, char **argv)
 	char err[3200] = "";
 	int status;
 
+	cli_set_program("vigil");
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
 	parse_cli(argc, argv, &cli);
@@ -384,10 +370,10 @@ int main(int argc, char **argv)
 	if (cli.dump_acpi)
 		return dump_acpi(&cli);
 	if (cli.restore && cli.boot_opt)
-		usage_error("--restore %s: %s comes from the snapshot",
-			    cli.restore, cli.boot_opt);
+		cli_usage_error("--restore %s: %s comes from the snapshot",
+				cli.restore, cli.boot_opt);
 	if (!cli.restore && !cli.cfg.kernel)
-		usage_error("--kernel is required");
+		cli_usage_error("--kernel is required");
 	if (cli.no_seccomp)
 		sandbox_disable();
 	log_set_mask(cli.log_mask);
