@@ -36,9 +36,9 @@
 #include "lib/layout.h"
 #include "lib/log.h"
 #include "tests/support/fuzz.h"
+#include "tests/support/fuzz_disk.h"
 
 #define RAM_SIZE 0x4000u
-#define DISK_SIZE (16u * 512u)
 /* Enough for a full driver set-up and many requests; keeps runs short. */
 #define MAX_OPS 256
 
@@ -48,7 +48,6 @@ struct cursor {
 };
 
 static uint8_t ram[RAM_SIZE];
-static uint8_t disk[DISK_SIZE];
 static struct block_backend backend;
 static struct virtio_blk blk;
 static struct virtio_mmio dev;
@@ -99,52 +98,6 @@ static bool take(struct cursor *c, void *out, size_t n)
 	c->size -= n;
 	return true;
 }
-
-static int fuzz_rw(const struct iovec *iov, int iovcnt, uint64_t offset,
-		   bool write)
-{
-	for (int i = 0; i < iovcnt; i++) {
-		uint8_t *base = iov[i].iov_base;
-
-		CHECK_INVARIANT(base >= ram &&
-				iov[i].iov_len <=
-					(size_t)(ram + RAM_SIZE - base));
-		CHECK_INVARIANT(offset <= DISK_SIZE &&
-				iov[i].iov_len <= DISK_SIZE - offset);
-		if (write)
-			memcpy(disk + offset, base, iov[i].iov_len);
-		else
-			memcpy(base, disk + offset, iov[i].iov_len);
-		offset += iov[i].iov_len;
-	}
-	return 0;
-}
-
-static int fuzz_preadv(struct block_backend *bb, const struct iovec *iov,
-		       int iovcnt, uint64_t offset)
-{
-	(void)bb;
-	return fuzz_rw(iov, iovcnt, offset, false);
-}
-
-static int fuzz_pwritev(struct block_backend *bb, const struct iovec *iov,
-			int iovcnt, uint64_t offset)
-{
-	(void)bb;
-	return fuzz_rw(iov, iovcnt, offset, true);
-}
-
-static int fuzz_flush(struct block_backend *bb)
-{
-	(void)bb;
-	return 0;
-}
-
-static const struct block_ops fuzz_ops = {
-	.preadv = fuzz_preadv,
-	.pwritev = fuzz_pwritev,
-	.flush = fuzz_flush,
-};
 
 static void on_notify(void *opaque, unsigned int q)
 {
@@ -303,9 +256,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ram, c.data, len < RAM_SIZE ? len : RAM_SIZE);
 	c.data += len;
 	c.size -= len;
+	fuzz_disk_ram = ram;
+	fuzz_disk_ram_size = RAM_SIZE;
 	gm_init(&gm);
 	gm_add_region(&gm, 0, RAM_SIZE, ram);
-	backend = (struct block_backend){ .ops = &fuzz_ops, .size = DISK_SIZE };
+	backend = (struct block_backend){ .ops = &fuzz_disk_ops,
+					  .size = FUZZ_DISK_SIZE };
 	CHECK_INVARIANT(
 		virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
 	CHECK_INVARIANT(virtio_mmio_init(&dev, "fuzz-mmio", &virtio_blk_dev_ops,

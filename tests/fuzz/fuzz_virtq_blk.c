@@ -25,12 +25,12 @@
 #include "lib/guest_mem.h"
 #include "lib/log.h"
 #include "tests/support/fuzz.h"
+#include "tests/support/fuzz_disk.h"
 
 #define RAM_SIZE 0x4000u
 #define DESC_GPA 0x0u
 #define AVAIL_GPA 0x800u
 #define USED_GPA 0xa00u
-#define DISK_SIZE (16u * 512u)
 #define MAX_MUTATIONS 64u
 #define MAX_PASSES 4
 
@@ -41,7 +41,6 @@ struct mutation {
 };
 
 static uint8_t ram[RAM_SIZE];
-static uint8_t disk[DISK_SIZE];
 static struct mutation mutations[MAX_MUTATIONS];
 static unsigned int nr_mutations, nr_reads;
 static struct block_backend backend;
@@ -56,54 +55,6 @@ static void mutate_before_read(void *opaque, uint64_t gpa, size_t len)
 		if (mutations[i].at_read == nr_reads)
 			ram[mutations[i].off % RAM_SIZE] = mutations[i].val;
 }
-
-/* The oracle: every request inside the disk, every buffer inside RAM. */
-static int fuzz_rw(const struct iovec *iov, int iovcnt, uint64_t offset,
-		   bool write)
-{
-	for (int i = 0; i < iovcnt; i++) {
-		uint8_t *base = iov[i].iov_base;
-
-		CHECK_INVARIANT(iov[i].iov_len > 0);
-		CHECK_INVARIANT(base >= ram &&
-				iov[i].iov_len <=
-					(size_t)(ram + RAM_SIZE - base));
-		CHECK_INVARIANT(offset <= DISK_SIZE &&
-				iov[i].iov_len <= DISK_SIZE - offset);
-		if (write)
-			memcpy(disk + offset, base, iov[i].iov_len);
-		else
-			memcpy(base, disk + offset, iov[i].iov_len);
-		offset += iov[i].iov_len;
-	}
-	return 0;
-}
-
-static int fuzz_preadv(struct block_backend *bb, const struct iovec *iov,
-		       int iovcnt, uint64_t offset)
-{
-	(void)bb;
-	return fuzz_rw(iov, iovcnt, offset, false);
-}
-
-static int fuzz_pwritev(struct block_backend *bb, const struct iovec *iov,
-			int iovcnt, uint64_t offset)
-{
-	CHECK_INVARIANT(!bb->readonly);
-	return fuzz_rw(iov, iovcnt, offset, true);
-}
-
-static int fuzz_flush(struct block_backend *bb)
-{
-	(void)bb;
-	return 0;
-}
-
-static const struct block_ops fuzz_ops = {
-	.preadv = fuzz_preadv,
-	.pwritev = fuzz_pwritev,
-	.flush = fuzz_flush,
-};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -152,12 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg = load_input(data, size);
 	nr_reads = 0;
+	fuzz_disk_ram = ram;
+	fuzz_disk_ram_size = RAM_SIZE;
 	gm_init(&gm);
 	gm_add_region(&gm, 0, RAM_SIZE, ram);
 	gm.before_read = mutate_before_read;
 
-	backend = (struct block_backend){ .ops = &fuzz_ops,
-					  .size = DISK_SIZE,
+	backend = (struct block_backend){ .ops = &fuzz_disk_ops,
+					  .size = FUZZ_DISK_SIZE,
 					  .readonly = cfg & 0x20 };
 	CHECK_INVARIANT(
 		virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
