@@ -289,12 +289,50 @@ static int machine_load_kernel(struct machine *m, struct boot_entry *entry,
 	return r;
 }
 
+/* The machine as its vCPUs see it (struct vcpu_host). */
+static void vcpu_request_exit(void *opaque, int status)
+{
+	machine_request_exit(opaque, status);
+}
+
+static bool vcpu_stopping(void *opaque)
+{
+	return machine_stopping(opaque);
+}
+
+static bool vcpu_pause_pending(void *opaque)
+{
+	return machine_pause_pending(opaque);
+}
+
+static void vcpu_park_here(void *opaque, struct vcpu *vcpu)
+{
+	machine_vcpu_park(opaque, vcpu);
+}
+
+static void vcpu_exited(void *opaque)
+{
+	machine_vcpu_exited(opaque);
+}
+
 static int machine_create_vcpus(struct machine *m, char *err, size_t errlen)
 {
+	m->vcpu_host = (struct vcpu_host){
+		.pio = &m->pio,
+		.mmio = &m->mmio,
+		.gm = &m->gm,
+		.vm_fd = m->kvm.vm_fd,
+		.opaque = m,
+		.request_exit = vcpu_request_exit,
+		.stopping = vcpu_stopping,
+		.pause_pending = vcpu_pause_pending,
+		.park = vcpu_park_here,
+		.exited = vcpu_exited,
+	};
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
 		int r = vcpu_create(&m->vcpus[i], &m->kvm, i, m->nr_cpus);
 
-		m->vcpus[i].machine = m;
+		m->vcpus[i].host = &m->vcpu_host;
 		if (r < 0) {
 			snprintf(err, errlen, "vcpu%u: cannot create: %s", i,
 				 strerror(-r));

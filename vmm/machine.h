@@ -20,20 +20,9 @@
 #include "migration/cpu_state.h"
 #include "vmm/io_thread.h"
 #include "vmm/kvm.h"
+#include "vmm/exit_status.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio_slot.h"
-
-/*
- * vigil's exit statuses. The debug-exit port produces the odd values
- * (V << 1) | 1; vigil's own are even, apart from 128 + signal number.
- */
-enum vigil_exit_status {
-	VIGIL_EXIT_POWEROFF = 0, /* the guest powered off (ACPI S5), or quit */
-	VIGIL_EXIT_ERROR = 2,	 /* bad option or input; vigil never ran */
-	VIGIL_EXIT_RESET = 4,	 /* the guest reset or triple-faulted */
-	VIGIL_EXIT_VCPU_FATAL = 6, /* a vCPU could not continue (KVM error) */
-	VIGIL_EXIT_SIGNAL_BASE = 128, /* + SIGINT/SIGTERM/SIGHUP */
-};
 
 struct control;
 
@@ -79,6 +68,7 @@ struct machine {
 	char *cmdline; /* the user's, plus virtio_mmio.device= entries */
 	unsigned int nr_cpus;
 	struct vcpu vcpus[MACHINE_MAX_CPUS];
+	struct vcpu_host vcpu_host; /* what the vCPUs see of the machine */
 	int stop_fd; /* eventfd: wakes the main loop when the machine stops */
 	int rx_space_fd; /* eventfd: the guest made room in the UART FIFO */
 	bool stopping;

@@ -13,9 +13,10 @@
 
 #include <asm/processor-flags.h>
 
+#include "devices/bus.h"
 #include "lib/layout.h"
 #include "lib/log.h"
-#include "vmm/machine.h"
+#include "vmm/exit_status.h"
 #include "vmm/sandbox.h"
 
 #define MSR_EFER 0xc0000080u
@@ -275,10 +276,10 @@ static bool vcpu_handle_io(struct vcpu *vcpu)
 		uint8_t *p = data + (size_t)i * run->io.size;
 
 		if (run->io.direction == KVM_EXIT_IO_OUT)
-			bus_write(&vcpu->machine->pio, run->io.port, p,
+			bus_write(vcpu->host->pio, run->io.port, p,
 				  run->io.size);
 		else
-			bus_read(&vcpu->machine->pio, run->io.port, p,
+			bus_read(vcpu->host->pio, run->io.port, p,
 				 run->io.size);
 	}
 	return true;
@@ -292,11 +293,11 @@ static void vcpu_handle_mmio(struct vcpu *vcpu)
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
 	if (run->mmio.is_write)
-		bus_write(&vcpu->machine->mmio, run->mmio.phys_addr,
-			  run->mmio.data, len);
+		bus_write(vcpu->host->mmio, run->mmio.phys_addr, run->mmio.data,
+			  len);
 	else
-		bus_read(&vcpu->machine->mmio, run->mmio.phys_addr,
-			 run->mmio.data, len);
+		bus_read(vcpu->host->mmio, run->mmio.phys_addr, run->mmio.data,
+			 len);
 }
 
 /* Up to 15 bytes at the guest's RIP, through the guest's own page tables. */
@@ -311,7 +312,7 @@ static unsigned int vcpu_read_insn(struct vcpu *vcpu, uint64_t rip,
 	/* Stay inside the page: the next one may map elsewhere. */
 	if ((tr.physical_address & 0xfff) + n > 0x1000)
 		n = 0x1000 - (tr.physical_address & 0xfff);
-	return gm_read(&vcpu->machine->gm, tr.physical_address, buf, n) ? n : 0;
+	return gm_read(vcpu->host->gm, tr.physical_address, buf, n) ? n : 0;
 }
 
 static void vcpu_dump_state(struct vcpu *vcpu)
@@ -372,13 +373,13 @@ static void vcpu_report_internal_error(struct vcpu *vcpu)
 /* Handle one exit; returns false when the machine must stop. */
 static bool vcpu_handle_exit(struct vcpu *vcpu)
 {
-	struct machine *m = vcpu->machine;
+	const struct vcpu_host *h = vcpu->host;
 	struct kvm_run *run = vcpu->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		if (!vcpu_handle_io(vcpu)) {
-			machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+			h->request_exit(h->opaque, VIGIL_EXIT_VCPU_FATAL);
 			return false;
 		}
 		return true;
@@ -394,13 +395,14 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 			vcpu->id, VIGIL_EXIT_RESET);
 		if (log_enabled(LOG_GUEST_ERROR))
 			vcpu_dump_state(vcpu);
-		machine_request_exit(m, VIGIL_EXIT_RESET);
+		h->request_exit(h->opaque, VIGIL_EXIT_RESET);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		machine_request_exit(
-			m, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
-				   VIGIL_EXIT_POWEROFF :
-				   VIGIL_EXIT_RESET);
+		h->request_exit(h->opaque,
+				run->system_event.type ==
+						KVM_SYSTEM_EVENT_SHUTDOWN ?
+					VIGIL_EXIT_POWEROFF :
+					VIGIL_EXIT_RESET);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vcpu_report_internal_error(vcpu);
@@ -417,7 +419,7 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 		vcpu_dump_state(vcpu);
 		break;
 	}
-	machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+	h->request_exit(h->opaque, VIGIL_EXIT_VCPU_FATAL);
 	return false;
 }
 
@@ -430,7 +432,7 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
  */
 static bool vcpu_park(struct vcpu *vcpu)
 {
-	struct machine *m = vcpu->machine;
+	const struct vcpu_host *h = vcpu->host;
 
 	for (;;) {
 		vcpu->run->immediate_exit = 1;
@@ -439,7 +441,7 @@ static bool vcpu_park(struct vcpu *vcpu)
 				break;
 			log_error("vcpu%u: KVM_RUN: %s", vcpu->id,
 				  strerror(errno));
-			machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+			h->request_exit(h->opaque, VIGIL_EXIT_VCPU_FATAL);
 			return false;
 		}
 		/* Completing it needed userspace again (string I/O). */
@@ -453,7 +455,7 @@ static bool vcpu_park(struct vcpu *vcpu)
 	 * kvmclock make this fail with EINVAL, which is fine.
 	 */
 	ioctl(vcpu->fd, KVM_KVMCLOCK_CTRL, 0);
-	machine_vcpu_park(m, vcpu);
+	h->park(h->opaque, vcpu);
 	return true;
 }
 
@@ -461,7 +463,7 @@ static bool vcpu_park(struct vcpu *vcpu)
 static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 {
 	const struct sandbox_fds fds = {
-		.vm_fd = vcpu->machine->kvm.vm_fd,
+		.vm_fd = vcpu->host->vm_fd,
 		.vcpu_fd = vcpu->fd,
 		.tty_fd = -1,
 		.kick_signal = VCPU_KICK_SIGNAL,
@@ -472,7 +474,7 @@ static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 	if (r < 0) {
 		log_error("vcpu%u: cannot install the seccomp filter: %s",
 			  vcpu->id, strerror(-r));
-		machine_request_exit(vcpu->machine, VIGIL_EXIT_ERROR);
+		vcpu->host->request_exit(vcpu->host->opaque, VIGIL_EXIT_ERROR);
 	}
 	return r == 0;
 }
@@ -480,13 +482,13 @@ static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
-	struct machine *m = vcpu->machine;
+	const struct vcpu_host *h = vcpu->host;
 
 	vcpu_tls_run = vcpu->run;
 	if (!vcpu_enter_sandbox(vcpu))
 		return NULL;
-	while (!machine_stopping(m)) {
-		if (machine_pause_pending(m)) {
+	while (!h->stopping(h->opaque)) {
+		if (h->pause_pending(h->opaque)) {
 			if (!vcpu_park(vcpu))
 				break;
 			continue;
@@ -498,13 +500,13 @@ void *vcpu_thread(void *arg)
 			}
 			log_error("vcpu%u: KVM_RUN: %s", vcpu->id,
 				  strerror(errno));
-			machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
+			h->request_exit(h->opaque, VIGIL_EXIT_VCPU_FATAL);
 			break;
 		}
 		if (!vcpu_handle_exit(vcpu))
 			break;
 		sandbox_test_trigger(SANDBOX_VCPU);
 	}
-	machine_vcpu_exited(m);
+	h->exited(h->opaque);
 	return NULL;
 }

@@ -18,7 +18,29 @@
 #include "vmm/boot.h"
 #include "vmm/kvm.h"
 
-struct machine;
+struct bus;
+struct vcpu;
+
+/*
+ * What a vCPU needs of the machine it belongs to, and no more (as struct
+ * virtio_mmio_host is for a transport): the buses its exits reach, the
+ * RAM a fatal exit's dump reads, the VM fd its interrupt ioctls are
+ * pinned to, and the stop and pause protocol (vmm/machine_pause.c).
+ */
+struct vcpu_host {
+	struct bus *pio;
+	struct bus *mmio;
+	const struct guest_mem *gm;
+	int vm_fd;
+	void *opaque; /* passed to each function below */
+	void (*request_exit)(void *opaque, int status);
+	bool (*stopping)(void *opaque);
+	bool (*pause_pending)(void *opaque);
+	/* Park until resumed, running the calls made meanwhile. */
+	void (*park)(void *opaque, struct vcpu *vcpu);
+	/* The vCPU's thread is about to return. */
+	void (*exited)(void *opaque);
+};
 
 /* Interrupts KVM_RUN (vcpu_kick); the main thread's seccomp filter allows
  * sending only this signal. */
@@ -31,7 +53,7 @@ struct vcpu {
 	int run_size;
 	pthread_t thread;
 	bool thread_started;
-	struct machine *machine;
+	const struct vcpu_host *host;
 };
 
 int vcpu_create(struct vcpu *vcpu, struct kvm *kvm, unsigned int id,
