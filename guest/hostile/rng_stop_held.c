@@ -103,7 +103,6 @@ static void stop(struct virtio_rng *r, enum stop how)
 	v = virtio_mmio_status(&r->mmio);
 	mmio_write32(r->mmio.base + VIRTIO_MMIO_STATUS,
 		     v | VIRTIO_CONFIG_S_FAILED);
-	note("Status 0x%x after FAILED", virtio_mmio_status(&r->mmio));
 }
 
 /* A fresh device holding a 4 KiB request, then stopped; false if none. */
@@ -124,7 +123,8 @@ static bool stopped_holding(struct virtio_rng *r, uint8_t *buf, enum stop how)
 			continue;
 		stop(r, how);
 		if (!virtq_has_used(&r->vq)) {
-			note("rng_stop_held: request %lu held", n);
+			note("rng_stop_held: request %lu held, Status 0x%x", n,
+			     virtio_mmio_status(&r->mmio));
 			return true;
 		}
 		note("rng_stop_held: request %lu answered before the stop: "

@@ -666,6 +666,22 @@ def rng_flood(args, tap, tmp):
 EPOLL_SYSCALLS = ("232", "281", "441")
 
 
+def in_epoll_wait(task):
+    """The thread sleeps in epoll_wait: its system call, or where the
+    kernel has it wait when the call is not readable to us."""
+    try:
+        with open(f"{task}/syscall") as f:
+            return f.read().split()[0] in EPOLL_SYSCALLS
+    except (OSError, IndexError):
+        pass
+    try:
+        with open(f"{task}/wchan") as f:
+            where = f.read()
+        return "ep_poll" in where or "epoll" in where
+    except OSError:
+        return False
+
+
 def io_thread(pid):
     """vigil's I/O thread: its threads have no names, so the one that
     sleeps in epoll_wait and is not the main thread (which runs its own
@@ -679,12 +695,7 @@ def io_thread(pid):
         except OSError:
             return None
         for tid in tids:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/syscall") as f:
-                    call = f.read().split()[0]
-            except (OSError, IndexError):
-                continue
-            if call in EPOLL_SYSCALLS:
+            if in_epoll_wait(f"/proc/{pid}/task/{tid}"):
                 found.append(tid)
         if len(found) == 1:
             return found[0]
