@@ -56,5 +56,6 @@ void hostile_rng_desc_too_long(void);
 void hostile_rng_read_only(void);
 void hostile_rng_zero_len(void);
 void hostile_rng_flood(void);
+void hostile_rng_stop_held(void);
 
 #endif

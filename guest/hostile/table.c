@@ -69,6 +69,7 @@ const struct test hostile_table[] = {
 	{ "hostile_rng_read_only", hostile_rng_read_only, 15, false },
 	{ "hostile_rng_zero_len", hostile_rng_zero_len, 15, false },
 	{ "hostile_rng_flood", hostile_rng_flood, 30, false },
+	{ "hostile_rng_stop_held", hostile_rng_stop_held, 30, false },
 };
 
 const unsigned int hostile_table_size =

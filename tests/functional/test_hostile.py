@@ -18,7 +18,11 @@ The UART scenario is host-driven: megabytes go to vigil's standard input
 while the guest never reads its UART; vigil's memory must stay flat. So
 is the entropy flood (rng_flood): while the guest asks vigil's --rng for
 bytes as fast as it can, vigil's memory must stay flat and its control
-socket answer, and the guest checks the bytes stayed within the rate.
+socket answer, and the guest checks the bytes stayed within the rate. So
+is rng_stop_held: the guest stops the entropy device's queue while the
+device holds a request for its rate limit, then idles; vigil's I/O thread
+(found in /proc: the thread in epoll_wait that is not the main thread)
+must not wake more than a few times a second meanwhile.
 
 On QEMU microvm (--vmm qemu) the same boots run, and each scenario's result
 is compared with what docs/hostile-vs-qemu.md records QEMU 7.2 doing
@@ -85,8 +89,22 @@ R = "virtio-rng0: "
 RQ = "virtio-rng0 q0: head 0: "
 # The rng classes' --rng rate (bytes a second): the flood's bound.
 RNG_RATE = 65536
-# Scenarios that test_hostile.py drives itself (uart_flood, rng_flood).
-HOST_DRIVEN = ("resource_uart", "rng_flood")
+# Scenarios that test_hostile.py drives itself (uart_flood, rng_flood,
+# rng_stop_held).
+HOST_DRIVEN = ("resource_uart", "rng_flood", "rng_stop_held")
+# rng_stop_held's rate: a 4 KiB request the device holds waits at most
+# 4096 / 256 KiB = 15.6 ms, so a timer re-armed with that wait after every
+# pass that skips the stopped queue wakes vigil's I/O thread 64 to 256
+# times a second (the guest stops the queue once a request has waited a
+# quarter of that), against none once the timer that was armed has fired.
+RNG_STOP_RATE = 256 << 10
+# The guest's idle time per round, and the window inside it in which the
+# I/O thread's wake-ups are counted: after SETTLE seconds, for WINDOW.
+RNG_STOP_IDLE_MS = 2000
+RNG_STOP_SETTLE = 0.25
+RNG_STOP_WINDOW = 1.0
+# At most this many wake-ups of the I/O thread in the window.
+RNG_STOP_WAKEUPS = 5
 
 # name: (vigil's outcome words, substrings its log must contain).
 SCENARIOS = {
@@ -236,6 +254,8 @@ SCENARIOS = {
         RQ + "buffer 0 has length 0", RQ + "buffer 1 has length 0"]),
     # Valid requests, only too many: nothing to log.
     "rng_flood": ("survived", []),
+    # Stopping a queue and FAILED are the driver's right: nothing to log.
+    "rng_stop_held": ("quiet quiet", []),
 }
 
 
@@ -305,6 +325,7 @@ QEMU_RECORDED = {
     "blk_unknown_type": (True, "unsupp unsupp ioerr"),
     "rng_read_only": (False, "silent filled"),
     "rng_zero_len": (False, "silent needs-reset"),
+    "rng_stop_held": (False, "served served"),
 }
 
 
@@ -641,11 +662,161 @@ def rng_flood(args, tap, tmp):
                f"{CTL_LATENCY} s")
 
 
+# x86-64 system call numbers of epoll_wait, epoll_pwait, epoll_pwait2.
+EPOLL_SYSCALLS = ("232", "281", "441")
+
+
+def in_epoll_wait(task):
+    """The thread sleeps in epoll_wait: its system call, or where the
+    kernel has it wait when the call is not readable to us."""
+    try:
+        with open(f"{task}/syscall") as f:
+            return f.read().split()[0] in EPOLL_SYSCALLS
+    except (OSError, IndexError):
+        pass
+    try:
+        with open(f"{task}/wchan") as f:
+            where = f.read()
+        return "ep_poll" in where or "epoll" in where
+    except OSError:
+        return False
+
+
+def io_thread(pid):
+    """vigil's I/O thread: its threads have no names, so the one that
+    sleeps in epoll_wait and is not the main thread (which runs its own
+    event loop); the vCPU threads are in KVM_RUN. None unless exactly one
+    such thread shows in a few looks."""
+    for _ in range(20):
+        found = []
+        try:
+            tids = [t for t in os.listdir(f"/proc/{pid}/task")
+                    if t != str(pid)]
+        except OSError:
+            return None
+        for tid in tids:
+            if in_epoll_wait(f"/proc/{pid}/task/{tid}"):
+                found.append(tid)
+        if len(found) == 1:
+            return found[0]
+        time.sleep(0.02)
+    return None
+
+
+def wakeups(pid, tid):
+    """The thread's voluntary context switches (each sleep in epoll_wait
+    that a timer or eventfd ends is one), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def rng_stop_held(args, tap, tmp):
+    """The guest stops the entropy device's queue (QueueReady 0, then
+    FAILED) while the device holds a request for its rate limit, and
+    idles: vigil's I/O thread must sleep through the idle, not wake at the
+    held request's stale wait for good. On QEMU the guest's result is
+    compared with the record; the main thread's wake-ups are shown."""
+    name = "hostile_rng_stop_held"
+    cmdline = (f"tests={name} idle_ms={RNG_STOP_IDLE_MS} "
+               f"rng_rate={RNG_STOP_RATE}")
+    if args.vmm == "vigil":
+        cmd = [args.vigil, "--kernel", args.guest, "--memory", RAM,
+               f"--rng=bytes-per-second={RNG_STOP_RATE}",
+               "-d", "guest_errors", "-D", os.path.join(tmp, "stop.log"),
+               "--cmdline", cmdline]
+    else:
+        cmd = [QEMU] + QEMU_BASE + [
+            "-device", f"virtio-rng-device,max-bytes={RNG_STOP_RATE},"
+            "period=1000", "-kernel", args.guest, "-append", cmdline]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    idle, over, ended = threading.Semaphore(0), [], []
+    out, err = [], []
+
+    def read_out():
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith(b"# rng_stop_held: idle for"):
+                idle.release()
+            elif line.startswith(b"# rng_stop_held: idle over"):
+                over.append(time.monotonic())
+        ended.append(True)
+        idle.release()
+
+    threads = [threading.Thread(target=read_out),
+               threading.Thread(target=lambda: err.append(proc.stderr.read()))]
+    for t in threads:
+        t.start()
+    # Per round: (what, wake-ups in the window or None, why not).
+    rounds = []
+    for what in ("QueueReady 0", "FAILED"):
+        if not idle.acquire(timeout=BOOT_TIMEOUT) or ended:
+            break
+        seen = len(over)
+        tid = io_thread(proc.pid) if args.vmm == "vigil" else str(proc.pid)
+        time.sleep(RNG_STOP_SETTLE)
+        before = wakeups(proc.pid, tid) if tid else None
+        time.sleep(RNG_STOP_WINDOW)
+        after = wakeups(proc.pid, tid) if tid else None
+        if not tid:
+            rounds.append((what, None, "no single I/O thread in epoll_wait"))
+        elif before is None or after is None or len(over) != seen:
+            rounds.append((what, None, "the window was not inside the "
+                           "guest's idle"))
+        else:
+            rounds.append((what, after - before, ""))
+    try:
+        proc.wait(timeout=BOOT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for t in threads:
+        t.join()
+    stderr = b"".join(err).decode(errors="replace")
+    text = b"".join(out).decode(errors="replace")
+    ok, words, reason = parse_guest(text).get(name, (False, [], "no result"))
+    got = " ".join(words)
+    tap.diag("\n".join(l for l in text.splitlines() if "rng_stop_held:" in l))
+    thread = "I/O thread" if args.vmm == "vigil" else "main thread"
+    tap.diag(f"{args.vmm}: {thread} wake-ups in {RNG_STOP_WINDOW:.1f} s of "
+             f"the guest's idle with a request held: " +
+             ", ".join(f"after {w}: {n if n is not None else why}"
+                       for w, n, why in rounds))
+    if args.vmm == "qemu":
+        want_ok, want_words = QEMU_RECORDED.get("rng_stop_held",
+                                                (True, "quiet quiet"))
+        tap.ok(ok == want_ok and got == want_words,
+               f"qemu: {name}: recorded difference: "
+               f"{'passes' if want_ok else 'fails'}, '{want_words}'",
+               f"now {'passes' if ok else 'fails'} ({reason}), '{got}'")
+        return
+    want = SCENARIOS["rng_stop_held"][0]
+    tap.ok(proc.returncode == GUEST_PASS and ok and got == want and
+           not SANITIZER_REPORT.search(stderr),
+           f"vigil: {name}: exits with the guest's pass, '{want}'",
+           f"status {proc.returncode}, {reason}, '{got}'")
+    for what in ("QueueReady 0", "FAILED"):
+        n, why = next(((n, why) for w, n, why in rounds if w == what),
+                      (None, "the guest never idled"))
+        tap.ok(n is not None and n < RNG_STOP_WAKEUPS,
+               f"vigil: {name}: after {what} the I/O thread sleeps "
+               f"(fewer than {RNG_STOP_WAKEUPS} wake-ups in "
+               f"{RNG_STOP_WINDOW:.1f} s)",
+               why if n is None else f"{n} wake-ups")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--vmm", choices=["vigil", "qemu"], required=True)
     p.add_argument("--class", dest="classes", action="append",
-                   choices=[c.name for c in CLASSES] + ["uart", "rng flood"],
+                   choices=[c.name for c in CLASSES] + ["uart", "rng flood",
+                                                       "rng stop"],
                    help="run only these classes (repeatable)")
     p.add_argument("vigil")
     p.add_argument("guest")
@@ -679,6 +850,9 @@ def main():
                          f"lines, {sum(b.result.elapsed for b in boots):.1f} s")
         if not args.classes or "rng flood" in args.classes:
             rng_flood(args, tap, tmp)
+            count += 1
+        if not args.classes or "rng stop" in args.classes:
+            rng_stop_held(args, tap, tmp)
             count += 1
     if not args.classes or "uart" in args.classes:
         uart_flood(args, tap)
