@@ -131,18 +131,28 @@ static int check_device_kinds(const struct snapshot *s,
 			      const struct machine_config *in, char *err,
 			      size_t errlen)
 {
-	bool same = in->nr_devices == s->machine.nr_slots;
+	bool count_ok = in->nr_devices == s->machine.nr_slots;
+	bool same = count_ok;
 	size_t n;
 
 	for (unsigned int i = 0; same && i < in->nr_devices; i++)
 		same = in->devices[i].kind == s->slots[i].kind;
 	if (same)
 		return 0;
-	snprintf(err, errlen,
-		 "the snapshot has %u virtio devices, the command line gives "
-		 "%u or in another order; give the devices it was saved with, "
-		 "in the same order (it recorded:",
-		 s->machine.nr_slots, in->nr_devices);
+	if (count_ok)
+		snprintf(err, errlen,
+			 "the command line gives the snapshot's %u virtio "
+			 "devices in another order",
+			 s->machine.nr_slots);
+	else
+		snprintf(err, errlen,
+			 "the snapshot has %u virtio devices, the command "
+			 "line gives %u",
+			 s->machine.nr_slots, in->nr_devices);
+	n = strlen(err);
+	snprintf(err + n, errlen - n,
+		 "; give the devices it was saved with, in the same order "
+		 "(it recorded:");
 	for (uint32_t i = 0; i < s->machine.nr_slots; i++)
 		append_device_hint(err, errlen, &s->slots[i]);
 	n = strlen(err);
