@@ -370,6 +370,9 @@ static void write_status(struct virtio_mmio *dev, uint32_t val,
 			if (dev->vq[q].ready)
 				pending->queues |= 1u << q;
 	}
+	if ((want & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(cur & VIRTIO_CONFIG_S_FEATURES_OK) && dev->ops->set_features)
+		dev->ops->set_features(dev->dev, dev->driver_features);
 	dev->status = want | (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
@@ -856,6 +859,8 @@ int virtio_mmio_set_state(struct virtio_mmio *dev,
 		vq->shadow_avail_idx = qs->last_avail_idx;
 		vq->used_idx = qs->used_idx;
 	}
+	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) && dev->ops->set_features)
+		dev->ops->set_features(dev->dev, st->driver_features);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }

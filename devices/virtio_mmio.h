@@ -66,6 +66,12 @@ struct virtio_dev_ops {
 	/* NULL when the config space is read-only. False rejects the write. */
 	bool (*config_write)(void *dev, uint32_t offset, const void *buf,
 			     uint32_t size);
+	/*
+	 * The driver's features were accepted (FEATURES_OK set, or a
+	 * snapshot with it loaded): a subset of the offer with VERSION_1.
+	 * NULL when the device does not care which were taken.
+	 */
+	void (*set_features)(void *dev, uint64_t features);
 	/* Device-specific part of a reset; NULL when there is none. */
 	void (*reset)(void *dev);
 	/*

@@ -403,6 +403,44 @@ int virtio_net_receive(struct virtio_net *net, struct virtq *vq,
 	return r;
 }
 
+int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
+			  const struct guest_mem *gm, bool *interrupt)
+{
+	unsigned int budget = VIRTIO_NET_RX_BUDGET;
+	bool irq;
+	int r = 0;
+
+	*interrupt = false;
+	net->rx_more = false;
+	for (; budget > 0; budget--) {
+		const uint8_t *frame;
+		size_t len;
+
+		r = net->backend->peek(net->backend_opaque, &frame, &len);
+		/* A lost link is the host's matter, not a broken ring. */
+		if (r < 0) {
+			net->stats.rx_backend_error++;
+			r = 0;
+		}
+		if (r == 0)
+			break;
+		r = virtio_net_receive(net, vq, gm, frame, len, &irq);
+		*interrupt |= irq;
+		/* No buffer: the frame waits in the backend for a refill. */
+		if (r < 0)
+			break;
+		net->backend->consume(net->backend_opaque);
+	}
+	if (budget == 0)
+		net->rx_more = true;
+	return r == -EAGAIN ? 0 : r;
+}
+
+uint64_t virtio_net_wait_ns(const struct virtio_net *net)
+{
+	return net->tx_more || net->rx_more ? 1 : 0;
+}
+
 /* ---- the transport's view ------------------------------------------------ */
 
 static uint64_t net_ops_features(void *dev)
@@ -417,6 +455,11 @@ static void net_ops_config_read(void *dev, uint32_t offset, void *buf,
 	virtio_net_config_read(dev, offset, buf, size);
 }
 
+static void net_ops_set_features(void *dev, uint64_t features)
+{
+	virtio_net_set_features(dev, features);
+}
+
 static void net_ops_reset(void *dev)
 {
 	virtio_net_reset(dev);
@@ -429,11 +472,7 @@ static int net_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 
 	if (q == VIRTIO_NET_TXQ)
 		return virtio_net_process_tx(net, vq, gm, interrupt);
-	/* RX buffers were added: the backend may retry a frame it kept. */
-	*interrupt = false;
-	if (net->backend->rx_ready)
-		net->backend->rx_ready(net->backend_opaque);
-	return 0;
+	return virtio_net_process_rx(net, vq, gm, interrupt);
 }
 
 const struct virtio_dev_ops virtio_net_dev_ops = {
@@ -443,6 +482,7 @@ const struct virtio_dev_ops virtio_net_dev_ops = {
 	.config_size = VIRTIO_NET_CONFIG_SIZE,
 	.features = net_ops_features,
 	.config_read = net_ops_config_read,
+	.set_features = net_ops_set_features,
 	.reset = net_ops_reset,
 	.process_queue = net_ops_process_queue,
 };

@@ -11,10 +11,9 @@
  * have flags 0 and gso_type GSO_NONE, and a frame is an Ethernet header
  * and at most MTU bytes after it (14..MTU + 14 bytes, no VLAN tag room).
  *
- * The backend (a tap device, a socket; none exists yet) is a small ops
- * table: the device hands it each TX frame as an iovec over guest RAM, and
- * the backend side calls virtio_net_receive() with each frame it has for
- * the guest. Both directions have backpressure and no buffering in the
+ * The backend (net/: a passt socket, a tap device) is a small ops table:
+ * the device hands it each TX frame as an iovec over guest RAM, and takes
+ * each frame it has for the guest with peek()/consume() in an RX pass. Both directions have backpressure and no buffering in the
  * device beyond one held TX chain: see virtio_net_process_tx() and
  * virtio_net_receive().
  *
@@ -42,6 +41,7 @@
 #define VIRTIO_NET_MIN_MTU 68u	   /* RFC 791's minimum for IPv4 */
 #define VIRTIO_NET_MAX_MTU 9000u   /* jumbo frames */
 #define VIRTIO_NET_TX_BUDGET 256u  /* chains per TX pass */
+#define VIRTIO_NET_RX_BUDGET 256u  /* frames per RX pass */
 #define VIRTIO_NET_CONFIG_SIZE 12u /* mac, status, max pairs, mtu */
 /*
  * With MRG_RXBUF every RX chain holds at least a header (spec 5.1.6.3.1),
@@ -65,12 +65,14 @@ struct virtio_net_backend_ops {
 	 */
 	int (*send)(void *opaque, const struct iovec *iov, int iovcnt);
 	/*
-	 * The driver added RX buffers (a notification of queue 0): a frame
-	 * that got -EAGAIN from virtio_net_receive() may be delivered now.
-	 * Called with the device lock held; it may call
-	 * virtio_net_receive(). May be NULL.
+	 * The next frame for the guest, left in the backend until consume():
+	 * 1 with *frame and *len (valid until consume() or the next call), 0
+	 * when there is none now (the backend's descriptor wakes the device
+	 * when there is), or a negative errno when the link is gone.
 	 */
-	void (*rx_ready)(void *opaque);
+	int (*peek)(void *opaque, const uint8_t **frame, size_t *len);
+	/* The frame peek() gave was delivered or dropped: forget it. */
+	void (*consume)(void *opaque);
 };
 
 /* Frames and drops, by reason; each drop also has a guest_errors line. */
@@ -88,6 +90,7 @@ struct virtio_net_stats {
 	uint64_t rx_bad_chain;	   /* a device-readable buffer in an RX chain */
 	uint64_t rx_short_chain;   /* chains too small for the frame */
 	uint64_t rx_no_buffer;	   /* -EAGAIN: the ring was empty */
+	uint64_t rx_backend_error; /* peek() failed: the link is gone */
 };
 
 /* The config space (spec 5.1.4), little-endian as it is read. */
@@ -113,8 +116,13 @@ struct virtio_net {
 	 */
 	bool tx_held;
 	uint32_t tx_len; /* its frame length, checked */
-	/* The last TX pass stopped at its budget: serve queue 1 again. */
+	/*
+	 * The last TX (RX) pass stopped at its budget: serve the queue
+	 * again. Written by passes only (the I/O thread), never by a reset,
+	 * so virtio_net_wait_ns() reads them without the device lock.
+	 */
 	bool tx_more;
+	bool rx_more;
 	struct virtq_chain tx_chain;
 	/* RX: the first chain of a frame (its header), and the ones after. */
 	struct virtq_chain rx_chain;
@@ -132,10 +140,7 @@ void virtio_net_init(struct virtio_net *net, const char *name,
 		     const struct virtio_net_backend_ops *backend,
 		     void *backend_opaque);
 
-/*
- * The driver's accepted features (FEATURES_OK). The transport has no hook
- * for this yet: until it does, whoever wires the device calls it.
- */
+/* The driver's accepted features (the transport's set_features). */
 void virtio_net_set_features(struct virtio_net *net, uint64_t features);
 
 /*
@@ -159,6 +164,19 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 int virtio_net_receive(struct virtio_net *net, struct virtq *vq,
 		       const struct guest_mem *gm, const void *frame,
 		       size_t len, bool *interrupt);
+
+/*
+ * Serve the RX queue: deliver the backend's frames (peek(), then
+ * virtio_net_receive(), then consume()), at most VIRTIO_NET_RX_BUDGET a
+ * pass (rx_more says the budget ran out). A frame the ring has no buffer
+ * for stays in the backend until the driver adds buffers and notifies
+ * queue 0. Returns 0 or a negative errno for a broken ring.
+ */
+int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
+			  const struct guest_mem *gm, bool *interrupt);
+
+/* 1 (ns) when a pass stopped at its budget and must run again, else 0. */
+uint64_t virtio_net_wait_ns(const struct virtio_net *net);
 
 /* The device was reset: forget the held chain and the features. */
 void virtio_net_reset(struct virtio_net *net);

@@ -49,7 +49,11 @@ static char log_path[] = "/tmp/vigil-test-net-XXXXXX";
 
 /* The fake backend: every frame sent, and what the next send says. */
 static struct {
-	unsigned int calls, frames, rx_ready;
+	unsigned int calls, frames;
+	/* RX: frames for the guest, as peek() gives them; peek's answer. */
+	unsigned int rx_pending, rx_taken, peeks;
+	size_t rx_len;
+	int peek_error;
 	uint8_t frame[64][2048];
 	size_t len[64];
 	int iovcnt[64];
@@ -88,15 +92,34 @@ static int fake_send(void *opaque, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
-static void fake_rx_ready(void *opaque)
+/* Frame i (from 0) of the pending ones: rx_len bytes of pattern i. */
+static uint8_t rx_frame[2048];
+
+static int fake_peek(void *opaque, const uint8_t **frame, size_t *len)
 {
 	(void)opaque;
-	be.rx_ready++;
+	be.peeks++;
+	if (be.peek_error)
+		return be.peek_error;
+	if (be.rx_taken == be.rx_pending)
+		return 0;
+	for (size_t i = 0; i < be.rx_len; i++)
+		rx_frame[i] = (uint8_t)(be.rx_taken + i);
+	*frame = rx_frame;
+	*len = be.rx_len;
+	return 1;
+}
+
+static void fake_consume(void *opaque)
+{
+	(void)opaque;
+	be.rx_taken++;
 }
 
 static const struct virtio_net_backend_ops fake_backend = {
 	.send = fake_send,
-	.rx_ready = fake_rx_ready,
+	.peek = fake_peek,
+	.consume = fake_consume,
 };
 
 static void queue_setup(struct virtq *vq, const char *name, uint16_t num,
@@ -645,15 +668,76 @@ static void test_ops_queues(void)
 	bool irq = true;
 
 	setup(0);
+	be.rx_pending = 1;
+	be.rx_len = 60;
+	rx_offer(0, 0x10000, 2048, VRING_DESC_F_WRITE);
 	CHECK(virtio_net_dev_ops.process_queue(net, VIRTIO_NET_RXQ, &rxq, &gm,
 					       &irq) == 0 &&
-		      !irq && be.rx_ready == 1,
-	      "ops: queue 0 tells the backend RX buffers came");
+		      irq && be.rx_taken == 1 && used_of(&rxr, 0).len == HDR + 60,
+	      "ops: queue 0 delivers the backend's frame");
 	tx_offer(0, 0x1000, 100, 1);
 	CHECK(virtio_net_dev_ops.process_queue(net, VIRTIO_NET_TXQ, &txq, &gm,
 					       &irq) == 0 &&
 		      irq && be.frames == 1,
 	      "ops: queue 1 transmits");
+}
+
+/* Frames wait in the backend while the ring is empty, none lost. */
+static void test_rx_pass_waits(void)
+{
+	bool irq;
+
+	setup(0);
+	be.rx_pending = 3;
+	be.rx_len = 100;
+	rx_offer(0, 0x10000, 2048, VRING_DESC_F_WRITE);
+	CHECK(virtio_net_process_rx(net, &rxq, &gm, &irq) == 0 && irq &&
+		      be.rx_taken == 1 && net->stats.rx_no_buffer == 1 &&
+		      !net->rx_more && virtio_net_wait_ns(net) == 0,
+	      "rx pass: one buffer, one frame; the rest wait in the backend");
+	rx_offer(1, 0x11000, 2048, VRING_DESC_F_WRITE);
+	rx_offer(2, 0x12000, 2048, VRING_DESC_F_WRITE);
+	CHECK(virtio_net_process_rx(net, &rxq, &gm, &irq) == 0 && irq &&
+		      be.rx_taken == 3 && net->stats.rx_frames == 3 &&
+		      ram[0x11000 + HDR] == 1 && ram[0x12000 + HDR] == 2,
+	      "rx pass: after a refill the waiting frames come, in order");
+}
+
+static void test_rx_pass_budget(void)
+{
+	bool irq;
+
+	setup(0);
+	/* Runts: dropped without a buffer, so the ring does not run dry. */
+	be.rx_pending = VIRTIO_NET_RX_BUDGET + 1;
+	be.rx_len = 5;
+	CHECK(virtio_net_process_rx(net, &rxq, &gm, &irq) == 0 &&
+		      be.rx_taken == VIRTIO_NET_RX_BUDGET && net->rx_more &&
+		      virtio_net_wait_ns(net) == 1,
+	      "rx pass: stops at its budget and asks to run again");
+	CHECK(virtio_net_process_rx(net, &rxq, &gm, &irq) == 0 &&
+		      be.rx_taken == VIRTIO_NET_RX_BUDGET + 1 && !net->rx_more,
+	      "rx pass: the next pass takes the rest");
+}
+
+static void test_rx_pass_link_gone(void)
+{
+	bool irq;
+
+	setup(0);
+	be.peek_error = -ECONNRESET;
+	rx_offer(0, 0x10000, 2048, VRING_DESC_F_WRITE);
+	CHECK(virtio_net_process_rx(net, &rxq, &gm, &irq) == 0 && !irq &&
+		      net->stats.rx_backend_error == 1,
+	      "rx pass: a lost backend is counted, the ring is not broken");
+}
+
+static void test_features_hook(void)
+{
+	setup(0);
+	virtio_net_dev_ops.set_features(net, ~0ull);
+	CHECK(net->features == virtio_net_dev_ops.features(net),
+	      "set_features keeps only what was offered");
 }
 
 static void test_broken_ring(void)
@@ -712,6 +796,10 @@ int main(void)
 	test_rx_merge_small();
 	test_config();
 	test_ops_queues();
+	test_rx_pass_waits();
+	test_rx_pass_budget();
+	test_rx_pass_link_gone();
+	test_features_hook();
 	test_broken_ring();
 	log_close();
 	log_set_mask(0);
