@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 
 const struct virtio_kind *const virtio_kinds[] = {
 	&virtio_blk_kind,
 	&virtio_rng_kind,
+	&virtio_net_kind,
 	NULL,
 };
 

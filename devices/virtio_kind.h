@@ -77,6 +77,14 @@ struct virtio_kind {
 	 * never. Called on the I/O thread, outside the device lock.
 	 */
 	uint64_t (*wait_ns)(void *dev);
+	/*
+	 * The device's host-side descriptor (a socket, a tap), or -1. The I/O
+	 * thread watches it edge-triggered, readable and writable, and serves
+	 * every queue when it fires; the device reads until it would block or
+	 * its budget runs out (then wait_ns asks for another pass). NULL:
+	 * none.
+	 */
+	int (*host_fd)(void *dev);
 	/* System calls the I/O thread makes for this kind (vmm/sandbox.c). */
 	const int *io_syscalls;
 	unsigned int nr_io_syscalls;

@@ -859,7 +859,8 @@ int virtio_mmio_set_state(struct virtio_mmio *dev,
 		vq->shadow_avail_idx = qs->last_avail_idx;
 		vq->used_idx = qs->used_idx;
 	}
-	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) && dev->ops->set_features)
+	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    dev->ops->set_features)
 		dev->ops->set_features(dev->dev, st->driver_features);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;

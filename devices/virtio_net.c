@@ -12,10 +12,16 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
+#include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
 #include "lib/log.h"
+#include "migration/fields.h"
+#include "net/backend.h"
 
 _Static_assert(sizeof(struct virtio_net_hdr_v1) == VIRTIO_NET_HDR_SIZE,
 	       "the VERSION_1 header is 12 bytes");
@@ -161,6 +167,12 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 	int ret = 0;
 
 	net->tx_more = false;
+	*interrupt = false;
+	if (net->backend->flush &&
+	    net->backend->flush(net->backend_opaque) == -EAGAIN) {
+		net->stats.tx_backpressure++;
+		return 0;
+	}
 	for (; budget > 0; budget--) {
 		if (!net->tx_held) {
 			ret = virtq_pop_chain(vq, gm, &net->tx_chain);
@@ -485,4 +497,192 @@ const struct virtio_dev_ops virtio_net_dev_ops = {
 	.set_features = net_ops_set_features,
 	.reset = net_ops_reset,
 	.process_queue = net_ops_process_queue,
+};
+
+/* ---- the net kind: --net ------------------------------------------------- */
+
+/* The kind's device: the model and the backend it owns. */
+struct net_device {
+	struct virtio_net net;
+	struct net_backend backend;
+};
+
+static int net_kind_check_spec(const char *spec, char *err, size_t errlen)
+{
+	struct net_spec s;
+
+	return net_spec_parse(spec, &s, err, errlen);
+}
+
+/* 52:54:00 (QEMU's prefix, locally administered), then "vgl" and index. */
+static void net_default_mac(unsigned int index, uint8_t mac[6])
+{
+	static const uint8_t prefix[5] = { 0x52, 0x54, 0x00, 0x76, 0x67 };
+
+	memcpy(mac, prefix, sizeof(prefix));
+	mac[5] = (uint8_t)(0x10 + index);
+}
+
+static void *net_kind_create(const char *spec, unsigned int index,
+			     const char *name, char *err, size_t errlen)
+{
+	struct net_device *d;
+	struct net_spec s;
+	uint8_t mac[6];
+	unsigned int mtu;
+
+	if (net_spec_parse(spec, &s, err, errlen) < 0)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "net %u: out of memory", index);
+		return NULL;
+	}
+	if (s.has_mac)
+		memcpy(mac, s.mac, sizeof(mac));
+	else
+		net_default_mac(index, mac);
+	mtu = s.mtu ? s.mtu : VIRTIO_NET_DEFAULT_MTU;
+	if (net_backend_open(&d->backend, &s, mtu, name, err, errlen) < 0) {
+		free(d);
+		return NULL;
+	}
+	virtio_net_init(&d->net, name, mac, mtu, d->backend.ops,
+			d->backend.opaque);
+	return d;
+}
+
+static void net_kind_destroy(void *dev)
+{
+	struct net_device *d = dev;
+
+	net_backend_close(&d->backend);
+	free(d);
+}
+
+static uint64_t net_kind_wait_ns(void *dev)
+{
+	return virtio_net_wait_ns(&((struct net_device *)dev)->net);
+}
+
+static int net_kind_host_fd(void *dev)
+{
+	return ((struct net_device *)dev)->backend.fd;
+}
+
+/* What the backends add to the I/O thread's system calls. */
+static const int net_io_syscalls[] = {
+	SYS_recvfrom, /* passt: recv() the stream */
+	SYS_sendto,   /* passt: send() the rest of a frame */
+	SYS_sendmsg,  /* passt: a frame and its length in one call */
+	SYS_writev,   /* tap: a frame from its guest buffers */
+};
+
+/* ---- the net kind in a snapshot ------------------------------------------ */
+
+static const char *check_net_spec(const void *p, size_t len)
+{
+	struct net_spec s;
+
+	(void)len;
+	if (net_spec_parse(p, &s, NULL, 0) < 0)
+		return "not a valid --net specification";
+	return s.has_mac && s.mtu ? NULL : "no mac= and mtu=";
+}
+
+static const struct field net_fields[] = {
+	FIELD_STRING("spec", struct virtio_net_snapshot, spec,
+		     CHECK_FN(check_net_spec)),
+};
+
+static const struct field_table net_table =
+	FIELD_TABLE("net", net_fields, NULL);
+
+static const char *backend_name(enum net_backend_type t)
+{
+	return t == NET_BACKEND_TAP ? "tap" : "passt";
+}
+
+/*
+ * A TX chain the backend refused is held, not answered: give it back (it
+ * is still in the available ring), so the restored device sends it.
+ */
+static void net_snap_capture(void *dev, struct virtio_mmio_state *mmio,
+			     void *state)
+{
+	const struct net_device *d = dev;
+	const uint8_t *m = d->net.config.mac;
+	struct virtio_net_snapshot *snap = state;
+
+	if (d->net.tx_held)
+		mmio->queue[VIRTIO_NET_TXQ].last_avail_idx--;
+	snprintf(snap->spec, sizeof(snap->spec),
+		 "%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,mtu=%u",
+		 backend_name(d->backend.type), m[0], m[1], m[2], m[3], m[4],
+		 m[5], d->net.mtu);
+}
+
+/* The guest's driver keeps the MAC and MTU it read: they must not change. */
+static int net_snap_check(void *dev, const void *state, const char *path,
+			  char *err, size_t errlen)
+{
+	const struct net_device *d = dev;
+	const struct virtio_net_snapshot *snap = state;
+	struct net_spec want;
+
+	if (net_spec_parse(snap->spec, &want, NULL, 0) < 0) {
+		snprintf(err, errlen, "%s/net/spec: invalid", path);
+		return -EINVAL;
+	}
+	if (memcmp(want.mac, d->net.config.mac, sizeof(want.mac)) ||
+	    want.mtu != d->net.mtu) {
+		const uint8_t *m = d->net.config.mac;
+
+		snprintf(err, errlen,
+			 "%s has mac=%02x:%02x:%02x:%02x:%02x:%02x,mtu=%u, the "
+			 "snapshot recorded %s (%s/net/spec)",
+			 d->net.name, m[0], m[1], m[2], m[3], m[4], m[5],
+			 d->net.mtu, snap->spec, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *net_snap_spec(const void *state)
+{
+	return ((const struct virtio_net_snapshot *)state)->spec;
+}
+
+static const struct virtio_kind_snap net_snap = {
+	.node = "net",
+	.table = &net_table,
+	.size = sizeof(struct virtio_net_snapshot),
+	.capture = net_snap_capture,
+	.check = net_snap_check,
+	.spec = net_snap_spec,
+};
+
+const struct virtio_kind virtio_net_kind = {
+	.name = "net",
+	.option = "net",
+	.usage =
+		"  --net SPEC             a virtio network device; SPEC is one of\n"
+		"                         passt[,forward=tcp|udp:HOST:GUEST]...\n"
+		"                           vigil starts Debian's passt (no root\n"
+		"                           needed): DHCP, DNS, the host's network;\n"
+		"                           binary=PATH to run another passt\n"
+		"                         passt,socket=PATH  a passt already running\n"
+		"                         tap,ifname=NAME | tap,fd=N  a tap device\n"
+		"                         and for each, mac=XX:XX:XX:XX:XX:XX\n"
+		"                         (default 52:54:00:76:67:1N for the Nth) and\n"
+		"                         mtu=68..9000 (default 1500)\n",
+	.ops = &virtio_net_dev_ops,
+	.check_spec = net_kind_check_spec,
+	.create = net_kind_create,
+	.destroy = net_kind_destroy,
+	.wait_ns = net_kind_wait_ns,
+	.host_fd = net_kind_host_fd,
+	.io_syscalls = net_io_syscalls,
+	.nr_io_syscalls = sizeof(net_io_syscalls) / sizeof(net_io_syscalls[0]),
+	.snap = &net_snap,
 };

@@ -65,6 +65,12 @@ struct virtio_net_backend_ops {
 	 */
 	int (*send)(void *opaque, const struct iovec *iov, int iovcnt);
 	/*
+	 * Finish what an earlier send() took but could not write yet, before
+	 * a TX pass: 0, or -EAGAIN to stop the pass (the backend's descriptor
+	 * wakes the device when it can go on). May be NULL.
+	 */
+	int (*flush)(void *opaque);
+	/*
 	 * The next frame for the guest, left in the backend until consume():
 	 * 1 with *frame and *len (valid until consume() or the next call), 0
 	 * when there is none now (the backend's descriptor wakes the device
@@ -187,5 +193,19 @@ void virtio_net_config_read(const struct virtio_net *net, uint32_t offset,
 
 struct virtio_dev_ops;
 extern const struct virtio_dev_ops virtio_net_dev_ops;
+
+/*
+ * The net kind's part in a snapshot: what the guest's driver read and
+ * keeps (MAC, MTU), as the --net spec that would give them back, e.g.
+ * "passt,mac=52:54:00:12:34:56,mtu=1500". The backend is the restore
+ * command line's; the link and what was in flight are not saved (TCP
+ * resends what a restore lost, as after any dropped frame).
+ */
+struct virtio_net_snapshot {
+	char spec[64];
+};
+
+struct virtio_kind;
+extern const struct virtio_kind virtio_net_kind;
 
 #endif

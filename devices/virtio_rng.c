@@ -287,8 +287,7 @@ static uint64_t rng_kind_wait_ns(void *dev)
 
 /* What serving the queue adds to the I/O thread's system calls. */
 static const int rng_io_syscalls[] = {
-	SYS_getrandom,	     /* the bytes */
-	SYS_timerfd_settime, /* wake when the bucket has refilled */
+	SYS_getrandom, /* the bytes (the slot's timer wakes it: vmm/sandbox.c) */
 };
 
 /*

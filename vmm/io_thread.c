@@ -38,6 +38,12 @@ int io_thread_add(struct io_thread *t, int fd, event_handler_fn fn,
 	return event_loop_add(&t->el, fd, EPOLLIN, fn, opaque);
 }
 
+int io_thread_add_events(struct io_thread *t, int fd, uint32_t events,
+			 event_handler_fn fn, void *opaque)
+{
+	return event_loop_add(&t->el, fd, events, fn, opaque);
+}
+
 static void *io_thread_main(void *arg)
 {
 	struct io_thread *t = arg;

@@ -27,6 +27,9 @@ int io_thread_init(struct io_thread *t);
 /* Watch fd (readable) before the thread starts. */
 int io_thread_add(struct io_thread *t, int fd, event_handler_fn fn,
 		  void *opaque);
+/* Watch fd for events (EPOLLIN | EPOLLET...) before the thread starts. */
+int io_thread_add_events(struct io_thread *t, int fd, uint32_t events,
+			 event_handler_fn fn, void *opaque);
 int io_thread_start(struct io_thread *t);
 /* Stop and join; requests already being served complete first. */
 void io_thread_stop(struct io_thread *t);

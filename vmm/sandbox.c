@@ -83,6 +83,7 @@ static const int io_syscalls[] = {
 	SCMP_SYS(nanosleep),	   /* null-co: latency-ns */
 	SCMP_SYS(clock_nanosleep), /* the same, where libc uses it */
 	SCMP_SYS(munmap),	   /* free() of raw's O_DIRECT bounce buffer */
+	SCMP_SYS(timerfd_settime), /* a slot whose kind waits (wait_ns) */
 	SCMP_SYS(exit),		   /* the thread returns when stopped */
 };
 

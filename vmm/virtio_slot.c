@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -55,19 +56,32 @@ static void virtio_slot_arm_timer(struct virtio_slot *slot, bool served)
 		log_error("%s: timerfd: %s", slot->name, strerror(errno));
 }
 
+static void virtio_slot_serve_all(struct virtio_slot *slot)
+{
+	bool served = false;
+
+	for (unsigned int q = 0; q < slot->kind->ops->num_queues; q++)
+		served |= virtio_mmio_process_queue(&slot->mmio, q);
+	virtio_slot_arm_timer(slot, served);
+}
+
 /* On the I/O thread: the device's wait is over; serve every queue. */
 static void virtio_slot_on_timer(void *opaque, uint32_t events)
 {
 	struct virtio_slot *slot = opaque;
 	uint64_t count;
-	bool served = false;
 
 	(void)events;
 	if (read(slot->timer_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("%s: timerfd read: %s", slot->name, strerror(errno));
-	for (unsigned int q = 0; q < slot->kind->ops->num_queues; q++)
-		served |= virtio_mmio_process_queue(&slot->mmio, q);
-	virtio_slot_arm_timer(slot, served);
+	virtio_slot_serve_all(slot);
+}
+
+/* On the I/O thread: the backend has frames, or room for them. */
+static void virtio_slot_on_host(void *opaque, uint32_t events)
+{
+	(void)events;
+	virtio_slot_serve_all(opaque);
 }
 
 /* On the I/O thread: a queue's eventfd fired. */
@@ -106,7 +120,7 @@ static int virtio_slot_wire_queue(struct virtio_slot *slot, unsigned int q,
 static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 			    struct bus *mmio, struct io_thread *io)
 {
-	int r;
+	int host_fd, r;
 
 	slot->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (slot->irq_fd < 0)
@@ -122,6 +136,11 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	}
 	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues; q++)
 		r = virtio_slot_wire_queue(slot, q, kvm, io);
+	host_fd = slot->kind->host_fd ? slot->kind->host_fd(slot->dev) : -1;
+	if (r == 0 && host_fd >= 0)
+		r = io_thread_add_events(io, host_fd,
+					 EPOLLIN | EPOLLOUT | EPOLLET,
+					 virtio_slot_on_host, slot);
 	if (r == 0)
 		r = bus_register(mmio, slot->base, VIRTIO_MMIO_SIZE,
 				 &virtio_mmio_ops, &slot->mmio, slot->name);
