@@ -24,7 +24,7 @@ sandbox_exe = sys.argv[2] if len(sys.argv) > 2 else None
 doc_path = os.path.join(root, "docs", "secure-coding.md")
 tap = Tap()
 
-TREE_DIRS = ("lib", "vmm", "devices", "block", "migration", "vhost-user", "tests",
+TREE_DIRS = ("lib", "vmm", "devices", "block", "net", "migration", "vhost-user", "tests",
              "scripts", "docs", "guest", "bench")
 ROOT_FILES = ("meson.build", "meson_options.txt", "test.sh", "boot.sh",
               ".clang-tidy", "README.md")

@@ -673,7 +673,8 @@ static void test_ops_queues(void)
 	rx_offer(0, 0x10000, 2048, VRING_DESC_F_WRITE);
 	CHECK(virtio_net_dev_ops.process_queue(net, VIRTIO_NET_RXQ, &rxq, &gm,
 					       &irq) == 0 &&
-		      irq && be.rx_taken == 1 && used_of(&rxr, 0).len == HDR + 60,
+		      irq && be.rx_taken == 1 &&
+		      used_of(&rxr, 0).len == HDR + 60,
 	      "ops: queue 0 delivers the backend's frame");
 	tx_offer(0, 0x1000, 100, 1);
 	CHECK(virtio_net_dev_ops.process_queue(net, VIRTIO_NET_TXQ, &txq, &gm,
