@@ -634,7 +634,7 @@ static int net_snap_check(void *dev, const void *state, const char *path,
 		snprintf(err, errlen, "%s/net/spec: invalid", path);
 		return -EINVAL;
 	}
-	if (memcmp(want.mac, d->net.config.mac, sizeof(want.mac)) ||
+	if (memcmp(want.mac, d->net.config.mac, sizeof(want.mac)) != 0 ||
 	    want.mtu != d->net.mtu) {
 		const uint8_t *m = d->net.config.mac;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static analysis of vigil's host code: lib/ vmm/ devices/ block/ migration/
+# Static analysis of vigil's host code: lib/ vmm/ devices/ block/ net/ migration/
 # vhost-user/ (guest/ is freestanding code with its own flags and is not
 # analysed here).
 #   scripts/analyze.sh gcc-analyzer|cppcheck|clang-tidy
@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-dirs=(lib vmm devices block migration vhost-user)
+dirs=(lib vmm devices block net migration vhost-user)
 supp=tests/analyzers
 jobs=$(nproc)
 
