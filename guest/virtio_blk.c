@@ -11,11 +11,9 @@
 #include "alloc.h"
 #include "devices.h"
 #include "idt.h"
-#include "io.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "platform.h"
-#include "tsc.h"
 #include "virtio_blk.h"
 
 #define BIT(n) (1ull << (n))
@@ -191,35 +189,17 @@ struct blk_req *virtio_blk_poll(struct virtio_blk *b)
 	return r;
 }
 
-/* Completes whatever the device finished; true once @r is among them. */
-static bool reap(struct virtio_blk *b, struct blk_req *r)
+/* virtio_blk_poll() as a virtq_complete_fn. */
+static void *complete_one(void *b)
 {
-	while (virtio_blk_poll(b))
-		;
-	return r->done;
+	return virtio_blk_poll(b);
 }
 
 bool virtio_blk_wait(struct virtio_blk *b, struct blk_req *r,
 		     uint64_t timeout_us)
 {
-	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
-
-	while (!reap(b, r)) {
-		if ((int64_t)(rdtsc() - end) > 0 || b->vq.broken)
-			return false;
-		if (!b->irq_mode) {
-			cpu_relax();
-			continue;
-		}
-		/* Sleep unless a completion slipped in: check with interrupts
-		 * off, then sti;hlt, which cannot miss the wake-up. */
-		virtq_enable_interrupts(&b->vq);
-		irq_disable();
-		if (!virtq_has_used(&b->vq))
-			wait_for_interrupt();
-		irq_enable();
-	}
-	return true;
+	return virtq_wait(&b->vq, b->irq_mode, complete_one, b, &r->done,
+			  timeout_us);
 }
 
 int virtio_blk_request(struct virtio_blk *b, uint32_t type, uint64_t sector,

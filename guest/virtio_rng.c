@@ -11,11 +11,9 @@
 #include "alloc.h"
 #include "devices.h"
 #include "idt.h"
-#include "io.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "platform.h"
-#include "tsc.h"
 #include "virtio_rng.h"
 
 #define BIT(n) (1ull << (n))
@@ -146,35 +144,17 @@ struct rng_req *virtio_rng_poll(struct virtio_rng *r)
 	return req;
 }
 
-/* Completes whatever the device finished; true once @req is among them. */
-static bool reap(struct virtio_rng *r, struct rng_req *req)
+/* virtio_rng_poll() as a virtq_complete_fn. */
+static void *complete_one(void *r)
 {
-	while (virtio_rng_poll(r))
-		;
-	return req->done;
+	return virtio_rng_poll(r);
 }
 
 bool virtio_rng_wait(struct virtio_rng *r, struct rng_req *req,
 		     uint64_t timeout_us)
 {
-	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
-
-	while (!reap(r, req)) {
-		if ((int64_t)(rdtsc() - end) > 0 || r->vq.broken)
-			return false;
-		if (!r->irq_mode) {
-			cpu_relax();
-			continue;
-		}
-		/* Sleep unless a completion slipped in: check with interrupts
-		 * off, then sti;hlt, which cannot miss the wake-up. */
-		virtq_enable_interrupts(&r->vq);
-		irq_disable();
-		if (!virtq_has_used(&r->vq))
-			wait_for_interrupt();
-		irq_enable();
-	}
-	return true;
+	return virtq_wait(&r->vq, r->irq_mode, complete_one, r, &req->done,
+			  timeout_us);
 }
 
 int64_t virtio_rng_read(struct virtio_rng *r, void *buf, uint32_t len)
