@@ -9,7 +9,6 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "devices.h"
 #include "idt.h"
 #include "ioapic.h"
 #include "lapic.h"
@@ -31,17 +30,7 @@ static struct virtio_blk *irq_owner[256];
 
 const struct mmio_device *virtio_blk_find(unsigned int n)
 {
-	const struct device_list *l = devices_all();
-	struct virtio_mmio vm;
-	const char *why;
-	unsigned int i;
-
-	for (i = 0; i < l->n; i++) {
-		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
-		    vm.device_id == VIRTIO_ID_BLOCK && n-- == 0)
-			return &l->dev[i];
-	}
-	return NULL;
+	return virtio_mmio_find(VIRTIO_ID_BLOCK, n);
 }
 
 bool virtio_blk_has(const struct virtio_blk *b, unsigned int feature)
@@ -74,8 +63,6 @@ static void read_config(struct virtio_blk *b)
 bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	uint32_t max;
-
 	*b = (struct virtio_blk){ .gsi = d->gsi };
 	if (!virtio_mmio_probe(&b->mmio, d, why))
 		return false;
@@ -86,16 +73,9 @@ bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 	if (!virtio_mmio_negotiate(&b->mmio, WANTED_FEATURES,
 				   BIT(VIRTIO_F_VERSION_1), why))
 		return false;
-	max = virtio_mmio_queue_num_max(&b->mmio, 0);
-	while (queue_size > max && queue_size > 1)
-		queue_size /= 2;
-	if (!virtq_init(&b->vq, queue_size,
-			virtio_blk_has(b, VIRTIO_RING_F_EVENT_IDX))) {
-		*why = "no memory for the rings";
-		return false;
-	}
-	virtq_disable_interrupts(&b->vq);
-	if (!virtio_mmio_setup_queue(&b->mmio, 0, &b->vq, why))
+	if (!virtio_mmio_create_queue(
+		    &b->mmio, 0, &b->vq, queue_size,
+		    virtio_blk_has(b, VIRTIO_RING_F_EVENT_IDX), why))
 		return false;
 	read_config(b);
 	virtio_mmio_driver_ok(&b->mmio);

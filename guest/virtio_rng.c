@@ -9,7 +9,6 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "devices.h"
 #include "idt.h"
 #include "ioapic.h"
 #include "lapic.h"
@@ -25,24 +24,12 @@ static struct virtio_rng *irq_owner[256];
 
 const struct mmio_device *virtio_rng_find(unsigned int n)
 {
-	const struct device_list *l = devices_all();
-	struct virtio_mmio vm;
-	const char *why;
-	unsigned int i;
-
-	for (i = 0; i < l->n; i++) {
-		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
-		    vm.device_id == VIRTIO_ID_ENTROPY && n-- == 0)
-			return &l->dev[i];
-	}
-	return NULL;
+	return virtio_mmio_find(VIRTIO_ID_ENTROPY, n);
 }
 
 bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	uint32_t max;
-
 	*r = (struct virtio_rng){ .gsi = d->gsi };
 	if (!virtio_mmio_probe(&r->mmio, d, why))
 		return false;
@@ -54,15 +41,8 @@ bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 				   BIT(VIRTIO_F_VERSION_1), why))
 		return false;
 	/* 5.4.2: one queue, requestq, index 0. */
-	max = virtio_mmio_queue_num_max(&r->mmio, 0);
-	while (queue_size > max && queue_size > 1)
-		queue_size /= 2;
-	if (!virtq_init(&r->vq, queue_size, false)) {
-		*why = "no memory for the rings";
-		return false;
-	}
-	virtq_disable_interrupts(&r->vq);
-	if (!virtio_mmio_setup_queue(&r->mmio, 0, &r->vq, why))
+	if (!virtio_mmio_create_queue(&r->mmio, 0, &r->vq, queue_size, false,
+				      why))
 		return false;
 	virtio_mmio_driver_ok(&r->mmio);
 	return true;
