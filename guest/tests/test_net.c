@@ -60,8 +60,8 @@ static bool net_open_selected(struct virtio_net *n)
 		select_device("net", VIRTIO_ID_NET, "virtio-net");
 	const char *why = "";
 
-	if (!d || !check_open(virtio_net_open(n, d, &why), d, "virtio-net",
-			      &why))
+	if (!d ||
+	    !check_open(virtio_net_open(n, d, &why), d, "virtio-net", &why))
 		return false;
 	/* QEMU 7.2 writes num_buffers only with MRG_RXBUF: say so. */
 	n->num_buffers_may_be_unwritten =
