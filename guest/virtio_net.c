@@ -234,24 +234,27 @@ static bool check_rx(const struct virtio_net *n, const struct net_frame *f,
 	return true;
 }
 
-bool virtio_net_receive(struct virtio_net *n, struct net_frame *f,
-			uint64_t timeout_us, const char **why)
+enum net_rx virtio_net_receive(struct virtio_net *n, struct net_frame *f,
+			       uint64_t timeout_us, const char **why)
 {
 	uint8_t *buf;
 
-	if (!virtq_wait(&n->rx, false, take_rx, n, &n->rx_ready, timeout_us))
-		return fail(why, n->rx.broken ? "bad used entry on receiveq" :
-						"no frame in time");
+	if (!virtq_wait(&n->rx, false, take_rx, n, &n->rx_ready, timeout_us)) {
+		if (!n->rx.broken)
+			return NET_RX_NONE;
+		*why = "bad used entry on receiveq";
+		return NET_RX_BAD;
+	}
 	n->rx_ready = false;
 	buf = n->rx_used;
 	*f = (struct net_frame){ .data = buf + NET_HDR_LEN, .buf = buf };
 	memcpy(&f->hdr, buf, NET_HDR_LEN);
 	if (!check_rx(n, f, n->rx_used_len, why)) {
 		virtio_net_recycle(n, f);
-		return false;
+		return NET_RX_BAD;
 	}
 	f->len = n->rx_used_len - NET_HDR_LEN;
-	return true;
+	return NET_RX_FRAME;
 }
 
 void virtio_net_recycle(struct virtio_net *n, const struct net_frame *f)

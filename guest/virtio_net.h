@@ -8,7 +8,7 @@
  *	struct virtio_net n;
  *	virtio_net_open(&n, virtio_mmio_find(VIRTIO_ID_NET, 0), &why);
  *	virtio_net_send(&n, frame, len, &why);
- *	if (virtio_net_receive(&n, &f, timeout_us, &why)) {
+ *	if (virtio_net_receive(&n, &f, timeout_us, &why) == NET_RX_FRAME) {
  *		... f.data, f.len ...
  *		virtio_net_recycle(&n, &f);  // the buffer back to the device
  *	}
@@ -73,10 +73,14 @@ uint16_t virtio_net_read_status(struct virtio_net *n);
  * it is refused, the device does not answer or answers wrongly. */
 bool virtio_net_send(struct virtio_net *n, const void *frame, uint32_t len,
 		     const char **why);
-/* Waits for the next received frame; false (with *why) on timeout or a
- * used entry that breaks the rules (its buffer is then recycled). */
-bool virtio_net_receive(struct virtio_net *n, struct net_frame *f,
-			uint64_t timeout_us, const char **why);
+enum net_rx {
+	NET_RX_FRAME, /* @f holds a frame: recycle it when done */
+	NET_RX_NONE,  /* nothing arrived in time */
+	NET_RX_BAD,   /* a used entry broke the rules (*why); recycled */
+};
+/* Waits up to @timeout_us for the next received frame. */
+enum net_rx virtio_net_receive(struct virtio_net *n, struct net_frame *f,
+			       uint64_t timeout_us, const char **why);
 /* Gives @f's buffer back to the device. */
 void virtio_net_recycle(struct virtio_net *n, const struct net_frame *f);
 

@@ -10,7 +10,8 @@
  * net_dhcp   both directions with a real peer (QEMU's slirp, passt): a
  *            DHCPDISCOVER broadcast answered by a DHCPOFFER, then an ARP
  *            request from the offered address for the offered router,
- *            answered by its MAC. Every used entry is checked by the
+ *            answered by its MAC, each sent again every second until
+ *            answered (five times at most). Every used entry is checked by the
  *            driver (length within the buffer, at least header + Ethernet
  *            header, num_buffers 1, flags 0, no GSO; transmit length 0).
  *            net_ip=, net_gw=, net_gw_mac= state what the peer must offer.
@@ -29,8 +30,12 @@
 #include "tsc.h"
 #include "virtio_net.h"
 
-#define REPLY_TIMEOUT_US 5000000
+#define TRIES 5
+#define TRY_US 1000000
 #define STATUS_KNOWN (VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE)
+
+/* What await_frame() came to. */
+enum await { FOUND, NOT_YET, BROKEN };
 
 /* Whether a frame is the one awaited (filling in what it says). */
 typedef bool frame_match_fn(const struct net_frame *f, void *ctx);
@@ -122,29 +127,6 @@ void test_net_probe(void)
 	check(status == 0, "status 0x%x after reset", status);
 }
 
-/* Receives until @match takes a frame; others are given back. */
-static bool await_frame(struct virtio_net *n, frame_match_fn *match, void *ctx,
-			const char *what)
-{
-	uint64_t end = rdtsc() + ns_to_tsc(REPLY_TIMEOUT_US * 1000ull);
-	unsigned int others = 0;
-	struct net_frame f;
-	const char *why = "";
-	bool found;
-
-	do {
-		/* why is set by the call: call first, then report. */
-		if (!virtio_net_receive(n, &f, REPLY_TIMEOUT_US, &why))
-			return check(false, "%s: %s", what, why);
-		found = match(&f, ctx);
-		virtio_net_recycle(n, &f);
-		others += !found;
-	} while (!found && (int64_t)(rdtsc() - end) < 0);
-	if (others)
-		note("%s: %u other frames passed over", what, others);
-	return check(found, "%s: not among %u frames", what, others);
-}
-
 static bool send_frame(struct virtio_net *n, const void *frame, uint32_t len,
 		       const char *what)
 {
@@ -152,6 +134,55 @@ static bool send_frame(struct virtio_net *n, const void *frame, uint32_t len,
 	bool ok = virtio_net_send(n, frame, len, &why);
 
 	return check(ok, "%s: %s", what, why);
+}
+
+/* Receives for TRY_US until @match takes a frame; the others are given
+ * back and counted in *others. */
+static enum await await_frame(struct virtio_net *n, frame_match_fn *match,
+			      void *ctx, const char *what, unsigned int *others)
+{
+	uint64_t end = rdtsc() + ns_to_tsc(TRY_US * 1000ull);
+	struct net_frame f;
+	const char *why = "";
+	enum net_rx got;
+	bool found = false;
+
+	while (!found && (int64_t)(rdtsc() - end) < 0) {
+		got = virtio_net_receive(n, &f, TRY_US, &why);
+		if (got == NET_RX_NONE)
+			return NOT_YET;
+		if (got == NET_RX_BAD) {
+			check(false, "%s: %s", what, why);
+			return BROKEN;
+		}
+		found = match(&f, ctx);
+		virtio_net_recycle(n, &f);
+		*others += !found;
+	}
+	return found ? FOUND : NOT_YET;
+}
+
+/* Sends @frame until the reply @match takes comes, once a TRY_US: the
+ * peer may not listen yet (QEMU's stream netdev connects to passt after
+ * the guest starts), as RFC 2131 (4.1) lets a DHCP client retransmit. */
+static bool exchange(struct virtio_net *n, const void *frame, uint32_t len,
+		     frame_match_fn *match, void *ctx, const char *what)
+{
+	enum await r = NOT_YET;
+	unsigned int tries = 0, others = 0;
+
+	while (r == NOT_YET && tries++ < TRIES) {
+		if (!send_frame(n, frame, len, what))
+			return false;
+		r = await_frame(n, match, ctx, what, &others);
+	}
+	if (others)
+		note("%s: %u other frames passed over", what, others);
+	if (tries > 1)
+		note("%s: sent %u times", what, tries);
+	if (r == NOT_YET)
+		check(false, "%s: no reply in %u tries", what, TRIES);
+	return r == FOUND;
 }
 
 static bool match_offer(const struct net_frame *f, void *ctx)
@@ -191,8 +222,7 @@ static bool dhcp_discover(struct virtio_net *n, struct dhcp_offer *o)
 	if (!check(frame, "no memory"))
 		return false;
 	dhcp_build_discover(frame, n->mac, w.xid);
-	if (!send_frame(n, frame, DHCP_FRAME_LEN, "DHCPDISCOVER") ||
-	    !await_frame(n, match_offer, &w, "DHCPOFFER"))
+	if (!exchange(n, frame, DHCP_FRAME_LEN, match_offer, &w, "DHCP"))
 		return false;
 	*o = w.offer;
 	note_offer(o);
@@ -209,8 +239,7 @@ static void arp_router(struct virtio_net *n, const struct dhcp_offer *o)
 	if (!check(frame, "no memory"))
 		return;
 	arp_build_request(frame, n->mac, o->yiaddr, o->router);
-	if (!send_frame(n, frame, ARP_FRAME_LEN, "ARP request") ||
-	    !await_frame(n, match_arp_reply, &w, "ARP reply"))
+	if (!exchange(n, frame, ARP_FRAME_LEN, match_arp_reply, &w, "ARP"))
 		return;
 	ipv4_format(router, o->router);
 	mac_format(mac, w.target_mac);

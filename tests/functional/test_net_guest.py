@@ -56,7 +56,7 @@ def only_num_buffers_caught(r):
     failed = [(t, rest) for ok, _, t, rest in results if not ok]
     if not failed:
         return guest_verdict(r)
-    return (failed == [("net_dhcp", " # DHCPOFFER: num_buffers not 1 "
+    return (failed == [("net_dhcp", " # DHCP: num_buffers not 1 "
                         "without MRG_RXBUF")],
             f"failed: {failed}")
 
