@@ -2,7 +2,8 @@
 /*
  * virtio-net (virtio 1.2, 5.1): initialisation in the order of 5.1.5 and
  * 3.1.1 (queues, receive buffers, DRIVER_OK, then the first notification),
- * receive buffers of header + Ethernet header + MTU each (5.1.6.3.1), one
+ * receive buffers of header + Ethernet header + MTU (1500 at least) each
+ * (5.1.6.3.1), one
  * transmit at a time of a zeroed header (flags 0, gso_type NONE: 5.1.6.2)
  * followed by the frame in one descriptor (2.6.4: any layout with
  * VERSION_1). Used entries on both queues are checked before use.
@@ -46,7 +47,7 @@ bool virtio_net_has(const struct virtio_net *n, unsigned int feature)
 	return n->mmio.features & BIT(feature);
 }
 
-uint16_t virtio_net_read_status(struct virtio_net *n)
+static uint16_t read_status(struct virtio_net *n)
 {
 	if (!virtio_net_has(n, VIRTIO_NET_F_STATUS))
 		return 0;
@@ -77,7 +78,7 @@ static bool read_config(struct virtio_net *n, const char **why)
 	/* It sizes every receive buffer; 5.1.4.1 sets the floor. */
 	if (n->mtu < NET_MTU_MIN)
 		return refuse(why, "config mtu below 68", n->mtu);
-	n->status = virtio_net_read_status(n);
+	n->status = read_status(n);
 	return true;
 }
 
@@ -114,8 +115,10 @@ static bool fill_rx(struct virtio_net *n, const char **why)
 
 static bool setup_queues(struct virtio_net *n, const char **why)
 {
-	n->rx_buf_len = NET_HDR_LEN + ETH_HLEN + n->mtu;
-	n->tx_buf = alloc(n->rx_buf_len, 64);
+	/* 5.1.6.3.1: room for an MTU-sized frame, and 1526 bytes at least. */
+	n->rx_buf_len = NET_HDR_LEN + ETH_HLEN +
+			(n->mtu > NET_MTU_DEFAULT ? n->mtu : NET_MTU_DEFAULT);
+	n->tx_buf = alloc(NET_HDR_LEN + ETH_HLEN + (uint32_t)n->mtu, 64);
 	if (!n->tx_buf)
 		return fail(why, "no memory for the transmit buffer");
 	return virtio_mmio_create_queue(&n->mmio, RX_QUEUE, &n->rx,
@@ -173,8 +176,9 @@ static bool queue_tx(struct virtio_net *n, const void *frame, uint32_t len,
 	memset(n->tx_buf, 0, NET_HDR_LEN);
 	memcpy(n->tx_buf + NET_HDR_LEN, frame, len);
 	n->tx_done = false;
-	return virtq_add(&n->tx, &b, 1, 0, n->tx_buf) ||
-	       fail(why, "transmit queue full");
+	if (!virtq_add(&n->tx, &b, 1, 0, n->tx_buf))
+		return fail(why, "transmit queue full");
+	return true;
 }
 
 bool virtio_net_send(struct virtio_net *n, const void *frame, uint32_t len,

@@ -45,7 +45,7 @@ struct virtio_net {
 	uint8_t mac[ETH_ALEN];
 	uint16_t mtu;	 /* the device's with VIRTIO_NET_F_MTU */
 	uint16_t status; /* config status with VIRTIO_NET_F_STATUS, else 0 */
-	uint32_t rx_buf_len; /* header + Ethernet header + mtu */
+	uint32_t rx_buf_len; /* header + Ethernet header + max(mtu, 1500) */
 	uint8_t *tx_buf;     /* header + one frame of at most the MTU */
 	/* Set by the caller for a device known to leave num_buffers as the
 	 * driver wrote it (0) without MRG_RXBUF: QEMU 7.2 does. */
@@ -65,8 +65,6 @@ bool virtio_net_open(struct virtio_net *n, const struct mmio_device *d,
 		     const char **why);
 void virtio_net_close(struct virtio_net *n);
 bool virtio_net_has(const struct virtio_net *n, unsigned int feature);
-/* Re-reads the configuration status (0 without VIRTIO_NET_F_STATUS). */
-uint16_t virtio_net_read_status(struct virtio_net *n);
 
 /* Sends one Ethernet frame of 14 bytes up to 14 + mtu behind a zeroed
  * header and waits until the device has used it; false (with *why) if
