@@ -9,13 +9,10 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "devices.h"
 #include "idt.h"
-#include "io.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "platform.h"
-#include "tsc.h"
 #include "virtio_blk.h"
 
 #define BIT(n) (1ull << (n))
@@ -33,17 +30,7 @@ static struct virtio_blk *irq_owner[256];
 
 const struct mmio_device *virtio_blk_find(unsigned int n)
 {
-	const struct device_list *l = devices_all();
-	struct virtio_mmio vm;
-	const char *why;
-	unsigned int i;
-
-	for (i = 0; i < l->n; i++) {
-		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
-		    vm.device_id == VIRTIO_ID_BLOCK && n-- == 0)
-			return &l->dev[i];
-	}
-	return NULL;
+	return virtio_mmio_find(VIRTIO_ID_BLOCK, n);
 }
 
 bool virtio_blk_has(const struct virtio_blk *b, unsigned int feature)
@@ -76,8 +63,6 @@ static void read_config(struct virtio_blk *b)
 bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	uint32_t max;
-
 	*b = (struct virtio_blk){ .gsi = d->gsi };
 	if (!virtio_mmio_probe(&b->mmio, d, why))
 		return false;
@@ -88,16 +73,9 @@ bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 	if (!virtio_mmio_negotiate(&b->mmio, WANTED_FEATURES,
 				   BIT(VIRTIO_F_VERSION_1), why))
 		return false;
-	max = virtio_mmio_queue_num_max(&b->mmio, 0);
-	while (queue_size > max && queue_size > 1)
-		queue_size /= 2;
-	if (!virtq_init(&b->vq, queue_size,
-			virtio_blk_has(b, VIRTIO_RING_F_EVENT_IDX))) {
-		*why = "no memory for the rings";
-		return false;
-	}
-	virtq_disable_interrupts(&b->vq);
-	if (!virtio_mmio_setup_queue(&b->mmio, 0, &b->vq, why))
+	if (!virtio_mmio_create_queue(
+		    &b->mmio, 0, &b->vq, queue_size,
+		    virtio_blk_has(b, VIRTIO_RING_F_EVENT_IDX), why))
 		return false;
 	read_config(b);
 	virtio_mmio_driver_ok(&b->mmio);
@@ -191,35 +169,17 @@ struct blk_req *virtio_blk_poll(struct virtio_blk *b)
 	return r;
 }
 
-/* Completes whatever the device finished; true once @r is among them. */
-static bool reap(struct virtio_blk *b, struct blk_req *r)
+/* virtio_blk_poll() as a virtq_complete_fn. */
+static void *complete_one(void *b)
 {
-	while (virtio_blk_poll(b))
-		;
-	return r->done;
+	return virtio_blk_poll(b);
 }
 
 bool virtio_blk_wait(struct virtio_blk *b, struct blk_req *r,
 		     uint64_t timeout_us)
 {
-	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
-
-	while (!reap(b, r)) {
-		if ((int64_t)(rdtsc() - end) > 0 || b->vq.broken)
-			return false;
-		if (!b->irq_mode) {
-			cpu_relax();
-			continue;
-		}
-		/* Sleep unless a completion slipped in: check with interrupts
-		 * off, then sti;hlt, which cannot miss the wake-up. */
-		virtq_enable_interrupts(&b->vq);
-		irq_disable();
-		if (!virtq_has_used(&b->vq))
-			wait_for_interrupt();
-		irq_enable();
-	}
-	return true;
+	return virtq_wait(&b->vq, b->irq_mode, complete_one, b, &r->done,
+			  timeout_us);
 }
 
 int virtio_blk_request(struct virtio_blk *b, uint32_t type, uint64_t sector,

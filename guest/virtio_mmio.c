@@ -57,6 +57,21 @@ bool virtio_mmio_probe(struct virtio_mmio *vm, const struct mmio_device *d,
 	return true;
 }
 
+const struct mmio_device *virtio_mmio_find(uint32_t device_id, unsigned int n)
+{
+	const struct device_list *l = devices_all();
+	struct virtio_mmio vm;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
+		    vm.device_id == device_id && n-- == 0)
+			return &l->dev[i];
+	}
+	return NULL;
+}
+
 uint8_t virtio_mmio_status(struct virtio_mmio *vm)
 {
 	return (uint8_t)rd(vm, VIRTIO_MMIO_STATUS);
@@ -148,6 +163,20 @@ bool virtio_mmio_setup_queue(struct virtio_mmio *vm, unsigned int index,
 	return true;
 }
 
+bool virtio_mmio_create_queue(struct virtio_mmio *vm, unsigned int index,
+			      struct virtq *vq, uint16_t size, bool event_idx,
+			      const char **why)
+{
+	uint32_t max = virtio_mmio_queue_num_max(vm, index);
+
+	while (size > max && size > 1)
+		size /= 2;
+	if (!virtq_init(vq, size, event_idx))
+		return fail(why, "no memory for the rings");
+	virtq_disable_interrupts(vq);
+	return virtio_mmio_setup_queue(vm, index, vq, why);
+}
+
 void virtio_mmio_driver_ok(struct virtio_mmio *vm)
 {
 	add_status(vm, VIRTIO_CONFIG_S_DRIVER_OK);
@@ -198,4 +227,19 @@ uint64_t virtio_mmio_config_read(struct virtio_mmio *vm, unsigned int offset,
 		v = config_read_once(vm, offset, len);
 	} while (gen != rd(vm, VIRTIO_MMIO_CONFIG_GENERATION) && --tries);
 	return v;
+}
+
+void virtio_mmio_config_copy(struct virtio_mmio *vm, unsigned int offset,
+			     void *dst, unsigned int len)
+{
+	unsigned int tries = CONFIG_READ_TRIES, i;
+	uint8_t *out = dst;
+	uint32_t gen;
+
+	/* A device whose generation never settles gets a bounded wait. */
+	do {
+		gen = rd(vm, VIRTIO_MMIO_CONFIG_GENERATION);
+		for (i = 0; i < len; i++)
+			out[i] = (uint8_t)config_read_once(vm, offset + i, 1);
+	} while (gen != rd(vm, VIRTIO_MMIO_CONFIG_GENERATION) && --tries);
 }

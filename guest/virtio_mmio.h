@@ -26,6 +26,9 @@ struct virtio_mmio {
 	uint64_t features; /* negotiated */
 };
 
+/* The @n-th modern (version 2) device with @device_id among
+ * devices_all(), or NULL: found by ID, wherever it sits. */
+const struct mmio_device *virtio_mmio_find(uint32_t device_id, unsigned int n);
 /* Checks the magic value and version 2; false (with *why) otherwise. */
 bool virtio_mmio_probe(struct virtio_mmio *vm, const struct mmio_device *d,
 		       const char **why);
@@ -37,6 +40,11 @@ bool virtio_mmio_negotiate(struct virtio_mmio *vm, uint64_t wanted,
  * queue, it is already live, or it is smaller than vq->size. */
 bool virtio_mmio_setup_queue(struct virtio_mmio *vm, unsigned int index,
 			     const struct virtq *vq, const char **why);
+/* Sizes @vq to @size, halved until QueueNumMax allows it, allocates its
+ * rings with interrupts off and gives it queue @index. */
+bool virtio_mmio_create_queue(struct virtio_mmio *vm, unsigned int index,
+			      struct virtq *vq, uint16_t size, bool event_idx,
+			      const char **why);
 uint32_t virtio_mmio_queue_num_max(struct virtio_mmio *vm, unsigned int index);
 void virtio_mmio_driver_ok(struct virtio_mmio *vm);
 uint8_t virtio_mmio_status(struct virtio_mmio *vm);
@@ -49,5 +57,9 @@ uint32_t virtio_mmio_ack_interrupt(struct virtio_mmio *vm);
  * (2.5.1: retried until ConfigGeneration is stable). */
 uint64_t virtio_mmio_config_read(struct virtio_mmio *vm, unsigned int offset,
 				 unsigned int len);
+/* Copies @len bytes of device configuration from @offset, byte by byte,
+ * all under one stable ConfigGeneration (a MAC address, 2.5.1). */
+void virtio_mmio_config_copy(struct virtio_mmio *vm, unsigned int offset,
+			     void *dst, unsigned int len);
 
 #endif

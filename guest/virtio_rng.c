@@ -9,13 +9,10 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "devices.h"
 #include "idt.h"
-#include "io.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "platform.h"
-#include "tsc.h"
 #include "virtio_rng.h"
 
 #define BIT(n) (1ull << (n))
@@ -27,24 +24,12 @@ static struct virtio_rng *irq_owner[256];
 
 const struct mmio_device *virtio_rng_find(unsigned int n)
 {
-	const struct device_list *l = devices_all();
-	struct virtio_mmio vm;
-	const char *why;
-	unsigned int i;
-
-	for (i = 0; i < l->n; i++) {
-		if (virtio_mmio_probe(&vm, &l->dev[i], &why) &&
-		    vm.device_id == VIRTIO_ID_ENTROPY && n-- == 0)
-			return &l->dev[i];
-	}
-	return NULL;
+	return virtio_mmio_find(VIRTIO_ID_ENTROPY, n);
 }
 
 bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	uint32_t max;
-
 	*r = (struct virtio_rng){ .gsi = d->gsi };
 	if (!virtio_mmio_probe(&r->mmio, d, why))
 		return false;
@@ -56,15 +41,8 @@ bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 				   BIT(VIRTIO_F_VERSION_1), why))
 		return false;
 	/* 5.4.2: one queue, requestq, index 0. */
-	max = virtio_mmio_queue_num_max(&r->mmio, 0);
-	while (queue_size > max && queue_size > 1)
-		queue_size /= 2;
-	if (!virtq_init(&r->vq, queue_size, false)) {
-		*why = "no memory for the rings";
-		return false;
-	}
-	virtq_disable_interrupts(&r->vq);
-	if (!virtio_mmio_setup_queue(&r->mmio, 0, &r->vq, why))
+	if (!virtio_mmio_create_queue(&r->mmio, 0, &r->vq, queue_size, false,
+				      why))
 		return false;
 	virtio_mmio_driver_ok(&r->mmio);
 	return true;
@@ -146,35 +124,17 @@ struct rng_req *virtio_rng_poll(struct virtio_rng *r)
 	return req;
 }
 
-/* Completes whatever the device finished; true once @req is among them. */
-static bool reap(struct virtio_rng *r, struct rng_req *req)
+/* virtio_rng_poll() as a virtq_complete_fn. */
+static void *complete_one(void *r)
 {
-	while (virtio_rng_poll(r))
-		;
-	return req->done;
+	return virtio_rng_poll(r);
 }
 
 bool virtio_rng_wait(struct virtio_rng *r, struct rng_req *req,
 		     uint64_t timeout_us)
 {
-	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
-
-	while (!reap(r, req)) {
-		if ((int64_t)(rdtsc() - end) > 0 || r->vq.broken)
-			return false;
-		if (!r->irq_mode) {
-			cpu_relax();
-			continue;
-		}
-		/* Sleep unless a completion slipped in: check with interrupts
-		 * off, then sti;hlt, which cannot miss the wake-up. */
-		virtq_enable_interrupts(&r->vq);
-		irq_disable();
-		if (!virtq_has_used(&r->vq))
-			wait_for_interrupt();
-		irq_enable();
-	}
-	return true;
+	return virtq_wait(&r->vq, r->irq_mode, complete_one, r, &req->done,
+			  timeout_us);
 }
 
 int64_t virtio_rng_read(struct virtio_rng *r, void *buf, uint32_t len)

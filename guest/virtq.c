@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "io.h"
 #include "print.h"
+#include "tsc.h"
 #include "virtq.h"
 
 #define RING_ALIGN 4096
@@ -162,4 +163,35 @@ void virtq_disable_interrupts(struct virtq *vq)
 		*used_event(vq) = (uint16_t)(vq->last_used_idx - 1);
 	else
 		vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+}
+
+/* Completes everything used so far; whether *@done is now true. */
+static bool reap(virtq_complete_fn *complete, void *owner, const bool *done)
+{
+	while (complete(owner))
+		;
+	return *done;
+}
+
+bool virtq_wait(struct virtq *vq, bool sleep, virtq_complete_fn *complete,
+		void *owner, const bool *done, uint64_t timeout_us)
+{
+	uint64_t end = rdtsc() + ns_to_tsc(timeout_us * 1000);
+
+	while (!reap(complete, owner, done)) {
+		if ((int64_t)(rdtsc() - end) > 0 || vq->broken)
+			return false;
+		if (!sleep) {
+			cpu_relax();
+			continue;
+		}
+		/* Sleep unless a completion slipped in: check with interrupts
+		 * off, then sti;hlt, which cannot miss the wake-up. */
+		virtq_enable_interrupts(vq);
+		irq_disable();
+		if (!virtq_has_used(vq))
+			wait_for_interrupt();
+		irq_enable();
+	}
+	return true;
 }

@@ -8,6 +8,7 @@
  *	virtq_publish(vq);                       // make them available
  *	if (virtq_kick_needed(vq)) notify the device;
  *	while ((token = virtq_get_used(vq, &len))) ...;
+ *	// or virtq_wait(): that loop until a request's done flag is set
  */
 #ifndef GUEST_VIRTQ_H
 #define GUEST_VIRTQ_H
@@ -52,6 +53,14 @@ bool virtq_kick_needed(struct virtq *vq);
 /* The token of the next completed chain (and bytes written), or NULL. */
 void *virtq_get_used(struct virtq *vq, uint32_t *len);
 bool virtq_has_used(const struct virtq *vq);
+/* Completes one used chain (the driver's own bookkeeping): its token, or
+ * NULL when the device has finished nothing more. */
+typedef void *virtq_complete_fn(void *owner);
+/* Calls @complete until *@done turns true, spinning or, with @sleep (the
+ * device's interrupt routed), halting while nothing is used; false after
+ * @timeout_us or once the queue is broken. */
+bool virtq_wait(struct virtq *vq, bool sleep, virtq_complete_fn *complete,
+		void *owner, const bool *done, uint64_t timeout_us);
 /* Ask for an interrupt on the next completion, or for none. */
 void virtq_enable_interrupts(struct virtq *vq);
 void virtq_disable_interrupts(struct virtq *vq);

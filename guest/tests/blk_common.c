@@ -2,20 +2,17 @@
 #include "blk_common.h"
 #include "cmdline.h"
 #include "runner.h"
+#include "select.h"
 #include "string.h"
 
 bool blk_open_selected(struct virtio_blk *b)
 {
-	uint64_t n = param_u64("blk", 0);
-	const struct mmio_device *d = virtio_blk_find((unsigned int)n);
+	const struct mmio_device *d =
+		select_device("blk", VIRTIO_ID_BLOCK, "virtio-blk");
 	const char *why = "";
-	bool ok;
 
-	if (!check(d, "no modern virtio-blk device number %lu", n))
-		return false;
-	/* why is set by the call: call first, then report. */
-	ok = virtio_blk_open(b, d, BLK_QUEUE_SIZE, &why);
-	return check(ok, "virtio-blk at 0x%lx: %s", d->base, why);
+	return d && check_open(virtio_blk_open(b, d, BLK_QUEUE_SIZE, &why), d,
+			       "virtio-blk", &why);
 }
 
 static uint64_t pattern_word(uint64_t sector, uint32_t word, uint32_t seed)

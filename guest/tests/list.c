@@ -31,6 +31,8 @@ const struct test test_table[] = {
 	{ "rng_probe", test_rng_probe, 10, false },
 	{ "rng_read", test_rng_read, 30, false },
 	{ "rng_irq", test_rng_irq, 30, false },
+	{ "net_probe", test_net_probe, 10, false },
+	{ "net_dhcp", test_net_dhcp, 30, false },
 	{ "poweroff", test_poweroff, 10, false },
 	{ "reset_acpi", test_reset_acpi, 10, false },
 	{ "reset_i8042", test_reset_i8042, 10, false },

@@ -25,6 +25,7 @@
 #include "cmdline.h"
 #include "idt.h"
 #include "runner.h"
+#include "select.h"
 #include "string.h"
 #include "tests.h"
 #include "virtio_rng.h"
@@ -39,16 +40,12 @@
 
 static bool rng_open_selected(struct virtio_rng *r)
 {
-	uint64_t n = param_u64("rng", 0);
-	const struct mmio_device *d = virtio_rng_find((unsigned int)n);
+	const struct mmio_device *d =
+		select_device("rng", VIRTIO_ID_ENTROPY, "virtio-rng");
 	const char *why = "";
-	bool ok;
 
-	if (!check(d, "no modern virtio-rng device number %lu", n))
-		return false;
-	/* why is set by the call: call first, then report. */
-	ok = virtio_rng_open(r, d, RNG_QUEUE_SIZE, &why);
-	return check(ok, "virtio-rng at 0x%lx: %s", d->base, why);
+	return d && check_open(virtio_rng_open(r, d, RNG_QUEUE_SIZE, &why), d,
+			       "virtio-rng", &why);
 }
 
 void test_rng_probe(void)

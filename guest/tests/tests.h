@@ -26,6 +26,8 @@ void test_blk_multi(void);
 void test_rng_probe(void);
 void test_rng_read(void);
 void test_rng_irq(void);
+void test_net_probe(void);
+void test_net_dhcp(void);
 void test_poweroff(void);
 void test_reset_acpi(void);
 void test_reset_i8042(void);

@@ -14,18 +14,22 @@ import time
 from vigiltest import GUEST_FAIL, GUEST_PASS, Result
 
 QEMU = shutil.which("qemu-system-x86_64")
-QEMU_BASE = [
-    "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "256M",
-    "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-    "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+QEMU_MACHINE = [
+    "-m", "256M", "-nodefaults", "-no-user-config", "-nographic",
+    "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
 ]
+QEMU_BASE = ["-enable-kvm", "-cpu", "host,-arch-capabilities"] + QEMU_MACHINE
+# QEMU's emulator, for tests that need no KVM: slower, same devices.
+QEMU_TCG = ["-accel", "tcg", "-cpu", "max"] + QEMU_MACHINE
 # Modern (version 2) virtio-mmio: what the guest's drivers speak.
 MODERN = ["-global", "virtio-mmio.force-legacy=false"]
 START_LINE = "vigil-test-guest: start"
 
 
-def qemu_cmd(kernel, cmdline, smp=1, machine="microvm", extra=()):
-    return ([QEMU, "-M", machine, "-smp", str(smp)] + QEMU_BASE +
+def qemu_cmd(kernel, cmdline, smp=1, machine="microvm", extra=(),
+             accel=QEMU_BASE):
+    """QEMU running the guest with KVM, or with accel=QEMU_TCG without."""
+    return ([QEMU, "-M", machine, "-smp", str(smp)] + accel +
             list(extra) + ["-kernel", kernel, "-append", cmdline])
 
 
