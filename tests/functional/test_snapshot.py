@@ -36,16 +36,22 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    omits the entropy device or names the devices in another order is
    refused with the recorded devices as the hint; restored with both, the
    guest runs on.
+8. A VM with a drive and --net (on a stream peer this test plays): the
+   snapshot records the net device's MAC and MTU as a --net spec; a
+   restore without it, or with another MAC, is refused naming them; with
+   the same, on a new connection, the guest runs on.
 """
 import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import snapdirs
@@ -863,6 +869,102 @@ def rng_snapshot(tmp):
            f"status {status}: {err[-300:]}")
 
 
+class StreamPeer:
+    """A UNIX stream socket a --net passt,socket= device connects to: it
+    takes each connection and reads whatever comes (QEMU's stream
+    protocol; nothing is answered), counting connections."""
+
+    def __init__(self, path):
+        self.path = path
+        self.connections = 0
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(path)
+        self.srv.listen(4)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.drain, args=(conn,),
+                             daemon=True).start()
+
+    @staticmethod
+    def drain(conn):
+        with conn:
+            while conn.recv(65536):
+                pass
+
+    def close(self):
+        self.srv.close()
+
+
+def net_snapshot(tmp):
+    """A VM with a drive and a network device: the snapshot records the
+    device's MAC and MTU; a restore must give the same (refused otherwise,
+    naming them) and reconnects to the backend it names."""
+    sock = os.path.join(tmp, "api-net.sock")
+    out = os.path.join(tmp, "out-net.txt")
+    snap = os.path.join(tmp, "snap-net")
+    disk = os.path.join(tmp, "disk-net.img")
+    peer = StreamPeer(os.path.join(tmp, "peer-net.sock"))
+    net = f"passt,socket={peer.path}"
+    recorded = "--net 'passt,mac=52:54:00:76:67:10,mtu=1500'"
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, 100 * RECORDS), "--drive",
+                  f"file={disk}", "--net", net], out, sock)
+    wait_for(lambda: "snap record 5 " in read(out), 60)
+    r = ctl(sock, "snapshot", snap)
+    tap.ok(r.returncode == 0 and peer.connections == 1,
+           "--net: the snapshot holds the drive and the network device",
+           r.summary().replace("\n", " | "))
+    ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "--net: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+    if not os.path.exists(os.path.join(snap, "state")):
+        peer.close()
+        return
+    tap.ok("virtio-net@d0001000" in dts_of(snap) and
+           'spec = "passt,mac=52:54:00:76:67:10,mtu=1500"' in dts_of(snap),
+           "--net: the state has the device in the second slot, its MAC "
+           "and MTU as a --net spec")
+
+    def restore(*args, timeout=60):
+        return run([vigil, "--restore", snap, "--serial", f"file:{out}.r"] +
+                   list(args), timeout=timeout)
+
+    r = restore("--drive", f"file={disk}")
+    tap.ok(r.returncode == EXIT_ERROR and
+           r.stderr.rstrip().endswith(recorded + ")"),
+           "--net: a restore without it is refused, the recorded spec the "
+           "hint", r.summary().replace("\n", " | "))
+    r = restore("--drive", f"file={disk}", "--net",
+                net + ",mac=52:54:00:00:00:01")
+    tap.ok(r.returncode == EXIT_ERROR and
+           "has mac=52:54:00:00:00:01,mtu=1500, the snapshot recorded "
+           "passt,mac=52:54:00:76:67:10,mtu=1500" in r.stderr,
+           "--net: a restore with another MAC is refused, naming both",
+           r.summary().replace("\n", " | "))
+    before = peer.connections
+    proc = start(["--restore", snap, "--drive", f"file={disk}", "--net",
+                  net], out + ".r", sock)
+    tap.ok(wait_for(lambda: "snap record 30 " in read(out + ".r"), 120) and
+           peer.connections == before + 1,
+           "--net: restored on a new connection, the guest runs on",
+           read(out + ".r")[-300:])
+    ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "--net: the restored vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+    peer.close()
+
+
 def truncated_memory(tmp):
     """The restored RAM is vigil's own: shrinking the snapshot's memory file
     under the running VM does not fault vigil (a private mapping of the
@@ -908,6 +1010,7 @@ with tempfile.TemporaryDirectory() as tmp:
     truncated_memory(tmp)
     hostile_dirs(tmp)
     rng_snapshot(tmp)
+    net_snapshot(tmp)
     if snap2:
         disk2 = os.path.join(tmp, "disk2.img")
         refusals(tmp, snap2, disk2)
