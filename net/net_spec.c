@@ -78,23 +78,42 @@ static int parse_forward(struct net_spec *s, const char *v, char *err,
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six two-digit hex bytes between colons, nothing else. */
+static bool mac_from_string(const char *v, uint8_t mac[6])
+{
+	if (strlen(v) != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(v[3 * i]), lo = hex_digit(v[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && v[3 * i + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
 static int parse_mac(struct net_spec *s, const char *v, char *err,
 		     size_t errlen)
 {
-	unsigned int b[6];
-	char end;
-
-	if (strlen(v) != 17 ||
-	    sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6)
+	if (!mac_from_string(v, s->mac))
 		return spec_error(err, errlen,
 				  "net: mac=%s: expected XX:XX:XX:XX:XX:XX", v);
 	/* A multicast source address is no station's. */
-	if (b[0] & 1)
+	if (s->mac[0] & 1)
 		return spec_error(err, errlen,
 				  "net: mac=%s: a multicast address", v);
-	for (int i = 0; i < 6; i++)
-		s->mac[i] = (uint8_t)b[i];
 	s->has_mac = true;
 	return 0;
 }

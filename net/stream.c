@@ -92,7 +92,7 @@ static bool stream_skip(struct net_stream *s)
 static int stream_parse(struct net_stream *s, const uint8_t **frame,
 			size_t *len)
 {
-	size_t have = s->rx_end - s->rx_start;
+	size_t have;
 	uint32_t be_len, n;
 
 	while (s->rx_skip == 0 || stream_skip(s)) {

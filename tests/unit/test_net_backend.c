@@ -8,8 +8,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -200,11 +203,63 @@ static void test_passt_missing(void)
 	      "passt: a missing socket is named: %s", err);
 }
 
+/* A tap opened as the caller of --net tap,fd=N would, with flags. */
+static int tap_fd_with(short flags, char *name)
+{
+	struct ifreq ifr = { .ifr_flags = flags };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (name)
+		memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	return fd;
+}
+
+static void test_tap(void)
+{
+	static struct net_tap t;
+	char name[IFNAMSIZ];
+	int fd = tap_fd_with(IFF_TAP | IFF_NO_PI, name);
+
+	if (fd < 0) {
+		tap_skip("tap", "no /dev/net/tun here (not root?)");
+		return;
+	}
+	CHECK(net_tap_adopt(&t, "test-net", fd, err, sizeof(err)) == 0 &&
+		      !strcmp(t.ifname, name) &&
+		      (fcntl(fd, F_GETFL) & O_NONBLOCK),
+	      "tap: an fd opened IFF_TAP | IFF_NO_PI is taken (%s)", name);
+	net_tap_close(&t);
+	fd = tap_fd_with(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, NULL);
+	CHECK(net_tap_adopt(&t, "test-net", fd, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "without IFF_VNET_HDR"),
+	      "tap: one with a vnet header is refused: %s", err);
+	close(fd);
+	fd = tap_fd_with(IFF_TUN | IFF_NO_PI, NULL);
+	CHECK(net_tap_adopt(&t, "test-net", fd, err, sizeof(err)) == -EINVAL,
+	      "tap: a tun (IP, no Ethernet) is refused: %s", err);
+	close(fd);
+	fd = open("/dev/null", O_RDWR);
+	CHECK(net_tap_adopt(&t, "test-net", fd, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "not a tun/tap device"),
+	      "tap: another file is refused: %s", err);
+	close(fd);
+	CHECK(net_tap_open(&t, "test-net", "vigiltest%d", err, sizeof(err)) ==
+			      0 &&
+		      !strncmp(t.ifname, "vigiltest", 9),
+	      "tap: ifname= creates the tap (%s)", t.ifname);
+	net_tap_close(&t);
+}
+
 int main(void)
 {
 	test_spec();
 	test_stream_frames();
 	test_stream_partial();
 	test_passt_missing();
+	test_tap();
 	return tap_done();
 }
