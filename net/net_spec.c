@@ -94,10 +94,11 @@ static bool mac_from_string(const char *v, uint8_t mac[6])
 {
 	if (strlen(v) != 17)
 		return false;
-	for (int i = 0; i < 6; i++) {
-		int hi = hex_digit(v[3 * i]), lo = hex_digit(v[3 * i + 1]);
+	for (size_t i = 0; i < 6; i++) {
+		const char *p = v + 3 * i;
+		int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
 
-		if (hi < 0 || lo < 0 || (i < 5 && v[3 * i + 2] != ':'))
+		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
 			return false;
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
