@@ -13,9 +13,9 @@
  * a ready queue ("QueueNum write 0x4 for queue 1: queue is ready") and,
  * behind it, any write once the device is in DRIVER_OK. With the first
  * check removed the second refuses it with another log line, which
- * test_hostile.py misses; with both removed the fifth used entry lands in
- * slot 0, not 4 (the outcome is "applied") and the peer gets seed 10
- * twice.
+ * test_hostile.py misses; with both removed the fifth used entry would
+ * land in slot 0, not 4 (the outcome "applied") and the peer would get
+ * seed 10 twice.
  */
 #include <linux/virtio_mmio.h>
 

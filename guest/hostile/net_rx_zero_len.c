@@ -12,8 +12,8 @@
  * broken and the device reports DEVICE_NEEDS_RESET. With that check
  * removed, gm_range_valid refuses the empty range as "outside guest RAM"
  * and test_hostile.py misses the zero-length log lines; with both
- * removed the first round completes "empty" (rx_one finds no room) and
- * the second delivers the frame: other outcome words.
+ * removed the first round would complete "empty" (rx_one finds no room)
+ * and the second deliver the frame: other outcome words.
  */
 #include "alloc.h"
 #include "hostile.h"

@@ -14,9 +14,10 @@
  * virtq_chain_read across the chain's buffers and tx_send maps the frame
  * from byte 12 of the chain (virtq_chain_map), wherever the buffers
  * split. test_hostile.py checks that the peer got both frames byte for
- * byte; with the frame mapped from the second buffer on (the "header is
- * the first descriptor" assumption) the frames arrive with header bytes
- * in front or cut, and that check fails.
+ * byte: with tx_check taught the "header is the first descriptor"
+ * assumption (a chain whose first buffer is shorter than the header
+ * dropped), the guest still sees its chains answered but neither frame
+ * reaches the peer, and that check fails.
  */
 #include "alloc.h"
 #include "hostile.h"
