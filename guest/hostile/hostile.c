@@ -152,16 +152,17 @@ void hostile_pio_write(uint16_t port, unsigned int width, uint32_t value)
 	}
 }
 
-/* Device @device_id number blk=N or rng=N (default 0), found by ID. */
+/* Device @device_id number blk=N, rng=N or net=N (default 0), by ID. */
 static const struct mmio_device *selected_device(uint32_t device_id)
 {
-	bool rng = device_id == VIRTIO_ID_ENTROPY;
-	uint64_t n = param_u64(rng ? "rng" : "blk", 0);
-	const struct mmio_device *d = rng ? virtio_rng_find((unsigned int)n) :
-					    virtio_blk_find((unsigned int)n);
+	const char *key = device_id == VIRTIO_ID_ENTROPY ? "rng" :
+			  device_id == VIRTIO_ID_NET	 ? "net" :
+							   "blk";
+	uint64_t n = param_u64(key, 0);
+	const struct mmio_device *d =
+		virtio_mmio_find(device_id, (unsigned int)n);
 
-	check(d, "no modern %s device number %lu",
-	      rng ? "virtio-rng" : "virtio-blk", n);
+	check(d, "no modern virtio device %u (%s=%lu)", device_id, key, n);
 	return d;
 }
 
@@ -193,39 +194,57 @@ bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
 	return true;
 }
 
-static bool start_queue(struct virtio_mmio *m, struct virtq *vq)
+static bool setup_queue(struct virtio_mmio *m, unsigned int q, struct virtq *vq)
 {
 	const char *why = "";
-	bool ok = virtio_mmio_setup_queue(m, 0, vq, &why);
+	bool ok = virtio_mmio_setup_queue(m, q, vq, &why);
 
-	if (!check(ok, "queue 0: %s", why))
+	return check(ok, "queue %u: %s", q, why);
+}
+
+static bool start_queue(struct virtio_mmio *m, struct virtq *vq)
+{
+	if (!setup_queue(m, 0, vq))
 		return false;
 	virtio_mmio_driver_ok(m);
 	return true;
 }
 
-/* Queue 0 on fresh rings of HOSTILE_QUEUE_SIZE, then DRIVER_OK. */
-static bool fresh_queue(struct virtio_mmio *m, struct virtq *vq)
+/* Queue @q on fresh rings of HOSTILE_QUEUE_SIZE, polled. */
+static bool fresh_rings(struct virtio_mmio *m, unsigned int q, struct virtq *vq)
 {
 	if (!check(virtq_init(vq, HOSTILE_QUEUE_SIZE, false),
 		   "no memory for the rings"))
 		return false;
 	/* Polled: no used-buffer interrupts. */
 	virtq_disable_interrupts(vq);
-	return start_queue(m, vq);
+	return setup_queue(m, q, vq);
+}
+
+/* Queue 0 on fresh rings of HOSTILE_QUEUE_SIZE, then DRIVER_OK. */
+static bool fresh_queue(struct virtio_mmio *m, struct virtq *vq)
+{
+	if (!fresh_rings(m, 0, vq))
+		return false;
+	virtio_mmio_driver_ok(m);
+	return true;
+}
+
+/* After negotiate(): false (the scenario skips) unless the device
+ * offers all of @features. */
+static bool offers(struct virtio_mmio *m, uint64_t features)
+{
+	if ((m->features & features) == features)
+		return true;
+	skip("device does not offer features 0x%lx", features & ~m->features);
+	virtio_mmio_reset(m);
+	return false;
 }
 
 bool hostile_open(struct virtio_blk *b, uint64_t features)
 {
-	if (!hostile_negotiate(b, features))
-		return false;
-	if ((b->mmio.features & features) != features) {
-		skip("device does not offer features 0x%lx",
-		     features & ~b->mmio.features);
-		virtio_mmio_reset(&b->mmio);
-		return false;
-	}
-	return fresh_queue(&b->mmio, &b->vq);
+	return hostile_negotiate(b, features) && offers(&b->mmio, features) &&
+	       fresh_queue(&b->mmio, &b->vq);
 }
 
 bool hostile_restart(struct virtio_blk *b)
@@ -267,13 +286,14 @@ static void vq_desc(struct virtq *vq, uint16_t i, uint64_t addr, uint32_t len,
 	d->next = next;
 }
 
-static void vq_post(struct virtio_mmio *m, struct virtq *vq, uint16_t head)
+static void vq_post(struct virtio_mmio *m, struct virtq *vq, unsigned int q,
+		    uint16_t head)
 {
 	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
 	vq->avail_idx++;
 	virtq_publish(vq);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	virtio_mmio_notify(m, 0);
+	virtio_mmio_notify(m, q);
 }
 
 /*
@@ -309,7 +329,7 @@ void hostile_desc(struct virtio_blk *b, uint16_t i, uint64_t addr, uint32_t len,
 
 void hostile_post(struct virtio_blk *b, uint16_t head)
 {
-	vq_post(&b->mmio, &b->vq, head);
+	vq_post(&b->mmio, &b->vq, 0, head);
 }
 
 void hostile_chain(struct virtio_blk *b, const struct hostile_seg *segs,
@@ -578,6 +598,19 @@ uint64_t hostile_ram_end(void)
 	return param_u64("ram_size", 256ull << 20);
 }
 
+uint64_t hostile_flood(const char *name, uint64_t ms, void (*turn)(void *),
+		       void *arg)
+{
+	uint64_t start, end;
+
+	note("%s: flooding for %lu ms", name, ms);
+	start = rdtsc();
+	end = hostile_deadline_ms(ms);
+	while (!hostile_expired(end))
+		turn(arg);
+	return tsc_to_ns(rdtsc() - start) / 1000000;
+}
+
 /* ---- the entropy device ------------------------------------------------ */
 
 bool hostile_rng_open(struct virtio_rng *r)
@@ -598,7 +631,7 @@ void hostile_rng_desc(struct virtio_rng *r, uint16_t i, uint64_t addr,
 
 void hostile_rng_post(struct virtio_rng *r, uint16_t head)
 {
-	vq_post(&r->mmio, &r->vq, head);
+	vq_post(&r->mmio, &r->vq, 0, head);
 }
 
 int hostile_rng_wait(struct virtio_rng *r, uint32_t *used_len)
@@ -635,4 +668,163 @@ bool hostile_rng_recover(struct virtio_rng *r)
 	      HOSTILE_RNG_READ, n);
 	virtio_rng_close(&fresh);
 	return n > 0 && n <= HOSTILE_RNG_READ;
+}
+
+/* ---- the network device ------------------------------------------------ */
+
+bool hostile_net_setup(struct virtio_net *n, uint64_t features)
+{
+	const struct mmio_device *d = selected_device(VIRTIO_ID_NET);
+
+	*n = (struct virtio_net){ 0 };
+	return d && negotiate(&n->mmio, d, features) &&
+	       offers(&n->mmio, features) &&
+	       fresh_rings(&n->mmio, HOSTILE_NET_RX, &n->rx) &&
+	       fresh_rings(&n->mmio, HOSTILE_NET_TX, &n->tx);
+}
+
+bool hostile_net_open(struct virtio_net *n, uint64_t features)
+{
+	if (!hostile_net_setup(n, features))
+		return false;
+	virtio_mmio_driver_ok(&n->mmio);
+	return true;
+}
+
+static struct virtq *net_vq(struct virtio_net *n, unsigned int q)
+{
+	return q == HOSTILE_NET_TX ? &n->tx : &n->rx;
+}
+
+void hostile_net_desc(struct virtio_net *n, unsigned int q, uint16_t i,
+		      uint64_t addr, uint32_t len, uint16_t flags,
+		      uint16_t next)
+{
+	vq_desc(net_vq(n, q), i, addr, len, flags, next);
+}
+
+void hostile_net_post(struct virtio_net *n, unsigned int q, uint16_t head)
+{
+	vq_post(&n->mmio, net_vq(n, q), q, head);
+}
+
+int hostile_net_wait(struct virtio_net *n, unsigned int q, uint32_t *used_len)
+{
+	return vq_wait(&n->mmio, net_vq(n, q), used_len);
+}
+
+void hostile_net_frame(uint8_t *buf, uint32_t len, const char *tag,
+		       uint8_t seed)
+{
+	static const uint8_t src[6] = { 0x02, 0x76, 0x67, 0x00, 0x00, 0x01 };
+	uint8_t *f = buf + NET_HDR_LEN;
+	uint32_t i;
+
+	memset(buf, 0, NET_HDR_LEN);
+	memset(f, 0xff, len < 6 ? len : 6);
+	for (i = 6; i < len && i < 12; i++)
+		f[i] = src[i - 6];
+	if (len > 12)
+		f[12] = HOSTILE_NET_ETHERTYPE >> 8;
+	if (len > 13)
+		f[13] = HOSTILE_NET_ETHERTYPE & 0xff;
+	for (i = 14; i < len && i < 18; i++)
+		f[i] = (uint8_t)tag[i - 14];
+	for (i = 18; i < len; i++)
+		f[i] = (uint8_t)((i - 18) * 7 + seed);
+}
+
+uint8_t *hostile_net_open_tx(struct virtio_net *n, uint32_t len,
+			     const char *tag, uint8_t seed)
+{
+	uint8_t *p = alloc(NET_HDR_LEN + len, 64);
+
+	if (!check(p, "no memory") || !hostile_net_open(n, 0))
+		return NULL;
+	hostile_net_frame(p, len, tag, seed);
+	return p;
+}
+
+int hostile_net_outcome(int result, uint32_t used_len, const char *what)
+{
+	hostile_outcome("%s", hostile_rng_result_name(result, used_len));
+	check(result != HOSTILE_SILENT, "%s: the device never answered", what);
+	return result;
+}
+
+int hostile_net_send(struct virtio_net *n, uint16_t i, const uint8_t *buf,
+		     uint32_t len, uint32_t *used_len)
+{
+	hostile_net_desc(n, HOSTILE_NET_TX, i, (uint64_t)buf, len, 0, 0);
+	hostile_net_post(n, HOSTILE_NET_TX, i);
+	return hostile_net_wait(n, HOSTILE_NET_TX, used_len);
+}
+
+int hostile_net_rx_round(struct virtio_net *n, uint32_t *used_len)
+{
+	uint8_t *echo = alloc(NET_HDR_LEN + HOSTILE_NET_FRAME, 64);
+	int result = HOSTILE_SILENT;
+	unsigned int tries;
+
+	if (!check(echo, "no memory"))
+		return result;
+	hostile_net_post(n, HOSTILE_NET_RX, 0);
+	hostile_net_frame(echo, HOSTILE_NET_FRAME, "echo", 0);
+	hostile_net_send(n, 0, echo, NET_HDR_LEN + HOSTILE_NET_FRAME, NULL);
+	/* The frame goes round through the host's peer: a few waits. */
+	for (tries = 0; tries < 3 && result == HOSTILE_SILENT; tries++)
+		result = hostile_net_wait(n, HOSTILE_NET_RX, used_len);
+	return result;
+}
+
+static bool is_echo(const struct net_frame *f)
+{
+	return f->len >= 18 && memcmp(f->data + 14, "echo", 4) == 0;
+}
+
+/* An echo frame back within @ms; other frames are given back. */
+static bool echo_back(struct virtio_net *n, uint64_t ms, const char **why)
+{
+	uint64_t end = hostile_deadline_ms(ms);
+	struct net_frame f;
+	enum net_rx got;
+	bool ok;
+
+	while (!hostile_expired(end)) {
+		got = virtio_net_receive(n, &f, 100000, why);
+		if (got == NET_RX_BAD)
+			return false;
+		if (got != NET_RX_FRAME)
+			continue;
+		ok = is_echo(&f);
+		virtio_net_recycle(n, &f);
+		if (ok)
+			return true;
+	}
+	*why = "no echo frame came back";
+	return false;
+}
+
+bool hostile_net_recover(struct virtio_net *n)
+{
+	const struct mmio_device *d = n->mmio.desc;
+	uint8_t *buf = alloc(NET_HDR_LEN + HOSTILE_NET_FRAME, 64);
+	struct virtio_net fresh;
+	const char *why = "";
+	bool ok;
+
+	if (!check(virtio_mmio_reset(&n->mmio),
+		   "after the attack: reset does not read back 0"))
+		return false;
+	/* why is set by the calls: call first, then report. */
+	if (!check(buf && virtio_net_open(&fresh, d, &why),
+		   "after the attack: cannot set the device up again: %s", why))
+		return false;
+	hostile_net_frame(buf, HOSTILE_NET_FRAME, "echo", 0);
+	ok = virtio_net_send(&fresh, buf + NET_HDR_LEN, HOSTILE_NET_FRAME,
+			     &why) &&
+	     echo_back(&fresh, 3000, &why);
+	check(ok, "after the attack: %s", why);
+	virtio_net_close(&fresh);
+	return ok;
 }

@@ -33,6 +33,7 @@
 
 #include "cpu.h"
 #include "virtio_blk.h"
+#include "virtio_net.h"
 #include "virtio_rng.h"
 
 /* Small rings: easy to fill, easy to overrun. */
@@ -157,6 +158,12 @@ bool hostile_still_works(struct virtio_blk *b);
 struct hostile_req *hostile_in_flight(struct virtio_blk *b);
 bool hostile_quiet(struct virtio_blk *b, const struct hostile_req *r);
 
+/* The floods: prints "NAME: flooding for MS ms" (test_hostile.py starts
+ * watching), calls turn(arg) until @ms have passed, returns the ms it
+ * took. */
+uint64_t hostile_flood(const char *name, uint64_t ms, void (*turn)(void *),
+		       void *arg);
+
 /* Busy-wait deadlines (the TSC). */
 uint64_t hostile_deadline_ms(uint64_t ms);
 bool hostile_expired(uint64_t deadline);
@@ -186,10 +193,66 @@ void hostile_rng_desc(struct virtio_rng *r, uint16_t i, uint64_t addr,
 /* Makes @head available (next avail slot) and notifies queue 0. */
 void hostile_rng_post(struct virtio_rng *r, uint16_t head);
 int hostile_rng_wait(struct virtio_rng *r, uint32_t *used_len);
-/* "filled" (used length > 0), "empty" (0), or hostile_result_name(). */
+/* "filled" (used length > 0), "empty" (0), or hostile_result_name();
+ * the words of the net_ scenarios' receive rounds too. */
 const char *hostile_rng_result_name(int result, uint32_t used_len);
 /* After the attack: a reset completes and the device, set up again by the
  * guest's driver, answers a read of HOSTILE_RNG_READ bytes. */
 bool hostile_rng_recover(struct virtio_rng *r);
+
+/*
+ * The network device (net=N, found by device ID 1) for the net_
+ * scenarios: VERSION_1 and @features accepted, receiveq1 (queue 0) and
+ * transmitq1 (queue 1) on fresh rings of HOSTILE_QUEUE_SIZE, polled, no
+ * receive buffer posted. Only the mmio, rx and tx members of struct
+ * virtio_net are used. At the other end of vigil's --net
+ * passt,socket=PATH, test_hostile.py's peer records every frame and sends
+ * back those tagged "echo"; the tag (4 bytes after the Ethernet header)
+ * also tells it which frames must never reach it.
+ */
+#define HOSTILE_NET_RX 0
+#define HOSTILE_NET_TX 1
+#define HOSTILE_NET_FRAME 60	     /* the echo frames' length */
+#define HOSTILE_NET_BUF 1526	     /* header, Ethernet header, 1500 */
+#define HOSTILE_NET_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
+/* Up to FEATURES_OK and both queues: not live yet. @features that the
+ * device does not offer make the scenario skip. */
+bool hostile_net_setup(struct virtio_net *n, uint64_t features);
+/* And DRIVER_OK. */
+bool hostile_net_open(struct virtio_net *n, uint64_t features);
+/* Descriptor @i of queue @q, written as given. */
+void hostile_net_desc(struct virtio_net *n, unsigned int q, uint16_t i,
+		      uint64_t addr, uint32_t len, uint16_t flags,
+		      uint16_t next);
+/* Makes @head of queue @q available and notifies the queue. */
+void hostile_net_post(struct virtio_net *n, unsigned int q, uint16_t head);
+/* hostile_rng_wait() for queue @q: HOSTILE_USED, HOSTILE_NEEDS_RESET or
+ * HOSTILE_SILENT. */
+int hostile_net_wait(struct virtio_net *n, unsigned int q, uint32_t *used_len);
+/* At @buf: a zeroed 12-byte header, then a frame of @len bytes to the
+ * broadcast address with HOSTILE_NET_ETHERTYPE, the 4 bytes of @tag and
+ * bytes (i * 7 + @seed) & 0xff from the frame's 18th on (i counted from
+ * 0 there), the pattern test_hostile.py checks. */
+void hostile_net_frame(uint8_t *buf, uint32_t len, const char *tag,
+		       uint8_t seed);
+/* hostile_net_open(@n, 0) and a header and @len-byte frame of
+ * hostile_net_frame(): the buffer, or NULL (the scenario returns). */
+uint8_t *hostile_net_open_tx(struct virtio_net *n, uint32_t len,
+			     const char *tag, uint8_t seed);
+/* Prints the round's outcome (hostile_rng_result_name()) and checks that
+ * the device answered at all: silence leaves the driver waiting for good.
+ * Returns @result. */
+int hostile_net_outcome(int result, uint32_t used_len, const char *what);
+/* @len bytes at @buf (header and frame) as descriptor @i of the
+ * transmit queue alone, posted; then hostile_net_wait() on it. */
+int hostile_net_send(struct virtio_net *n, uint16_t i, const uint8_t *buf,
+		     uint32_t len, uint32_t *used_len);
+/* A receive round: posts the chain the caller wrote at descriptor 0 of
+ * the receive queue, sends a HOSTILE_NET_FRAME-byte "echo" frame for the
+ * peer to send back and waits for the receive queue's answer. */
+int hostile_net_rx_round(struct virtio_net *n, uint32_t *used_len);
+/* After the attack: a reset completes and the device, set up again by
+ * the guest's driver, sends an "echo" frame and receives one back. */
+bool hostile_net_recover(struct virtio_net *n);
 
 #endif

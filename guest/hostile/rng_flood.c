@@ -44,8 +44,9 @@ static bool post(struct flood *f, unsigned int i)
 }
 
 /* Takes what came back, posts it again; one notification per turn. */
-static void turn(struct flood *f)
+static void turn(void *arg)
 {
+	struct flood *f = arg;
 	struct rng_req *q;
 
 	while ((q = virtio_rng_poll(&f->r))) {
@@ -76,7 +77,7 @@ static void check_rate(const struct flood *f, uint64_t ms)
 
 void hostile_rng_flood(void)
 {
-	uint64_t ms = param_u64("flood_ms", 500), start, end;
+	uint64_t ms = param_u64("flood_ms", 500);
 	struct flood *f = alloc(sizeof(*f), 64);
 	unsigned int i;
 
@@ -87,12 +88,7 @@ void hostile_rng_flood(void)
 		return;
 	for (i = 0; i < HOSTILE_QUEUE_SIZE; i++)
 		post(f, i);
-	note("rng_flood: flooding for %lu ms", ms);
-	start = rdtsc();
-	end = hostile_deadline_ms(ms);
-	while (!hostile_expired(end))
-		turn(f);
-	ms = tsc_to_ns(rdtsc() - start) / 1000000;
+	ms = hostile_flood("rng_flood", ms, turn, f);
 	note("rng_flood: %lu bytes in %lu ms, %lu requests answered, %lu "
 	     "notifications",
 	     f->bytes, ms, f->chains, f->notifies);

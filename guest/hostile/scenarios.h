@@ -57,5 +57,17 @@ void hostile_rng_read_only(void);
 void hostile_rng_zero_len(void);
 void hostile_rng_flood(void);
 void hostile_rng_stop_held(void);
+void hostile_net_rx_short(void);
+void hostile_net_rx_zero_len(void);
+void hostile_net_rx_read_only(void);
+void hostile_net_rx_desc_loop(void);
+void hostile_net_tx_length(void);
+void hostile_net_tx_offload(void);
+void hostile_net_tx_split_header(void);
+void hostile_net_tx_desc_loop(void);
+void hostile_net_notify_early(void);
+void hostile_net_queue_num_live(void);
+void hostile_net_tx_flood(void);
+void hostile_net_rx_starve(void);
 
 #endif

@@ -70,6 +70,19 @@ const struct test hostile_table[] = {
 	{ "hostile_rng_zero_len", hostile_rng_zero_len, 15, false },
 	{ "hostile_rng_flood", hostile_rng_flood, 30, false },
 	{ "hostile_rng_stop_held", hostile_rng_stop_held, 30, false },
+	{ "hostile_net_rx_short", hostile_net_rx_short, 15, false },
+	{ "hostile_net_rx_zero_len", hostile_net_rx_zero_len, 15, false },
+	{ "hostile_net_rx_read_only", hostile_net_rx_read_only, 15, false },
+	{ "hostile_net_rx_desc_loop", hostile_net_rx_desc_loop, 15, false },
+	{ "hostile_net_tx_length", hostile_net_tx_length, 15, false },
+	{ "hostile_net_tx_offload", hostile_net_tx_offload, 15, false },
+	{ "hostile_net_tx_split_header", hostile_net_tx_split_header, 15,
+	  false },
+	{ "hostile_net_tx_desc_loop", hostile_net_tx_desc_loop, 15, false },
+	{ "hostile_net_notify_early", hostile_net_notify_early, 15, false },
+	{ "hostile_net_queue_num_live", hostile_net_queue_num_live, 15, false },
+	{ "hostile_net_tx_flood", hostile_net_tx_flood, 30, false },
+	{ "hostile_net_rx_starve", hostile_net_rx_starve, 30, false },
 };
 
 const unsigned int hostile_table_size =

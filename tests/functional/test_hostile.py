@@ -24,6 +24,17 @@ device holds a request for its rate limit, then idles; vigil's I/O thread
 (found in /proc: the thread in epoll_wait that is not the main thread)
 must not wake more than a few times a second meanwhile.
 
+The virtio-net scenarios (net_) boot with --net passt,socket=PATH, PATH a
+UNIX socket this script listens on as the peer (NetPeer: QEMU's stream
+protocol, 4-byte big-endian length then the frame): it records every frame
+and sends back those tagged "echo", so that the guest's receive queue gets
+frames; after the boot it checks which frames reached it (none the device
+had to drop, the split-header ones whole). Two are host-driven: net_tx_flood
+(memory flat, control socket answering and the peer receiving while the
+guest transmits as fast as it can) and net_rx_starve (the peer floods while
+the guest never refills its receive queue: the I/O thread must sleep,
+memory stay flat, the control socket answer).
+
 On QEMU microvm (--vmm qemu) the same boots run, and each scenario's result
 is compared with what docs/hostile-vs-qemu.md records QEMU 7.2 doing
 (QEMU_RECORDED below): a difference from the record fails, so the document
@@ -37,7 +48,9 @@ usage: test_hostile.py --vmm vigil|qemu [--class NAME]... VIGIL GUEST_BIN
 import argparse
 import os
 import re
+import select
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -89,9 +102,12 @@ R = "virtio-rng0: "
 RQ = "virtio-rng0 q0: head 0: "
 # The rng classes' --rng rate (bytes a second): the flood's bound.
 RNG_RATE = 65536
+N = "virtio-net0: "
+NQ = "virtio-net0 q"
 # Scenarios that test_hostile.py drives itself (uart_flood, rng_flood,
-# rng_stop_held).
-HOST_DRIVEN = ("resource_uart", "rng_flood", "rng_stop_held")
+# rng_stop_held, net_tx_flood, net_rx_starve).
+HOST_DRIVEN = ("resource_uart", "rng_flood", "rng_stop_held", "net_tx_flood",
+               "net_rx_starve")
 # rng_stop_held's rate: a 4 KiB request the device holds waits at most
 # 4096 / 256 KiB = 15.6 ms, so a timer re-armed with that wait after every
 # pass that skips the stopped queue wakes vigil's I/O thread 64 to 256
@@ -256,6 +272,37 @@ SCENARIOS = {
     "rng_flood": ("survived", []),
     # Stopping a queue and FAILED are the driver's right: nothing to log.
     "rng_stop_held": ("quiet quiet", []),
+    # Receive rounds: "empty" is a chain completed with used length 0.
+    "net_rx_short": ("empty empty empty", [
+        N + "rx head 0: 8 bytes for a 60-byte frame and its header",
+        N + "rx head 0: 8 bytes, less than a header",
+        N + "rx head 0: 32 bytes for a 60-byte frame and its header"]),
+    "net_rx_zero_len": ("needs-reset needs-reset", [
+        NQ + "0: head 0: buffer 0 has length 0",
+        NQ + "0: head 0: buffer 1 has length 0"]),
+    "net_rx_read_only": ("empty empty", [
+        N + "rx head 0: buffer 0 is device-readable"]),
+    "net_rx_desc_loop": ("needs-reset needs-reset", [
+        NQ + "0: head 0: descriptor loop", N + "queue 0 broken"]),
+    # Transmit rounds: a transmit is always answered with used length 0
+    # ("empty"); whether the frame went, the peer says (NET_PEER_CHECKS).
+    "net_tx_length": ("empty empty", [
+        N + "tx head 0: 1527 bytes, not a header and 14..1514 frame bytes",
+        N + "tx head 0: 25 bytes, not a header and 14..1514 frame bytes"]),
+    "net_tx_offload": ("empty empty", [
+        N + "tx head 0: flags 0x1 gso_type 0 not negotiated",
+        N + "tx head 0: flags 0x0 gso_type 1 not negotiated"]),
+    # Valid chains: nothing to log.
+    "net_tx_split_header": ("empty empty", []),
+    "net_tx_desc_loop": ("needs-reset needs-reset", [
+        NQ + "1: head 0: descriptor loop", N + "queue 1 broken"]),
+    # No log: QueueNotify 1 is caught by an ioeventfd, not the handler.
+    "net_notify_early": ("held", []),
+    "net_queue_num_live": ("ignored", [
+        N + "QueueNum write 0x4 for queue 1: queue is ready"]),
+    # Valid frames, only too many: nothing to log.
+    "net_tx_flood": ("survived", []),
+    "net_rx_starve": ("survived", []),
 }
 
 
@@ -263,7 +310,7 @@ class Class:
     """One boot's worth of scenarios and what the boot needs."""
 
     def __init__(self, name, scenarios, cpus=1, latency_ms=0, cmdline="",
-                 patterned=False, rng=False):
+                 patterned=False, rng=False, net=False):
         self.name = name
         self.scenarios = ["hostile_" + s for s in scenarios]
         self.cpus = cpus
@@ -274,6 +321,9 @@ class Class:
         self.patterned = patterned
         # An entropy device (--rng, at RNG_RATE) and no drive.
         self.rng = rng
+        # A network device (--net passt,socket=) whose peer is a NetPeer,
+        # and no drive.
+        self.net = net
 
 
 def by_prefix(prefix):
@@ -295,6 +345,7 @@ CLASSES = [
           cmdline=f"toctou_seed={PATTERN_SEED}"),
     Class("resources", by_prefix("resource"), cmdline=f"flood_ms={FLOOD_MS}"),
     Class("virtio-rng", by_prefix("rng"), rng=True),
+    Class("virtio-net", by_prefix("net"), net=True),
 ]
 
 # What QEMU 7.2 microvm does (docs/hostile-vs-qemu.md): name: (passes in
@@ -373,6 +424,8 @@ def vigil_cmd(args, cls, tests, log):
         drive += f",latency-ns={cls.latency_ms * 1000000}"
     devices = [f"--rng=bytes-per-second={RNG_RATE}"] if cls.rng else \
         ["--drive", drive]
+    if cls.net:
+        devices = ["--net", "passt,socket=" + net_socket(os.path.dirname(log))]
     return [args.vigil, "--kernel", args.guest, "--memory", RAM,
             "--cpus", str(cls.cpus)] + devices + [
             "-d", "guest_errors", "-D", log,
@@ -496,6 +549,151 @@ def check_qemu_scenario(tap, name, result, vigil_words):
            f"now {'passes' if ok else 'fails'} ({reason}), '{got}'")
 
 
+# The net_ frames (guest/hostile/hostile.c, hostile_net_frame): broadcast,
+# from 02:76:67:00:00:01, EtherType 0x88b5, a 4-byte tag, then a pattern.
+NET_SRC = bytes([0x02, 0x76, 0x67, 0, 0, 1])
+NET_ETHERTYPE = b"\x88\xb5"
+NET_MAX_FRAME = 1514
+# The frame the peer floods with (net_rx_starve).
+NET_FLOOD_TAG = b"pfld"
+
+
+def net_frame(tag, seed, length=60):
+    head = b"\xff" * 6 + NET_SRC + NET_ETHERTYPE + tag
+    body = bytes((i * 7 + seed) & 0xff for i in range(length - len(head)))
+    return (head + body)[:length]
+
+
+def net_socket(tmp):
+    return os.path.join(tmp, "net.sock")
+
+
+class NetPeer:
+    """The other end of vigil's --net passt,socket=PATH: listens on PATH,
+    serves one connection at a time (a boot each) with QEMU's stream
+    protocol (a 4-byte big-endian length, then the frame). Keeps every
+    frame but the guest's flood (those are counted by tag), sends back
+    those tagged "echo", and while flood is set sends full-sized frames as
+    fast as vigil takes them."""
+
+    def __init__(self, path):
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(4)
+        self.frames, self.counts = [], {}
+        self.sent_bytes = 0
+        self.flood = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.listener.close()
+
+    def run(self):
+        while not self.stop.is_set():
+            if select.select([self.listener], [], [], 0.1)[0]:
+                conn, _ = self.listener.accept()
+                with conn:
+                    self.serve(conn)
+
+    def got(self, frame, out):
+        tag = frame[14:18]
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+        if tag != b"fl00":
+            self.frames.append(frame)
+        if tag == b"echo":
+            out += struct.pack(">I", len(frame)) + frame
+
+    def serve(self, conn):
+        conn.setblocking(False)
+        flood = net_frame(NET_FLOOD_TAG, 0, NET_MAX_FRAME)
+        flood = (struct.pack(">I", len(flood)) + flood) * 16
+        inbuf, out = bytearray(), bytearray()
+        while not self.stop.is_set():
+            writing = bool(out) or self.flood.is_set()
+            r, w, _ = select.select([conn], [conn] if writing else [], [],
+                                    0.05)
+            try:
+                if r:
+                    data = conn.recv(1 << 16)
+                    if not data:
+                        return
+                    inbuf += data
+                if w:
+                    if not out and self.flood.is_set():
+                        out += flood
+                    n = conn.send(out)
+                    self.sent_bytes += n
+                    del out[:n]
+            except BlockingIOError:
+                pass
+            except OSError:
+                return
+            while len(inbuf) >= 4:
+                n = struct.unpack(">I", inbuf[:4])[0]
+                if len(inbuf) < 4 + n:
+                    break
+                self.got(bytes(inbuf[4:4 + n]), out)
+                del inbuf[:4 + n]
+
+
+def never(*tags):
+    """A check: no frame with these tags reached the peer."""
+    def check(frames):
+        got = [f for f in frames if f[14:18] in tags]
+        return f"{len(got)} frames tagged {tags} arrived" if got else ""
+    return check
+
+
+def exactly(*want):
+    """A check: these frames of their tags reached the peer, in order, and
+    no other of those tags."""
+    def check(frames):
+        tags = {f[14:18] for f in want}
+        got = [f for f in frames if f[14:18] in tags]
+        if got == list(want):
+            return ""
+        return (f"{len(got)} frames tagged {sorted(tags)} arrived, want "
+                f"{len(want)}: lengths {[len(f) for f in got]}, "
+                f"first bytes {[f[:24].hex() for f in got[:3]]}")
+    return check
+
+
+def sizes_ok(frames):
+    bad = [len(f) for f in frames if not 14 <= len(f) <= NET_MAX_FRAME]
+    return f"frames of {bad} bytes arrived" if bad else ""
+
+
+# What the peer must (not) have got from a scenario: name: check(frames)
+# that gives a problem, or "".
+NET_PEER_CHECKS = {
+    "net_tx_length": lambda frames: "; ".join(
+        p for p in (never(b"long")(frames), sizes_ok(frames)) if p),
+    "net_tx_offload": never(b"csum", b"gso4"),
+    "net_tx_desc_loop": never(b"loop"),
+    "net_tx_split_header": exactly(net_frame(b"whol", 1),
+                                   net_frame(b"whol", 2)),
+    "net_notify_early": exactly(net_frame(b"erly", 3)),
+    "net_queue_num_live": exactly(*(net_frame(b"qnum", 10 + i)
+                                    for i in range(6))),
+}
+
+
+def check_net_peer(tap, cls, peer):
+    """vigil: what reached the peer in the class's boots."""
+    for name in cls.scenarios:
+        check = NET_PEER_CHECKS.get(name[len("hostile_"):])
+        if check:
+            problem = check(peer.frames)
+            tap.ok(not problem, f"vigil: {name}: the peer got what it must",
+                   problem)
+    tap.diag(f"vigil: {cls.name}: the peer got {len(peer.frames)} frames, "
+             f"{peer.counts.get(b'echo', 0)} echoed")
+
+
 def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -583,32 +781,27 @@ def ctl_status(args, sock):
     return time.monotonic() - start if r.returncode == 0 else None
 
 
-def rng_flood(args, tap, tmp):
-    """The guest asks the entropy device for bytes as fast as it can:
-    memory stays flat, vigil's control socket keeps answering, and the
-    guest (given rng_rate=) checks it got no more than the rate allows."""
-    name = "hostile_rng_flood"
-    cmdline = f"tests={name} flood_ms={FLOOD_MS} rng_rate={RNG_RATE}"
-    sock = os.path.join(tmp, "rng-flood.sock")
-    if args.vmm == "vigil":
-        cmd = [args.vigil, "--kernel", args.guest, "--memory", RAM,
-               f"--rng=bytes-per-second={RNG_RATE}", "--api-socket", sock,
-               "-d", "guest_errors", "-D", os.path.join(tmp, "rng.log"),
-               "--cmdline", cmdline]
-    else:
-        cmd = [QEMU] + QEMU_BASE + QEMU_RNG + ["-kernel", args.guest,
-                                              "-append", cmdline]
+def follow_flood(args, cmd, sock, prefix, mark=None):
+    """Runs a boot whose guest prints '# PREFIX: flooding' when its flood
+    starts and another '# PREFIX: ' line when it is over (mark(True) and
+    mark(False) are called then): vigil's RSS is sampled from the start of
+    the flood to the end of the boot and, on vigil, its control socket
+    asked for 'status' while the flood runs. Returns (returncode, stdout,
+    stderr, RSS samples, the answers' latencies, None for no answer)."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     flooding, flooded = threading.Event(), threading.Event()
     out, err = [], []
+    mark = mark or (lambda started: None)
 
     def read_out():
         for line in proc.stdout:
             out.append(line)
-            if line.startswith(b"# rng_flood: flooding"):
+            if line.startswith(f"# {prefix}: flooding".encode()):
+                mark(True)
                 flooding.set()
-            elif line.startswith(b"# rng_flood: "):
+            elif line.startswith(f"# {prefix}: ".encode()):
+                mark(False)
                 flooded.set()
         flooding.set()
         flooded.set()
@@ -634,15 +827,22 @@ def rng_flood(args, tap, tmp):
     proc.wait()
     for t in threads:
         t.join()
-    stderr = b"".join(err).decode(errors="replace")
-    text = b"".join(out).decode(errors="replace")
+    return (proc.returncode, b"".join(out).decode(errors="replace"),
+            b"".join(err).decode(errors="replace"), rss, replies)
+
+
+def check_flood(args, tap, name, boot):
+    """follow_flood's boot: the guest's pass and 'survived', memory flat,
+    (vigil) the control socket answering during the flood."""
+    returncode, text, stderr, rss, replies = boot
     ok, words, reason = parse_guest(text).get(name, (False, [], "no result"))
-    tap.diag("\n".join(l for l in text.splitlines() if "rng_flood:" in l))
-    tap.ok(proc.returncode == GUEST_PASS and ok and
+    prefix = name[len("hostile_"):] + ":"
+    tap.diag("\n".join(l for l in text.splitlines() if prefix in l))
+    tap.ok(returncode == GUEST_PASS and ok and
            " ".join(words) == "survived" and
            not SANITIZER_REPORT.search(stderr),
            f"{args.vmm}: {name}: exits with the guest's pass, 'survived'",
-           f"status {proc.returncode}, {reason}, '{' '.join(words)}'")
+           f"status {returncode}, {reason}, '{' '.join(words)}'")
     rss = [k for k in rss if k]
     growth = (max(rss) - rss[0]) if rss else 0
     tap.diag(f"{args.vmm}: RSS {rss[0] if rss else 0} KiB when the flood "
@@ -660,6 +860,73 @@ def rng_flood(args, tap, tmp):
                f"vigil: {name}: the control socket answers during the flood",
                f"{len(slow)} of {len(replies)} missing or over "
                f"{CTL_LATENCY} s")
+
+
+def rng_flood(args, tap, tmp):
+    """The guest asks the entropy device for bytes as fast as it can:
+    memory stays flat, vigil's control socket keeps answering, and the
+    guest (given rng_rate=) checks it got no more than the rate allows."""
+    name = "hostile_rng_flood"
+    cmdline = f"tests={name} flood_ms={FLOOD_MS} rng_rate={RNG_RATE}"
+    sock = os.path.join(tmp, "rng-flood.sock")
+    if args.vmm == "vigil":
+        cmd = [args.vigil, "--kernel", args.guest, "--memory", RAM,
+               f"--rng=bytes-per-second={RNG_RATE}", "--api-socket", sock,
+               "-d", "guest_errors", "-D", os.path.join(tmp, "rng.log"),
+               "--cmdline", cmdline]
+    else:
+        cmd = [QEMU] + QEMU_BASE + QEMU_RNG + ["-kernel", args.guest,
+                                              "-append", cmdline]
+    check_flood(args, tap, name,
+                follow_flood(args, cmd, sock, "rng_flood"))
+
+
+def net_cmd(args, tmp, name, cmdline, log):
+    """vigil with a network device whose peer listens at net_socket(tmp)
+    and its control socket at TMP/ctl.sock."""
+    return [args.vigil, "--kernel", args.guest, "--memory", RAM,
+            "--net", "passt,socket=" + net_socket(tmp),
+            "--api-socket", os.path.join(tmp, "ctl.sock"),
+            "-d", "guest_errors", "-D", os.path.join(tmp, log),
+            "--cmdline", f"tests={name} {cmdline}"]
+
+
+def net_tx_flood(args, tap, tmp):
+    """The guest transmits full-sized frames as fast as it can: memory
+    stays flat, the control socket answers, the peer keeps receiving."""
+    name = "hostile_net_tx_flood"
+    peer = NetPeer(net_socket(tmp))
+    seen = {}
+
+    def mark(started):
+        seen[started] = peer.counts.get(b"fl00", 0)
+
+    try:
+        boot = follow_flood(args, net_cmd(args, tmp, name,
+                                          f"flood_ms={FLOOD_MS}",
+                                          "net-flood.log"),
+                            os.path.join(tmp, "ctl.sock"), "net_tx_flood",
+                            mark)
+    finally:
+        peer.close()
+    check_flood(args, tap, name, boot)
+    during = seen.get(False, 0) - seen.get(True, 0)
+    tap.ok(during > 0,
+           f"vigil: {name}: the peer receives during the flood",
+           f"{during} frames")
+    tap.diag(f"vigil: the peer got {during} of the guest's frames during "
+             f"the flood, {peer.counts.get(b'fl00', 0)} in all")
+
+
+def finish(proc, threads):
+    """Waits for a boot's end (killed after BOOT_TIMEOUT) and its readers."""
+    try:
+        proc.wait(timeout=BOOT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for t in threads:
+        t.join()
 
 
 # x86-64 system call numbers of epoll_wait, epoll_pwait, epoll_pwait2.
@@ -771,13 +1038,7 @@ def rng_stop_held(args, tap, tmp):
                            "guest's idle"))
         else:
             rounds.append((what, after - before, ""))
-    try:
-        proc.wait(timeout=BOOT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    for t in threads:
-        t.join()
+    finish(proc, threads)
     stderr = b"".join(err).decode(errors="replace")
     text = b"".join(out).decode(errors="replace")
     ok, words, reason = parse_guest(text).get(name, (False, [], "no result"))
@@ -811,12 +1072,95 @@ def rng_stop_held(args, tap, tmp):
                why if n is None else f"{n} wake-ups")
 
 
+# net_rx_starve: the guest's idle, and what the peer may push into vigil
+# in the counting window once the receive queue is full (the socket's
+# buffers and vigil's one held frame, far less than a flood's second).
+NET_STARVE_IDLE_MS = 2000
+NET_STARVE_BYTES = 1 << 20
+
+
+def net_rx_starve(args, tap, tmp):
+    """The peer floods while the guest never refills its receive queue:
+    vigil's I/O thread sleeps (wake-ups counted as for rng_stop_held),
+    takes no more from the socket, memory stays flat and the control
+    socket answers."""
+    name = "hostile_net_rx_starve"
+    peer = NetPeer(net_socket(tmp))
+    proc = subprocess.Popen(
+        net_cmd(args, tmp, name, f"idle_ms={NET_STARVE_IDLE_MS}",
+                "net-starve.log"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    idle, over, out, err = threading.Event(), [], [], []
+
+    def read_out():
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith(b"# net_rx_starve: idle for"):
+                peer.flood.set()
+                idle.set()
+            elif line.startswith(b"# net_rx_starve: idle over"):
+                peer.flood.clear()
+                over.append(time.monotonic())
+        idle.set()
+
+    threads = [threading.Thread(target=read_out),
+               threading.Thread(target=lambda: err.append(proc.stderr.read()))]
+    for t in threads:
+        t.start()
+    n, why, growth, sent, answer = None, "the guest never idled", 0, 0, None
+    if idle.wait(BOOT_TIMEOUT) and proc.poll() is None:
+        tid = io_thread(proc.pid)
+        time.sleep(RNG_STOP_SETTLE)
+        before, rss, sent = (wakeups(proc.pid, tid) if tid else None,
+                             rss_kib(proc.pid), peer.sent_bytes)
+        time.sleep(RNG_STOP_WINDOW)
+        after = wakeups(proc.pid, tid) if tid else None
+        growth, sent = rss_kib(proc.pid) - rss, peer.sent_bytes - sent
+        answer = ctl_status(args, os.path.join(tmp, "ctl.sock"))
+        if not tid:
+            why = "no single I/O thread in epoll_wait"
+        elif before is None or after is None or over:
+            why = "the window was not inside the guest's idle"
+        else:
+            n, why = after - before, ""
+    finish(proc, threads)
+    peer.close()
+    stderr = b"".join(err).decode(errors="replace")
+    text = b"".join(out).decode(errors="replace")
+    ok, words, reason = parse_guest(text).get(name, (False, [], "no result"))
+    tap.diag("\n".join(l for l in text.splitlines() if "net_rx_starve:" in l))
+    tap.diag(f"vigil: while the peer flooded a starved receive queue for "
+             f"{RNG_STOP_WINDOW:.1f} s: {n if n is not None else why} I/O "
+             f"thread wake-ups, {sent} bytes taken from the peer, RSS grew "
+             f"{growth} KiB; {peer.sent_bytes} bytes in all")
+    tap.ok(proc.returncode == GUEST_PASS and ok and
+           " ".join(words) == "survived" and
+           not SANITIZER_REPORT.search(stderr),
+           f"vigil: {name}: exits with the guest's pass, 'survived'",
+           f"status {proc.returncode}, {reason}, '{' '.join(words)}'")
+    tap.ok(n is not None and n < RNG_STOP_WAKEUPS,
+           f"vigil: {name}: the I/O thread sleeps (fewer than "
+           f"{RNG_STOP_WAKEUPS} wake-ups in {RNG_STOP_WINDOW:.1f} s)",
+           why if n is None else f"{n} wake-ups")
+    tap.ok(peer.sent_bytes > 0 and sent < NET_STARVE_BYTES,
+           f"vigil: {name}: takes no more from the peer than it can hold",
+           f"{sent} bytes in {RNG_STOP_WINDOW:.1f} s, "
+           f"{peer.sent_bytes} in all")
+    tap.ok(growth < 4096, f"vigil: {name}: memory stays flat",
+           f"RSS grew {growth} KiB")
+    tap.ok(answer is not None and answer < CTL_LATENCY,
+           f"vigil: {name}: the control socket answers",
+           f"answer after {answer} s")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--vmm", choices=["vigil", "qemu"], required=True)
     p.add_argument("--class", dest="classes", action="append",
-                   choices=[c.name for c in CLASSES] + ["uart", "rng flood",
-                                                       "rng stop"],
+                   choices=[c.name for c in CLASSES] + [
+                       "uart", "rng flood", "rng stop", "net flood",
+                       "net starve"],
                    help="run only these classes (repeatable)")
     p.add_argument("vigil")
     p.add_argument("guest")
@@ -833,7 +1177,17 @@ def main():
         for cls in CLASSES:
             if args.classes and cls.name not in args.classes:
                 continue
-            results, boots = run_class(args, cls, tmp, tap)
+            if cls.net and args.vmm == "qemu":
+                tap.diag(f"qemu: {cls.name}: not run (no stream peer "
+                         "for QEMU's -netdev here)")
+                continue
+            peer = NetPeer(net_socket(tmp)) if cls.net else None
+            try:
+                results, boots = run_class(args, cls, tmp, tap)
+            finally:
+                if peer:
+                    peer.close()
+                    os.unlink(net_socket(tmp))
             count += len(cls.scenarios)
             if args.vmm == "vigil":
                 check_boots(tap, cls, boots)
@@ -841,6 +1195,8 @@ def main():
                 for name in cls.scenarios:
                     check_vigil_scenario(tap, name, results[name], log)
                 check_log_bounded(tap, cls, boots)
+                if peer:
+                    check_net_peer(tap, cls, peer)
             else:
                 for name in cls.scenarios:
                     check_qemu_scenario(tap, name, results[name],
@@ -854,6 +1210,13 @@ def main():
         if not args.classes or "rng stop" in args.classes:
             rng_stop_held(args, tap, tmp)
             count += 1
+        for what, fn in (("net flood", net_tx_flood),
+                         ("net starve", net_rx_starve)):
+            if args.vmm == "vigil" and (not args.classes or
+                                        what in args.classes):
+                fn(args, tap, tmp)
+                os.unlink(net_socket(tmp))
+                count += 1
     if not args.classes or "uart" in args.classes:
         uart_flood(args, tap)
         count += 1
