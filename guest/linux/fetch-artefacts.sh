@@ -19,6 +19,15 @@
 #   OUTDIR/std-disk-initramfs.cpio.gz   the standard initramfs plus ext4
 #                             and the host's e2fsprogs and fio with their
 #                             libraries (the Linux disk tests)
+#   OUTDIR/std-net-initramfs.cpio.gz   the standard initramfs plus
+#                             virtio_net (with net_failover, failover),
+#                             busybox udhcpc's default script
+#                             (udhcpc.script) and Debian's iperf3 with its
+#                             libraries (the Linux network tests)
+#   OUTDIR/passt, OUTDIR/iperf3    Debian's passt and iperf3 for the host
+#                             side of those tests, unpacked here (never
+#                             installed): passt is a link to its binary,
+#                             iperf3 a wrapper that finds its libraries
 #   OUTDIR/l1-initramfs.cpio.gz    the nested KVM host's initramfs: the
 #                             standard kernel's kvm, kvm-amd, virtio-pci and
 #                             9p modules + nested-init.sh (see
@@ -57,12 +66,25 @@ disk_modules=(ext4 crc32c_generic)
 disk_tools=(mkfs.ext4 e2fsck fio)
 declare -A disk_tool_packages=([mkfs.ext4]=e2fsprogs [e2fsck]=e2fsprogs
 	[fio]=fio)
-# Files (paths on this host) build_initramfs copies in at the same paths.
+# Files build_initramfs copies in: a path on this host goes to the same path;
+# SRC=DEST copies SRC to DEST.
 initramfs_host_files=()
+
+# The Linux network tests (std-net-initramfs.cpio.gz): virtio_net (its
+# dependencies net_failover and failover come from modinfo), busybox
+# udhcpc's default script, and iperf3, which no host needs installed: it
+# comes from Debian's packages, unpacked, with the host's copies of the
+# libraries they do not carry (libc, libcrypto). The same unpacked passt and
+# iperf3 serve the host side (OUTDIR/passt, OUTDIR/iperf3).
+net_modules=(virtio_net)
+net_packages=(passt iperf3 libiperf0 libsctp1)
+udhcpc_script=$here/udhcpc.script
 
 # The nested KVM host (L1) needs KVM for AMD's SVM (kvm-amd pulls in kvm,
 # ccp and irqbypass) and the host's files over virtio-9p on virtio-pci.
-l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p)
+# dummy gives it a network interface with a default route for passt (its only
+# other interface is lo): tests/functional/netrun.py sets it up.
+l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p dummy)
 l1_init_script=$here/nested-init.sh
 
 # apt lists older than this are refreshed: the security archive replaces
@@ -316,15 +338,22 @@ check_module_compression() {
 # host_tool_files TOOL...: each tool's path on this host and the libraries
 # (with the dynamic loader) ldd lists for it, one per line, as ldd names them.
 host_tool_files() {
-	local tool path libs
+	local tool path
 	for tool in "$@"; do
 		path=$(command -v "$tool") || die "$tool not found"
-		libs=$(ldd "$path") || die "ldd $path failed"
-		[[ $libs != *"not found"* ]] || die "ldd $path: $libs"
 		echo "$path"
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' \
-			<<<"$libs"
+		ldd_files "$path"
 	done | LC_ALL=C sort -u
+}
+
+# ldd_files BINARY: the libraries (with the dynamic loader) ldd lists for
+# BINARY, one path per line; with LD_LIBRARY_PATH set, some may be under it.
+ldd_files() {
+	local libs
+	libs=$(ldd "$1") || die "ldd $1 failed"
+	[[ $libs != *"not found"* ]] || die "ldd $1: $libs"
+	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' \
+		<<<"$libs"
 }
 
 # build_initramfs OUT INIT MODULE...: busybox, INIT as /init, and the
@@ -348,8 +377,9 @@ build_initramfs() {
 	install -m 755 "$init" "$stage/init"
 	cp "${module_files[@]}" "$stage/lib/modules/$kver/"
 	for i in "${initramfs_host_files[@]}"; do
-		mkdir -p "$stage${i%/*}"
-		cp -L "$i" "$stage$i"
+		local src=${i%%=*} dest=${i#*=}
+		mkdir -p "$stage${dest%/*}"
+		cp -L "$src" "$stage$dest"
 	done
 	# File names without .ko, in load order, for init's insmod.
 	for i in "${module_files[@]}"; do
@@ -445,6 +475,7 @@ build_std() {
 		built "$initramfs" "$kdeb" "$bbdeb" "$self" "$init_script"
 	fi
 	build_std_disk
+	build_std_net
 	if stale "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"; then
 		build_initramfs "$l1" "$l1_init_script" "${l1_modules[@]}"
 		built "$l1" "$kdeb" "$bbdeb" "$self" "$l1_init_script"
@@ -477,11 +508,90 @@ build_std_disk() {
 	outputs+=("$disk")
 }
 
+# fetch_net: Debian's passt, iperf3 and the libraries iperf3 needs that the
+# host may lack, each unpacked into OUTDIR/rootfs-PACKAGE; sets net_debs and
+# net_libdirs (those trees' library directories).
+fetch_net() {
+	local pkg deb
+	net_debs=() net_libdirs=()
+	for pkg in "${net_packages[@]}"; do
+		deb=$(fetch_deb "$pkg=$(candidate "$pkg")")
+		unpack "$deb" "$OUTDIR/rootfs-$pkg"
+		net_debs+=("$deb")
+		if [[ -d $OUTDIR/rootfs-$pkg/usr/lib/x86_64-linux-gnu ]]; then
+			net_libdirs+=("$OUTDIR/rootfs-$pkg/usr/lib/x86_64-linux-gnu")
+		fi
+	done
+}
+
+# The host side of the network tests: OUTDIR/passt and OUTDIR/iperf3.
+build_net_host() {
+	local passt=$OUTDIR/rootfs-passt/usr/bin/passt
+	local iperf3=$OUTDIR/rootfs-iperf3/usr/bin/iperf3 libpath
+	[[ -x $passt && -x $iperf3 ]] || die "passt or iperf3 missing after unpacking"
+	ln -sfn rootfs-passt/usr/bin/passt "$OUTDIR/passt"
+	libpath=$(
+		IFS=:
+		echo "${net_libdirs[*]}"
+	)
+	if stale "$OUTDIR/iperf3" "${net_debs[@]}" "$self"; then
+		printf '%s\n' '#!/bin/sh' \
+			'# Debian'"'"'s iperf3, unpacked by fetch-artefacts.sh (not installed).' \
+			"LD_LIBRARY_PATH=$libpath\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" \
+			'export LD_LIBRARY_PATH' "exec $iperf3 \"\$@\"" \
+			>"$OUTDIR/iperf3.tmp"
+		chmod 755 "$OUTDIR/iperf3.tmp"
+		mv -f "$OUTDIR/iperf3.tmp" "$OUTDIR/iperf3"
+		built "$OUTDIR/iperf3" "${net_debs[@]}" "$self"
+	fi
+	outputs+=("$OUTDIR/passt" "$OUTDIR/iperf3")
+}
+
+# The network tests' initramfs for the standard kernel (see net_modules):
+# iperf3 and each library at the path it has on a Debian system (the
+# unpacked packages' libraries under /usr/lib/x86_64-linux-gnu, the host's
+# where ldd found them). The host's libraries are an input, as in
+# build_std_disk.
+build_std_net() {
+	local net=$OUTDIR/std-net-initramfs.cpio.gz iperf3 lib dir tools_id
+	local -a files=() host_libs=()
+	iperf3=$OUTDIR/rootfs-iperf3/usr/bin/iperf3
+	files+=("$iperf3=/usr/bin/iperf3" "$udhcpc_script=/etc/udhcpc/default.script")
+	mapfile -t host_libs < <(LD_LIBRARY_PATH=$(
+		IFS=:
+		echo "${net_libdirs[*]}"
+	) ldd_files "$iperf3")
+	for lib in "${host_libs[@]}"; do
+		for dir in "${net_libdirs[@]}"; do
+			if [[ $lib == "$dir"/* ]]; then
+				files+=("$lib=/usr/lib/x86_64-linux-gnu/${lib##*/}")
+				continue 2
+			fi
+		done
+		files+=("$lib")
+	done
+	tools_id=host-libs-sha256:$(sha256sum "${host_libs[@]}" | sha256sum |
+		cut -c1-16)
+	if stale "$net" "$kdeb" "$bbdeb" "$self" "$init_script" "$udhcpc_script" \
+		"${net_debs[@]}" "$tools_id"; then
+		log "net initramfs: ${#files[@]} files"
+		initramfs_host_files=("${files[@]}")
+		build_initramfs "$net" "$init_script" "${initramfs_modules[@]}" \
+			"${net_modules[@]}"
+		initramfs_host_files=()
+		built "$net" "$kdeb" "$bbdeb" "$self" "$init_script" \
+			"$udhcpc_script" "${net_debs[@]}" "$tools_id"
+	fi
+	outputs+=("$net")
+}
+
 build_linux() {
-	local -a outputs=()
+	local -a outputs=() net_debs net_libdirs
 	fetch_busybox
+	fetch_net
 	build_cloud
 	build_std
+	build_net_host
 	# A build system that tracks the outputs as one target (meson) reruns
 	# this script whenever one input changed; the artefacts this run found
 	# current are current too, so mark them all as checked now.
