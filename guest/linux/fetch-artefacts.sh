@@ -83,8 +83,9 @@ udhcpc_script=$here/udhcpc.script
 # The nested KVM host (L1) needs KVM for AMD's SVM (kvm-amd pulls in kvm,
 # ccp and irqbypass) and the host's files over virtio-9p on virtio-pci.
 # dummy gives it a network interface with a default route for passt (its only
-# other interface is lo): tests/functional/netrun.py sets it up.
-l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p dummy)
+# other interface is lo): tests/functional/netrun.py sets it up; tun gives
+# it taps, for --net tap.
+l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p dummy tun)
 l1_init_script=$here/nested-init.sh
 
 # apt lists older than this are refreshed: the security archive replaces

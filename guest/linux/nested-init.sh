@@ -5,7 +5,7 @@
 # on machines without a usable /dev/kvm. It loads kvm-amd (the emulated CPU
 # has SVM and nested paging), mounts the machine's root file system from
 # virtio-9p at /host, gives it this kernel's /dev, /proc, /sys and a tmpfs
-# /tmp, and runs the runner's script in a chroot there: the build tree and
+# /tmp, and runs the runner's script with it as the root: the build tree and
 # every tool are the machine's own, unchanged.
 #
 # Kernel command line:
@@ -69,8 +69,15 @@ grep ' [tT] ' /proc/kallsyms >"/host$run/kallsyms" &
 ) &
 heartbeat=$!
 
+# The command runs with the machine's files as the root of its own mount
+# namespace (/host moved onto /, as switch_root does), not in a chroot of
+# this one: the kernel refuses a chrooted process a user namespace, which
+# passt's sandbox needs.
+enter_host='cd /host && mount --move /host / && exec chroot . "$@"'
+
 if [ -n "$interactive" ]; then
-	setsid -c chroot /host /bin/sh "$run/run.sh" \
+	setsid -c unshare -m --propagation private /bin/sh -c "$enter_host" \
+		enter_host /bin/sh "$run/run.sh" \
 		</dev/ttyS0 >/dev/ttyS0 2>&1
 	echo "$?" >"/host$run/status"
 else
@@ -79,7 +86,8 @@ else
 	# lines rather than progress bars.
 	stty -F /dev/ttyS0 -onlcr
 	{
-		chroot /host /bin/sh "$run/run.sh" </dev/null 2>&1
+		unshare -m --propagation private /bin/sh -c "$enter_host" \
+			enter_host /bin/sh "$run/run.sh" </dev/null 2>&1
 		echo "$?" >"/host$run/status"
 	} | cat >/dev/ttyS0
 fi
