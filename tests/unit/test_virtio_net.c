@@ -652,10 +652,13 @@ static void test_config(void)
 	      "ops: device 1, 2 queues, 12 config bytes");
 	CHECK(virtio_net_dev_ops.features(net) ==
 		      ((1ull << VIRTIO_F_VERSION_1) |
+		       (1ull << VIRTIO_RING_F_EVENT_IDX) |
+		       (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
 		       (1ull << VIRTIO_NET_F_MAC) |
 		       (1ull << VIRTIO_NET_F_STATUS) |
 		       (1ull << VIRTIO_NET_F_MTU) | MRG),
-	      "features: VERSION_1, MAC, STATUS, MTU, MRG_RXBUF, no offload");
+	      "features: VERSION_1, EVENT_IDX, INDIRECT_DESC, MAC, STATUS, MTU, "
+	      "MRG_RXBUF, no offload");
 	virtio_net_init(net, "test-net", test_mac, 9000, &fake_backend, NULL);
 	virtio_net_dev_ops.config_read(net, 10, &v, 2);
 	CHECK(v == 9000 && net->mtu == 9000, "config: mtu 9000 when asked");
