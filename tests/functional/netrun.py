@@ -187,14 +187,13 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 class HttpServer:
-    """An HTTP server on 127.0.0.1 (a free port) serving the files of
-    directory root, in a thread; publish() adds a file."""
+    """An HTTP server on host (a free port) serving the files of directory
+    root, in a thread; publish() adds a file."""
 
-    def __init__(self, root):
+    def __init__(self, root, host="127.0.0.1"):
         self.root = root
         handler = functools.partial(_Quiet, directory=root)
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        daemon=True)
