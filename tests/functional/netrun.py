@@ -28,6 +28,7 @@ server at 127.0.0.1:HOSTPORT (passt -t HOSTPORT:GUESTPORT).
 """
 import functools
 import hashlib
+import json
 import http.server
 import os
 import socket
@@ -122,6 +123,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def chrooted():
+    """True in a chroot (the nested KVM host runs commands in one).
+
+    There unshare(CLONE_NEWUSER) fails with EPERM, and passt, which
+    sandboxes itself in a user namespace of its own, ends with "Couldn't
+    create user namespace: Operation not permitted" unless told
+    --netns-only (it still drops to --runas and detaches its other
+    namespaces)."""
+    try:
+        outer = os.stat("/proc/1/root/")
+    except OSError:
+        return False
+    inner = os.stat("/")
+    return (outer.st_dev, outer.st_ino) != (inner.st_dev, inner.st_ino)
+
+
 class Passt:
     """passt in the foreground on a UNIX socket (QEMU's -netdev stream),
     forwarding host TCP ports: forwards is a list of (hostport, guestport).
@@ -136,6 +153,8 @@ class Passt:
         self.cmd = [passt, "-f", "-e", "-1", "-4", "-s", sock]
         if os.geteuid() == 0:
             self.cmd += ["--runas", "0"]
+        if chrooted():
+            self.cmd += ["--netns-only"]
         for host, guest in forwards:
             self.cmd += ["-t", f"{host}:{guest}"]
         self.cmd += list(options)
@@ -241,7 +260,14 @@ class Fetcher(threading.Thread):
         self.error = "not tried"
         self.attempts = 0
 
+    # passt, given a connection on a forwarded port before its tap client
+    # (the VMM) has connected, stopped answering in a nested run (its log
+    # ends there, and the guest got no DHCP): the first try waits this long
+    # after the thread starts, which is started with the VMM.
+    FIRST_TRY_AFTER = 15
+
     def run(self):
+        time.sleep(self.FIRST_TRY_AFTER)
         while time.monotonic() < self.deadline:
             self.attempts += 1
             try:
@@ -265,3 +291,32 @@ class Fetcher(threading.Thread):
                 h.update(chunk)
                 size += len(chunk)
         self.sha256, self.size, self.error = h.hexdigest(), size, None
+
+
+def iperf3_mbits(iperf3, port, seconds=5, reverse=False, host="127.0.0.1"):
+    """Mbit/s an iperf3 client on this host measures against an iperf3
+    server at host:port (a guest's `iperf3 -s`, through a passt forward):
+    data sent to it, or with reverse=True (-R) sent by it. (None, why)
+    when the client fails."""
+    cmd = [iperf3, "-c", host, "-p", str(port), "-t", str(seconds), "-J"]
+    if reverse:
+        cmd.append("-R")
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           timeout=seconds + 60, check=False)
+        data = json.loads(p.stdout)
+    except (subprocess.TimeoutExpired, ValueError) as e:
+        return None, f"{type(e).__name__}: {e}"
+    if p.returncode != 0 or "error" in data:
+        return None, data.get("error", f"status {p.returncode}")
+    return data["end"]["sum_received"]["bits_per_second"] / 1e6, ""
+
+
+def iperf3_both(iperf3, port, seconds=5):
+    """{"to guest": Mbit/s, "from guest": Mbit/s} (None where one failed,
+    with why in "errors") for a bench script."""
+    to, err_to = iperf3_mbits(iperf3, port, seconds)
+    back, err_back = iperf3_mbits(iperf3, port, seconds, reverse=True)
+    return {"to guest": to, "from guest": back,
+            "errors": [e for e in (err_to, err_back) if e]}
