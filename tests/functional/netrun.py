@@ -123,22 +123,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def chrooted():
-    """True in a chroot (the nested KVM host runs commands in one).
-
-    There unshare(CLONE_NEWUSER) fails with EPERM, and passt, which
-    sandboxes itself in a user namespace of its own, ends with "Couldn't
-    create user namespace: Operation not permitted" unless told
-    --netns-only (it still drops to --runas and detaches its other
-    namespaces)."""
-    try:
-        outer = os.stat("/proc/1/root/")
-    except OSError:
-        return False
-    inner = os.stat("/")
-    return (outer.st_dev, outer.st_ino) != (inner.st_dev, inner.st_ino)
-
-
 class Passt:
     """passt in the foreground on a UNIX socket (QEMU's -netdev stream),
     forwarding host TCP ports: forwards is a list of (hostport, guestport).
@@ -153,8 +137,6 @@ class Passt:
         self.cmd = [passt, "-f", "-e", "-1", "-4", "-s", sock]
         if os.geteuid() == 0:
             self.cmd += ["--runas", "0"]
-        if chrooted():
-            self.cmd += ["--netns-only"]
         for host, guest in forwards:
             self.cmd += ["-t", f"{host}:{guest}"]
         self.cmd += list(options)

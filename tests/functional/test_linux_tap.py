@@ -95,14 +95,14 @@ def checksum(data):
     return ~(s + (s >> 16)) & 0xFFFF
 
 
-def ping(addr, deadline):
-    """ICMP echo to addr until a reply or deadline: round trip in ms, or
-    None."""
+def ping(addr, deadline, alive):
+    """ICMP echo to addr until a reply, deadline, or alive() turns false:
+    the round trip in ms, or None."""
     with socket.socket(socket.AF_INET, socket.SOCK_RAW,
                        socket.IPPROTO_ICMP) as s:
         s.settimeout(1)
         seq = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and alive():
             seq += 1
             body = struct.pack("!BBHHH", 8, 0, 0, 0x7667, seq) + b"vigil" * 8
             packet = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
@@ -141,7 +141,7 @@ def run_variant(name, net_spec, tmp, pass_fd=None):
                                 pass_fds=(pass_fd,) if pass_fd else ())
         if pass_fd:
             os.close(pass_fd)
-        rtt = ping(GUEST_ADDR, deadline)
+        rtt = ping(GUEST_ADDR, deadline, lambda: proc.poll() is None)
         fetch.start()
         out, _ = proc.communicate(timeout=linuxrun.LINUX_TIMEOUT)
         fetch.join(timeout=30)
@@ -175,9 +175,9 @@ def main():
         return 0
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            run_variant("tap,ifname", f"tap,ifname={TAP_IF}", tmp)
+            run_variant("tap-ifname", f"tap,ifname={TAP_IF}", tmp)
             fd = open_tap()
-            run_variant("tap,fd", f"tap,fd={fd}", tmp, pass_fd=fd)
+            run_variant("tap-fd", f"tap,fd={fd}", tmp, pass_fd=fd)
     finally:
         ip("link", "del", TAP_IF)
     return tap.done()
