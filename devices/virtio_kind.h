@@ -46,6 +46,14 @@ struct virtio_kind_snap {
 	const char *(*spec)(const void *state);
 };
 
+/* One of a device's counters, as `vigil ctl status` shows it. */
+struct virtio_kind_counter {
+	const char *name; /* "rx_short_chain" */
+	uint64_t value;
+};
+
+#define VIRTIO_KIND_MAX_COUNTERS 16u
+
 struct virtio_kind {
 	const char *name;   /* "blk": device names, messages */
 	const char *option; /* "drive": --drive SPEC adds one */
@@ -85,6 +93,12 @@ struct virtio_kind {
 	 * none.
 	 */
 	int (*host_fd)(void *dev);
+	/*
+	 * The device's counters (frames, drops by reason) into out, at most
+	 * max; how many. Called under the device lock. NULL: none.
+	 */
+	unsigned int (*counters)(void *dev, struct virtio_kind_counter *out,
+				 unsigned int max);
 	/* System calls the I/O thread makes for this kind (vmm/sandbox.c). */
 	const int *io_syscalls;
 	unsigned int nr_io_syscalls;

@@ -577,6 +577,35 @@ static int net_kind_host_fd(void *dev)
 	return ((struct net_device *)dev)->backend.fd;
 }
 
+static unsigned int
+net_kind_counters(void *dev, struct virtio_kind_counter *out, unsigned int max)
+{
+	const struct virtio_net_stats *st =
+		&((struct net_device *)dev)->net.stats;
+	const struct virtio_kind_counter all[] = {
+		{ "tx_frames", st->tx_frames },
+		{ "tx_bytes", st->tx_bytes },
+		{ "tx_bad_chain", st->tx_bad_chain },
+		{ "tx_bad_header", st->tx_bad_header },
+		{ "tx_bad_length", st->tx_bad_length },
+		{ "tx_backend_error", st->tx_backend_error },
+		{ "tx_backpressure", st->tx_backpressure },
+		{ "rx_frames", st->rx_frames },
+		{ "rx_bytes", st->rx_bytes },
+		{ "rx_bad_length", st->rx_bad_length },
+		{ "rx_bad_chain", st->rx_bad_chain },
+		{ "rx_short_chain", st->rx_short_chain },
+		{ "rx_no_buffer", st->rx_no_buffer },
+		{ "rx_backend_error", st->rx_backend_error },
+	};
+	unsigned int n = sizeof(all) / sizeof(all[0]);
+
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(all[0]));
+	return n;
+}
+
 /* What the backends add to the I/O thread's system calls. */
 static const int net_io_syscalls[] = {
 	SYS_recvfrom, /* passt: recv() the stream */
@@ -689,6 +718,7 @@ const struct virtio_kind virtio_net_kind = {
 	.destroy = net_kind_destroy,
 	.wait_ns = net_kind_wait_ns,
 	.host_fd = net_kind_host_fd,
+	.counters = net_kind_counters,
 	.io_syscalls = net_io_syscalls,
 	.nr_io_syscalls = sizeof(net_io_syscalls) / sizeof(net_io_syscalls[0]),
 	.snap = &net_snap,

@@ -120,6 +120,26 @@ static struct json_object *reply_ok(const struct machine *m)
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* Each virtio device by name, with its counters (net: frames, drops). */
+static struct json_object *devices_status(struct machine *m)
+{
+	struct json_object *devs = json_object_new_object();
+	struct virtio_kind_counter cnt[VIRTIO_KIND_MAX_COUNTERS];
+
+	for (unsigned int i = 0; i < m->nr_slots; i++) {
+		struct json_object *d = json_object_new_object();
+		unsigned int n = virtio_slot_counters(m->slots[i], cnt,
+						      VIRTIO_KIND_MAX_COUNTERS);
+
+		for (unsigned int k = 0; k < n; k++)
+			json_object_object_add(
+				d, cnt[k].name,
+				json_object_new_uint64(cnt[k].value));
+		json_object_object_add(devs, m->slots[i]->name, d);
+	}
+	return devs;
+}
+
 static struct json_object *cmd_status(struct control *c)
 {
 	struct json_object *r = reply_ok(c->m);
@@ -130,6 +150,7 @@ static struct json_object *cmd_status(struct control *c)
 			       json_object_new_int64((int64_t)c->m->ram_size));
 	json_object_object_add(r, "drives",
 			       json_object_new_int((int32_t)c->m->nr_slots));
+	json_object_object_add(r, "devices", devices_status(c->m));
 	return r;
 }
 

@@ -32,7 +32,9 @@ static const char ctl_usage[] =
 	"Usage: vigil ctl [--json] SOCKET COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  status               running or paused, vCPUs, memory, drives\n"
+	"  status               running or paused, vCPUs, memory, virtio\n"
+	"                       devices, and the counters of those that keep\n"
+	"                       them (virtio-net: frames, drops by reason)\n"
 	"  pause                stop every vCPU at a clean point\n"
 	"  resume               let them run again\n"
 	"  snapshot DIR [--paused]\n"
@@ -190,6 +192,30 @@ static double get_double(struct json_object *o, const char *key)
 	return json_object_get_double(v);
 }
 
+/* A line a device with counters: "  virtio-net0: tx_frames 3, ...". */
+static void print_devices(struct json_object *r)
+{
+	struct json_object *devs;
+
+	if (!json_object_object_get_ex(r, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_object))
+		return;
+	json_object_object_foreach(devs, name, counters) {
+		const char *sep = ":";
+
+		if (!json_object_is_type(counters, json_type_object) ||
+		    json_object_object_length(counters) == 0)
+			continue;
+		printf("  %s", name);
+		json_object_object_foreach(counters, key, val) {
+			printf("%s %s %llu", sep, key,
+			       (unsigned long long)json_object_get_uint64(val));
+			sep = ",";
+		}
+		printf("\n");
+	}
+}
+
 static void print_ok(const char *cmd, const char *arg, struct json_object *r)
 {
 	const char *status = get_string(r, "status");
@@ -202,12 +228,13 @@ static void print_ok(const char *cmd, const char *arg, struct json_object *r)
 		       (long long)get_int(r, "memory_bytes"),
 		       (long long)get_int(r, "memory_data_bytes"),
 		       status ? status : "?");
-	else if (!strcmp(cmd, "status"))
-		printf("%s: %lld vCPUs, %lld MiB, %lld drives\n",
+	else if (!strcmp(cmd, "status")) {
+		printf("%s: %lld vCPUs, %lld MiB, %lld virtio devices\n",
 		       status ? status : "?", (long long)get_int(r, "vcpus"),
 		       (long long)(get_int(r, "memory") >> 20),
 		       (long long)get_int(r, "drives"));
-	else
+		print_devices(r);
+	} else
 		printf("%s\n", status ? status : "ok");
 }
 

@@ -211,3 +211,17 @@ void virtio_slot_destroy(struct virtio_slot *slot)
 			close(slot->queue[q].fd);
 	free(slot);
 }
+
+unsigned int virtio_slot_counters(struct virtio_slot *slot,
+				  struct virtio_kind_counter *out,
+				  unsigned int max)
+{
+	unsigned int n;
+
+	if (!slot->kind->counters)
+		return 0;
+	pthread_mutex_lock(&slot->mmio.lock);
+	n = slot->kind->counters(slot->dev, out, max);
+	pthread_mutex_unlock(&slot->mmio.lock);
+	return n;
+}

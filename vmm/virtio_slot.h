@@ -51,5 +51,12 @@ virtio_slot_create(const struct virtio_kind *kind, const char *spec,
 		   struct bus *mmio, const struct guest_mem *gm,
 		   struct io_thread *io, char *err, size_t errlen);
 void virtio_slot_destroy(struct virtio_slot *slot);
+/*
+ * The device's counters (its kind's counters(), under the device lock, so
+ * a pass in progress is not read half-way): how many, at most max.
+ */
+unsigned int virtio_slot_counters(struct virtio_slot *slot,
+				  struct virtio_kind_counter *out,
+				  unsigned int max);
 
 #endif

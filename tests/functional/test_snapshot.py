@@ -41,6 +41,7 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    restore without it, or with another MAC, is refused naming them; with
    the same, on a new connection, the guest runs on.
 """
+import json
 import os
 import re
 import shutil
@@ -919,6 +920,22 @@ def net_snapshot(tmp):
                   workload_cmdline(1, 100 * RECORDS), "--drive",
                   f"file={disk}", "--net", net], out, sock)
     wait_for(lambda: "snap record 5 " in read(out), 60)
+    r = ctl("--json", sock, "status")
+    try:
+        devices = json.loads(r.stdout)["devices"]
+    except (ValueError, KeyError):
+        devices = {}
+    net_counters = devices.get("virtio-net0", {})
+    tap.ok(set(devices) == {"virtio-blk0", "virtio-net0"} and
+           len(net_counters) == 14 and net_counters.get("tx_frames") == 0 and
+           net_counters.get("rx_short_chain") == 0,
+           "--net: vigil ctl status shows the devices, the net device's "
+           "counters (frames, drops by reason)", r.stdout.strip())
+    r = ctl(sock, "status")
+    tap.ok(r.returncode == 0 and
+           "\n  virtio-net0: tx_frames 0, tx_bytes 0," in r.stdout,
+           "--net: vigil ctl status prints them a device a line",
+           r.stdout.strip())
     r = ctl(sock, "snapshot", snap)
     tap.ok(r.returncode == 0 and peer.connections == 1,
            "--net: the snapshot holds the drive and the network device",
