@@ -36,11 +36,6 @@ import linuxrun  # noqa: E402
 import netrun  # noqa: E402
 
 SCRIPT = """\
-ip link set lo up
-iface=
-for d in /sys/class/net/*; do
-    [ "${{d##*/}}" = lo ] || {{ iface=${{d##*/}}; break; }}
-done
 udhcpc -i "$iface" -n -q -t 10 -T 3 >/dev/null 2>&1 || exit 1
 gw=$(ip -4 route show default | awk '{{print $3; exit}}')
 t0=$(cut -d' ' -f1 /proc/uptime)
@@ -123,6 +118,7 @@ def main():
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         script = linuxrun.write_script(
             os.path.join(tmp, "net.sh"),
+            netrun.FIND_IFACE +
             SCRIPT.format(rr=args.rr, http=http.port, iperf=iperf_port,
                           seconds=args.seconds))
         try:

@@ -50,6 +50,17 @@ PASST_MAC = "9a:55:9a:55:9a:55"
 
 MIB = 1 << 20
 
+# The start of a guest script: lo up, and $iface the one network
+# interface that is not lo. Put before a script's text once that is
+# formatted (the braces here are the shell's).
+FIND_IFACE = """\
+ip link set lo up
+iface=
+for d in /sys/class/net/*; do
+    [ "${d##*/}" = lo ] || { iface=${d##*/}; break; }
+done
+"""
+
 
 def ip(*args):
     """`ip ARGS...`: (status, output)."""

@@ -41,11 +41,6 @@ HOST_FETCH_WAIT = 400
 # server until the host says (by publishing "done") that it has fetched.
 # /proc/uptime times the transfers.
 SCRIPT = """\
-ip link set lo up
-iface=
-for d in /sys/class/net/*; do
-    [ "${{d##*/}}" = lo ] || {{ iface=${{d##*/}}; break; }}
-done
 result iface "$iface $(readlink -f /sys/class/net/$iface/device/driver)"
 check dhcp timeout 120 udhcpc -i "$iface" -n -q -t 10 -T 3
 gw=$(ip -4 route show default | awk '{{print $3; exit}}')
@@ -160,6 +155,7 @@ def run_variant(name, variant, tmp, host_net):
     with netrun.HttpServer(www) as http:
         script = write_script(
             os.path.join(tmp, f"{name}.sh"),
+            netrun.FIND_IFACE +
             SCRIPT.format(port=http.port, name="host.bin",
                           mib=SIZE // netrun.MIB, guest_port=GUEST_PORT,
                           wait=HOST_FETCH_WAIT))

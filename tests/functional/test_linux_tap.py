@@ -40,11 +40,6 @@ TUNSETIFF = 0x400454CA
 IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
 
 SCRIPT = """\
-ip link set lo up
-iface=
-for d in /sys/class/net/*; do
-    [ "${{d##*/}}" = lo ] || {{ iface=${{d##*/}}; break; }}
-done
 ip addr add {guest}/24 dev "$iface" && ip link set "$iface" up
 result iface "$iface"
 sum=$(wget -q -T 60 -O - "http://{host}:{port}/host.bin" | sha256sum)
@@ -127,9 +122,11 @@ def run_variant(name, net_spec, tmp, pass_fd=None):
     os.mkdir(www)
     want = netrun.random_file(os.path.join(www, "host.bin"), SIZE)
     with netrun.HttpServer(www, host=HOST_ADDR) as http:
-        script = write_script(os.path.join(tmp, f"{name}.sh"), SCRIPT.format(
-            guest=GUEST_ADDR, host=HOST_ADDR, port=http.port,
-            mib=SIZE // netrun.MIB, guest_port=GUEST_PORT))
+        script = write_script(
+            os.path.join(tmp, f"{name}.sh"),
+            netrun.FIND_IFACE + SCRIPT.format(
+                guest=GUEST_ADDR, host=HOST_ADDR, port=http.port,
+                mib=SIZE // netrun.MIB, guest_port=GUEST_PORT))
         cmd = linuxrun.vigil_cmd(vigil, kernel, initramfs, script) + [
             "--net", net_spec]
         deadline = time.monotonic() + linuxrun.LINUX_TIMEOUT
