@@ -44,6 +44,12 @@ struct virtio_kind_snap {
 		     size_t errlen);
 	/* The option's argument that state records, for hints; or NULL. */
 	const char *(*spec)(const void *state);
+	/*
+	 * The restored state is in place, the vCPUs not yet running; called
+	 * under the device lock. The device tells its backend it is back
+	 * (virtio-net announces the guest's MAC). May be NULL.
+	 */
+	void (*restored)(void *dev);
 };
 
 /* One of a device's counters, as `vigil ctl status` shows it. */

@@ -460,6 +460,31 @@ uint64_t virtio_net_wait_ns(const struct virtio_net *net)
 	return net->tx_more || net->rx_more ? 1 : 0;
 }
 
+/* A 60-byte Ethernet frame: the RARP request of RFC 903 for our MAC. */
+int virtio_net_announce(struct virtio_net *net)
+{
+	static const uint8_t rarp_head[] = {
+		0x80, 0x35, /* EtherType RARP */
+		0x00, 0x01, /* hardware: Ethernet */
+		0x08, 0x00, /* protocol: IPv4 */
+		6,    4,    /* their lengths */
+		0x00, 0x03, /* opcode: request reverse */
+	};
+	uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t *mac = net->config.mac;
+	struct iovec iov = { .iov_base = frame, .iov_len = sizeof(frame) };
+	int r;
+
+	memcpy(frame + 6, mac, 6);
+	memcpy(frame + 12, rarp_head, sizeof(rarp_head));
+	memcpy(frame + 22, mac, 6); /* sender: us, address 0.0.0.0 */
+	memcpy(frame + 32, mac, 6); /* target: us, address 0.0.0.0 */
+	r = net->backend->send(net->backend_opaque, &iov, 1);
+	if (r == 0)
+		net->stats.announce++;
+	return r;
+}
+
 /* ---- the transport's view ------------------------------------------------ */
 
 static uint64_t net_ops_features(void *dev)
@@ -597,6 +622,7 @@ net_kind_counters(void *dev, struct virtio_kind_counter *out, unsigned int max)
 		{ "rx_short_chain", st->rx_short_chain },
 		{ "rx_no_buffer", st->rx_no_buffer },
 		{ "rx_backend_error", st->rx_backend_error },
+		{ "announce", st->announce },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -689,6 +715,17 @@ static const char *net_snap_spec(const void *state)
 	return ((const struct virtio_net_snapshot *)state)->spec;
 }
 
+static void net_snap_restored(void *dev)
+{
+	struct virtio_net *net = &((struct net_device *)dev)->net;
+	int r = virtio_net_announce(net);
+
+	/* Not fatal: the guest's own traffic teaches a bridge soon enough. */
+	if (r < 0)
+		log_error("%s: announcing the restored guest: %s", net->name,
+			  strerror(-r));
+}
+
 static const struct virtio_kind_snap net_snap = {
 	.node = "net",
 	.table = &net_table,
@@ -696,6 +733,7 @@ static const struct virtio_kind_snap net_snap = {
 	.capture = net_snap_capture,
 	.check = net_snap_check,
 	.spec = net_snap_spec,
+	.restored = net_snap_restored,
 };
 
 const struct virtio_kind virtio_net_kind = {

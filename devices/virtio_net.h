@@ -97,6 +97,7 @@ struct virtio_net_stats {
 	uint64_t rx_short_chain;   /* chains too small for the frame */
 	uint64_t rx_no_buffer;	   /* -EAGAIN: the ring was empty */
 	uint64_t rx_backend_error; /* peek() failed: the link is gone */
+	uint64_t announce;	   /* RARP frames sent after a restore */
 };
 
 /* The config space (spec 5.1.4), little-endian as it is read. */
@@ -183,6 +184,14 @@ int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 
 /* 1 (ns) when a pass stopped at its budget and must run again, else 0. */
 uint64_t virtio_net_wait_ns(const struct virtio_net *net);
+
+/*
+ * After a restore: send one RARP frame from the guest's MAC to everyone,
+ * as QEMU announces a guest that did not negotiate GUEST_ANNOUNCE, so a
+ * bridge the backend is on learns where that MAC now lives. The backend's
+ * answer (0, or a negative errno when it could not take the frame).
+ */
+int virtio_net_announce(struct virtio_net *net);
 
 /* The device was reset: forget the held chain and the features. */
 void virtio_net_reset(struct virtio_net *net);

@@ -167,12 +167,32 @@ static int parse_option(struct net_spec *s, const char *key, const char *v,
 			  passt ? "passt" : "tap");
 }
 
+/*
+ * The keys a spec may give once: a second mac= or mtu= would silently win
+ * over the first, so it is refused. forward= may repeat.
+ */
+static const char *const once_keys[] = { "mac",	   "mtu",    "socket",
+					 "binary", "ifname", "fd" };
+
+/* Record key in *seen; false when it is a once-only key given before. */
+static bool note_key(const char *key, unsigned int *seen)
+{
+	for (size_t i = 0; i < sizeof(once_keys) / sizeof(*once_keys); i++) {
+		if (strcmp(key, once_keys[i]))
+			continue;
+		if (*seen & (1u << i))
+			return false;
+		*seen |= 1u << i;
+	}
+	return true;
+}
+
 /* The options after the backend's name, each key=value. */
 static int parse_options(struct net_spec *s, char *opts, char *err,
 			 size_t errlen)
 {
 	char *save = NULL;
-	unsigned int seen_socket = 0, seen_fd = 0;
+	unsigned int seen_socket = 0, seen_fd = 0, seen = 0;
 
 	for (char *tok = strtok_r(opts, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -183,6 +203,9 @@ static int parse_options(struct net_spec *s, char *opts, char *err,
 			return spec_error(err, errlen,
 					  "net: '%s' is not key=value", tok);
 		*eq = '\0';
+		if (!note_key(tok, &seen))
+			return spec_error(err, errlen,
+					  "net: duplicate key '%s'", tok);
 		seen_socket += !strcmp(tok, "socket") || !strcmp(tok, "binary");
 		seen_fd += !strcmp(tok, "fd") || !strcmp(tok, "ifname");
 		r = parse_option(s, tok, eq + 1, err, errlen);

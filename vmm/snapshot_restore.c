@@ -294,6 +294,8 @@ static int restore_machine(struct machine *m, int dirfd,
 				     m->ram_size, err, errlen);
 	if (r == 0)
 		r = apply_state(m, s, err, errlen);
+	for (unsigned int i = 0; r == 0 && i < m->nr_slots; i++)
+		virtio_slot_restored(m->slots[i]);
 	if (r == 0)
 		kick_queues(m, s);
 	if (mem_fd >= 0)

@@ -212,6 +212,15 @@ void virtio_slot_destroy(struct virtio_slot *slot)
 	free(slot);
 }
 
+void virtio_slot_restored(struct virtio_slot *slot)
+{
+	if (!slot->kind->snap || !slot->kind->snap->restored)
+		return;
+	pthread_mutex_lock(&slot->mmio.lock);
+	slot->kind->snap->restored(slot->dev);
+	pthread_mutex_unlock(&slot->mmio.lock);
+}
+
 unsigned int virtio_slot_counters(struct virtio_slot *slot,
 				  struct virtio_kind_counter *out,
 				  unsigned int max)

@@ -58,5 +58,7 @@ void virtio_slot_destroy(struct virtio_slot *slot);
 unsigned int virtio_slot_counters(struct virtio_slot *slot,
 				  struct virtio_kind_counter *out,
 				  unsigned int max);
+/* After a restore: the kind's snap->restored(), under the device lock. */
+void virtio_slot_restored(struct virtio_slot *slot);
 
 #endif

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from vigiltest import GUEST_FAIL, GUEST_PASS, Result
+from vigiltest import GUEST_FAIL, GUEST_PASS, Result, run
 
 QEMU = shutil.which("qemu-system-x86_64")
 QEMU_MACHINE = [
@@ -73,6 +73,25 @@ def guest_verdict(r, expect_pass=True, want_tests=None):
         good = good and [t for _, _, t, _ in results] == want_tests
     detail = "; ".join(failed) or r.summary().replace("\n", " | ")
     return good, detail
+
+
+def boot_clean(tap, vigil, guest_bin, tmp, name, cmdline, extra, shown,
+               timeout=60):
+    """Boot the test guest on vigil with -d guest_errors: the guest must
+    pass and nothing be logged (two checks named name). Lines of its
+    output holding one of the strings of shown are printed as diagnostics."""
+    log = os.path.join(tmp, f"{len(os.listdir(tmp))}.log")
+    cmd = vigil_cmd(vigil, guest_bin, cmdline,
+                    extra=list(extra) + ["-d", "guest_errors", "-D", log])
+    r = run(cmd, timeout=timeout)
+    good, detail = guest_verdict(r)
+    if not tap.ok(good, f"vigil: {name}", detail):
+        tap.diag(r.summary())
+    lines = open(log).read().splitlines() if os.path.exists(log) else []
+    tap.ok(not lines, f"vigil: {name}: no guest errors logged",
+           "; ".join(lines[:3]))
+    tap.diag("\n".join(l for l in r.stdout.splitlines()
+                       if any(s in l for s in shown)))
 
 
 def run_until(cmd, marker, signum, timeout=60, stdin=subprocess.DEVNULL):

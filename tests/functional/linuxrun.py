@@ -9,6 +9,8 @@ read-only) and reads the "vigil-result: NAME VALUE..." lines the script
 prints with result() (results()).
 """
 import re
+import subprocess
+import time
 
 from guestrun import MODERN, QEMU
 from vigiltest import linux_cmdline_quirks, run
@@ -86,6 +88,23 @@ def qemu_cmd(kernel, initrd, script, cpus=1, memory="512M", files=(),
 def boot(cmd, timeout=LINUX_TIMEOUT):
     """Run a Linux guest to its end; a vigiltest.Result."""
     return run(cmd, timeout=timeout)
+
+
+def start(cmd, out, api):
+    """vigil (cmd) in the background, its console to the file out, its
+    control socket at api: the Popen (stderr a pipe)."""
+    return subprocess.Popen(cmd + ["--serial", f"file:{out}",
+                                   "--api-socket", api],
+                            stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for(pred, timeout):
+    """pred() once it is true or timeout seconds have passed."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not pred():
+        time.sleep(0.1)
+    return pred()
 
 
 def results(out):

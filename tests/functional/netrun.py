@@ -137,15 +137,20 @@ def free_port():
 class Passt:
     """passt in the foreground on a UNIX socket (QEMU's -netdev stream),
     forwarding host TCP ports: forwards is a list of (hostport, guestport).
-    -1: it ends when its one client (the VMM) goes.
+    With one_off (-1) it ends when its one client (the VMM) goes; without,
+    it waits for the next client and keeps its connections, so a guest
+    restored from a snapshot finds them again.
 
     Started as root, passt becomes nobody before it binds the socket, and
     still says "bound" when that fails (EACCES in a test's private
     directory): as root, it is told to stay root (--runas 0; it still
     sandboxes itself in its own namespaces)."""
 
-    def __init__(self, passt, sock, forwards=(), options=(), log=None):
-        self.cmd = [passt, "-f", "-e", "-1", "-4", "-s", sock]
+    def __init__(self, passt, sock, forwards=(), options=(), log=None,
+                 one_off=True):
+        self.cmd = [passt, "-f", "-e", "-4", "-s", sock]
+        if one_off:
+            self.cmd.append("-1")
         if os.geteuid() == 0:
             self.cmd += ["--runas", "0"]
         for host, guest in forwards:
@@ -194,18 +199,31 @@ class Passt:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """No log; the bytes of file bodies written count in the server's
+    bytes_sent (a snapshot test waits for a transfer to be under way)."""
+
     def log_message(self, *args):
         pass
+
+    def copyfile(self, source, outputfile):
+        while True:
+            buf = source.read(64 * 1024)
+            if not buf:
+                break
+            outputfile.write(buf)
+            self.server.bytes_sent += len(buf)
 
 
 class HttpServer:
     """An HTTP server on host (a free port) serving the files of directory
-    root, in a thread; publish() adds a file."""
+    root, in a thread; publish() adds a file, bytes_sent() is the bytes of
+    bodies written so far."""
 
     def __init__(self, root, host="127.0.0.1"):
         self.root = root
         handler = functools.partial(_Quiet, directory=root)
         self.server = http.server.ThreadingHTTPServer((host, 0), handler)
+        self.server.bytes_sent = 0
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        daemon=True)
@@ -216,6 +234,9 @@ class HttpServer:
         with open(tmp, "wb") as f:
             f.write(data)
         os.rename(tmp, os.path.join(self.root, name))
+
+    def bytes_sent(self):
+        return self.server.bytes_sent
 
     def __enter__(self):
         self.thread.start()

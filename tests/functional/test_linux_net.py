@@ -40,6 +40,7 @@ HOST_FETCH_WAIT = 400
 # The guest: DHCP on its one network interface, the download, then its own
 # server until the host says (by publishing "done") that it has fetched.
 # /proc/uptime times the transfers.
+# busybox-static's wget -T segfaults (1.35): timeout(1) bounds it instead.
 SCRIPT = """\
 result iface "$iface $(readlink -f /sys/class/net/$iface/device/driver)"
 check dhcp timeout 120 udhcpc -i "$iface" -n -q -t 10 -T 3
@@ -49,7 +50,7 @@ result addr "$(ip -4 -o addr show dev "$iface" | awk '{{print $4; exit}}')"
 result resolv "$(awk '/^nameserver/ {{print $2}}' /etc/resolv.conf)"
 
 t0=$(cut -d' ' -f1 /proc/uptime)
-sum=$(wget -T 60 -O - "http://$gw:{port}/{name}" | sha256sum)
+sum=$(timeout 300 wget -q -O - "http://$gw:{port}/{name}" | sha256sum)
 result download "${{sum%% *}} $t0 $(cut -d' ' -f1 /proc/uptime)"
 
 mkdir -p /tmp/www
@@ -59,7 +60,7 @@ result served "${{sum%% *}}"
 check httpd httpd -p {guest_port} -h /tmp/www
 n=0
 [ -n "$gw" ] || n={wait}
-until [ $n -ge {wait} ] || wget -q -T 10 -O /tmp/done "http://$gw:{port}/done"; do
+until [ $n -ge {wait} ] || timeout 10 wget -q -O /tmp/done "http://$gw:{port}/done"; do
     n=$((n + 1))
     [ $n -ge {wait} ] && break
     sleep 1

@@ -39,10 +39,11 @@ GUEST_PORT = 8080
 TUNSETIFF = 0x400454CA
 IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
 
+# busybox-static's wget -T segfaults (1.35): timeout(1) bounds it instead.
 SCRIPT = """\
 ip addr add {guest}/24 dev "$iface" && ip link set "$iface" up
 result iface "$iface"
-sum=$(wget -q -T 60 -O - "http://{host}:{port}/host.bin" | sha256sum)
+sum=$(timeout 300 wget -q -O - "http://{host}:{port}/host.bin" | sha256sum)
 result download "${{sum%% *}}"
 mkdir -p /tmp/www
 dd if=/dev/urandom of=/tmp/www/guest.bin bs=1M count={mib} 2>/dev/null
@@ -50,7 +51,7 @@ sum=$(sha256sum </tmp/www/guest.bin)
 result served "${{sum%% *}}"
 check httpd httpd -p {guest_port} -h /tmp/www
 n=0
-until wget -q -T 10 -O /tmp/done "http://{host}:{port}/done"; do
+until timeout 10 wget -q -O /tmp/done "http://{host}:{port}/done"; do
     n=$((n + 1))
     [ $n -ge 400 ] && break
     sleep 1

@@ -18,11 +18,10 @@ interface and default route it needs (see netrun.py).
 
 usage: test_net.py VIGIL GUEST_BIN PASST
 """
-import os
 import sys
 import tempfile
 
-from guestrun import guest_verdict, vigil_cmd
+from guestrun import boot_clean, guest_verdict, vigil_cmd
 from netrun import GATEWAY, HOST_ADDR, HostNet
 from vigiltest import EXIT_ERROR, Tap, kvm_unavailable_reason, run
 
@@ -46,19 +45,9 @@ RUNS = [
 
 
 def boot(tmp, name, tests, extra):
-    log = os.path.join(tmp, f"{len(os.listdir(tmp))}.log")
-    extra = [a.format(passt=passt) for a in extra]
-    cmd = vigil_cmd(vigil, guest_bin, f"tests={tests}",
-                    extra=extra + ["-d", "guest_errors", "-D", log])
-    r = run(cmd, timeout=TIMEOUT)
-    good, detail = guest_verdict(r)
-    if not tap.ok(good, f"vigil: {name}", detail):
-        tap.diag(r.summary())
-    lines = open(log).read().splitlines() if os.path.exists(log) else []
-    tap.ok(not lines, f"vigil: {name}: no guest errors logged",
-           "; ".join(lines[:3]))
-    tap.diag("\n".join(l for l in r.stdout.splitlines()
-                       if "virtio-net" in l or "net_dhcp:" in l))
+    boot_clean(tap, vigil, guest_bin, tmp, name, f"tests={tests}",
+               [a.format(passt=passt) for a in extra],
+               ("virtio-net", "net_dhcp:"), timeout=TIMEOUT)
 
 
 def refusals():

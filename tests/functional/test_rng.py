@@ -14,11 +14,10 @@ test_guest_qemu.py):
 
 usage: test_rng.py VIGIL GUEST_BIN
 """
-import os
 import sys
 import tempfile
 
-from guestrun import guest_verdict, vigil_cmd
+from guestrun import boot_clean, guest_verdict, vigil_cmd
 from vigiltest import Tap, kvm_unavailable_reason, run
 
 vigil, guest_bin = sys.argv[1], sys.argv[2]
@@ -38,18 +37,9 @@ RUNS = [
 
 
 def boot(tmp, name, tests, extra, rng_max):
-    log = os.path.join(tmp, f"{len(os.listdir(tmp))}.log")
-    cmd = vigil_cmd(vigil, guest_bin, f"tests={tests} rng_max={rng_max}",
-                    extra=extra + ["-d", "guest_errors", "-D", log])
-    r = run(cmd, timeout=TIMEOUT)
-    good, detail = guest_verdict(r)
-    if not tap.ok(good, f"vigil: {name}", detail):
-        tap.diag(r.summary())
-    lines = open(log).read().splitlines() if os.path.exists(log) else []
-    tap.ok(not lines, f"vigil: {name}: no guest errors logged",
-           "; ".join(lines[:3]))
-    tap.diag("\n".join(l for l in r.stdout.splitlines()
-                       if "virtio-rng at" in l or "used length" in l))
+    boot_clean(tap, vigil, guest_bin, tmp, name,
+               f"tests={tests} rng_max={rng_max}", extra,
+               ("virtio-rng at", "used length"), timeout=TIMEOUT)
 
 
 def main():

@@ -883,11 +883,13 @@ def rng_snapshot(tmp):
 class StreamPeer:
     """A UNIX stream socket a --net passt,socket= device connects to: it
     takes each connection and reads whatever comes (QEMU's stream
-    protocol; nothing is answered), counting connections."""
+    protocol; nothing is answered), counting connections and keeping the
+    first frame of each (None until one came)."""
 
     def __init__(self, path):
         self.path = path
         self.connections = 0
+        self.first_frames = []
         self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.srv.bind(path)
         self.srv.listen(4)
@@ -900,14 +902,25 @@ class StreamPeer:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self.drain, args=(conn,),
+            self.first_frames.append(None)
+            threading.Thread(target=self.drain,
+                             args=(conn, len(self.first_frames) - 1),
                              daemon=True).start()
 
-    @staticmethod
-    def drain(conn):
+    def drain(self, conn, index):
+        data = b""
         with conn:
-            while conn.recv(65536):
-                pass
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+                if self.first_frames[index] is None and len(data) >= 4:
+                    n = int.from_bytes(data[:4], "big")
+                    if len(data) >= 4 + n:
+                        self.first_frames[index] = data[4:4 + n]
+                if self.first_frames[index] is not None:
+                    data = b""
 
     def close(self):
         self.srv.close()
@@ -937,7 +950,7 @@ def net_snapshot(tmp):
         devices = {}
     net_counters = devices.get("virtio-net0", {})
     tap.ok(set(devices) == {"virtio-blk0", "virtio-net0"} and
-           len(net_counters) == 14 and net_counters.get("tx_frames") == 0 and
+           len(net_counters) == 15 and net_counters.get("tx_frames") == 0 and
            net_counters.get("rx_short_chain") == 0,
            "--net: vigil ctl status shows the devices, the net device's "
            "counters (frames, drops by reason)", r.stdout.strip())
@@ -986,6 +999,13 @@ def net_snapshot(tmp):
            peer.connections == before + 1,
            "--net: restored on a new connection, the guest runs on",
            read(out + ".r")[-300:])
+    mac = bytes.fromhex("525400766710")
+    first = peer.first_frames[-1] if peer.first_frames else None
+    tap.ok(first is not None and len(first) == 60 and
+           first[:6] == b"\xff" * 6 and first[6:12] == mac and
+           first[12:14] == b"\x80\x35" and first[22:28] == mac,
+           "--net: the restored device announces the guest's MAC first (a "
+           "RARP request to everyone)", f"{first!r}")
     ctl(sock, "quit")
     status, err = finish(proc)
     tap.ok(status == 0, "--net: the restored vigil quits with status 0",

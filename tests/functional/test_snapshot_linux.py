@@ -12,11 +12,10 @@ usage: test_snapshot_linux.py VIGIL VMLINUX INITRAMFS
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 
+import linuxrun
 from vigiltest import (EXIT_POWEROFF, EXIT_VCPU_FATAL, Tap,
                        linux_cmdline_quirks, read_text as read, require_kvm,
                        run)
@@ -37,22 +36,13 @@ LATER = ["Booting paravirtualized kernel on KVM", "Kernel command line:",
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$", re.M)
 
 
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and not pred():
-        time.sleep(0.1)
-    return pred()
-
-
 with tempfile.TemporaryDirectory() as tmp:
     out0, out1 = os.path.join(tmp, "before.txt"), os.path.join(tmp, "after")
     sock, snap = os.path.join(tmp, "api.sock"), os.path.join(tmp, "snap")
-    vm = subprocess.Popen([vigil, "--kernel", vmlinux, "--initrd", initramfs,
-                           "--memory", "256M", "--cmdline", CMDLINE,
-                           "--serial", f"file:{out0}", "--api-socket", sock],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
-    reached = wait_for(lambda: SNAP_AT in read(out0), 300)
+    vm = linuxrun.start([vigil, "--kernel", vmlinux, "--initrd", initramfs,
+                         "--memory", "256M", "--cmdline", CMDLINE],
+                        out0, sock)
+    reached = linuxrun.wait_for(lambda: SNAP_AT in read(out0), 300)
     tap.ok(reached, f"the kernel boots to '{SNAP_AT}'", read(out0)[-300:])
     r = run([vigil, "ctl", sock, "snapshot", snap, "--paused"], timeout=120)
     tap.ok(r.returncode == 0, "snapshot of the booting kernel", r.summary())

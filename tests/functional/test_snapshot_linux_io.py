@@ -20,10 +20,8 @@ import hashlib
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 
 import linuxrun
 from vigiltest import EXIT_POWEROFF, Tap, read_text as read, require_kvm, run
@@ -66,19 +64,9 @@ STEP = re.compile(r"^step (\d+) ([0-9a-f]{32})\r?$", re.M)
 
 def wait_for_step(path, n, timeout):
     """True once the console file shows step n."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if any(int(s) >= n for s, _ in STEP.findall(read(path))):
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def start(cmd, out, sock):
-    return subprocess.Popen(cmd + ["--serial", f"file:{out}",
-                                   "--api-socket", sock],
-                            stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return linuxrun.wait_for(
+        lambda: any(int(s) >= n for s, _ in STEP.findall(read(path))),
+        timeout)
 
 
 def snapshot_and_kill(vm, sock, snap, what):
@@ -97,17 +85,14 @@ with tempfile.TemporaryDirectory() as tmp:
 
     boot = linuxrun.vigil_cmd(vigil, kernel, initramfs, script, cpus=2,
                               memory="512M", drives=[f"file={disk}"]) + [RNG]
-    vm = start(boot, outs[0], socks[0])
+    vm = linuxrun.start(boot, outs[0], socks[0])
     tap.ok(wait_for_step(outs[0], 10, linuxrun.LINUX_TIMEOUT),
            "the guest boots and writes (step 10)", read(outs[0])[-500:])
     snapshot_and_kill(vm, socks[0], snaps[0], "while the guest writes")
 
     restore = [linuxrun.restore_cmd(vigil, s, script, [f"file={disk}"]) +
                [RNG] for s in snaps]
-    vm = subprocess.Popen(restore[0] + ["--serial", f"file:{outs[1]}",
-                                        "--api-socket", socks[1]],
-                          stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    vm = linuxrun.start(restore[0], outs[1], socks[1])
     tap.ok(wait_for_step(outs[1], 30, linuxrun.LINUX_TIMEOUT),
            "the restored guest writes on (step 30)", read(outs[1])[-500:])
     snapshot_and_kill(vm, socks[1], snaps[1], "of the restored VM")

@@ -69,18 +69,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Parse the input into RAM and the mutation script; returns the cfg byte. */
 static uint8_t load_input(const uint8_t *data, size_t size)
 {
-	size_t len;
 	uint8_t cfg = data[0];
 
-	memset(ram, 0, sizeof(ram));
 	data++, size--;
-	len = size >= 2 ? (size_t)(data[0] | data[1] << 8) : 0;
-	data += size >= 2 ? 2 : size;
-	size -= size >= 2 ? 2 : size;
-	if (len > size)
-		len = size;
-	memcpy(ram, data, len < RAM_SIZE ? len : RAM_SIZE);
-	data += len, size -= len;
+	fuzz_take_ram(&data, &size, ram, sizeof(ram));
 	for (nr_mutations = 0; size >= 4 && nr_mutations < MAX_MUTATIONS;
 	     data += 4, size -= 4)
 		mutations[nr_mutations++] = (struct mutation){

@@ -80,20 +80,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct guest_mem gm;
 	struct virtq txq = { .name = "fuzz txq" }, rxq = { .name = "fuzz rxq" };
 	uint8_t cfg;
-	size_t len;
 	bool irq;
 	int ret = 0;
 
 	if (size < 3)
 		return 0;
 	cfg = data[0];
-	len = (size_t)(data[1] | data[2] << 8);
-	data += 3, size -= 3;
-	if (len > size)
-		len = size;
-	memset(ram, 0, sizeof(ram));
-	memcpy(ram, data, len < RAM_SIZE ? len : RAM_SIZE);
-	data += len, size -= len;
+	data++, size--;
+	fuzz_take_ram(&data, &size, ram, sizeof(ram));
 
 	gm_init(&gm);
 	gm_add_region(&gm, 0, RAM_SIZE, ram);

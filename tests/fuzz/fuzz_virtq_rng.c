@@ -59,7 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtq vq = { .name = "fuzz q0" };
 	uint64_t rate, start;
 	uint8_t cfg;
-	size_t len;
 	bool irq;
 	int ret = 0;
 
@@ -67,13 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg = data[0];
 	rate = (uint64_t)(data[1] | data[2] << 8) + 1;
-	len = (size_t)(data[3] | data[4] << 8);
-	data += 5, size -= 5;
-	if (len > size)
-		len = size;
-	memset(ram, 0, sizeof(ram));
-	memcpy(ram, data, len < RAM_SIZE ? len : RAM_SIZE);
-	data += len, size -= len;
+	data += 3, size -= 3;
+	fuzz_take_ram(&data, &size, ram, sizeof(ram));
 
 	gm_init(&gm);
 	gm_add_region(&gm, 0, RAM_SIZE, ram);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 static unsigned int tap_count;
 static unsigned int tap_failed;
@@ -50,6 +51,21 @@ static inline int tap_skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
 	return 0;
+}
+
+/* Lines of the file at path that hold needle (a test's log): 0 if none. */
+static inline unsigned int tap_count_lines(const char *path, const char *needle)
+{
+	char line[512];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
 }
 
 static inline int tap_done(void)

@@ -71,6 +71,13 @@ static void test_spec(void)
 	      err);
 	CHECK(parse_fails("passt,mac=53:54:00:aa:bb:cc", "multicast"),
 	      "spec: %s", err);
+	CHECK(parse_fails("passt,mtu=1500,mtu=9000", "duplicate key 'mtu'"),
+	      "spec: %s", err);
+	CHECK(parse_fails("passt,mac=52:54:00:aa:bb:cc,mac=52:54:00:aa:bb:cd",
+			  "duplicate key 'mac'"),
+	      "spec: %s", err);
+	CHECK(parse_fails("tap,fd=4,fd=5", "duplicate key 'fd'"), "spec: %s",
+	      err);
 	CHECK(parse_fails("passt,,mtu=1500", "empty option"), "spec: %s", err);
 	CHECK(parse_fails("passt,ifname=x", "unknown option"), "spec: %s", err);
 	CHECK(parse_fails("tap,socket=x", "unknown option"), "spec: %s", err);

@@ -219,20 +219,6 @@ static struct virtio_mmio_state state(void)
 	return st;
 }
 
-static unsigned int count_lines(const char *path, const char *needle)
-{
-	char line[512];
-	unsigned int n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 static void test_logging(void)
 {
 	char path[] = "/tmp/vigil-test-mmio-XXXXXX";
@@ -245,11 +231,12 @@ static void test_logging(void)
 	}
 	log_set_mask(LOG_GUEST_ERROR);
 	wr(VIRTIO_MMIO_QUEUE_NUM, 3);
-	CHECK(count_lines(path, "virtio-blk@test: QueueNum 3 for queue 0") == 1,
+	CHECK(tap_count_lines(path,
+			      "virtio-blk@test: QueueNum 3 for queue 0") == 1,
 	      "rejected QueueNum logged naming device, register and value");
 	for (int i = 0; i < 1000; i++)
 		wr(VIRTIO_MMIO_QUEUE_NUM, 3);
-	CHECK(count_lines(path, "QueueNum 3") <= LOG_RATELIMIT_BURST,
+	CHECK(tap_count_lines(path, "QueueNum 3") <= LOG_RATELIMIT_BURST,
 	      "1000 more rejections print at most %u lines",
 	      LOG_RATELIMIT_BURST);
 	log_close();

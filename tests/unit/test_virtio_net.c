@@ -148,16 +148,7 @@ static void setup(uint64_t features)
 /* Lines of the log holding needle. */
 static unsigned int logged(const char *needle)
 {
-	char line[512];
-	unsigned int n = 0;
-	FILE *f = fopen(log_path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
+	return tap_count_lines(log_path, needle);
 }
 
 static struct vring_used_elem used_of(const struct test_vring *r, uint16_t i)
@@ -630,6 +621,31 @@ static void test_rx_merge_small(void)
 	      "rx mrg: counted as a short chain");
 }
 
+/* After a restore the device sends a RARP request from the guest's MAC. */
+static void test_announce(void)
+{
+	static const uint8_t broadcast[6] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+	};
+	const uint8_t *f = be.frame[0];
+
+	setup(0);
+	CHECK(virtio_net_announce(net) == 0 && be.frames == 1 &&
+		      be.len[0] == 60 && net->stats.announce == 1,
+	      "announce: one 60-byte frame (%u frames, %zu bytes)", be.frames,
+	      be.len[0]);
+	CHECK(memcmp(f, broadcast, 6) == 0 && memcmp(f + 6, test_mac, 6) == 0 &&
+		      f[12] == 0x80 && f[13] == 0x35 && f[21] == 3,
+	      "announce: to everyone, from the guest's MAC, a RARP request");
+	CHECK(memcmp(f + 22, test_mac, 6) == 0 &&
+		      memcmp(f + 32, test_mac, 6) == 0,
+	      "announce: sender and target hardware address the guest's MAC");
+	be.answer[0] = -EPIPE;
+	be.nr_answers = 1;
+	CHECK(virtio_net_announce(net) == -EPIPE && net->stats.announce == 1,
+	      "announce: a backend's refusal is returned, not counted");
+}
+
 static void test_config(void)
 {
 	uint8_t mac[6];
@@ -799,6 +815,7 @@ int main(void)
 	test_rx_merge_dry();
 	test_rx_merge_small();
 	test_config();
+	test_announce();
 	test_ops_queues();
 	test_rx_pass_waits();
 	test_rx_pass_budget();
