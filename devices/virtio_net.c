@@ -345,8 +345,15 @@ static int rx_merge(struct virtio_net *net, struct virtq *vq,
 						    &net->rx_chain;
 		uint64_t room, skip = nbufs ? 0 : VIRTIO_NET_HDR_SIZE, n;
 
-		/* Unreachable with chains of a header or more; bounds heads. */
-		if (nbufs == VIRTIO_NET_RX_MAX_BUFS) {
+		/*
+		 * Every chain of the ring taken and the frame not whole: no
+		 * refill can ever hold it (waiting would stall the queue for
+		 * good). vq->num <= VIRTIO_NET_RX_MAX_BUFS bounds heads too.
+		 */
+		if (nbufs == vq->num || nbufs == VIRTIO_NET_RX_MAX_BUFS) {
+			guest_error("%s: rx: the whole ring (%u chains) is too "
+				    "small for a %zu-byte frame",
+				    net->name, nbufs, len);
 			net->stats.rx_short_chain++;
 			return rx_complete_empty(vq, gm, heads, nbufs);
 		}
@@ -362,10 +369,7 @@ static int rx_merge(struct virtio_net *net, struct virtq *vq,
 		room = rx_room(net, chain);
 		if (room == 0)
 			return rx_complete_empty(vq, gm, heads, nbufs);
-		/*
-		 * Every merged buffer holds at least a header (5.1.6.3.1);
-		 * with that, a frame fits VIRTIO_NET_RX_MAX_BUFS chains.
-		 */
+		/* Every merged buffer holds at least a header (5.1.6.3.1). */
 		if (room < VIRTIO_NET_HDR_SIZE) {
 			guest_error("%s: rx head %u: %llu bytes, less than a "
 				    "header",
@@ -749,7 +753,7 @@ const struct virtio_kind virtio_net_kind = {
 		"                         tap,ifname=NAME | tap,fd=N  a tap device\n"
 		"                         and for each, mac=XX:XX:XX:XX:XX:XX\n"
 		"                         (default 52:54:00:76:67:1N for the Nth) and\n"
-		"                         mtu=68..9000 (default 1500)\n",
+		"                         mtu=68..65520 (default 1500)\n",
 	.ops = &virtio_net_dev_ops,
 	.check_spec = net_kind_check_spec,
 	.create = net_kind_create,

@@ -38,20 +38,17 @@
 #define VIRTIO_NET_HDR_SIZE 12u /* struct virtio_net_hdr_v1 */
 #define VIRTIO_NET_ETH_HLEN 14u /* destination, source, EtherType */
 #define VIRTIO_NET_DEFAULT_MTU 1500u
-#define VIRTIO_NET_MIN_MTU 68u	   /* RFC 791's minimum for IPv4 */
-#define VIRTIO_NET_MAX_MTU 9000u   /* jumbo frames */
+#define VIRTIO_NET_MIN_MTU 68u /* RFC 791's minimum for IPv4 */
+/* passt's largest: the MTU it offers a QEMU guest, whose device has none. */
+#define VIRTIO_NET_MAX_MTU 65520u
 #define VIRTIO_NET_TX_BUDGET 256u  /* chains per TX pass */
 #define VIRTIO_NET_RX_BUDGET 256u  /* frames per RX pass */
 #define VIRTIO_NET_CONFIG_SIZE 12u /* mac, status, max pairs, mtu */
 /*
- * With MRG_RXBUF every RX chain holds at least a header (spec 5.1.6.3.1),
- * so a frame of at most VIRTIO_NET_MAX_MTU + 14 bytes spans at most this
- * many chains.
+ * With MRG_RXBUF a frame spans at most every chain of the ring: the
+ * device's largest ring is the bound.
  */
-#define VIRTIO_NET_RX_MAX_BUFS                                             \
-	((VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_MTU + VIRTIO_NET_ETH_HLEN + \
-	  VIRTIO_NET_HDR_SIZE - 1) /                                       \
-	 VIRTIO_NET_HDR_SIZE)
+#define VIRTIO_NET_RX_MAX_BUFS VIRTIO_NET_QUEUE_SIZE
 
 /* The host side of the link. */
 struct virtio_net_backend_ops {

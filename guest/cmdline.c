@@ -80,6 +80,13 @@ const char *param_str(const char *key)
 	return last;
 }
 
+bool param_is(const char *key, const char *value)
+{
+	const char *v = param_str(key);
+
+	return v && strcmp(v, value) == 0;
+}
+
 uint64_t param_u64(const char *key, uint64_t def)
 {
 	const char *s = param_str(key), *end;

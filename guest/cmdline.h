@@ -21,6 +21,8 @@ bool cmdline_truncated(void);
 
 const char *param_str(const char *key);
 const char *param_nth(const char *key, unsigned int n);
+/* True when @key is given with the value @value. */
+bool param_is(const char *key, const char *value);
 /* A number parameter: absent gives @def; malformed prints a comment
  * and gives @def too. */
 uint64_t param_u64(const char *key, uint64_t def);

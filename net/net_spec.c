@@ -178,7 +178,7 @@ static const char *const once_keys[] = { "mac",	   "mtu",    "socket",
 static bool note_key(const char *key, unsigned int *seen)
 {
 	for (size_t i = 0; i < sizeof(once_keys) / sizeof(*once_keys); i++) {
-		if (strcmp(key, once_keys[i]))
+		if (strcmp(key, once_keys[i]) != 0)
 			continue;
 		if (*seen & (1u << i))
 			return false;

@@ -24,8 +24,10 @@
 /* The largest frame either way: the device's largest. */
 #define NET_STREAM_FRAME_MAX (VIRTIO_NET_MAX_MTU + VIRTIO_NET_ETH_HLEN)
 #define NET_STREAM_LEN_SIZE 4u
-/* Read in big gulps: several frames a system call. */
-#define NET_STREAM_RX_BUF (64u * 1024u)
+/* Read in big gulps: several frames a system call, and the largest whole. */
+#define NET_STREAM_RX_BUF (128u * 1024u)
+_Static_assert(NET_STREAM_RX_BUF >= NET_STREAM_LEN_SIZE + NET_STREAM_FRAME_MAX,
+	       "rx_buf holds the largest frame and its length");
 
 struct net_stream_stats {
 	uint64_t rx_oversized; /* frames longer than NET_STREAM_FRAME_MAX */

@@ -820,6 +820,9 @@ bool hostile_net_recover(struct virtio_net *n)
 	if (!check(buf && virtio_net_open(&fresh, d, &why),
 		   "after the attack: cannot set the device up again: %s", why))
 		return false;
+	/* QEMU 7.2 writes num_buffers only with MRG_RXBUF: say so. */
+	fresh.num_buffers_may_be_unwritten =
+		param_is("net_num_buffers", "unwritten");
 	hostile_net_frame(buf, HOSTILE_NET_FRAME, "echo", 0);
 	ok = virtio_net_send(&fresh, buf + NET_HDR_LEN, HOSTILE_NET_FRAME,
 			     &why) &&

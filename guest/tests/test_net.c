@@ -52,13 +52,6 @@ struct arp_wait {
 	uint8_t target_mac[ETH_ALEN];
 };
 
-static bool param_is(const char *key, const char *value)
-{
-	const char *v = param_str(key);
-
-	return v && strcmp(v, value) == 0;
-}
-
 static bool net_open_selected(struct virtio_net *n)
 {
 	const struct mmio_device *d =

@@ -49,6 +49,8 @@ GATEWAY = "10.0.2.2"
 PASST_MAC = "9a:55:9a:55:9a:55"
 
 MIB = 1 << 20
+# The MTU passt offers by DHCP when not told (-m): its largest.
+PASST_MTU = 65520
 
 # The start of a guest script: lo up, and $iface the one network
 # interface that is not lo. Put before a script's text once that is

@@ -80,9 +80,10 @@ def mbit(nbytes, seconds):
 def vigil_variant(tmp, host_net, host_port, script):
     """vigil, which starts passt itself with the forward: (command, None).
     passt needs the host's default route (HostNet) here: vigil gives it
-    no addressing options."""
+    no addressing options. The MTU is the one QEMU's guest takes from
+    passt's DHCP (QEMU's device offers none), so the two compare."""
     return (linuxrun.vigil_cmd(vigil, kernel, initramfs, script) +
-            ["--net", f"passt,binary={passt},"
+            ["--net", f"passt,binary={passt},mtu={netrun.PASST_MTU},"
              f"forward=tcp:{host_port}:{GUEST_PORT}"], None)
 
 

@@ -31,6 +31,8 @@ tap = Tap()
 SIZE = 64 * netrun.MIB
 # The snapshot is taken once the server has written this much.
 SNAPSHOT_AT = SIZE // 4
+# The MTU passt offers by DHCP, on both vigils (a restore needs the same).
+NET = "passt,socket={sock},mtu=" + str(netrun.PASST_MTU)
 
 # busybox-static's wget -T segfaults (1.35): timeout(1) bounds it instead.
 SCRIPT = """\
@@ -48,7 +50,7 @@ def snapshot_mid_transfer(tmp, http, sock, script, outs):
     api = os.path.join(tmp, "api.sock")
     snap = os.path.join(tmp, "snap")
     cmd = linuxrun.vigil_cmd(vigil, kernel, initramfs, script) + [
-        "--net", f"passt,socket={sock}"]
+        "--net", NET.format(sock=sock)]
     vm = linuxrun.start(cmd, outs[0], api)
     try:
         if not tap.ok(linuxrun.wait_for(lambda: http.bytes_sent() >= SNAPSHOT_AT,
@@ -90,7 +92,7 @@ with tempfile.TemporaryDirectory() as tmp, netrun.HostNet() as host_net:
             if snap:
                 t0 = time.monotonic()
                 r = run(linuxrun.restore_cmd(vigil, snap, script) +
-                        ["--net", f"passt,socket={sock}",
+                        ["--net", NET.format(sock=sock),
                          "--serial", f"file:{outs[1]}"],
                         timeout=linuxrun.LINUX_TIMEOUT)
                 tap.diag(f"restored run: {time.monotonic() - t0:.1f} s")

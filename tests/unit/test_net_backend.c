@@ -66,7 +66,8 @@ static void test_spec(void)
 	      "spec: %s", err);
 	CHECK(parse_fails("passt,socket=/s,forward=tcp:1:2", "not socket="),
 	      "spec: %s", err);
-	CHECK(parse_fails("passt,mtu=67", "68..9000"), "spec: %s", err);
+	CHECK(parse_fails("passt,mtu=67", "68..65520"), "spec: %s", err);
+	CHECK(parse_fails("passt,mtu=65521", "68..65520"), "spec: %s", err);
 	CHECK(parse_fails("passt,mac=52:54:00:aa:bb", "XX:XX"), "spec: %s",
 	      err);
 	CHECK(parse_fails("passt,mac=53:54:00:aa:bb:cc", "multicast"),

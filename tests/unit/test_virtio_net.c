@@ -621,6 +621,30 @@ static void test_rx_merge_small(void)
 	      "rx mrg: counted as a short chain");
 }
 
+/*
+ * A frame longer than the whole ring can hold: dropped with every chain
+ * completed empty, rather than waiting for refills that cannot come.
+ */
+static void test_rx_merge_ring_too_small(void)
+{
+	static uint8_t frame[MAX_FRAME];
+	bool irq;
+
+	setup(MRG);
+	for (uint16_t i = 0; i < RX_NUM; i++)
+		rx_offer(i, 0x10000 + i * 0x100u, 64, VRING_DESC_F_WRITE);
+	CHECK(virtio_net_receive(net, &rxq, &gm, frame, MAX_FRAME, &irq) == 0 &&
+		      vring_used_idx(&rxr) == RX_NUM &&
+		      used_of(&rxr, 0).len == 0 &&
+		      used_of(&rxr, RX_NUM - 1).len == 0,
+	      "rx mrg: %u chains of 64 bytes for a %u-byte frame: dropped, "
+	      "all completed empty (used idx %u)",
+	      RX_NUM, MAX_FRAME, vring_used_idx(&rxr));
+	CHECK(net->stats.rx_short_chain == 1 && net->stats.rx_no_buffer == 0 &&
+		      logged("is too small for a 1514-byte frame") == 1,
+	      "rx mrg: counted as a short chain, logged");
+}
+
 /* After a restore the device sends a RARP request from the guest's MAC. */
 static void test_announce(void)
 {
@@ -814,6 +838,7 @@ int main(void)
 	test_rx_merge();
 	test_rx_merge_dry();
 	test_rx_merge_small();
+	test_rx_merge_ring_too_small();
 	test_config();
 	test_announce();
 	test_ops_queues();
