@@ -169,10 +169,21 @@ static int parse_option(struct net_spec *s, const char *key, const char *v,
 
 /*
  * The keys a spec may give once: a second mac= or mtu= would silently win
- * over the first, so it is refused. forward= may repeat.
+ * over the first, so it is refused. forward= may repeat. Bit i of the
+ * seen mask is once_keys[i].
  */
-static const char *const once_keys[] = { "mac",	   "mtu",    "socket",
-					 "binary", "ifname", "fd" };
+enum { KEY_MAC, KEY_MTU, KEY_SOCKET, KEY_BINARY, KEY_IFNAME, KEY_FD };
+static const char *const once_keys[] = {
+	[KEY_MAC] = "mac",	 [KEY_MTU] = "mtu",
+	[KEY_SOCKET] = "socket", [KEY_BINARY] = "binary",
+	[KEY_IFNAME] = "ifname", [KEY_FD] = "fd",
+};
+
+/* True when both keys a and b are in the seen mask. */
+static bool seen_both(unsigned int seen, unsigned int a, unsigned int b)
+{
+	return (seen & (1u << a)) && (seen & (1u << b));
+}
 
 /* Record key in *seen; false when it is a once-only key given before. */
 static bool note_key(const char *key, unsigned int *seen)
@@ -192,7 +203,7 @@ static int parse_options(struct net_spec *s, char *opts, char *err,
 			 size_t errlen)
 {
 	char *save = NULL;
-	unsigned int seen_socket = 0, seen_fd = 0, seen = 0;
+	unsigned int seen = 0;
 
 	for (char *tok = strtok_r(opts, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -206,13 +217,12 @@ static int parse_options(struct net_spec *s, char *opts, char *err,
 		if (!note_key(tok, &seen))
 			return spec_error(err, errlen,
 					  "net: duplicate key '%s'", tok);
-		seen_socket += !strcmp(tok, "socket") || !strcmp(tok, "binary");
-		seen_fd += !strcmp(tok, "fd") || !strcmp(tok, "ifname");
 		r = parse_option(s, tok, eq + 1, err, errlen);
 		if (r < 0)
 			return r;
 	}
-	if (seen_socket > 1 || seen_fd > 1)
+	if (seen_both(seen, KEY_SOCKET, KEY_BINARY) ||
+	    seen_both(seen, KEY_IFNAME, KEY_FD))
 		return spec_error(err, errlen, "net: %s: give one of %s",
 				  s->type == NET_BACKEND_PASST ? "passt" :
 								 "tap",
