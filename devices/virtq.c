@@ -346,26 +346,35 @@ int virtq_pop_chain(struct virtq *vq, const struct guest_mem *gm,
 	return 1;
 }
 
-int virtq_push_used(struct virtq *vq, const struct guest_mem *gm, uint16_t head,
-		    uint32_t len)
+int virtq_push_used_n(struct virtq *vq, const struct guest_mem *gm,
+		      const uint16_t *heads, const uint32_t *lens,
+		      unsigned int n)
 {
-	struct vring_used_elem elem = {
-		.id = htole32(head),
-		.len = htole32(len),
-	};
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_used_elem elem = {
+			.id = htole32(heads[i]),
+			.len = htole32(lens[i]),
+		};
+		uint16_t at = (uint16_t)(vq->used_idx + i);
 
-	if (!gm_write(gm, used_entry_gpa(vq, vq->used_idx), &elem,
-		      sizeof(elem)))
-		return -EFAULT;
-	vq->used_idx++;
+		if (!gm_write(gm, used_entry_gpa(vq, at), &elem, sizeof(elem)))
+			return -EFAULT;
+	}
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
 	/*
-	 * Release: the element and every byte written into the chain's
+	 * Release: the elements and every byte written into the chains'
 	 * buffers become visible to the driver before the new index does.
 	 */
 	if (!gm_store_u16_release(gm, vq->used + USED_IDX_OFF,
 				  htole16(vq->used_idx)))
 		return -EFAULT;
 	return 0;
+}
+
+int virtq_push_used(struct virtq *vq, const struct guest_mem *gm, uint16_t head,
+		    uint32_t len)
+{
+	return virtq_push_used_n(vq, gm, &head, &len, 1);
 }
 
 bool virtq_needs_interrupt(struct virtq *vq, const struct guest_mem *gm)

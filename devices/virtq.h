@@ -131,6 +131,16 @@ int virtq_push_used(struct virtq *vq, const struct guest_mem *gm, uint16_t head,
 		    uint32_t len);
 
 /*
+ * Return n chains at once: every element is written before the one release
+ * store of used->idx, so the driver never sees some of them without the
+ * rest (a merged RX frame taken in part is a frame lost, and the rest read
+ * as frames whose headers are payload).
+ */
+int virtq_push_used_n(struct virtq *vq, const struct guest_mem *gm,
+		      const uint16_t *heads, const uint32_t *lens,
+		      unsigned int n);
+
+/*
  * After one or more virtq_push_used(): does the driver want a used-buffer
  * notification? With EVENT_IDX, when used->idx crossed avail->used_event
  * since the last notification; otherwise unless the driver set

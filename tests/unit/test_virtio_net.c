@@ -13,6 +13,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,6 +647,61 @@ static void test_rx_merge_ring_too_small(void)
 	      "rx mrg: counted as a short chain, logged");
 }
 
+/*
+ * A driver on another CPU reads used->idx while the device answers. It
+ * must never see a merged frame in part: a frame of two chains moves the
+ * index by two at once, so every value it sees is even. A device that
+ * published each chain as it went shows an odd index within a few
+ * thousand frames (the watcher spins on a second CPU; on one CPU, or
+ * under valgrind, it may see none and the check holds either way).
+ */
+#define TORN_FRAMES 50000u
+
+static atomic_bool torn_stop;
+
+static void *torn_watch(void *arg)
+{
+	const uint16_t *idx = (const uint16_t *)(ram + RX_USED + 2);
+	unsigned long *odd = arg;
+
+	while (!atomic_load_explicit(&torn_stop, memory_order_relaxed))
+		if (__atomic_load_n(idx, __ATOMIC_ACQUIRE) & 1)
+			(*odd)++;
+	return NULL;
+}
+
+static void test_rx_merge_whole(void)
+{
+	uint8_t frame[100];
+	unsigned long odd = 0;
+	unsigned int delivered = 0;
+	pthread_t watcher;
+	bool irq;
+
+	setup(MRG);
+	fill_frame(frame, sizeof(frame), 9);
+	atomic_store(&torn_stop, false);
+	if (pthread_create(&watcher, NULL, torn_watch, &odd) != 0) {
+		CHECK(false, "rx mrg: start the watcher thread");
+		return;
+	}
+	for (unsigned int i = 0; i < TORN_FRAMES; i++) {
+		uint16_t d = (uint16_t)(2 * i % RX_NUM);
+
+		rx_offer(d, 0x10000 + d * 0x100u, 64, VRING_DESC_F_WRITE);
+		rx_offer(d + 1, 0x10000 + (d + 1) * 0x100u, 64,
+			 VRING_DESC_F_WRITE);
+		if (virtio_net_receive(net, &rxq, &gm, frame, 100, &irq) == 0)
+			delivered++;
+	}
+	atomic_store(&torn_stop, true);
+	pthread_join(watcher, NULL);
+	CHECK(delivered == TORN_FRAMES && odd == 0,
+	      "rx mrg: %u frames of two chains each; the driver's side saw "
+	      "used->idx odd (a frame in part) %lu times",
+	      delivered, odd);
+}
+
 /* After a restore the device sends a RARP request from the guest's MAC. */
 static void test_announce(void)
 {
@@ -839,6 +896,7 @@ int main(void)
 	test_rx_merge_dry();
 	test_rx_merge_small();
 	test_rx_merge_ring_too_small();
+	test_rx_merge_whole();
 	test_config();
 	test_announce();
 	test_ops_queues();
