@@ -19,7 +19,7 @@ record 20, saves the running VM, kills it, and restores it:
 
 Prints the median of --runs runs (default 10) of each.
 
-usage: bench/snapshot.py [--runs N] [--vigil build/vigil]
+usage: bench/snapshot.py [--runs N] [--vigil build/vigil] [--memory 256M]
                          [--guest build/guest/vigil-test-guest.bin]
 """
 import argparse
@@ -33,14 +33,13 @@ import sys
 import tempfile
 import time
 
-MEMORY = "256M"
 CMDLINE = "tests=snapshot_workload snap_records=20000 snap_ticks=1"
 READY = b"snap record 20 "
 
 
-def qemu_cmd(guest, disk, extra):
+def qemu_cmd(guest, memory, disk, extra):
     return ["qemu-system-x86_64", "-M", "microvm", "-enable-kvm",
-            "-cpu", "host,-arch-capabilities", "-m", MEMORY, "-smp", "1",
+            "-cpu", "host,-arch-capabilities", "-m", memory, "-smp", "1",
             "-nodefaults", "-no-user-config", "-nographic",
             "-serial", "stdio",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
@@ -113,7 +112,7 @@ def vigil_run(args, tmp):
     sock = os.path.join(tmp, "api.sock")
     with open(disk, "wb") as f:
         f.truncate(16 << 20)
-    vm = start([args.vigil, "--kernel", args.guest, "--memory", MEMORY,
+    vm = start([args.vigil, "--kernel", args.guest, "--memory", args.memory,
                 "--cpus", "1", "--cmdline", CMDLINE, "--drive",
                 f"file={disk}", "--serial", "stdio", "--api-socket", sock])
     wait_output(vm, READY)
@@ -156,7 +155,7 @@ def qemu_run(args, tmp):
     path = os.path.join(tmp, "qmp.sock")
     with open(disk, "wb") as f:
         f.truncate(16 << 20)
-    vm = start(qemu_cmd(args.guest, disk,
+    vm = start(qemu_cmd(args.guest, args.memory, disk,
                         ["-qmp", f"unix:{path},server=on,wait=off"]))
     wait_output(vm, READY)
     s, cmd = qmp(path)
@@ -173,7 +172,7 @@ def qemu_run(args, tmp):
     if state != "completed":
         raise RuntimeError(f"qemu: migration {state}")
     size = disk_usage([mig])
-    restore = restore_ms(qemu_cmd(args.guest, disk,
+    restore = restore_ms(qemu_cmd(args.guest, args.memory, disk,
                                   ["-incoming", f"exec:cat {mig}"]))
     return save, size, restore
 
@@ -183,9 +182,12 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--vigil", default="build/vigil")
     ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
+    ap.add_argument("--memory", default="256M",
+                    help="guest RAM (the guest touches the same few MiB"
+                    " whatever its size)")
     args = ap.parse_args()
 
-    print(f"# {args.runs} runs each: {MEMORY} guest, 1 vCPU, "
+    print(f"# {args.runs} runs each: {args.memory} guest, 1 vCPU, "
           f"'{CMDLINE}', medians")
     print(f"{'vmm':14} {'save ms':>9} {'on disk KiB':>12} "
           f"{'apparent MiB':>13} {'restore ms':>11}")

@@ -14,15 +14,61 @@
 /* Longest single write: bounds the time one call holds the disk. */
 #define MEMORY_FILE_MAX_RUN (8u << 20)
 
+/* /proc/self/pagemap: one 64-bit entry per page of our address space. */
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+#define PAGEMAP_BATCH 512u /* entries read at once: 2 MiB of RAM */
+
 static const uint8_t zero_page[MEMORY_FILE_PAGE];
 
-static bool page_is_zero(const uint8_t *p)
+/*
+ * Which pages of RAM to read. RAM is private anonymous memory: a page the
+ * guest never wrote is neither present nor swapped, and is zero. Reading
+ * it to find that out would map the zero page there, one fault a page, and
+ * make a save's time grow with the guest's RAM instead of what it used.
+ */
+struct ram_scan {
+	const uint8_t *ram;
+	int pagemap_fd; /* -1: read every page */
+	uint64_t first; /* offset of the page pm[0] describes */
+	unsigned int count;
+	uint64_t pm[PAGEMAP_BATCH];
+};
+
+/* The pagemap entries from off; false (and every page read) on error. */
+static bool pagemap_refill(struct ram_scan *s, uint64_t off, uint64_t size)
 {
-	return !memcmp(p, zero_page, MEMORY_FILE_PAGE);
+	uint64_t pages = (size - off) / MEMORY_FILE_PAGE;
+	uint64_t vpage = ((uintptr_t)s->ram + off) / MEMORY_FILE_PAGE;
+	ssize_t n;
+
+	s->count = pages < PAGEMAP_BATCH ? (unsigned int)pages : PAGEMAP_BATCH;
+	n = pread(s->pagemap_fd, s->pm, s->count * sizeof(s->pm[0]),
+		  (off_t)(vpage * sizeof(s->pm[0])));
+	if (n != (ssize_t)(s->count * sizeof(s->pm[0]))) {
+		s->pagemap_fd = -1;
+		return false;
+	}
+	s->first = off;
+	return true;
+}
+
+static bool page_has_data(struct ram_scan *s, uint64_t off, uint64_t size)
+{
+	bool known = off >= s->first &&
+		     off - s->first < (uint64_t)s->count * MEMORY_FILE_PAGE;
+
+	if (s->pagemap_fd >= 0 && !known)
+		known = pagemap_refill(s, off, size);
+	/* Never written, nor swapped out: zero, and left unread. */
+	if (known && !(s->pm[(off - s->first) / MEMORY_FILE_PAGE] &
+		       (PAGEMAP_PRESENT | PAGEMAP_SWAPPED)))
+		return false;
+	return memcmp(s->ram + off, zero_page, MEMORY_FILE_PAGE) != 0;
 }
 
 /* Write each run of non-zero pages; the file was sized (all holes) first. */
-static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
+static int write_data_runs(int fd, struct ram_scan *s, uint64_t size,
 			   uint64_t *data_bytes)
 {
 	uint64_t off = 0;
@@ -32,16 +78,16 @@ static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
 		uint64_t start, end;
 		int r;
 
-		if (page_is_zero(ram + off)) {
+		if (!page_has_data(s, off, size)) {
 			off += MEMORY_FILE_PAGE;
 			continue;
 		}
 		start = off;
 		end = off + MEMORY_FILE_PAGE;
 		while (end < size && end - start < MEMORY_FILE_MAX_RUN &&
-		       !page_is_zero(ram + end))
+		       page_has_data(s, end, size))
 			end += MEMORY_FILE_PAGE;
-		r = pwrite_fully(fd, ram + start, end - start, start);
+		r = pwrite_fully(fd, s->ram + start, end - start, start);
 		if (r < 0)
 			return r;
 		*data_bytes += end - start;
@@ -50,9 +96,19 @@ static int write_data_runs(int fd, const uint8_t *ram, uint64_t size,
 	return 0;
 }
 
-int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
-		      uint64_t *data_bytes, char *err, size_t errlen)
+int memory_file_pagemap_open(void)
 {
+	/* The scan's entries are per MEMORY_FILE_PAGE: only where pages are. */
+	if (sysconf(_SC_PAGESIZE) != MEMORY_FILE_PAGE)
+		return -1;
+	return open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
+		      int pagemap_fd, uint64_t *data_bytes, char *err,
+		      size_t errlen)
+{
+	struct ram_scan scan = { .ram = ram, .pagemap_fd = pagemap_fd };
 	int r = 0;
 
 	if (size % MEMORY_FILE_PAGE) {
@@ -65,7 +121,7 @@ int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
 	if (ftruncate(fd, (off_t)size) < 0)
 		r = -errno;
 	if (r == 0)
-		r = write_data_runs(fd, ram, size, data_bytes);
+		r = write_data_runs(fd, &scan, size, data_bytes);
 	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	if (r < 0)

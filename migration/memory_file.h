@@ -14,13 +14,22 @@
 #define MEMORY_FILE_PAGE 4096u
 
 /*
- * Write size bytes of RAM (a multiple of MEMORY_FILE_PAGE) to fd, an empty
- * file open for writing (called name in messages), skipping pages of
- * zeroes, and flush it to disk. *data_bytes gets the bytes actually
+ * /proc/self/pagemap, opened before the sandbox closes paths, for
+ * memory_file_write(); -1 where it cannot be read (every page is read).
+ */
+int memory_file_pagemap_open(void);
+
+/*
+ * Write size bytes of RAM (a multiple of MEMORY_FILE_PAGE; private
+ * anonymous memory) to fd, an empty file open for writing (called name in
+ * messages), skipping pages of zeroes, and flush it to disk. With
+ * pagemap_fd (memory_file_pagemap_open(), or -1), pages never written
+ * are skipped without being read. *data_bytes gets the bytes actually
  * written. Returns 0 or negative errno with a reason in err.
  */
 int memory_file_write(int fd, const char *name, const void *ram, uint64_t size,
-		      uint64_t *data_bytes, char *err, size_t errlen);
+		      int pagemap_fd, uint64_t *data_bytes, char *err,
+		      size_t errlen);
 
 /*
  * Check that fd, the snapshot's memory file (called name in messages), is

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/read_file.h"
+#include "migration/memory_file.h"
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/state_kvm.h"
@@ -111,6 +112,8 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	 * RAM maps the huge zero page once per 2 MiB, not once per 4 KiB.
 	 */
 	madvise(m->ram, size, MADV_HUGEPAGE);
+	/* Opened now: the sandbox will not let a snapshot open a path. */
+	m->pagemap_fd = memory_file_pagemap_open();
 	gm_init(&m->gm);
 	r = layout_add_ram(&m->gm, m->ram, size);
 	for (unsigned int i = 0; r == 0 && i < m->gm.nr_regions; i++) {
@@ -394,7 +397,7 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 void machine_init(struct machine *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->serial_out_fd = -1;
+	m->serial_out_fd = m->pagemap_fd = -1;
 	m->stop_fd = m->rx_space_fd = m->io_pause_fd = -1;
 	m->kvm.sys_fd = m->kvm.vm_fd = -1;
 }
@@ -492,6 +495,8 @@ void machine_destroy(struct machine *m)
 		close(m->serial_out_fd);
 	if (m->ram)
 		munmap(m->ram, m->ram_size);
+	if (m->pagemap_fd >= 0)
+		close(m->pagemap_fd);
 	kvm_close(&m->kvm);
 	if (m->stop_fd >= 0)
 		close(m->stop_fd);

@@ -55,6 +55,7 @@ struct machine {
 	struct guest_mem gm;
 	void *ram;
 	uint64_t ram_size;
+	int pagemap_fd; /* snapshots: which RAM pages were ever written */
 	struct bus pio;
 	struct bus mmio;
 	struct serial serial;

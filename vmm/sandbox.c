@@ -110,6 +110,7 @@ static const int control_syscalls[] = {
 	SCMP_SYS(fstat),     /* control: a passed fd is an empty regular file */
 	SCMP_SYS(ftruncate), /* snapshot: size the sparse memory file */
 	SCMP_SYS(pwrite64),  /* snapshot: the memory and state files */
+	SCMP_SYS(pread64),   /* snapshot: which RAM pages exist (pagemap) */
 	SCMP_SYS(fdatasync), /* snapshot: the files; the drives' flush */
 };
 

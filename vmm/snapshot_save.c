@@ -162,8 +162,8 @@ static int write_files(int memory_fd, int state_fd, struct machine *m,
 		       size_t errlen)
 {
 	int r = memory_file_write(memory_fd, SNAPSHOT_MEMORY_FILE, m->ram,
-				  m->ram_size, &stats->memory_data_bytes, err,
-				  errlen);
+				  m->ram_size, m->pagemap_fd,
+				  &stats->memory_data_bytes, err, errlen);
 
 	if (r == 0)
 		r = state_file_write(state_fd, SNAPSHOT_STATE_FILE, fdt, err,
