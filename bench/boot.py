@@ -3,16 +3,20 @@
 
 Boots the test guest N times on each (default 20) and prints the medians of
 the wall time from process start to the guest's first serial line and to
-process exit, the peak RSS, and the cost of one port-I/O exit (the guest's
-pio_bench: 20,000 `out`s to an unused port, divided).
+process exit, the peak RSS, and the cost of one port-I/O and one MMIO exit
+round trip: the wall time of a run whose guest writes 110,000 times to a
+port or an address nothing decodes (the test guest's pio_bench and
+mmio_bench), less that of a run writing 10,000 times, over 100,000. The
+floor (bench/floor.c: the least KVM program that runs a guest and prints
+its byte, and loops on the same exits with --pio and --mmio) is measured
+the same way, and vigil's figures are also given as multiples of it.
 
 usage: bench/boot.py [--runs N] [--vigil build/vigil]
+                     [--floor build/vigil-floor]
                      [--guest build/guest/vigil-test-guest.bin]
 """
 import argparse
 import os
-import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -51,16 +55,45 @@ def one_boot(cmd):
     return t_first, t_exit, usage.ru_maxrss, out
 
 
-def pio_ns(cmd):
-    out = one_boot(cmd)[3]
-    m = re.search(r"(\d+) ns per exit", out)
-    return int(m.group(1)) if m else None
+# Exits per run of the exit-cost measure, low and high: the cost of one
+# is the difference of the two runs' wall times over the difference.
+EXITS_LO, EXITS_HI = 10000, 110000
+
+
+def exit_ns(make):
+    """ns per exit: make(count) is the command doing count exits."""
+    lo = one_boot(make(EXITS_LO))[1]
+    hi = one_boot(make(EXITS_HI))[1]
+    return (hi - lo) * 1e9 / (EXITS_HI - EXITS_LO)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def measure(name, make_boot, make_pio, make_mmio, runs):
+    """One row: medians of first line ms, exit ms, peak RSS MiB, pio ns,
+    mmio ns."""
+    firsts, exits, rss = [], [], []
+    for _ in range(runs):
+        f, e, r, _ = one_boot(make_boot())
+        firsts.append(f * 1000)
+        exits.append(e * 1000)
+        rss.append(r / 1024)
+    pio = [exit_ns(make_pio) for _ in range(3)]
+    mmio = [exit_ns(make_mmio) for _ in range(3)]
+    row = (median(firsts), median(exits), median(rss), median(pio),
+           median(mmio))
+    print(f"{name:14} {row[0]:14.1f} {row[1]:10.1f} {row[2]:13.1f} "
+          f"{row[3]:12.0f} {row[4]:13.0f}", flush=True)
+    return row
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--vigil", default="build/vigil")
+    ap.add_argument("--floor", default="build/vigil-floor")
     ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
     args = ap.parse_args()
 
@@ -72,20 +105,25 @@ def main():
     print(f"# {args.runs} boots each of {args.guest} ('{boot_cmdline}'), "
           "medians")
     print(f"{'vmm':14} {'first line ms':>14} {'exit ms':>10} "
-          f"{'peak RSS MiB':>13} {'pio exit ns':>12}")
+          f"{'peak RSS MiB':>13} {'pio exit ns':>12} {'mmio exit ns':>13}")
+    rows = {}
+    if os.access(args.floor, os.X_OK):
+        rows["floor"] = measure(
+            "floor", lambda: [args.floor],
+            lambda n: [args.floor, "--pio", str(n)],
+            lambda n: [args.floor, "--mmio", str(n)], args.runs)
+    else:
+        print(f"# floor: {args.floor} not built, not measured")
     for name, make in peers.items():
-        firsts, exits, rss = [], [], []
-        for _ in range(args.runs):
-            f, e, r, _ = one_boot(make(boot_cmdline))
-            firsts.append(f * 1000)
-            exits.append(e * 1000)
-            rss.append(r / 1024)
-        pio = [pio_ns(make("tests=pio_bench")) for _ in range(3)]
-        pio = [p for p in pio if p is not None]
-        print(f"{name:14} {statistics.median(firsts):14.1f} "
-              f"{statistics.median(exits):10.1f} "
-              f"{statistics.median(rss):13.1f} "
-              f"{statistics.median(pio) if pio else float('nan'):12.0f}")
+        rows[name] = measure(
+            name, lambda: make(boot_cmdline),
+            lambda n: make(f"tests=pio_bench pio_count={n}"),
+            lambda n: make(f"tests=mmio_bench pio_count={n}"), args.runs)
+    if "floor" in rows:
+        ratios = [v / f if f else float("nan")
+                  for v, f in zip(rows["vigil"], rows["floor"])]
+        print("# vigil / floor: first line {:.2f}, exit {:.2f}, peak RSS "
+              "{:.2f}, pio exit {:.2f}, mmio exit {:.2f}".format(*ratios))
     return 0
 
 

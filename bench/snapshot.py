@@ -20,6 +20,7 @@ record 20, saves the running VM, kills it, and restores it:
 Prints the median of --runs runs (default 10) of each.
 
 usage: bench/snapshot.py [--runs N] [--vigil build/vigil] [--memory 256M]
+                         [--only vigil|qemu-microvm]
                          [--guest build/guest/vigil-test-guest.bin]
 """
 import argparse
@@ -185,6 +186,8 @@ def main():
     ap.add_argument("--memory", default="256M",
                     help="guest RAM (the guest touches the same few MiB"
                     " whatever its size)")
+    ap.add_argument("--only", choices=["vigil", "qemu-microvm"],
+                    help="measure one VMM only")
     args = ap.parse_args()
 
     print(f"# {args.runs} runs each: {args.memory} guest, 1 vCPU, "
@@ -192,6 +195,8 @@ def main():
     print(f"{'vmm':14} {'save ms':>9} {'on disk KiB':>12} "
           f"{'apparent MiB':>13} {'restore ms':>11}")
     for name, run in (("vigil", vigil_run), ("qemu-microvm", qemu_run)):
+        if args.only and name != args.only:
+            continue
         saves, disk, apparent, restores = [], [], [], []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:

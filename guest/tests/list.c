@@ -17,6 +17,7 @@ const struct test test_table[] = {
 	{ "exception", test_exception, 10, true },
 	{ "watchdog", test_watchdog, 10, true },
 	{ "pio_bench", test_pio_bench, 60, false },
+	{ "mmio_bench", test_mmio_bench, 60, false },
 	{ "virtio_mmio", test_virtio_mmio, 10, false },
 	{ "blk_probe", test_blk_probe, 10, false },
 	{ "blk_rw", test_blk_rw, 30, false },

@@ -11,6 +11,7 @@ void test_lapic_timer(void);
 void test_smp(void);
 void test_exception(void);
 void test_pio_bench(void);
+void test_mmio_bench(void);
 void test_watchdog(void);
 void test_virtio_mmio(void);
 void test_blk_probe(void);

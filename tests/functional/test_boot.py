@@ -14,8 +14,8 @@
   i8042 reset and a triple fault exit 4, an instruction KVM cannot emulate
   exits 6 with the registers and instruction bytes (on a software
   hypervisor; a CPU just runs it);
-- logging: -d unimp reports the guest's writes to an unassigned port,
-  rate-limited, and -D FILE sends them to the file.
+- logging: -d unimp reports the guest's writes to an unassigned port or
+  MMIO address, rate-limited, and -D FILE sends them to the file.
 
 usage: test_boot.py VIGIL GUEST_BIN GUEST_ELF
 """
@@ -36,6 +36,7 @@ vigil, guest_bin, guest_elf = sys.argv[1], sys.argv[2], sys.argv[3]
 tap = Tap()
 TIMEOUT = 60
 UNIMP_PORT = 0x2000  # pio_bench's default port: nothing decodes it
+UNIMP_ADDR = 0xc0000000  # mmio_bench's default address: the same
 PIO_COUNT = 20000
 
 
@@ -155,9 +156,9 @@ def endings():
            name, r.summary().replace("\n", " | "))
 
 
-def unimp_lines(text):
+def unimp_lines(text, at=UNIMP_PORT):
     return [l for l in text.splitlines()
-            if f"unassigned write of 1 bytes at {UNIMP_PORT:#x}" in l]
+            if f"unassigned write of 1 bytes at {at:#x}" in l]
 
 
 def logging(tmp):
@@ -182,6 +183,13 @@ def logging(tmp):
            "-D FILE: the log goes to the file, not stderr",
            f"{len(logged)} lines in the file; " +
            r.summary().replace("\n", " | "))
+    r = guest(f"tests=mmio_bench pio_count={PIO_COUNT}", extra=["-d", "unimp"])
+    lines = unimp_lines(r.stderr, UNIMP_ADDR)
+    tap.ok(r.returncode == 1 and 0 < len(lines) <= 100 and
+           "ns per exit" in r.stdout,
+           f"-d unimp: mmio_bench's {PIO_COUNT} stores to {UNIMP_ADDR:#x}"
+           " logged, rate-limited; the guest carries on",
+           f"{len(lines)} lines; " + r.summary().replace("\n", " | "))
 
 
 def main():
