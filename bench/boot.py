@@ -6,13 +6,14 @@ the wall time from process start to the guest's first serial line and to
 process exit, the peak RSS, and the cost of one port-I/O and one MMIO exit
 round trip: the wall time of a run whose guest writes 110,000 times to a
 port or an address nothing decodes (the test guest's pio_bench and
-mmio_bench), less that of a run writing 10,000 times, over 100,000. The
+mmio_bench), less that of a run writing 10,000 times, over 100,000
+(--exits). The
 floor (bench/floor.c: the least KVM program that runs a guest and prints
 its byte, and loops on the same exits with --pio and --mmio) is measured
 the same way, and vigil's figures are also given as multiples of it.
 
 usage: bench/boot.py [--runs N] [--vigil build/vigil]
-                     [--floor build/vigil-floor]
+                     [--floor build/vigil-floor] [--exits 10000,110000]
                      [--guest build/guest/vigil-test-guest.bin]
 """
 import argparse
@@ -55,33 +56,30 @@ def one_boot(cmd):
     return t_first, t_exit, usage.ru_maxrss, out
 
 
-# Exits per run of the exit-cost measure, low and high: the cost of one
-# is the difference of the two runs' wall times over the difference.
-EXITS_LO, EXITS_HI = 10000, 110000
-
-
-def exit_ns(make):
-    """ns per exit: make(count) is the command doing count exits."""
-    lo = one_boot(make(EXITS_LO))[1]
-    hi = one_boot(make(EXITS_HI))[1]
-    return (hi - lo) * 1e9 / (EXITS_HI - EXITS_LO)
+def exit_ns(make, exits):
+    """ns per exit: make(count) is the command doing count exits; exits
+    (low, high) the counts of the two runs whose wall times differ by the
+    cost of high - low exits."""
+    lo = one_boot(make(exits[0]))[1]
+    hi = one_boot(make(exits[1]))[1]
+    return (hi - lo) * 1e9 / (exits[1] - exits[0])
 
 
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def measure(name, make_boot, make_pio, make_mmio, runs):
+def measure(name, make_boot, make_pio, make_mmio, args):
     """One row: medians of first line ms, exit ms, peak RSS MiB, pio ns,
     mmio ns."""
     firsts, exits, rss = [], [], []
-    for _ in range(runs):
+    for _ in range(args.runs):
         f, e, r, _ = one_boot(make_boot())
         firsts.append(f * 1000)
         exits.append(e * 1000)
         rss.append(r / 1024)
-    pio = [exit_ns(make_pio) for _ in range(3)]
-    mmio = [exit_ns(make_mmio) for _ in range(3)]
+    pio = [exit_ns(make_pio, args.exits) for _ in range(3)]
+    mmio = [exit_ns(make_mmio, args.exits) for _ in range(3)]
     row = (median(firsts), median(exits), median(rss), median(pio),
            median(mmio))
     print(f"{name:14} {row[0]:14.1f} {row[1]:10.1f} {row[2]:13.1f} "
@@ -95,7 +93,16 @@ def main():
     ap.add_argument("--vigil", default="build/vigil")
     ap.add_argument("--floor", default="build/vigil-floor")
     ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
+    ap.add_argument("--exits", default="10000,110000",
+                    help="exits of the two runs timing one exit: LOW,HIGH")
     args = ap.parse_args()
+    try:
+        exits = tuple(int(n) for n in args.exits.split(","))
+        if len(exits) != 2 or not 0 < exits[0] < exits[1]:
+            raise ValueError
+    except ValueError:
+        ap.error(f"--exits {args.exits}: want LOW,HIGH with 0 < LOW < HIGH")
+    args.exits = exits
 
     boot_cmdline = "tests=acpi"
     peers = {
@@ -111,14 +118,14 @@ def main():
         rows["floor"] = measure(
             "floor", lambda: [args.floor],
             lambda n: [args.floor, "--pio", str(n)],
-            lambda n: [args.floor, "--mmio", str(n)], args.runs)
+            lambda n: [args.floor, "--mmio", str(n)], args)
     else:
         print(f"# floor: {args.floor} not built, not measured")
     for name, make in peers.items():
         rows[name] = measure(
             name, lambda: make(boot_cmdline),
             lambda n: make(f"tests=pio_bench pio_count={n}"),
-            lambda n: make(f"tests=mmio_bench pio_count={n}"), args.runs)
+            lambda n: make(f"tests=mmio_bench pio_count={n}"), args)
     if "floor" in rows:
         ratios = [v / f if f else float("nan")
                   for v, f in zip(rows["vigil"], rows["floor"])]
