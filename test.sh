@@ -95,13 +95,11 @@ add_counts() {
 }
 
 # The names of the tests in build directory $1 that are (in suite $2) or
-# are not (!$2) in a suite, less those matching the regex $3. Suite
-# manual is never among them: meson test --suite manual runs it.
+# are not (!$2) in a suite, less those matching the regex $3.
 tests_of() {
 	local dir=$1 suite=$2 except=${3:-^$} list
 	if [[ $suite == !* ]]; then
-		list=$(meson test -C "$dir" --list --no-suite "${suite#!}" \
-			--no-suite manual)
+		list=$(meson test -C "$dir" --list --no-suite "${suite#!}")
 	else
 		list=$(meson test -C "$dir" --list --suite "$suite")
 	fi 2>/dev/null
