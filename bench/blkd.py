@@ -21,6 +21,7 @@ than about the device; CPU time per request is the daemons' own figure.
 Absolute numbers from this machine mean little; compare the columns.
 
 usage: bench/blkd.py [--build DIR] [--runtime SECONDS] [--no-qsd]
+                     [--blkd PATH]
 """
 import argparse
 import os
@@ -140,6 +141,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runtime", type=int, default=5)
     ap.add_argument("--no-qsd", action="store_true")
+    ap.add_argument("--blkd", help="the vigil-blkd to measure (default: the"
+                    " build's), e.g. an older one for a before/after")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     qsd_bin = None if args.no_qsd else shutil.which("qemu-storage-daemon")
@@ -160,7 +163,7 @@ def main():
         with open(raw, "wb") as f:
             for i in range(RAW_SIZE >> 20):
                 f.write(bytes([i & 0xff or 1]) * (1 << 20))
-        blkd = os.path.join(build, "vhost-user", "vigil-blkd")
+        blkd = args.blkd or os.path.join(build, "vhost-user", "vigil-blkd")
         rows = []
         for backend in backends(raw):
             v = measure(uml, args.runtime, lambda: vigil_blkd(
