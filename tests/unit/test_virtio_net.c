@@ -661,11 +661,11 @@ static atomic_bool torn_stop;
 
 static void *torn_watch(void *arg)
 {
-	const uint16_t *idx = (const uint16_t *)(ram + RX_USED + 2);
 	unsigned long *odd = arg;
+	uint16_t idx;
 
 	while (!atomic_load_explicit(&torn_stop, memory_order_relaxed))
-		if (__atomic_load_n(idx, __ATOMIC_ACQUIRE) & 1)
+		if (gm_load_u16_acquire(&gm, RX_USED + 2, &idx) && (idx & 1))
 			(*odd)++;
 	return NULL;
 }
