@@ -297,19 +297,13 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 }
 
 int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
-			     const struct guest_mem *gm, unsigned int max,
-			     bool *interrupt)
+			     const struct guest_mem *gm, bool *interrupt)
 {
 	bool pushed = false;
 	uint32_t used_len;
-	unsigned int served = 0;
 	int ret;
 
 	for (;;) {
-		if (served == max) {
-			ret = 1;
-			break;
-		}
 		ret = virtq_pop_chain(vq, gm, &blk->chain);
 		if (ret <= 0)
 			break;
@@ -320,10 +314,9 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 		if (ret < 0)
 			break;
 		pushed = true;
-		served++;
 	}
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 static uint64_t blk_ops_features(void *dev)
@@ -341,7 +334,7 @@ static int blk_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 				 const struct guest_mem *gm, bool *interrupt)
 {
 	(void)q; /* one request queue: the transport only passes q = 0 */
-	return virtio_blk_process_queue(dev, vq, gm, 1, interrupt);
+	return virtio_blk_process_queue(dev, vq, gm, interrupt);
 }
 
 const struct virtio_dev_ops virtio_blk_dev_ops = {

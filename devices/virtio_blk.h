@@ -77,18 +77,14 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 			    uint32_t *used_len);
 
 /*
- * Serve up to max requests of a ready queue: pop, handle, push used.
- * Returns 0 once the ring is empty, 1 after max requests (more may wait:
- * call again), or a negative errno when the ring or a chain is broken (the
- * caller sets DEVICE_NEEDS_RESET and stops the device). *interrupt is set
- * when the driver wants a used-buffer notification (virtq_needs_interrupt),
- * also on error for the requests completed before it. Both transports take
- * one request a call, so each completion is signalled as soon as it is
- * done, not when a whole batch is.
+ * Serve a ready queue until it is empty: pop, handle, push used. Returns 0,
+ * or a negative errno when the ring or a chain is broken (the caller sets
+ * DEVICE_NEEDS_RESET and stops the device). *interrupt is set when the
+ * driver wants a used-buffer notification (virtq_needs_interrupt), also on
+ * error for the requests completed before it.
  */
 int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
-			     const struct guest_mem *gm, unsigned int max,
-			     bool *interrupt);
+			     const struct guest_mem *gm, bool *interrupt);
 
 /*
  * Read size bytes of config space at offset into buf. The caller has checked

@@ -627,17 +627,16 @@ const struct bus_ops virtio_mmio_ops = {
 
 /* ---- queue processing -------------------------------------------------- */
 
-/* One call of the device's process_queue; > 0: call again. */
-static int process_queue_once(struct virtio_mmio *dev, unsigned int q,
-			      bool *served)
+bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
 {
-	bool interrupt = false;
-	int ret = 0;
+	bool interrupt = false, served;
+	int ret;
 
 	pthread_mutex_lock(&dev->lock);
 	/* Notifications race with reset and QueueReady = 0: re-check here. */
-	if (q < dev->ops->num_queues && device_live(dev) && dev->vq[q].ready) {
-		*served = true;
+	served = q < dev->ops->num_queues && device_live(dev) &&
+		 dev->vq[q].ready;
+	if (served) {
 		ret = dev->ops->process_queue(dev->dev, q, &dev->vq[q], dev->gm,
 					      &interrupt);
 		if (interrupt)
@@ -646,15 +645,6 @@ static int process_queue_once(struct virtio_mmio *dev, unsigned int q,
 			set_needs_reset(dev, q, ret);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	return ret;
-}
-
-bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
-{
-	bool served = false;
-
-	while (process_queue_once(dev, q, &served) > 0)
-		;
 	return served;
 }
 

@@ -31,11 +31,10 @@
  *
  * Locking: one mutex per device. vCPU threads (register accesses through
  * virtio_mmio_ops) and the I/O thread (virtio_mmio_process_queue) both hold
- * it for the whole access or the whole call of the device's process_queue
- * (a pass, or for a device serving one request a call, that request). So a
- * reset written by a vCPU while the I/O thread serves a request waits until
- * that call has finished (drain), and once the reset is done no request of
- * the old session can complete: the queues are no longer ready.
+ * it for the whole access or the whole queue pass. So a reset written by a
+ * vCPU while the I/O thread serves a request waits until that pass has
+ * finished (drain), and once the reset is done no request of the old
+ * session can complete: the queues are no longer ready.
  */
 #ifndef VIGIL_VIRTIO_MMIO_H
 #define VIGIL_VIRTIO_MMIO_H
@@ -78,10 +77,7 @@ struct virtio_dev_ops {
 	/*
 	 * Serve ready queue q (pop, execute, push used). Set *interrupt when
 	 * the driver wants a used-buffer notification. A negative errno means
-	 * the queue is broken: the transport sets DEVICE_NEEDS_RESET. A
-	 * positive return asks to be called again at once: the transport sends
-	 * this call's interrupt and lets the lock go in between, so a device
-	 * serving one request a call completes each one as it is done.
+	 * the queue is broken: the transport sets DEVICE_NEEDS_RESET.
 	 */
 	int (*process_queue)(void *dev, unsigned int q, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
@@ -148,7 +144,7 @@ extern const struct bus_ops virtio_mmio_ops;
  * of a device in DRIVER_OK without DEVICE_NEEDS_RESET or FAILED, and says
  * whether the device served it: only then is what the device reports
  * about itself (a wait for its rate limit) current. Takes the device lock
- * for each call of the device's process_queue.
+ * for the whole pass.
  */
 bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q);
 

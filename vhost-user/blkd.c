@@ -140,25 +140,18 @@ static void ring_break(struct blkd_ring *r, const char *why)
 	signal_fd(r, r->err_fd, "error");
 }
 
-/*
- * Serve what is available, a request at a time: each completion is
- * signalled when it is done (as the driver's EVENT_IDX asks), not once a
- * whole batch is. Faults in front-end memory are left recorded.
- */
+/* Serve what is available. Faults in front-end memory are left recorded. */
 static void serve_ring(struct blkd *d, struct blkd_ring *r)
 {
-	int ret = 1;
+	bool interrupt = false;
 
-	while (ret > 0 && r->vq.ready) {
-		bool interrupt = false;
-
-		ret = virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm, 1,
-					       &interrupt);
-		if (ret < 0)
-			ring_break(r, "bad request (see above)");
-		if (interrupt)
-			signal_fd(r, r->call_fd, "call");
-	}
+	if (!r->vq.ready)
+		return;
+	if (virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm, &interrupt) <
+	    0)
+		ring_break(r, "bad request (see above)");
+	if (interrupt)
+		signal_fd(r, r->call_fd, "call");
 }
 
 /*

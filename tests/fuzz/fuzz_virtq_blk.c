@@ -5,8 +5,7 @@
  * of the device's reads (another vCPU racing the device). Input:
  *
  *   [cfg]          bits 2:0 log2 of the queue size (1..128),
- *                  bit 3 EVENT_IDX, bit 4 INDIRECT_DESC, bit 5 read-only,
- *                  bit 6 one request a call (as the transports ask)
+ *                  bit 3 EVENT_IDX, bit 4 INDIRECT_DESC, bit 5 read-only
  *   [len lo][len hi] then len bytes: the start of guest RAM (the rest is 0).
  *                  Rings at fixed places: descriptors 0x0, available 0x800,
  *                  used 0xa00; buffers anywhere
@@ -17,7 +16,6 @@
  * the backend never sees I/O past the disk or an iovec outside RAM, and
  * every chain it consumed was either completed or reported broken.
  */
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -117,9 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtq_enable(&vq, cfg & 0x08, cfg & 0x10);
 
 	/* A few passes, as notifications would trigger; stop once broken. */
-	for (int pass = 0; pass < MAX_PASSES && ret >= 0; pass++) {
-		ret = virtio_blk_process_queue(&blk, &vq, &gm,
-					       cfg & 0x40 ? 1 : UINT_MAX, &irq);
+	for (int pass = 0; pass < MAX_PASSES && ret == 0; pass++) {
+		ret = virtio_blk_process_queue(&blk, &vq, &gm, &irq);
 		/* Every chain popped is completed, or the queue is broken. */
 		CHECK_INVARIANT(vq.used_idx == vq.last_avail_idx ||
 				(ret < 0 && (uint16_t)(vq.last_avail_idx -

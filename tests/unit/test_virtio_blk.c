@@ -8,7 +8,6 @@
  * loop.
  */
 #include <errno.h>
-#include <limits.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -372,17 +371,6 @@ static void test_framing(void)
 	      "FLUSH with a data buffer: IOERR");
 }
 
-/* A fresh device and a ready queue on the test ring. */
-static void queue_setup(struct virtq *vq)
-{
-	setup(false);
-	virtq_reset(vq, RING_NUM);
-	vq->desc = DESC_GPA;
-	vq->avail = AVAIL_GPA;
-	vq->used = USED_GPA;
-	virtq_enable(vq, false, false);
-}
-
 static void test_process_queue(void)
 {
 	struct virtq vq = { .name = "test q0" };
@@ -390,7 +378,12 @@ static void test_process_queue(void)
 	bool irq;
 	uint16_t used_idx;
 
-	queue_setup(&vq);
+	setup(false);
+	virtq_reset(&vq, RING_NUM);
+	vq.desc = DESC_GPA;
+	vq.avail = AVAIL_GPA;
+	vq.used = USED_GPA;
+	virtq_enable(&vq, false, false);
 	/* Request 1 (head 0): IN sector 1; request 2 (head 3): FLUSH. */
 	put_hdr(HDR_GPA, VIRTIO_BLK_T_IN, 1);
 	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
@@ -402,8 +395,7 @@ static void test_process_queue(void)
 	vring_put_desc(&ring, 4, STATUS_GPA + 1, 1, VRING_DESC_F_WRITE, 0);
 	vring_offer(&ring, 0);
 	vring_offer(&ring, 3);
-	CHECK(virtio_blk_process_queue(blk, &vq, &gm, UINT_MAX, &irq) == 0 &&
-		      irq,
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 && irq,
 	      "two requests served, interrupt wanted");
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
 	memcpy(e, ram + USED_GPA + 4, sizeof(e));
@@ -413,51 +405,16 @@ static void test_process_queue(void)
 	CHECK(!memcmp(ram + DATA_GPA, mb.disk + 512, 512) && mb.flushes == 1,
 	      "the read landed and the flush ran");
 
-	CHECK(virtio_blk_process_queue(blk, &vq, &gm, UINT_MAX, &irq) == 0 &&
-		      !irq,
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 && !irq,
 	      "nothing new: no interrupt");
 
 	/* Then a request with no status byte breaks the queue. */
 	vring_put_desc(&ring, 5, HDR_GPA, 16, 0, 0);
 	vring_offer(&ring, 5);
-	CHECK(virtio_blk_process_queue(blk, &vq, &gm, UINT_MAX, &irq) ==
-		      -EINVAL,
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == -EINVAL,
 	      "request without status byte: queue broken");
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
 	CHECK(used_idx == 2, "the broken request is not completed");
-}
-
-/*
- * A request a call (what both transports ask): each completion is in the
- * used ring, and its interrupt asked for, before the next request is
- * popped; the call after the last one finds the ring empty.
- */
-static void test_process_queue_one_at_a_time(void)
-{
-	struct virtq vq = { .name = "test q0" };
-	uint16_t used_idx;
-	bool irq;
-
-	queue_setup(&vq);
-	put_hdr(HDR_GPA, VIRTIO_BLK_T_FLUSH, 0);
-	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
-	vring_put_desc(&ring, 1, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
-	put_hdr(HDR_GPA + 16, VIRTIO_BLK_T_FLUSH, 0);
-	vring_put_desc(&ring, 2, HDR_GPA + 16, 16, VRING_DESC_F_NEXT, 3);
-	vring_put_desc(&ring, 3, STATUS_GPA + 1, 1, VRING_DESC_F_WRITE, 0);
-	vring_offer(&ring, 0);
-	vring_offer(&ring, 2);
-	for (uint16_t n = 1; n <= 2; n++) {
-		CHECK(virtio_blk_process_queue(blk, &vq, &gm, 1, &irq) == 1 &&
-			      irq && vq.last_avail_idx == n,
-		      "one a call: request %u served and signalled alone", n);
-		memcpy(&used_idx, ram + USED_GPA + 2, 2);
-		CHECK(used_idx == n && mb.flushes == n,
-		      "one a call: used idx %u, %u flushes", used_idx,
-		      mb.flushes);
-	}
-	CHECK(virtio_blk_process_queue(blk, &vq, &gm, 1, &irq) == 0 && !irq,
-	      "one a call: then the ring is empty, no interrupt");
 }
 
 int main(void)
@@ -482,7 +439,6 @@ int main(void)
 	test_ranges();
 	test_framing();
 	test_process_queue();
-	test_process_queue_one_at_a_time();
 
 	free(blk);
 	free(mb.disk);
