@@ -25,6 +25,7 @@ little; the vigil/QEMU ratios measured in the same run are the result.
 usage: bench/blk.py [--vigil build/vigil]
                     [--guest build/guest/vigil-test-guest.bin]
                     [--bench-ms 1000] [--no-qemu] [--no-perf]
+                    [--json FILE]
 """
 import argparse
 import os
@@ -38,6 +39,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "functional"))
 from guestrun import MODERN, QEMU, qemu_cmd, vigil_cmd  # noqa: E402
+
+import benchjson  # noqa: E402
 
 NULL_SIZE = 1 << 30
 RAW_SIZE = 256 << 20
@@ -163,6 +166,7 @@ def main():
     ap.add_argument("--bench-ms", type=int, default=1000)
     ap.add_argument("--no-qemu", action="store_true")
     ap.add_argument("--no-perf", action="store_true")
+    ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
 
     vmms = ["vigil"]
@@ -194,9 +198,11 @@ def main():
                                  irq=True)]
         print(f"{'backend':36} {'vmm':6} {'phase':5} {'figure':>12} "
               f"{'vigil/qemu':>10}  per request")
+        rows, ratios = {}, {}
         for backend in backends:
             res = {vmm: measure(vmm, args, backend, not reason)
                    for vmm in vmms}
+            add_json_rows(rows, ratios, backend, res)
             for key, _, unit in PHASES:
                 for vmm in vmms:
                     figure, per_req = res[vmm][key]
@@ -208,7 +214,31 @@ def main():
                     print(f"{backend.name:36} {vmm:6} {key:5} {shown:>12} "
                           f"{ratio:>10}  {fmt_per_req(per_req)}", flush=True)
     print(f"# {time.monotonic() - start:.0f} s")
+    benchjson.write(args.json, "blk", {"bench_ms": args.bench_ms}, rows,
+                    ratios, [] if not reason else
+                    [f"exits per request: not counted ({reason})"])
     return 0
+
+
+def add_json_rows(rows, ratios, backend, res):
+    """A row per VMM and backend: each phase's figure (one boot each) and
+    the exits and MMIO accesses per request where perf counted them."""
+    for vmm, phases in res.items():
+        row = {}
+        for key, _, unit in PHASES:
+            figure, per_req = phases[key]
+            name = f"{key}_{'iops' if unit == 'IOPS' else 'mb_s'}"
+            row[name] = benchjson.spread(
+                [float("nan") if figure is None else figure])
+            for short, v in (per_req or {}).items():
+                row[f"{key}_{short}_per_req"] = benchjson.spread([v])
+        label = "qemu-microvm" if vmm == "qemu" else vmm
+        rows[f"{label} {backend.name}"] = row
+    for key, _, _ in PHASES:
+        v = res["vigil"][key][0]
+        q = res.get("qemu", {}).get(key, (None,))[0]
+        if v and q:
+            ratios[f"vigil/qemu {backend.name} {key}"] = v / q
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ vhost-user-blk device to Linux's own virtio_blk driver in Debian's
 user-mode-linux, over the same backends, and fio inside UML measures them.
 
 Jobs (fio, libaio, O_DIRECT on /dev/vda, --runtime seconds each):
-  4 KiB random read at queue depth 1 and 32, 1 MiB sequential read and
+  4 KiB random read at queue depth 1, 8 and 32, 1 MiB sequential read and
   1 MiB sequential write at queue depth 4.
 Backends: null-co with read-zeroes=on and =off (1 GiB), and a 256 MiB raw
 file filled with data (so reads come from the host's page cache). Both
@@ -21,7 +21,7 @@ than about the device; CPU time per request is the daemons' own figure.
 Absolute numbers from this machine mean little; compare the columns.
 
 usage: bench/blkd.py [--build DIR] [--runtime SECONDS] [--no-qsd]
-                     [--blkd PATH]
+                     [--blkd PATH] [--json FILE]
 """
 import argparse
 import os
@@ -31,10 +31,12 @@ import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "functional"))
+import benchjson  # noqa: E402
 from umlrun import (Daemon, Uml, Unavailable, fetch_uml,  # noqa: E402
                     memory_dir, vigil_blkd)
 
 JOBS = [("randread-4k-qd1", "randread", "4k", 1),
+        ("randread-4k-qd8", "randread", "4k", 8),
         ("randread-4k-qd32", "randread", "4k", 32),
         ("read-1m-qd4", "read", "1M", 4),
         ("write-1m-qd4", "write", "1M", 4)]
@@ -143,6 +145,7 @@ def main():
     ap.add_argument("--no-qsd", action="store_true")
     ap.add_argument("--blkd", help="the vigil-blkd to measure (default: the"
                     " build's), e.g. an older one for a before/after")
+    ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     qsd_bin = None if args.no_qsd else shutil.which("qemu-storage-daemon")
@@ -186,6 +189,25 @@ def main():
     for backend, job, v, q in rows:
         print(f"| {backend} | {job} " + fmt(v) + fmt(q) +
               f"| {ratio(v, q, 0)} | {ratio(v, q, 2)} |")
+    write_json(args, rows)
+
+
+def write_json(args, rows):
+    """One row per daemon, backend and job; one run each."""
+    out, ratios = {}, {}
+    for backend, job, v, q in rows:
+        for daemon, r in (("vigil-blkd", v), ("qemu-storage-daemon", q)):
+            if r is None and daemon != "vigil-blkd" and args.no_qsd:
+                continue
+            out[f"{daemon} {backend} {job}"] = {
+                name: benchjson.spread([r[i] if r else float("nan")])
+                for i, name in enumerate(("iops", "mb_s", "cpu_us_per_req"))}
+        for i, name in ((0, "iops"), (2, "cpu_us_per_req")):
+            if v and q and q[i]:
+                ratios[f"vigil-blkd/qsd {backend} {job} {name}"] = \
+                    v[i] / q[i]
+    benchjson.write(args.json, "blkd", {"runtime_s": args.runtime}, out,
+                    ratios)
 
 
 if __name__ == "__main__":

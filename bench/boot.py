@@ -1,33 +1,53 @@
 #!/usr/bin/env python3
-"""Boot figures for vigil and QEMU microvm, side by side in one run.
+"""Boot figures for vigil, QEMU microvm and kvmtool, side by side in one run.
 
-Boots the test guest N times on each (default 20) and prints the medians of
-the wall time from process start to the guest's first serial line and to
-process exit, the peak RSS, and the cost of one port-I/O and one MMIO exit
-round trip: the wall time of a run whose guest writes 110,000 times to a
-port or an address nothing decodes (the test guest's pio_bench and
-mmio_bench), less that of a run writing 10,000 times, over 100,000
-(--exits). The
-floor (bench/floor.c: the least KVM program that runs a guest and prints
-its byte, and loops on the same exits with --pio and --mmio) is measured
-the same way, and vigil's figures are also given as multiples of it.
+Boots the test guest N times on each (default 20), 256 MiB and 1 vCPU,
+with 'tests=triple_fault' (the guest starts, calibrates its clocks, and
+ends itself the one way all three VMMs stop on: a triple fault), and
+prints the medians of the wall time from process start to the guest's
+first serial line and to process exit; the peak RSS, from /usr/bin/time
+in three further boots (measured from Python, a child's peak RSS would
+include the Python process it was forked from); and the cost of one
+port-I/O and one MMIO exit round trip: the wall time of a run whose guest
+writes 110,000 times to a port or an address nothing decodes (the test
+guest's pio_bench and mmio_bench), less that of a run writing 10,000
+times, over 100,000 (--exits).
 
-usage: bench/boot.py [--runs N] [--vigil build/vigil]
+The floor (bench/floor.c: the least KVM program that runs a guest and
+prints its byte, and loops on the same exits, in the same 64-bit mode,
+with --pio and --mmio) is measured the same way, and vigil's figures are
+also given as multiples of it and of kvmtool's. kvmtool is not packaged
+in Debian 12: give a built lkvm with --lkvm, or it is reported as not
+measured.
+
+usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
                      [--floor build/vigil-floor] [--exits 10000,110000]
                      [--guest build/guest/vigil-test-guest.bin]
+                     [--json FILE]
 """
 import argparse
 import os
-import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+
+import benchjson
+
+BOOT_CMDLINE = "tests=triple_fault"
+FIGURES = [("first_line_ms", "first line ms", 14, ".1f"),
+           ("exit_ms", "exit ms", 10, ".1f"),
+           ("peak_rss_mib", "peak RSS MiB", 13, ".1f"),
+           ("pio_exit_ns", "pio exit ns", 12, ".0f"),
+           ("mmio_exit_ns", "mmio exit ns", 13, ".0f")]
+RSS_RUNS = 3
 
 
 def qemu_cmd(guest, cmdline):
     return ["qemu-system-x86_64", "-M", "microvm", "-enable-kvm",
             "-cpu", "host,-arch-capabilities", "-m", "256M", "-smp", "1",
-            "-nodefaults", "-no-user-config", "-nographic",
+            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
             "-serial", "stdio",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
             "-kernel", guest, "-append", cmdline]
@@ -38,53 +58,110 @@ def vigil_cmd(vigil, guest, cmdline):
             "--cmdline", cmdline]
 
 
-def one_boot(cmd):
-    """(seconds to first line, seconds to exit, peak RSS KiB, output)."""
+def lkvm_cmd(lkvm, guest, cmdline):
+    # --nodefaults: no 9p root filesystem or user-mode network of its own
+    return [lkvm, "run", "--nodefaults", "--loglevel", "error",
+            "-k", guest, "-m", "256", "-c", "1", "-p", cmdline,
+            "--console", "serial", "-n", "mode=none"]
+
+
+def one_boot(cmd, env=None):
+    """(seconds to first line, seconds to exit, output)."""
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = proc.stdout.readline()
     t_first = time.monotonic() - start
     rest = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.wait()
     t_exit = time.monotonic() - start
     proc.stderr.close()
     proc.stdout.close()
-    out = (first + rest).decode(errors="replace")
     if not first:
         t_first = float("nan")
-    return t_first, t_exit, usage.ru_maxrss, out
+    return t_first, t_exit, (first + rest).decode(errors="replace")
 
 
-def exit_ns(make, exits):
+def peak_rss_mib(cmd, env=None):
+    """The peak RSS of cmd, from GNU time (NaN without it)."""
+    if not shutil.which("time") and not os.access("/usr/bin/time", os.X_OK):
+        return float("nan")
+    with tempfile.NamedTemporaryFile(mode="r") as out:
+        subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%M"] + cmd,
+                       stdin=subprocess.DEVNULL, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        lines = out.read().split()
+    return int(lines[-1]) / 1024 if lines and lines[-1].isdigit() \
+        else float("nan")
+
+
+def exit_ns(make, exits, env):
     """ns per exit: make(count) is the command doing count exits; exits
     (low, high) the counts of the two runs whose wall times differ by the
     cost of high - low exits."""
-    lo = one_boot(make(exits[0]))[1]
-    hi = one_boot(make(exits[1]))[1]
+    lo = one_boot(make(exits[0]), env)[1]
+    hi = one_boot(make(exits[1]), env)[1]
     return (hi - lo) * 1e9 / (exits[1] - exits[0])
 
 
-def median(xs):
-    return statistics.median(xs) if xs else float("nan")
+class Row:
+    """One VMM's commands: boot(), pio(n), mmio(n), the text every boot
+    prints (a boot that does not is a failed run, its times NaN), and the
+    environment to run them in."""
+
+    def __init__(self, boot, pio, mmio, expect, env=None):
+        self.boot, self.pio, self.mmio = boot, pio, mmio
+        self.expect, self.env = expect, env
 
 
-def measure(name, make_boot, make_pio, make_mmio, args):
-    """One row: medians of first line ms, exit ms, peak RSS MiB, pio ns,
-    mmio ns."""
-    firsts, exits, rss = [], [], []
+def measure_all(rows, args):
+    """{name: {figure: spread}}. Each round runs every VMM once, so that
+    the nested host's drifts weigh on all of them alike."""
+    got = {name: {key: [] for key, *_ in FIGURES} for name in rows}
     for _ in range(args.runs):
-        f, e, r, _ = one_boot(make_boot())
-        firsts.append(f * 1000)
-        exits.append(e * 1000)
-        rss.append(r / 1024)
-    pio = [exit_ns(make_pio, args.exits) for _ in range(3)]
-    mmio = [exit_ns(make_mmio, args.exits) for _ in range(3)]
-    row = (median(firsts), median(exits), median(rss), median(pio),
-           median(mmio))
-    print(f"{name:14} {row[0]:14.1f} {row[1]:10.1f} {row[2]:13.1f} "
-          f"{row[3]:12.0f} {row[4]:13.0f}", flush=True)
-    return row
+        for name, row in rows.items():
+            f, e, out = one_boot(row.boot(), row.env)
+            if row.expect not in out:
+                print(f"# {name}: a boot did not print {row.expect!r}: "
+                      f"{out[-300:]!r}")
+                f = e = float("nan")
+            got[name]["first_line_ms"].append(f * 1000)
+            got[name]["exit_ms"].append(e * 1000)
+    for _ in range(RSS_RUNS):
+        for name, row in rows.items():
+            got[name]["peak_rss_mib"].append(peak_rss_mib(row.boot(),
+                                                          row.env))
+    for _ in range(3):
+        for name, row in rows.items():
+            got[name]["pio_exit_ns"].append(exit_ns(row.pio, args.exits,
+                                                    row.env))
+            got[name]["mmio_exit_ns"].append(exit_ns(row.mmio, args.exits,
+                                                     row.env))
+    result = {}
+    for name, figures in got.items():
+        result[name] = {key: benchjson.spread(xs)
+                        for key, xs in figures.items()}
+        cells = " ".join(f"{benchjson.median_of(result[name][key]):{w}{fmt}}"
+                         for key, _, w, fmt in FIGURES)
+        print(f"{name:14} {cells}", flush=True)
+    return result
+
+
+def ratios(rows, num, den):
+    return {key: benchjson.median_of(rows[num][key]) /
+            benchjson.median_of(rows[den][key])
+            if benchjson.median_of(rows[den][key]) else float("nan")
+            for key, *_ in FIGURES}
+
+
+def parse_exits(ap, text):
+    try:
+        exits = tuple(int(n) for n in text.split(","))
+        if len(exits) != 2 or not 0 < exits[0] < exits[1]:
+            raise ValueError
+    except ValueError:
+        ap.error(f"--exits {text}: want LOW,HIGH with 0 < LOW < HIGH")
+    return exits
 
 
 def main():
@@ -92,45 +169,65 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--vigil", default="build/vigil")
     ap.add_argument("--floor", default="build/vigil-floor")
+    ap.add_argument("--lkvm", help="a built kvmtool lkvm to measure too")
     ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
     ap.add_argument("--exits", default="10000,110000",
                     help="exits of the two runs timing one exit: LOW,HIGH")
+    ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
-    try:
-        exits = tuple(int(n) for n in args.exits.split(","))
-        if len(exits) != 2 or not 0 < exits[0] < exits[1]:
-            raise ValueError
-    except ValueError:
-        ap.error(f"--exits {args.exits}: want LOW,HIGH with 0 < LOW < HIGH")
-    args.exits = exits
+    if args.runs < 1:
+        ap.error(f"--runs {args.runs}: want at least 1")
+    args.exits = parse_exits(ap, args.exits)
+    if args.lkvm and not os.access(args.lkvm, os.X_OK):
+        ap.error(f"--lkvm {args.lkvm}: not an executable file")
 
-    boot_cmdline = "tests=acpi"
+    def bench(test):
+        return lambda n: f"tests={test},triple_fault pio_count={n}"
+
     peers = {
-        "vigil": lambda c: vigil_cmd(args.vigil, args.guest, c),
-        "qemu-microvm": lambda c: qemu_cmd(args.guest, c),
+        "vigil": (lambda c: vigil_cmd(args.vigil, args.guest, c), None),
+        "qemu-microvm": (lambda c: qemu_cmd(args.guest, c), None),
     }
-    print(f"# {args.runs} boots each of {args.guest} ('{boot_cmdline}'), "
+    notes = []
+    home = tempfile.TemporaryDirectory(prefix="vigil-lkvm-")
+    if args.lkvm:
+        # kvmtool binds a socket under $HOME/.lkvm, which a 9p home refuses
+        peers["kvmtool"] = (lambda c: lkvm_cmd(args.lkvm, args.guest, c),
+                            dict(os.environ, HOME=home.name))
+    else:
+        notes.append("kvmtool: not measured (give a built lkvm with --lkvm)")
+    print(f"# {args.runs} boots each of {args.guest} ('{BOOT_CMDLINE}'), "
           "medians")
-    print(f"{'vmm':14} {'first line ms':>14} {'exit ms':>10} "
-          f"{'peak RSS MiB':>13} {'pio exit ns':>12} {'mmio exit ns':>13}")
+    print(f"{'vmm':14} " + " ".join(f"{title:>{w}}"
+                                    for _, title, w, _ in FIGURES))
     rows = {}
     if os.access(args.floor, os.X_OK):
-        rows["floor"] = measure(
-            "floor", lambda: [args.floor],
-            lambda n: [args.floor, "--pio", str(n)],
-            lambda n: [args.floor, "--mmio", str(n)], args)
+        rows["floor"] = Row(lambda: [args.floor],
+                            lambda n: [args.floor, "--pio", str(n)],
+                            lambda n: [args.floor, "--mmio", str(n)], "x")
     else:
-        print(f"# floor: {args.floor} not built, not measured")
-    for name, make in peers.items():
-        rows[name] = measure(
-            name, lambda: make(boot_cmdline),
-            lambda n: make(f"tests=pio_bench pio_count={n}"),
-            lambda n: make(f"tests=mmio_bench pio_count={n}"), args)
-    if "floor" in rows:
-        ratios = [v / f if f else float("nan")
-                  for v, f in zip(rows["vigil"], rows["floor"])]
-        print("# vigil / floor: first line {:.2f}, exit {:.2f}, peak RSS "
-              "{:.2f}, pio exit {:.2f}, mmio exit {:.2f}".format(*ratios))
+        notes.append(f"floor: {args.floor} not built, not measured")
+    for name, (make, env) in peers.items():
+        rows[name] = Row(lambda make=make: make(BOOT_CMDLINE),
+                         lambda n, make=make: make(bench("pio_bench")(n)),
+                         lambda n, make=make: make(bench("mmio_bench")(n)),
+                         "1..1", env)
+    rows = measure_all(rows, args)
+    home.cleanup()
+    for line in notes:
+        print(f"# {line}")
+    out = {}
+    for den in ("floor", "kvmtool", "qemu-microvm"):
+        if den in rows:
+            out.update({f"vigil/{den} {key}": v for key, v in
+                        ratios(rows, "vigil", den).items()})
+            print(f"# vigil / {den}: " + ", ".join(
+                f"{title} {out[f'vigil/{den} {key}']:.2f}"
+                for key, title, *_ in FIGURES))
+    benchjson.write(args.json, "boot",
+                    {"runs": args.runs, "exits": list(args.exits),
+                     "guest": args.guest, "cmdline": BOOT_CMDLINE},
+                    rows, out, notes)
     return 0
 
 

@@ -2,7 +2,7 @@
 /*
  * The floor: the least a KVM program can do to run a guest and hear from
  * it. Open /dev/kvm, create a VM with two memory slots (the code's 64 KiB
- * and the rest of RAM, never touched) and one vCPU in real mode, run; the
+ * and the rest of RAM, never touched) and one vCPU in 64-bit mode, run; the
  * guest's first instructions write "x\n" to the serial port, and the
  * program copies it to stdout as it comes. With --pio N and --mmio N the
  * guest then does N port writes (to 0x80) and N stores to an address no
@@ -23,8 +23,11 @@
 #include <unistd.h>
 
 #define CODE_GPA 0x1000u
-#define MMIO_SEG 0x2000u   /* real-mode segment of the store: gpa 0x20000 */
-#define LOW_SLOT 0x10000u  /* slot 0: [0, 64 KiB), the code */
+#define PML4_GPA 0x2000u /* page tables: one 2 MiB page at 0, identity */
+#define PDPT_GPA 0x3000u
+#define PD_GPA 0x4000u
+#define MMIO_GPA 0x20000u  /* the store's target, in the hole between slots */
+#define LOW_SLOT 0x10000u  /* slot 0: [0, 64 KiB), code and page tables */
 #define HIGH_GPA 0x100000u /* slot 1: [1 MiB, memory), RAM never touched */
 
 struct floor_args {
@@ -33,34 +36,37 @@ struct floor_args {
 	unsigned long mmio;
 };
 
-/* mov ecx, n (operand-size prefix: a 32-bit count in real mode). */
+/* mov ecx, n (zero-extended into rcx, loop's counter) */
 static size_t put_count(uint8_t *p, uint32_t n)
 {
-	p[0] = 0x66;
-	p[1] = 0xb9;
-	memcpy(p + 2, &n, sizeof(n));
-	return 6;
+	p[0] = 0xb9;
+	memcpy(p + 1, &n, sizeof(n));
+	return 5;
 }
 
-/* Real-mode code: "x\n" to COM1, then the exit loops, then hlt. */
+/*
+ * 64-bit code, as the test guest runs its exit loops in: KVM emulates an
+ * MMIO store by fetching and decoding the instruction through the guest's
+ * page tables, which real mode would skip. "x\n" to COM1, then the exit
+ * loops, then hlt.
+ */
 static void guest_code(uint8_t *p, const struct floor_args *a)
 {
 	static const uint8_t hello[] = {
-		0xba, 0xf8, 0x03, /* mov dx, 0x3f8 */
-		0xb0, 'x',	  /* mov al, 'x' */
-		0xee,		  /* out dx, al */
-		0xb0, '\n',	  /* mov al, '\n' */
-		0xee,		  /* out dx, al */
+		0x66, 0xba, 0xf8, 0x03, /* mov dx, 0x3f8 */
+		0xb0, 'x',		/* mov al, 'x' */
+		0xee,			/* out dx, al */
+		0xb0, '\n',		/* mov al, '\n' */
+		0xee,			/* out dx, al */
 	};
-	/* 1: out 0x80, al; loop 1b (address-size prefix: on ecx) */
-	static const uint8_t pio_loop[] = { 0xe6, 0x80, 0x67, 0xe2, 0xfb };
-	/* mov ax, seg; mov ds, ax */
-	static const uint8_t set_ds[] = { 0xb8, MMIO_SEG & 0xff, MMIO_SEG >> 8,
-					  0x8e, 0xd8 };
-	/* 2: mov [0], al; loop 2b */
-	static const uint8_t mmio_loop[] = {
-		0xa2, 0x00, 0x00, 0x67, 0xe2, 0xfa
-	};
+	/* 1: out 0x80, al; loop 1b */
+	static const uint8_t pio_loop[] = { 0xe6, 0x80, 0xe2, 0xfc };
+	/* mov edi, MMIO_GPA */
+	static const uint8_t set_rdi[] = { 0xbf, MMIO_GPA & 0xff,
+					   (MMIO_GPA >> 8) & 0xff,
+					   (MMIO_GPA >> 16) & 0xff, 0 };
+	/* 2: mov [rdi], al; loop 2b */
+	static const uint8_t mmio_loop[] = { 0x88, 0x07, 0xe2, 0xfc };
 	size_t n = 0;
 
 	memcpy(p, hello, sizeof(hello));
@@ -71,13 +77,23 @@ static void guest_code(uint8_t *p, const struct floor_args *a)
 		n += sizeof(pio_loop);
 	}
 	if (a->mmio) {
-		memcpy(p + n, set_ds, sizeof(set_ds));
-		n += sizeof(set_ds);
+		memcpy(p + n, set_rdi, sizeof(set_rdi));
+		n += sizeof(set_rdi);
 		n += put_count(p + n, (uint32_t)a->mmio);
 		memcpy(p + n, mmio_loop, sizeof(mmio_loop));
 		n += sizeof(mmio_loop);
 	}
 	p[n] = 0xf4; /* hlt */
+}
+
+/* PML4 -> PDPT -> PD, whose one entry maps [0, 2 MiB) as a large page. */
+static void page_tables(uint8_t *low)
+{
+	uint64_t pml4e = PDPT_GPA | 3, pdpte = PD_GPA | 3, pde = 0x83;
+
+	memcpy(low + PML4_GPA, &pml4e, sizeof(pml4e));
+	memcpy(low + PDPT_GPA, &pdpte, sizeof(pdpte));
+	memcpy(low + PD_GPA, &pde, sizeof(pde));
 }
 
 static int fail(const char *what)
@@ -86,6 +102,22 @@ static int fail(const char *what)
 	return 1;
 }
 
+/* A flat 4 GiB segment: 64-bit code, or read/write data. */
+static struct kvm_segment flat_segment(uint16_t selector, int code)
+{
+	return (struct kvm_segment){
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = code ? 11 : 3,
+		.present = 1,
+		.s = 1,
+		.l = code ? 1 : 0,
+		.db = code ? 0 : 1,
+		.g = 1,
+	};
+}
+
+/* Long mode straight away: paging on, flat 64-bit code and data. */
 static int set_up_vcpu(int vcpu)
 {
 	struct kvm_sregs sregs;
@@ -93,8 +125,13 @@ static int set_up_vcpu(int vcpu)
 
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
+	sregs.cs = flat_segment(8, 1);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
+		flat_segment(16, 0);
+	sregs.cr0 = 0x80000011; /* PG, ET, PE */
+	sregs.cr3 = PML4_GPA;
+	sregs.cr4 = 0x20;   /* PAE */
+	sregs.efer = 0x500; /* LMA, LME */
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		return -1;
 	return ioctl(vcpu, KVM_SET_REGS, &regs);
@@ -194,6 +231,7 @@ int main(int argc, char **argv)
 	    !add_slot(vm, 1, HIGH_GPA, (args.memory_mib << 20) - HIGH_GPA))
 		return fail("memory slot");
 	guest_code(low + CODE_GPA, &args);
+	page_tables(low);
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vcpu < 0 || size < 0)

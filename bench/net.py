@@ -24,7 +24,6 @@ Only ratios mean anything there: an emulator runs both VMMs and passt.
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "functional"))
 
+import benchjson  # noqa: E402
 import linuxrun  # noqa: E402
 import netrun  # noqa: E402
 
@@ -102,6 +102,7 @@ def main():
     ap.add_argument("--rr", type=int, default=50)
     ap.add_argument("--mtu", type=int, default=1500)
     ap.add_argument("--no-qemu", action="store_true")
+    ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
     vmms = ["vigil"] + ([] if args.no_qemu else ["qemu"])
     got = {v: [] for v in vmms}
@@ -139,21 +140,34 @@ def main():
     report(got, vmms, args)
 
 
+FIGURES = (("rr", "TCP req/resp (ms)", "rr_ms"),
+           ("tx", "guest->host (Mbit/s)", "tx_mbit_s"),
+           ("rx", "host->guest (Mbit/s)", "rx_mbit_s"))
+
+
 def report(got, vmms, args):
     print(f"\nmedians of {args.runs} runs (rr: {args.rr} requests; tx/rx:"
           f" {args.seconds} s of iperf3; MTU {args.mtu})")
     print(f"{'figure':<22}" + "".join(f"{v:>12}" for v in vmms) +
           ("   vigil/qemu" if len(vmms) == 2 else ""))
-    for key, label in (("rr", "TCP req/resp (ms)"),
-                       ("tx", "guest->host (Mbit/s)"),
-                       ("rx", "host->guest (Mbit/s)")):
-        meds = [statistics.median(f[key] for f in got[v]) if got[v]
-                else None for v in vmms]
+    rows = {v: {name: benchjson.spread([f[key] for f in got[v]] +
+                                       [float("nan")] *
+                                       (args.runs - len(got[v])))
+                for key, _, name in FIGURES} for v in vmms}
+    ratios = {}
+    for key, label, name in FIGURES:
+        meds = [rows[v][name]["median"] for v in vmms]
         line = f"{label:<22}" + "".join(
             f"{m:>12.2f}" if m is not None else f"{'-':>12}" for m in meds)
         if len(meds) == 2 and None not in meds and meds[1]:
+            ratios[f"vigil/qemu {name}"] = meds[0] / meds[1]
             line += f"   {meds[0] / meds[1]:>9.2f}"
         print(line)
+    benchjson.write(args.json, "net",
+                    {"runs": args.runs, "rr": args.rr,
+                     "seconds": args.seconds, "mtu": args.mtu},
+                    {("qemu-microvm" if v == "qemu" else v): r
+                     for v, r in rows.items()}, ratios)
 
 
 if __name__ == "__main__":

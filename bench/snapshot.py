@@ -22,7 +22,7 @@ record 20, saves the running VM, kills it, and restores it:
 Prints the median of --runs runs (default 10) of each.
 
 usage: bench/snapshot.py [--runs N] [--vigil build/vigil] [--memory 256M]
-                         [--only vigil|qemu-microvm]
+                         [--only vigil|qemu-microvm] [--json FILE]
                          [--guest build/guest/vigil-test-guest.bin]
 """
 import argparse
@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import benchjson
 
 CMDLINE = "tests=snapshot_workload snap_records=20000 snap_ticks=1"
 READY = b"snap record 20 "
@@ -211,12 +213,14 @@ def main():
                     " whatever its size)")
     ap.add_argument("--only", choices=["vigil", "qemu-microvm"],
                     help="measure one VMM only")
+    ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
 
     print(f"# {args.runs} runs each: {args.memory} guest, 1 vCPU, "
           f"'{CMDLINE}', medians")
     print(f"{'vmm':14} {'save ms':>9} {'on disk KiB':>12} "
           f"{'apparent MiB':>13} {'restore ms':>11} {'re-save ms':>11}")
+    rows = {}
     for name, run in (("vigil", vigil_run), ("qemu-microvm", qemu_run)):
         if args.only and name != args.only:
             continue
@@ -236,6 +240,19 @@ def main():
               f"{statistics.median(disk):12.0f} "
               f"{statistics.median(apparent):13.1f} "
               f"{statistics.median(restores):11.1f} {resave}", flush=True)
+        rows[name] = {k: benchjson.spread(xs) for k, xs in (
+            ("save_ms", saves), ("on_disk_kib", disk),
+            ("apparent_mib", apparent), ("restore_ms", restores),
+            ("resave_ms", resaves)) if xs}
+    ratios = {}
+    if len(rows) == 2:
+        for key in ("save_ms", "restore_ms"):
+            ratios[f"vigil/qemu-microvm {key}"] = (
+                rows["vigil"][key]["median"] /
+                rows["qemu-microvm"][key]["median"])
+    benchjson.write(args.json, "snapshot",
+                    {"runs": args.runs, "memory": args.memory,
+                     "cmdline": CMDLINE}, rows, ratios)
     return 0
 
 

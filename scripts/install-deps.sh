@@ -17,6 +17,7 @@ test_packages=(
 	acpica-tools device-tree-compiler
 	valgrind cppcheck clang-tidy clang-format
 	e2fsprogs fio util-linux
+	time
 )
 
 want=("${packages[@]}")

@@ -119,6 +119,8 @@ def qemu_command(args, kernel, initramfs, rundir, interactive):
         "-virtfs",
         "local,path=/,mount_tag=host,security_model=none,multidevs=remap",
         "-monitor", f"unix:{rundir}/monitor,server=on,wait=off",
+        "-object", "rng-random,id=rng0,filename=/dev/urandom",
+        "-device", "virtio-rng-pci,rng=rng0",
     ]
 
 

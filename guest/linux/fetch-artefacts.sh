@@ -84,8 +84,10 @@ udhcpc_script=$here/udhcpc.script
 # ccp and irqbypass) and the host's files over virtio-9p on virtio-pci.
 # dummy gives it a network interface with a default route for passt (its only
 # other interface is lo): tests/functional/netrun.py sets it up; tun gives
-# it taps, for --net tap.
-l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p dummy tun)
+# it taps, for --net tap. virtio-rng feeds its entropy pool from this
+# machine's, so that its getrandom() does not block for seconds after boot
+# (vigil's first run would wait for it).
+l1_modules=(kvm-amd virtio_pci 9pnet_virtio 9p dummy tun virtio-rng)
 l1_init_script=$here/nested-init.sh
 
 # apt lists older than this are refreshed: the security archive replaces
