@@ -11,7 +11,7 @@ include the Python process it was forked from); and the cost of one
 port-I/O and one MMIO exit round trip: the wall time of a run whose guest
 writes 110,000 times to a port or an address nothing decodes (the test
 guest's pio_bench and mmio_bench), less that of a run writing 10,000
-times, over 100,000 (--exits).
+times, over 100,000 (--exits); the median of --pairs such pairs.
 
 The floor (bench/floor.c: the least KVM program that runs a guest and
 prints its byte, and loops on the same exits, in the same 64-bit mode,
@@ -22,6 +22,7 @@ measured.
 
 usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
                      [--floor build/vigil-floor] [--exits 10000,110000]
+                     [--pairs 5]
                      [--guest build/guest/vigil-test-guest.bin]
                      [--json FILE]
 """
@@ -131,7 +132,7 @@ def measure_all(rows, args):
         for name, row in rows.items():
             got[name]["peak_rss_mib"].append(peak_rss_mib(row.boot(),
                                                           row.env))
-    for _ in range(3):
+    for _ in range(args.pairs):
         for name, row in rows.items():
             got[name]["pio_exit_ns"].append(exit_ns(row.pio, args.exits,
                                                     row.env))
@@ -173,10 +174,12 @@ def main():
     ap.add_argument("--guest", default="build/guest/vigil-test-guest.bin")
     ap.add_argument("--exits", default="10000,110000",
                     help="exits of the two runs timing one exit: LOW,HIGH")
+    ap.add_argument("--pairs", type=int, default=5,
+                    help="pairs of runs timing each exit kind (median)")
     ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
-    if args.runs < 1:
-        ap.error(f"--runs {args.runs}: want at least 1")
+    if args.runs < 1 or args.pairs < 1:
+        ap.error("--runs and --pairs: want at least 1")
     args.exits = parse_exits(ap, args.exits)
     if args.lkvm and not os.access(args.lkvm, os.X_OK):
         ap.error(f"--lkvm {args.lkvm}: not an executable file")

@@ -20,7 +20,7 @@ src, build = sys.argv[1], sys.argv[2]
 tap = Tap()
 require_kvm()
 MISSING = re.compile(r"\bnan\b|(^|\s)\?(\s|$)|\bfailed\b|Traceback")
-BENCHES = ["boot", "snapshot", "blk", "net"]
+BENCHES = ["boot", "snapshot", "blk", "linux-blk", "net"]
 
 
 def missing_figures(doc):
