@@ -25,6 +25,13 @@ def median_of(entry):
     return float("nan") if m is None else m
 
 
+def ratio(num, den):
+    """The ratio of two spread() entries' medians, NaN when either is
+    missing or the denominator is 0."""
+    d = median_of(den)
+    return median_of(num) / d if d else float("nan")
+
+
 def finite(x):
     """x, or None where JSON has no number for it (NaN, infinity)."""
     return x if x is not None and math.isfinite(x) else None
@@ -36,7 +43,8 @@ def write(path, bench, params, rows, ratios=None, notes=None):
     if not path:
         return
     doc = {"bench": bench, "params": params, "rows": rows,
-           "ratios": {k: finite(v) for k, v in (ratios or {}).items()}, "notes": notes or []}
+           "ratios": {k: finite(v) for k, v in (ratios or {}).items()},
+           "notes": notes or []}
     with open(path, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True, allow_nan=False,
                   default=str)

@@ -28,7 +28,6 @@ usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,7 +84,7 @@ def one_boot(cmd, env=None):
 
 def peak_rss_mib(cmd, env=None):
     """The peak RSS of cmd, from GNU time (NaN without it)."""
-    if not shutil.which("time") and not os.access("/usr/bin/time", os.X_OK):
+    if not os.access("/usr/bin/time", os.X_OK):
         return float("nan")
     with tempfile.NamedTemporaryFile(mode="r") as out:
         subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%M"] + cmd,
@@ -149,10 +148,14 @@ def measure_all(rows, args):
 
 
 def ratios(rows, num, den):
-    return {key: benchjson.median_of(rows[num][key]) /
-            benchjson.median_of(rows[den][key])
-            if benchjson.median_of(rows[den][key]) else float("nan")
+    return {key: benchjson.ratio(rows[num][key], rows[den][key])
             for key, *_ in FIGURES}
+
+
+def exit_cmdline(test, count):
+    """The test guest's command line for count exits of test, then the
+    triple fault that ends it."""
+    return f"tests={test},triple_fault pio_count={count}"
 
 
 def parse_exits(ap, text):
@@ -184,17 +187,15 @@ def main():
     if args.lkvm and not os.access(args.lkvm, os.X_OK):
         ap.error(f"--lkvm {args.lkvm}: not an executable file")
 
-    def bench(test):
-        return lambda n: f"tests={test},triple_fault pio_count={n}"
-
     peers = {
         "vigil": (lambda c: vigil_cmd(args.vigil, args.guest, c), None),
         "qemu-microvm": (lambda c: qemu_cmd(args.guest, c), None),
     }
     notes = []
-    home = tempfile.TemporaryDirectory(prefix="vigil-lkvm-")
+    home = None
     if args.lkvm:
         # kvmtool binds a socket under $HOME/.lkvm, which a 9p home refuses
+        home = tempfile.TemporaryDirectory(prefix="vigil-lkvm-")
         peers["kvmtool"] = (lambda c: lkvm_cmd(args.lkvm, args.guest, c),
                             dict(os.environ, HOME=home.name))
     else:
@@ -212,11 +213,14 @@ def main():
         notes.append(f"floor: {args.floor} not built, not measured")
     for name, (make, env) in peers.items():
         rows[name] = Row(lambda make=make: make(BOOT_CMDLINE),
-                         lambda n, make=make: make(bench("pio_bench")(n)),
-                         lambda n, make=make: make(bench("mmio_bench")(n)),
+                         lambda n, make=make: make(exit_cmdline("pio_bench",
+                                                                n)),
+                         lambda n, make=make: make(exit_cmdline("mmio_bench",
+                                                                n)),
                          "1..1", env)
     rows = measure_all(rows, args)
-    home.cleanup()
+    if home:
+        home.cleanup()
     for line in notes:
         print(f"# {line}")
     out = {}

@@ -32,9 +32,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "functional"))
 
 import benchjson  # noqa: E402
 import linuxrun  # noqa: E402
+from blk import RAW_SIZE, make_raw  # noqa: E402  the same raw disk
 
 NULL_SIZE = 1 << 30
-RAW_SIZE = 256 << 20
 JOBS = ["randread-4k-1", "randread-4k-32", "randwrite-4k-1",
         "randwrite-4k-32", "read-128k-4"]
 DISKS = ("raw", "null")
@@ -78,14 +78,6 @@ def parse_terse(job, line):
         return None
 
 
-def make_raw(path):
-    block = os.urandom(1 << 20)
-    with open(path, "wb") as f:
-        for _ in range(RAW_SIZE // len(block)):
-            f.write(block)
-    return path
-
-
 def command(vmm, args, script, raw):
     null = f"driver=null-co,size={NULL_SIZE},read-zeroes=off"
     if vmm == "vigil":
@@ -126,7 +118,6 @@ def report(runs, vmms, args):
     for disk in DISKS:
         for job in args.jobs:
             line = f"{disk:5} {job:16}"
-            meds = {}
             for vmm in vmms:
                 figs = [r.get((disk, job)) for r in runs[vmm]]
                 name = "qemu-microvm" if vmm == "qemu" else vmm
@@ -134,12 +125,14 @@ def report(runs, vmms, args):
                 for i, key in enumerate(("iops", "p99_us")):
                     row[f"{job} {key}"] = benchjson.spread(
                         [f[i] if f else float("nan") for f in figs])
-                meds[vmm] = [benchjson.median_of(row[f"{job} {k}"])
-                             for k in ("iops", "p99_us")]
-                line += f"{meds[vmm][0]:14.0f}{meds[vmm][1]:14.0f}"
-            if len(vmms) == 2 and all(meds["qemu"]):
-                iops = meds["vigil"][0] / meds["qemu"][0]
-                p99 = meds["vigil"][1] / meds["qemu"][1]
+                line += "".join(
+                    f"{benchjson.median_of(row[f'{job} {k}']):14.0f}"
+                    for k in ("iops", "p99_us"))
+            if len(vmms) == 2:
+                iops, p99 = (benchjson.ratio(
+                    rows[f"vigil {disk}"][f"{job} {k}"],
+                    rows[f"qemu-microvm {disk}"][f"{job} {k}"])
+                    for k in ("iops", "p99_us"))
                 ratios[f"vigil/qemu {disk} {job} iops"] = iops
                 ratios[f"vigil/qemu {disk} {job} p99"] = p99
                 line += f"  {iops:8.2f} {p99:8.2f}"
@@ -177,7 +170,8 @@ def main():
     vmms = ["vigil"] + ([] if args.no_qemu else ["qemu"])
     runs = {v: [] for v in vmms}
     with tempfile.TemporaryDirectory() as tmp:
-        raw = make_raw(os.path.join(tmp, "disk.raw"))
+        raw = os.path.join(tmp, "disk.raw")
+        make_raw(raw)
         script = linuxrun.write_script(
             os.path.join(tmp, "fio.sh"),
             SCRIPT.format(raw_sectors=RAW_SIZE // 512,

@@ -253,9 +253,8 @@ def main():
     ratios = {}
     if len(rows) == 2:
         for key in ("save_ms", "restore_ms"):
-            ratios[f"vigil/qemu-microvm {key}"] = (
-                benchjson.median_of(rows["vigil"][key]) /
-                benchjson.median_of(rows["qemu-microvm"][key]))
+            ratios[f"vigil/qemu-microvm {key}"] = benchjson.ratio(
+                rows["vigil"][key], rows["qemu-microvm"][key])
     benchjson.write(args.json, "snapshot",
                     {"runs": args.runs, "memory": args.memory,
                      "cmdline": CMDLINE}, rows, ratios)
