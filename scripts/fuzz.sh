@@ -90,7 +90,16 @@ run_one() {
 		verdict=ok
 	else
 		verdict=FAILED
-		grep -E 'ERROR|SUMMARY|artifact|==[0-9]+==' "$log" | head -20 >&2
+		# What CI's log keeps: the report, where it stopped (a trapped
+		# CHECK_INVARIANT has no message, only its frame) and the input.
+		grep -E 'ERROR|SUMMARY|artifact|==[0-9]+==|^ +#[0-9]+ ' "$log" |
+			head -30 >&2
+		for f in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* \
+			"$dir"/oom-*; do
+			[[ -f $f ]] || continue
+			echo "$name: ${f##*/}, $(stat -c %s "$f") bytes:" >&2
+			od -An -tx1 -v "$f" | head -16 >&2
+		done
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$verdict" "${runs:-0}" \
 		"${eps:-0}" "${cov:-0}" "${ft:-0}" "${corp:-0}"

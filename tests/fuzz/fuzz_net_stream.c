@@ -66,6 +66,27 @@ static bool ref_next(const uint8_t **frame, size_t *len)
 	}
 }
 
+/*
+ * The peer's write, whole: libFuzzer's -timeout alarm has no SA_RESTART, so
+ * a write it interrupts returns early; that is the harness's to finish,
+ * not a finding.
+ */
+static bool peer_write(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t done;
+
+	while (n > 0) {
+		done = write(fd, p, n);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			return false;
+		p += done;
+		n -= (size_t)done;
+	}
+	return true;
+}
+
 /* Take every frame the backend has; each must be the reference's next. */
 static int drain(void)
 {
@@ -105,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			closed = true;
 			break;
 		}
-		CHECK_INVARIANT(write(sv[0], data, n) == (ssize_t)n);
+		CHECK_INVARIANT(peer_write(sv[0], data, n));
 		memcpy(sent + nr_sent, data, n);
 		nr_sent += n;
 		data += n, size -= n;
