@@ -40,6 +40,10 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    snapshot records the net device's MAC and MTU as a --net spec; a
    restore without it, or with another MAC, is refused naming them; with
    the same, on a new connection, the guest runs on.
+
+In the nested KVM host, a workload run (1 and 2) whose guest fails first
+on a timer tick that never came is run once more: the emulated CPU can
+hold the nested kernel's timer back while a guest spins (docs/testing.md).
 """
 import json
 import os
@@ -119,6 +123,45 @@ def records_in(text):
     return [(int(m.group(1)), int(m.group(2)),
              [int(c) for c in m.group(3).split()])
             for m in RECORD_RE.finditer(text)]
+
+
+def guest_failures(text):
+    """What the test guest said of its failure, for a TAP detail: its
+    "# FAIL: ..." lines and its "not ok" line (a watchdog timeout or an
+    exception gives only that); '' when it said nothing of one."""
+    return " | ".join(line for line in text.splitlines()
+                      if line.startswith(("# FAIL: ", "not ok ")))
+
+
+# The nested KVM host's emulated CPU (QEMU 7.2's TCG with SVM) can hold its
+# own timer interrupt pending for as long as the guest it runs spins
+# (docs/testing.md): the nested kernel's hrtimers stop, KVM's LAPIC timer
+# for the test guest with them, and the workload fails "no timer tick". A
+# run that fails first that way there is said so and run once more.
+NESTED = os.environ.get("VIGIL_NESTED") == "1"
+TIMER_FREEZE_RE = re.compile(r"# FAIL: record \d+: no timer tick for \d+ us$")
+
+
+def nested_timer_freeze(text):
+    """True in the nested host when the guest's first failure is a tick
+    that never came."""
+    first = next((line for line in text.splitlines()
+                  if line.startswith("# FAIL: ")), "")
+    return NESTED and TIMER_FREEZE_RE.match(first) is not None
+
+
+def twice_if_frozen(what, run_once):
+    """run_once(attempt) -> the guest's serial output. The TAP results of
+    a first attempt that met the timer freeze are dropped (what failed
+    after it failed because of it) and it runs once more."""
+    tap.hold()
+    text = run_once(1)
+    frozen = nested_timer_freeze(text)
+    tap.release(keep=not frozen)
+    if frozen:
+        tap.diag(f"{what}: {guest_failures(text)}: the nested host's timer "
+                 "froze (an emulator defect, docs/testing.md); once more")
+        run_once(2)
 
 
 def past_saved(out, total, more=25):
@@ -226,7 +269,8 @@ def snapshot_run(tmp, cpus):
     finish(proc)
     check_files(snap, tag)
     for i in (1, 2):
-        restore_run(tmp, snap, disk, frozen, cpus, tag, i)
+        twice_if_frozen(f"{tag}: restore {i}", lambda attempt: restore_run(
+            tmp, snap, disk, frozen, cpus, tag, i, attempt))
     return snap
 
 
@@ -252,9 +296,10 @@ def check_files(snap, tag):
            r.stderr.decode(errors="replace")[-300:])
 
 
-def restore_run(tmp, snap, disk, before, cpus, tag, i):
-    out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
-    sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
+def restore_run(tmp, snap, disk, before, cpus, tag, i, attempt):
+    """Restore i of snap; returns the guest's serial output."""
+    out = os.path.join(tmp, f"out{cpus}-r{i}-{attempt}.txt")
+    sock = os.path.join(tmp, f"api{cpus}-r{i}-{attempt}.sock")
     proc = start(["--restore", snap, "--drive", f"file={disk}"], out, sock)
     if wait_for(lambda: os.path.exists(sock), 30):
         r = ctl(sock, "status")
@@ -265,7 +310,8 @@ def restore_run(tmp, snap, disk, before, cpus, tag, i):
     text = read(out)
     tap.ok(status == GUEST_PASS and "vigil-test-guest: PASS" in text,
            f"{tag}: restore {i}: the guest finishes and passes",
-           f"status {status}: {err[-300:]} {text[-400:]}")
+           f"status {status}: {guest_failures(text) or text[-400:]} "
+           f"{err[-300:]}")
     joined = before + text
     records = records_in(joined)
     why = continuity(records, cpus)
@@ -285,14 +331,22 @@ def restore_run(tmp, snap, disk, before, cpus, tag, i):
     why = disk_records(disk, cpus)
     tap.ok(why is None, f"{tag}: restore {i}: every record intact on the "
            "disk", why or "")
+    return text
 
 
 # ---- 2. pause and resume ---------------------------------------------------
 
 def pause_resume(tmp):
-    disk = os.path.join(tmp, "disk-pause.img")
-    sock = os.path.join(tmp, "api-pause.sock")
-    out = os.path.join(tmp, "out-pause.txt")
+    twice_if_frozen("pause/resume",
+                    lambda attempt: pause_resume_run(tmp, attempt))
+
+
+def pause_resume_run(tmp, attempt):
+    """The workload paused and resumed, with the control socket's checks
+    between; returns the guest's serial output."""
+    disk = os.path.join(tmp, f"disk-pause-{attempt}.img")
+    sock = os.path.join(tmp, f"api-pause-{attempt}.sock")
+    out = os.path.join(tmp, f"out-pause-{attempt}.txt")
     with open(disk, "wb") as f:
         f.truncate(4 << 20)
     # Long enough to be still running after the control socket checks,
@@ -320,8 +374,9 @@ def pause_resume(tmp):
     why = continuity(records_in(text), 2, records)
     tap.ok(status == GUEST_PASS and why is None,
            "pause/resume: the guest passes, its records continuous",
-           f"status {status}: {why} {err[-300:]}")
+           f"status {status}: {why} {guest_failures(text)} {err[-300:]}")
     tap.ok(disk_records(disk, 2, records) is None, "pause/resume: disk intact")
+    return text
 
 
 # ---- 3. the control socket -------------------------------------------------

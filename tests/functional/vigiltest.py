@@ -14,8 +14,12 @@ class Tap:
     def __init__(self):
         self.count = 0
         self.failed = 0
+        self.held = None
 
     def ok(self, cond, name, detail=""):
+        if self.held is not None:
+            self.held.append((cond, name, detail))
+            return cond
         self.count += 1
         line = ("ok" if cond else "not ok") + f" {self.count} - {name}"
         if not cond and detail:
@@ -28,6 +32,18 @@ class Tap:
     def skip(self, name, reason):
         self.count += 1
         print(f"ok {self.count} - {name} # SKIP {reason}", flush=True)
+
+    def hold(self):
+        """Keep results back from here until release(): for a run that
+        may have to be repeated."""
+        self.held = []
+
+    def release(self, keep=True):
+        """Print the results held back, or drop them (keep=False) when
+        the run they came from is repeated."""
+        held, self.held = self.held or [], None
+        for result in held if keep else ():
+            self.ok(*result)
 
     def diag(self, text):
         for line in str(text).splitlines():
