@@ -5,7 +5,7 @@
 #   asan       gcc ASan+UBSan, every report fatal (build-ci/asan): both suites
 #   tsan       clang TSan (build-ci/tsan): both suites
 #   valgrind   memcheck over the unit suite, and one full boot of the test
-#              guest on vigil
+#              guest on a dynamic vigil (build-ci/valgrind)
 #   analyzers  gcc -fanalyzer, cppcheck, clang-tidy (scripts/analyze.sh),
 #              the C files' format (scripts/format.sh --check)
 #   fuzz       every libFuzzer target for FUZZ_SECONDS (scripts/fuzz.sh)
@@ -228,12 +228,15 @@ VALGRIND=(valgrind --error-exitcode=99 --leak-check=full
 	--track-fds=no -q)
 
 # valgrind does not implement seccomp(2): the boot runs with --no-seccomp
-# (and test_sandbox skips itself).
+# (and test_sandbox skips itself). It cannot follow malloc in a static
+# executable either: build/vigil is one (-static-pie), so the boot runs a
+# dynamic vigil built for it in build-ci/valgrind.
+valgrind_vigil=build-ci/valgrind/vigil
 valgrind_boot() {
 	local out=build/valgrind-boot.txt status
-	echo "--- ${VALGRIND[*]} build/vigil --no-seccomp --cpus 2" \
+	echo "--- ${VALGRIND[*]} $valgrind_vigil --no-seccomp --cpus 2" \
 		"--drive driver=null-co,size=1M --cmdline cpus=2 (serial: $out)"
-	"${VALGRIND[@]}" build/vigil --no-seccomp \
+	"${VALGRIND[@]}" "$valgrind_vigil" --no-seccomp \
 		--kernel build/guest/vigil-test-guest.bin --cpus 2 \
 		--drive driver=null-co,size=1M --serial "file:$out" \
 		--cmdline "cpus=2" </dev/null
@@ -250,8 +253,11 @@ stage_valgrind() {
 		count "valgrind (no build/)" false
 		return
 	fi
+	# The unit tests are dynamic executables in build/ already.
 	run_suite build valgrind --suite unit --timeout-multiplier 10 \
 		--wrapper "${VALGRIND[*]}"
+	count "build (dynamic vigil for valgrind)" bash scripts/build.sh \
+		build-ci/valgrind -Dstatic_pie=false -Dguest=false || return
 	choose_kvm_mode
 	case $kvm_mode in
 	direct) count "valgrind: boot of the test guest" valgrind_boot ;;
