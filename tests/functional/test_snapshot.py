@@ -41,8 +41,8 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    restore without it, or with another MAC, is refused naming them; with
    the same, on a new connection, the guest runs on.
 
-In the nested KVM host, a workload run (1 and 2) whose guest fails first
-on a timer tick that never came is run once more: the emulated CPU can
+In the nested KVM host, a workload run (1, with its restores, and 2) whose
+guest fails first on a timer tick that never came is run once more: the emulated CPU can
 hold the nested kernel's timer back while a guest spins (docs/testing.md).
 """
 import json
@@ -139,20 +139,23 @@ def guest_failures(text):
 # for the test guest with them, and the workload fails "no timer tick". A
 # run that fails first that way there is said so and run once more.
 NESTED = os.environ.get("VIGIL_NESTED") == "1"
-TIMER_FREEZE_RE = re.compile(r"# FAIL: record \d+: no timer tick for \d+ us$")
+TIMER_FREEZE_RE = re.compile(
+    r"not ok \d+ snapshot_workload # record \d+: no timer tick for \d+ us$")
 
 
 def nested_timer_freeze(text):
-    """True in the nested host when the guest's first failure is a tick
-    that never came."""
+    """True in the nested host when the guest's first failure (the reason
+    its "not ok" line gives, kept across a snapshot) is a tick that never
+    came."""
     first = next((line for line in text.splitlines()
-                  if line.startswith("# FAIL: ")), "")
-    return NESTED and TIMER_FREEZE_RE.match(first) is not None
+                  if line.startswith("not ok ")), "")
+    return NESTED and TIMER_FREEZE_RE.match(first.rstrip()) is not None
 
 
 def twice_if_frozen(what, run_once):
-    """run_once(attempt) -> the guest's serial output. The TAP results of
-    a first attempt that met the timer freeze are dropped (what failed
+    """run_once(attempt) -> the guest's serial output (all of it, in
+    order, when the attempt ran several guests). The TAP results of a
+    first attempt that met the timer freeze are dropped (what failed
     after it failed because of it) and it runs once more."""
     tap.hold()
     text = run_once(1)
@@ -239,22 +242,38 @@ def disk_records(path, ncpus, count=RECORDS):
 # ---- 1. snapshot while running, kill, restore twice ------------------------
 
 def snapshot_run(tmp, cpus):
+    """The snapshot's directory, None when the workload did not run. The
+    run and both restores are one attempt: a freeze before the snapshot
+    is saved in it, so only a new run can step around one."""
+    snap = os.path.join(tmp, f"snap{cpus}")
+    tag = f"{cpus} vCPU{'s' if cpus > 1 else ''}"
+    twice_if_frozen(tag, lambda attempt: snapshot_run_once(tmp, cpus, tag))
+    return snap if os.path.isdir(snap) else None
+
+
+def snapshot_run_once(tmp, cpus, tag):
+    """Returns the guest's serial output, the run's and each restore's."""
     disk = os.path.join(tmp, f"disk{cpus}.img")
     snap = os.path.join(tmp, f"snap{cpus}")
     sock = os.path.join(tmp, f"api{cpus}.sock")
     out0 = os.path.join(tmp, f"out{cpus}-0.txt")
+    # A second attempt starts from nothing of the first.
+    shutil.rmtree(snap, ignore_errors=True)
+    for name in (out0, *(os.path.join(tmp, f"out{cpus}-r{i}.txt")
+                         for i in (1, 2))):
+        if os.path.exists(name):
+            os.remove(name)
     with open(disk, "wb") as f:
         f.truncate(4 << 20)
     proc = start(["--kernel", guest, "--cpus", str(cpus), "--cmdline",
                   workload_cmdline(cpus), "--drive", f"file={disk}"],
                  out0, sock)
-    tag = f"{cpus} vCPU{'s' if cpus > 1 else ''}"
     started = wait_for(lambda: f"snap record {SNAP_AT} " in read(out0), 60)
     if not tap.ok(started, f"{tag}: the workload runs",
                   read(out0)[-500:]):
         proc.kill()
         finish(proc)
-        return None
+        return read(out0)
     r = ctl(sock, "snapshot", snap, "--paused")
     tap.ok(r.returncode == 0 and "vigil is paused" in r.stdout,
            f"{tag}: snapshot saved while running, VM stays paused",
@@ -268,10 +287,10 @@ def snapshot_run(tmp, cpus):
     proc.send_signal(signal.SIGKILL)
     finish(proc)
     check_files(snap, tag)
+    texts = [frozen]
     for i in (1, 2):
-        twice_if_frozen(f"{tag}: restore {i}", lambda attempt: restore_run(
-            tmp, snap, disk, frozen, cpus, tag, i, attempt))
-    return snap
+        texts.append(restore_run(tmp, snap, disk, frozen, cpus, tag, i))
+    return "".join(texts)
 
 
 def check_files(snap, tag):
@@ -296,10 +315,10 @@ def check_files(snap, tag):
            r.stderr.decode(errors="replace")[-300:])
 
 
-def restore_run(tmp, snap, disk, before, cpus, tag, i, attempt):
+def restore_run(tmp, snap, disk, before, cpus, tag, i):
     """Restore i of snap; returns the guest's serial output."""
-    out = os.path.join(tmp, f"out{cpus}-r{i}-{attempt}.txt")
-    sock = os.path.join(tmp, f"api{cpus}-r{i}-{attempt}.sock")
+    out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
+    sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
     proc = start(["--restore", snap, "--drive", f"file={disk}"], out, sock)
     if wait_for(lambda: os.path.exists(sock), 30):
         r = ctl(sock, "status")
