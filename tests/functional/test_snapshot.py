@@ -42,8 +42,9 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    the same, on a new connection, the guest runs on.
 
 In the nested KVM host, a workload run (1, with its restores, and 2) whose
-guest fails first on a timer tick that never came is run once more: the emulated CPU can
-hold the nested kernel's timer back while a guest spins (docs/testing.md).
+guest fails first on a timer tick that never came is run again, three
+attempts at most: the emulated CPU can hold the nested kernel's timer
+back while a guest spins (docs/testing.md).
 """
 import json
 import os
@@ -137,8 +138,10 @@ def guest_failures(text):
 # own timer interrupt pending for as long as the guest it runs spins
 # (docs/testing.md): the nested kernel's hrtimers stop, KVM's LAPIC timer
 # for the test guest with them, and the workload fails "no timer tick". A
-# run that fails first that way there is said so and run once more.
+# run that fails first that way there is said so and run again.
 NESTED = os.environ.get("VIGIL_NESTED") == "1"
+# Under TSan the freeze met two of three pause/resume runs in a row.
+FREEZE_ATTEMPTS = 3
 TIMER_FREEZE_RE = re.compile(
     r"not ok \d+ snapshot_workload # record \d+: no timer tick for \d+ us$")
 
@@ -152,19 +155,23 @@ def nested_timer_freeze(text):
     return NESTED and TIMER_FREEZE_RE.match(first.rstrip()) is not None
 
 
-def twice_if_frozen(what, run_once):
+def retry_timer_freeze(what, run_once):
     """run_once(attempt) -> the guest's serial output (all of it, in
-    order, when the attempt ran several guests). The TAP results of a
-    first attempt that met the timer freeze are dropped (what failed
-    after it failed because of it) and it runs once more."""
-    tap.hold()
-    text = run_once(1)
-    frozen = nested_timer_freeze(text)
-    tap.release(keep=not frozen)
-    if frozen:
-        tap.diag(f"{what}: {guest_failures(text)}: the nested host's timer "
-                 "froze (an emulator defect, docs/testing.md); once more")
-        run_once(2)
+    order, when the attempt ran several guests). The TAP results of an
+    attempt that met the timer freeze are dropped (what failed after it
+    failed because of it) and it runs again, up to FREEZE_ATTEMPTS in all;
+    the last attempt's results stand whatever they are."""
+    for attempt in range(1, FREEZE_ATTEMPTS):
+        tap.hold()
+        text = run_once(attempt)
+        frozen = nested_timer_freeze(text)
+        tap.release(keep=not frozen)
+        if not frozen:
+            return
+        tap.diag(f"{what}: attempt {attempt}: {guest_failures(text)}: the "
+                 "nested host's timer froze (an emulator defect, "
+                 "docs/testing.md); once more")
+    run_once(FREEZE_ATTEMPTS)
 
 
 def past_saved(out, total, more=25):
@@ -247,7 +254,7 @@ def snapshot_run(tmp, cpus):
     is saved in it, so only a new run can step around one."""
     snap = os.path.join(tmp, f"snap{cpus}")
     tag = f"{cpus} vCPU{'s' if cpus > 1 else ''}"
-    twice_if_frozen(tag, lambda attempt: snapshot_run_once(tmp, cpus, tag))
+    retry_timer_freeze(tag, lambda attempt: snapshot_run_once(tmp, cpus, tag))
     return snap if os.path.isdir(snap) else None
 
 
@@ -356,7 +363,7 @@ def restore_run(tmp, snap, disk, before, cpus, tag, i):
 # ---- 2. pause and resume ---------------------------------------------------
 
 def pause_resume(tmp):
-    twice_if_frozen("pause/resume",
+    retry_timer_freeze("pause/resume",
                     lambda attempt: pause_resume_run(tmp, attempt))
 
 
