@@ -24,6 +24,7 @@ struct cpu {
 	void *volatile work_arg;
 	volatile uint64_t work_seq;
 	volatile uint64_t work_done;
+	uint32_t spins; /* cpu_relax() calls, for its periodic exit */
 };
 
 extern struct cpu cpus[MAX_CPUS];
