@@ -97,6 +97,19 @@ def wait_for(pred, timeout, step=0.05):
     return pred()
 
 
+def listening(sock):
+    """True once something accepts connections on sock: vigil binds the
+    path before it listens, and a path left by an earlier vigil is
+    there before the next one replaces it."""
+    import socket as pysocket
+    with pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM) as s:
+        try:
+            s.connect(sock)
+        except OSError:
+            return False
+    return True
+
+
 def workload_cmdline(cpus, records=RECORDS):
     return (f"cpus={cpus} tests=snapshot_workload snap_records={records}")
 
@@ -265,9 +278,11 @@ def snapshot_run_once(tmp, cpus, tag):
     snap = os.path.join(tmp, f"snap{cpus}")
     sock = os.path.join(tmp, f"api{cpus}.sock")
     out0 = os.path.join(tmp, f"out{cpus}-0.txt")
-    # A second attempt starts from nothing of the first.
+    # A second attempt starts from nothing of the first: not its output,
+    # nor the sockets its vigils left behind.
     shutil.rmtree(snap, ignore_errors=True)
-    for name in (out0, *(os.path.join(tmp, f"out{cpus}-r{i}.txt")
+    for name in (out0, *(os.path.join(tmp, f"{kind}{cpus}-r{i}.{ext}")
+                         for kind, ext in (("out", "txt"), ("api", "sock"))
                          for i in (1, 2))):
         if os.path.exists(name):
             os.remove(name)
@@ -328,11 +343,11 @@ def restore_run(tmp, snap, disk, before, cpus, tag, i):
     out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
     sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
     proc = start(["--restore", snap, "--drive", f"file={disk}"], out, sock)
-    if wait_for(lambda: os.path.exists(sock), 30):
-        r = ctl(sock, "status")
-        tap.ok(r.returncode == 0 and r.stdout.startswith("running"),
-               f"{tag}: restore {i}: the control socket answers",
-               r.summary())
+    r = ctl(sock, "status") if wait_for(lambda: listening(sock), 30) else None
+    tap.ok(r is not None and r.returncode == 0 and
+           r.stdout.startswith("running"),
+           f"{tag}: restore {i}: the control socket answers",
+           r.summary() if r else "nothing listens on it after 30 s")
     status, err = finish(proc)
     text = read(out)
     tap.ok(status == GUEST_PASS and "vigil-test-guest: PASS" in text,
@@ -1118,7 +1133,7 @@ def truncated_memory(tmp):
         return
     proc = start(["--restore", snap, "--drive", f"file={disk}"], outs[1],
                  socks[1])
-    wait_for(lambda: os.path.exists(socks[1]), 30)
+    wait_for(lambda: listening(socks[1]), 30)
     os.truncate(os.path.join(snap, "memory"), 0)
     r = ctl(socks[1], "snapshot", os.path.join(tmp, "snap-trunc2"))
     tap.ok(r.returncode == 0,
