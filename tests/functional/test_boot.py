@@ -129,18 +129,13 @@ def signals():
 
 
 def ram_mapping(pid, size):
-    """(start, end) of pid's anonymous mappings of exactly size bytes that
-    ask for huge pages (VmFlags "hg": guest RAM; a sanitizer's shadow
-    memory may have the same size)."""
-    found, start, end, anonymous = [], 0, 0, False
-    with open(f"/proc/{pid}/smaps") as f:
+    """(start, end) of pid's anonymous mappings of exactly size bytes."""
+    found = []
+    with open(f"/proc/{pid}/maps") as f:
         for line in f:
             fields = line.split()
-            if re.match(r"^[0-9a-f]+-[0-9a-f]+$", fields[0]):
-                start, end = (int(x, 16) for x in fields[0].split("-"))
-                anonymous = len(fields) == 5
-            elif (fields[0] == "VmFlags:" and "hg" in fields[1:] and
-                  anonymous and end - start == size):
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if len(fields) == 5 and end - start == size:
                 found.append((start, end))
     return found
 
