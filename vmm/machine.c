@@ -86,31 +86,6 @@ static void machine_rx_space(void *opaque)
 			  strerror(errno));
 }
 
-#define RAM_ALIGN (2ull << 20) /* a huge page */
-
-/*
- * size bytes of anonymous memory starting on a RAM_ALIGN boundary, or
- * MAP_FAILED. Guest physical 0 is its start: aligned, every whole 2 MiB of
- * guest RAM can be one huge page, the first and last included, wherever
- * ASLR puts the mapping.
- */
-static void *map_guest_ram(uint64_t size)
-{
-	uint64_t span = size + RAM_ALIGN, head, tail;
-	uint8_t *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return p;
-	head = (RAM_ALIGN - (uintptr_t)p % RAM_ALIGN) % RAM_ALIGN;
-	tail = span - head - size;
-	if (head)
-		munmap(p, head);
-	if (tail)
-		munmap(p + head + size, tail);
-	return p + head;
-}
-
 /* One KVM slot per region of the memory map. */
 static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 {
@@ -121,7 +96,8 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	 * Anonymous memory, also for a restore (which copies the snapshot's
 	 * memory file in): no file behind guest RAM can shrink and fault vigil.
 	 */
-	m->ram = map_guest_ram(size);
+	m->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->ram == MAP_FAILED) {
 		m->ram = NULL;
 		snprintf(err, errlen, "memory: cannot map %llu MiB: %s",

@@ -14,8 +14,6 @@
   i8042 reset and a triple fault exit 4, an instruction KVM cannot emulate
   exits 6 with the registers and instruction bytes (on a software
   hypervisor; a CPU just runs it);
-- guest RAM starts on a 2 MiB boundary of vigil's address space, so that
-  every whole 2 MiB of it can be one huge page, wherever ASLR put it;
 - logging: -d unimp reports the guest's writes to an unassigned port or
   MMIO address, rate-limited, and -D FILE sends them to the file.
 
@@ -128,34 +126,6 @@ def signals():
                f"marker seen {seen}; " + r.summary().replace("\n", " | "))
 
 
-def ram_mapping(pid, size):
-    """(start, end) of pid's anonymous mappings of exactly size bytes."""
-    found = []
-    with open(f"/proc/{pid}/maps") as f:
-        for line in f:
-            fields = line.split()
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            if len(fields) == 5 and end - start == size:
-                found.append((start, end))
-    return found
-
-
-def ram_alignment():
-    size = 256 << 20
-    maps = []
-    cmd = vigil_cmd(vigil, guest_bin, "tests=spin", 1,
-                    ("--memory", f"{size >> 20}M"))
-    r, seen = run_until(cmd, "# spin: holding", signal.SIGTERM,
-                        timeout=TIMEOUT,
-                        at_marker=lambda pid: maps.extend(ram_mapping(pid,
-                                                                      size)))
-    huge = 2 << 20
-    tap.ok(seen is not None and len(maps) == 1 and maps[0][0] % huge == 0,
-           "guest RAM starts on a 2 MiB boundary",
-           f"mappings of 256 MiB: {[hex(a) for a, _ in maps]}; "
-           + r.summary().replace("\n", " | "))
-
-
 def software_hypervisor():
     r = run([vigil, "--check-host"], timeout=TIMEOUT)
     return "software hypervisor" in r.stdout + r.stderr
@@ -233,7 +203,6 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vigil-boot-") as tmp:
         console(tmp)
         signals()
-        ram_alignment()
         endings()
         logging(tmp)
     tap.diag(f"{time.monotonic() - start:.1f} s")
