@@ -101,8 +101,7 @@ def listening(sock):
     """True once something accepts connections on sock: vigil binds the
     path before it listens, and a path left by an earlier vigil is
     there before the next one replaces it."""
-    import socket as pysocket
-    with pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM) as s:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         try:
             s.connect(sock)
         except OSError:
@@ -268,24 +267,21 @@ def snapshot_run(tmp, cpus):
     is saved in it, so only a new run can step around one."""
     snap = os.path.join(tmp, f"snap{cpus}")
     tag = f"{cpus} vCPU{'s' if cpus > 1 else ''}"
-    retry_timer_freeze(tag, lambda attempt: snapshot_run_once(tmp, cpus, tag))
+    retry_timer_freeze(tag, lambda attempt: snapshot_run_once(tmp, cpus, tag,
+                                                              attempt))
     return snap if os.path.isdir(snap) else None
 
 
-def snapshot_run_once(tmp, cpus, tag):
-    """Returns the guest's serial output, the run's and each restore's."""
+def snapshot_run_once(tmp, cpus, tag, attempt):
+    """Returns the guest's serial output, the run's and each restore's.
+    Outputs and sockets are named per attempt (an earlier attempt's vigils
+    left theirs behind); the snapshot and the disk keep one name, which
+    later checks restore, and start anew."""
     disk = os.path.join(tmp, f"disk{cpus}.img")
     snap = os.path.join(tmp, f"snap{cpus}")
-    sock = os.path.join(tmp, f"api{cpus}.sock")
-    out0 = os.path.join(tmp, f"out{cpus}-0.txt")
-    # A second attempt starts from nothing of the first: not its output,
-    # nor the sockets its vigils left behind.
+    sock = os.path.join(tmp, f"api{cpus}-{attempt}.sock")
+    out0 = os.path.join(tmp, f"out{cpus}-0-{attempt}.txt")
     shutil.rmtree(snap, ignore_errors=True)
-    for name in (out0, *(os.path.join(tmp, f"{kind}{cpus}-r{i}.{ext}")
-                         for kind, ext in (("out", "txt"), ("api", "sock"))
-                         for i in (1, 2))):
-        if os.path.exists(name):
-            os.remove(name)
     with open(disk, "wb") as f:
         f.truncate(4 << 20)
     proc = start(["--kernel", guest, "--cpus", str(cpus), "--cmdline",
@@ -312,7 +308,8 @@ def snapshot_run_once(tmp, cpus, tag):
     check_files(snap, tag)
     texts = [frozen]
     for i in (1, 2):
-        texts.append(restore_run(tmp, snap, disk, frozen, cpus, tag, i))
+        texts.append(restore_run(tmp, snap, disk, frozen, cpus, tag, i,
+                                 attempt))
     return "".join(texts)
 
 
@@ -338,10 +335,10 @@ def check_files(snap, tag):
            r.stderr.decode(errors="replace")[-300:])
 
 
-def restore_run(tmp, snap, disk, before, cpus, tag, i):
+def restore_run(tmp, snap, disk, before, cpus, tag, i, attempt):
     """Restore i of snap; returns the guest's serial output."""
-    out = os.path.join(tmp, f"out{cpus}-r{i}.txt")
-    sock = os.path.join(tmp, f"api{cpus}-r{i}.sock")
+    out = os.path.join(tmp, f"out{cpus}-r{i}-{attempt}.txt")
+    sock = os.path.join(tmp, f"api{cpus}-r{i}-{attempt}.sock")
     proc = start(["--restore", snap, "--drive", f"file={disk}"], out, sock)
     r = ctl(sock, "status") if wait_for(lambda: listening(sock), 30) else None
     tap.ok(r is not None and r.returncode == 0 and
@@ -432,15 +429,14 @@ def raw_request(sock, data, read_reply=True, fds=()):
 def raw_parts(sock, parts, read_reply=True):
     """One request sent in pieces, each (bytes, descriptors), with a pause
     between them so that each arrives in its own recvmsg(); the reply."""
-    import socket as pysocket
-    s = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(60)
     s.connect(sock)
     for i, (data, fds) in enumerate(parts):
         if i:
             time.sleep(0.2)
         if fds:
-            pysocket.send_fds(s, [data], list(fds))
+            socket.send_fds(s, [data], list(fds))
         else:
             s.sendall(data)
     reply = b""
