@@ -59,23 +59,25 @@ int kvm_check_cap(const struct kvm *kvm, int cap)
 	return r < 0 ? 0 : r;
 }
 
-/* Which module serves /dev/kvm; kvm_pvm emulates instead of virtualising. */
-static void kvm_detect_flavour(struct kvm *kvm)
+/*
+ * Which module serves /dev/kvm; kvm_pvm emulates instead of virtualising.
+ * Only --check-host asks: three sysfs look-ups are not worth a boot's time.
+ */
+static const char *kvm_module(bool *software)
 {
 	static const char *const mods[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
 
-	kvm->flavour = "unknown";
-	kvm->software = false;
+	*software = false;
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
 		if (access(path, F_OK) == 0) {
-			kvm->flavour = mods[i];
-			kvm->software = (i == 0);
-			return;
+			*software = (i == 0);
+			return mods[i];
 		}
 	}
+	return "unknown";
 }
 
 static int kvm_get_supported_cpuid(struct kvm *kvm)
@@ -108,7 +110,6 @@ int kvm_open(struct kvm *kvm, char *err, size_t errlen)
 		snprintf(err, errlen, "/dev/kvm: %s", strerror(errno));
 		return r;
 	}
-	kvm_detect_flavour(kvm);
 	kvm->api_version = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (kvm->api_version != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm: API version %d, expected %d",
@@ -230,12 +231,14 @@ int kvm_print_host_report(void)
 	struct kvm kvm;
 	char err[256];
 	int r = kvm_open(&kvm, err, sizeof(err));
+	bool software;
+	const char *module = kvm_module(&software);
 
 	if (kvm.sys_fd < 0) {
 		printf("kvm: unavailable (%s)\n", err);
 		return 1;
 	}
-	printf("kvm: /dev/kvm served by %s\n", kvm.flavour);
+	printf("kvm: /dev/kvm served by %s\n", module);
 	printf("kvm: API version %d\n", kvm.api_version);
 	printf("kvm: max vCPUs %d, memory slots %d\n", kvm.max_vcpus,
 	       kvm.nr_memslots);
@@ -243,10 +246,10 @@ int kvm_print_host_report(void)
 		printf("kvm: KVM_CAP_%-22s %s%s\n", kvm_caps[i].name,
 		       kvm_check_cap(&kvm, kvm_caps[i].cap) ? "yes" : "no",
 		       kvm_caps[i].required ? " (required)" : "");
-	if (kvm.software)
+	if (software)
 		printf("kvm: software hypervisor (%s): small guests run, stock "
 		       "Linux kernels die in early boot\n",
-		       kvm.flavour);
+		       module);
 	else
 		printf("kvm: hardware virtualisation: stock Linux kernels "
 		       "run\n");

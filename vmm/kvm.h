@@ -22,9 +22,6 @@ struct kvm {
 	int run_mmap_size;
 	int max_vcpus; /* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
 	int nr_memslots;
-	/* Which in-kernel module serves /dev/kvm: kvm_intel, kvm_amd, kvm_pvm. */
-	const char *flavour;
-	bool software; /* a software hypervisor (kvm_pvm): no stock kernels */
 	struct kvm_cpuid2 *supported_cpuid;
 };
 
