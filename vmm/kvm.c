@@ -232,12 +232,13 @@ int kvm_print_host_report(void)
 	char err[256];
 	int r = kvm_open(&kvm, err, sizeof(err));
 	bool software;
-	const char *module = kvm_module(&software);
+	const char *module;
 
 	if (kvm.sys_fd < 0) {
 		printf("kvm: unavailable (%s)\n", err);
 		return 1;
 	}
+	module = kvm_module(&software);
 	printf("kvm: /dev/kvm served by %s\n", module);
 	printf("kvm: API version %d\n", kvm.api_version);
 	printf("kvm: max vCPUs %d, memory slots %d\n", kvm.max_vcpus,
