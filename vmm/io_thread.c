@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/thread.h"
 
 static void io_thread_on_stop(void *opaque, uint32_t events)
 {
@@ -63,10 +64,10 @@ static void *io_thread_main(void *arg)
 
 int io_thread_start(struct io_thread *t)
 {
-	int r = pthread_create(&t->thread, NULL, io_thread_main, t);
+	int r = thread_start(&t->thread, io_thread_main, t);
 
-	if (r != 0)
-		return -r;
+	if (r < 0)
+		return r;
 	t->started = true;
 	return 0;
 }

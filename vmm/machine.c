@@ -86,6 +86,41 @@ static void machine_rx_space(void *opaque)
 			  strerror(errno));
 }
 
+/*
+ * Anonymous memory starting on a 2 MiB boundary, or MAP_FAILED. KVM maps a
+ * guest page huge only where guest-physical and host-virtual addresses agree
+ * modulo 2 MiB, and mmap() by itself promises only 4 KiB alignment.
+ */
+static void *map_guest_ram(uint64_t size)
+{
+	const uint64_t huge = 2ull << 20;
+	uint8_t *base, *ram;
+	uint64_t head;
+
+	/* size <= MACHINE_MAX_MEM: cannot overflow with the slack added. */
+	base = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	head = (huge - ((uintptr_t)base & (huge - 1))) & (huge - 1);
+	ram = base + head;
+	if (head)
+		munmap(base, head);
+	munmap(ram + size, huge - head);
+	/*
+	 * Huge pages where the host allows them (as QEMU asks): fewer faults
+	 * and TLB misses for the guest, and a snapshot's scan of untouched
+	 * RAM maps the huge zero page once per 2 MiB, not once per 4 KiB.
+	 * Never the first 2 MiB (also where the host makes every mapping
+	 * huge): boot data, ACPI tables and a small guest live there, and one
+	 * huge page would make their few pages cost 2 MiB.
+	 */
+	madvise(ram, huge < size ? huge : size, MADV_NOHUGEPAGE);
+	if (size > huge)
+		madvise(ram + huge, size - huge, MADV_HUGEPAGE);
+	return ram;
+}
+
 /* One KVM slot per region of the memory map. */
 static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 {
@@ -96,8 +131,7 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	 * Anonymous memory, also for a restore (which copies the snapshot's
 	 * memory file in): no file behind guest RAM can shrink and fault vigil.
 	 */
-	m->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m->ram = map_guest_ram(size);
 	if (m->ram == MAP_FAILED) {
 		m->ram = NULL;
 		snprintf(err, errlen, "memory: cannot map %llu MiB: %s",
@@ -106,12 +140,6 @@ static int machine_setup_ram(struct machine *m, char *err, size_t errlen)
 	}
 	m->ram_size = size;
 	madvise(m->ram, size, MADV_DONTDUMP);
-	/*
-	 * Huge pages where the host allows them (as QEMU asks): fewer faults
-	 * and TLB misses for the guest, and a snapshot's scan of untouched
-	 * RAM maps the huge zero page once per 2 MiB, not once per 4 KiB.
-	 */
-	madvise(m->ram, size, MADV_HUGEPAGE);
 	/* Opened now: the sandbox will not let a snapshot open a path. */
 	m->pagemap_fd = memory_file_pagemap_open();
 	gm_init(&m->gm);

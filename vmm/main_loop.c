@@ -17,6 +17,7 @@
 
 #include "lib/event_loop.h"
 #include "lib/log.h"
+#include "lib/thread.h"
 #include "vmm/console.h"
 #include "vmm/control.h"
 #include "vmm/sandbox.h"
@@ -139,13 +140,13 @@ static void main_loop_destroy(struct main_loop *ml)
 static int machine_start_vcpus(struct machine *m)
 {
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
-		int r = pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread,
-				       &m->vcpus[i]);
+		int r = thread_start(&m->vcpus[i].thread, vcpu_thread,
+				     &m->vcpus[i]);
 
-		if (r != 0) {
+		if (r < 0) {
 			log_error("vcpu%u: cannot start thread: %s", i,
-				  strerror(r));
-			return -r;
+				  strerror(-r));
+			return r;
 		}
 		m->vcpus[i].thread_started = true;
 	}

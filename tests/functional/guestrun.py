@@ -94,10 +94,12 @@ def boot_clean(tap, vigil, guest_bin, tmp, name, cmdline, extra, shown,
                        if any(s in l for s in shown)))
 
 
-def run_until(cmd, marker, signum, timeout=60, stdin=subprocess.DEVNULL):
-    """Runs cmd; when a line of its stdout contains marker, sends it
-    signum and waits for it to end. Returns (Result, seconds from start to
-    the marker, or None if it never came)."""
+def run_until(cmd, marker, signum, timeout=60, stdin=subprocess.DEVNULL,
+              at_marker=None):
+    """Runs cmd; when a line of its stdout contains marker, calls
+    at_marker(pid) if given, sends it signum and waits for it to end.
+    Returns (Result, seconds from start to the marker, or None if it never
+    came)."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
@@ -119,6 +121,8 @@ def run_until(cmd, marker, signum, timeout=60, stdin=subprocess.DEVNULL):
             out += chunk
             if seen is None and marker.encode() in out:
                 seen = time.monotonic() - start
+                if at_marker:
+                    at_marker(proc.pid)
                 proc.send_signal(signum)
         sel.close()
         try:

@@ -14,6 +14,10 @@
   i8042 reset and a triple fault exit 4, an instruction KVM cannot emulate
   exits 6 with the registers and instruction bytes (on a software
   hypervisor; a CPU just runs it);
+- memory: guest RAM starts on a 2 MiB boundary (so KVM can map it with
+  huge pages), and a halted test guest, which touches only the low 2 MiB,
+  leaves vigil holding no huge page (not for that RAM, not for a thread's
+  stack);
 - logging: -d unimp reports the guest's writes to an unassigned port or
   MMIO address, rate-limited, and -D FILE sends them to the file.
 
@@ -38,6 +42,8 @@ TIMEOUT = 60
 UNIMP_PORT = 0x2000  # pio_bench's default port: nothing decodes it
 UNIMP_ADDR = 0xc0000000  # mmio_bench's default address: the same
 PIO_COUNT = 20000
+MEMORY_MIB = 256
+HUGE = 2 << 20
 
 
 def guest(cmdline, cpus=1, kernel=guest_bin, extra=(), timeout=TIMEOUT,
@@ -126,6 +132,48 @@ def signals():
                f"marker seen {seen}; " + r.summary().replace("\n", " | "))
 
 
+def smaps(pid):
+    """The mappings of pid: dicts of start, end, VmFlags, AnonHugePages."""
+    maps = []
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
+            if head:
+                maps.append({"start": int(head[1], 16),
+                             "end": int(head[2], 16), "flags": [],
+                             "huge_kib": 0})
+            elif line.startswith("AnonHugePages:"):
+                maps[-1]["huge_kib"] = int(line.split()[1])
+            elif line.startswith("VmFlags:"):
+                maps[-1]["flags"] = line.split()[1:]
+    return maps
+
+
+def memory_footprint():
+    """Guest RAM is the 2 MiB mapping marked no-huge-page ("nh") and the
+    huge-page one ("hg") right after it, --memory in all."""
+    got = {}
+    cmd = vigil_cmd(vigil, guest_bin, "tests=spin spin=halt", 2,
+                    ["--memory", f"{MEMORY_MIB}M"])
+    r, seen = run_until(cmd, "# spin: holding", signal.SIGTERM,
+                        timeout=TIMEOUT,
+                        at_marker=lambda pid: got.update(maps=smaps(pid)))
+    maps = got.get("maps", [])
+    ram = [(lo, hi) for lo in maps for hi in maps
+           if "nh" in lo["flags"] and "hg" in hi["flags"] and
+           lo["end"] - lo["start"] == HUGE and hi["start"] == lo["end"] and
+           hi["end"] - lo["start"] == MEMORY_MIB << 20]
+    tap.ok(seen is not None and len(ram) == 1 and
+           ram[0][0]["start"] % HUGE == 0,
+           "guest RAM starts on a 2 MiB boundary, no huge page below 2 MiB",
+           f"marker seen {seen}; RAM mappings {ram}")
+    held = sum(m["huge_kib"] for m in maps)
+    tap.ok(seen is not None and held == 0,
+           "a halted test guest: vigil holds no huge page",
+           f"marker seen {seen}; AnonHugePages {held} kB in " +
+           str([m for m in maps if m["huge_kib"]]))
+
+
 def software_hypervisor():
     r = run([vigil, "--check-host"], timeout=TIMEOUT)
     return "software hypervisor" in r.stdout + r.stderr
@@ -203,6 +251,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vigil-boot-") as tmp:
         console(tmp)
         signals()
+        memory_footprint()
         endings()
         logging(tmp)
     tap.diag(f"{time.monotonic() - start:.1f} s")
