@@ -12,8 +12,9 @@
 #include <pthread.h>
 
 /*
- * Below 2 MiB, so no stack can hold a huge page; vigil's deepest frame is
- * 8 KiB and nothing recurses, so this leaves room for the sanitizers too.
+ * Below 2 MiB, so no stack can hold a huge page; the build refuses a frame
+ * over 8 KiB (-Wframe-larger-than) and nothing recurses, so this leaves
+ * room for the sanitizers too.
  */
 #define THREAD_STACK_SIZE (1u << 20)
 

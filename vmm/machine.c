@@ -91,13 +91,19 @@ static void machine_rx_space(void *opaque)
  * guest page huge only where guest-physical and host-virtual addresses agree
  * modulo 2 MiB, and mmap() by itself promises only 4 KiB alignment.
  */
+#define RAM_HUGE_PAGE (2ull << 20)
+_Static_assert(MACHINE_MIN_MEM > RAM_HUGE_PAGE, "RAM reaches past 2 MiB");
+
 static void *map_guest_ram(uint64_t size)
 {
-	const uint64_t huge = 2ull << 20;
+	const uint64_t huge = RAM_HUGE_PAGE;
 	uint8_t *base, *ram;
 	uint64_t head;
 
-	/* size <= MACHINE_MAX_MEM: cannot overflow with the slack added. */
+	/*
+	 * size was checked against MACHINE_MIN_MEM and MACHINE_MAX_MEM: more
+	 * than the low block below, and no overflow with the slack added.
+	 */
 	base = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
@@ -115,9 +121,8 @@ static void *map_guest_ram(uint64_t size)
 	 * huge): boot data, ACPI tables and a small guest live there, and one
 	 * huge page would make their few pages cost 2 MiB.
 	 */
-	madvise(ram, huge < size ? huge : size, MADV_NOHUGEPAGE);
-	if (size > huge)
-		madvise(ram + huge, size - huge, MADV_HUGEPAGE);
+	madvise(ram, huge, MADV_NOHUGEPAGE);
+	madvise(ram + huge, size - huge, MADV_HUGEPAGE);
 	return ram;
 }
 
