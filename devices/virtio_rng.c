@@ -15,26 +15,16 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/parse.h"
-
-#define NS_PER_SEC 1000000000ull
 
 static ssize_t rng_getrandom(void *buf, size_t len)
 {
 	return getrandom(buf, len, 0);
-}
-
-static uint64_t rng_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate)
@@ -46,7 +36,7 @@ void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate)
 	rng->rate = rate;
 	rng->tokens = rate;
 	rng->fill = rng_getrandom;
-	rng->now_ns = rng_monotonic_ns;
+	rng->now_ns = clock_monotonic_ns;
 	rng->refilled_ns = rng->now_ns();
 	rng->wait_ns = 0;
 	rng->held = false;

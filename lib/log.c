@@ -6,7 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "lib/clock.h"
 
 static unsigned int log_mask_enabled;
 static FILE *log_file; /* NULL means stderr */
@@ -117,20 +118,12 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Called with log_lock held. Returns false when this line must be dropped. */
 static bool ratelimit_allow(struct log_ratelimit *rl, FILE *out)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_monotonic_ns();
 
-	if (now - rl->window_start_ns >= 1000000000ull) {
+	if (now - rl->window_start_ns >= NS_PER_SEC) {
 		if (rl->suppressed)
 			fprintf(out,
 				"vigil: %llu similar messages suppressed\n",

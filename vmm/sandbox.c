@@ -54,11 +54,11 @@
 
 static bool sandbox_off;
 
-/* Every thread: glibc's locks, logging, signal return, the log clock. */
+/* Every thread: glibc's locks, logging, signal return, the clock. */
 static const int common_syscalls[] = {
 	SCMP_SYS(futex),	  /* pthread mutexes, condvars, join */
 	SCMP_SYS(write),	  /* log lines; serial output; eventfds */
-	SCMP_SYS(clock_gettime),  /* log rate limit, when not in the vDSO */
+	SCMP_SYS(clock_gettime),  /* lib/clock.h, when not in the vDSO */
 	SCMP_SYS(rt_sigreturn),	  /* end of a signal handler (vCPU kick) */
 	SCMP_SYS(rt_sigprocmask), /* pthread_kill, thread exit mask signals */
 };

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "migration/memory_file.h"
 #include "migration/snapshot.h"
 #include "migration/state_file.h"
@@ -188,18 +188,10 @@ static int flush_drives(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int snapshot_save(struct machine *m, int memory_fd, int state_fd,
 		  struct snapshot_stats *stats, char *err, size_t errlen)
 {
-	uint64_t start = now_ns();
+	uint64_t start = clock_monotonic_ns();
 	struct snapshot *s = malloc(sizeof(*s));
 	void *fdt = NULL;
 	int r = -ENOMEM;
@@ -223,6 +215,6 @@ int snapshot_save(struct machine *m, int memory_fd, int state_fd,
 		r = write_files(memory_fd, state_fd, m, fdt, stats, err,
 				errlen);
 	free(fdt);
-	stats->elapsed_ns = now_ns() - start;
+	stats->elapsed_ns = clock_monotonic_ns() - start;
 	return r;
 }

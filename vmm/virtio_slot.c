@@ -11,6 +11,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/layout.h"
 #include "lib/log.h"
 
@@ -48,8 +49,8 @@ static void virtio_slot_arm_timer(struct virtio_slot *slot, bool served)
 			      slot->kind->wait_ns(slot->dev) :
 			      0;
 	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)(ns / 1000000000u),
-			      .tv_nsec = (long)(ns % 1000000000u) },
+		.it_value = { .tv_sec = (time_t)(ns / NS_PER_SEC),
+			      .tv_nsec = (long)(ns % NS_PER_SEC) },
 	};
 
 	if (ns && timerfd_settime(slot->timer_fd, 0, &its, NULL) < 0)

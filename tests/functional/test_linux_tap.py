@@ -24,7 +24,7 @@ import time
 
 import linuxrun
 import netrun
-from linuxrun import boot, results, write_script
+from linuxrun import results, write_script
 from vigiltest import EXIT_POWEROFF, Tap, require_kvm
 
 vigil, kernel, initramfs = sys.argv[1:4]
