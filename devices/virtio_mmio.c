@@ -862,6 +862,15 @@ int virtio_mmio_set_state(struct virtio_mmio *dev,
 	if ((st->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    dev->ops->set_features)
 		dev->ops->set_features(dev->dev, st->driver_features);
+	/*
+	 * An interrupt the driver had not acknowledged may be missing from
+	 * the saved irqchip: KVM injects an irqfd's interrupt from a kernel
+	 * worker, after the write, and the machine can pause in between.
+	 * Lost, it would leave the driver waiting for ever; sent twice, it
+	 * costs the driver one read of InterruptStatus.
+	 */
+	if (dev->interrupt_status && dev->host.interrupt)
+		dev->host.interrupt(dev->host.opaque);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }

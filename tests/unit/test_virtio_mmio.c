@@ -674,6 +674,9 @@ static void test_snapshot(void)
 	memcpy(ram, saved_ram, RAM_SIZE);
 	free(saved_ram);
 	CHECK(virtio_mmio_set_state(&dev, &good) == 0, "the saved state loads");
+	CHECK(good.interrupt_status == VIRTIO_MMIO_INT_VRING && interrupts == 1,
+	      "its unacknowledged interrupt is sent again (%u sent)",
+	      interrupts);
 	st = state();
 	CHECK(!memcmp(&st, &good, sizeof(good)), "and reads back unchanged");
 	offer_read();
@@ -738,6 +741,7 @@ static void test_snapshot_after_resize(void)
 	CHECK(virtio_mmio_set_state(&dev, &st) == 0,
 	      "a state with 51 chains taken in a queue of %u loads",
 	      st.queue[0].num);
+	CHECK(interrupts == 0, "with InterruptStatus 0 no interrupt is sent");
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
 	st = state();
