@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The one clock vigil measures waits with: CLOCK_MONOTONIC in nanoseconds
- * (never steps with the wall clock; in the vDSO, so no system call on most
- * hosts, and in every thread's seccomp list for the rest).
+ * CLOCK_MONOTONIC in nanoseconds, for rate limits, waits and timings: it
+ * never steps with the wall clock, it is in the vDSO (no system call on
+ * most hosts), and clock_gettime is in every thread's seccomp list for
+ * the rest.
  */
 #ifndef VIGIL_CLOCK_H
 #define VIGIL_CLOCK_H
