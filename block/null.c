@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "block/null.h"
 
-#include "lib/log.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
 
 struct null_co {
 	struct block_backend bb; /* first: bb and null_co share an address */
@@ -23,10 +24,7 @@ static struct null_co *to_null_co(struct block_backend *bb)
 /* Sleep the whole latency even when signals interrupt the sleep. */
 static void null_co_delay(const struct null_co *nc)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)(nc->latency_ns / 1000000000ull),
-		.tv_nsec = (long)(nc->latency_ns % 1000000000ull),
-	};
+	struct timespec ts = timespec_from_ns(nc->latency_ns);
 
 	if (!nc->latency_ns)
 		return;

@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/event_loop.h"
 #include "lib/log.h"
 #include "lib/scm_fds.h"
@@ -169,18 +169,9 @@ static struct json_object *cmd_resume(struct control *c)
 	return reply_ok(c->m);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 static struct json_object *snapshot_reply(struct control *c,
 					  const struct snapshot_stats *st,
-					  const struct timespec *t0)
+					  uint64_t t0_ns)
 {
 	struct json_object *r = reply_ok(c->m);
 
@@ -195,8 +186,10 @@ static struct json_object *snapshot_reply(struct control *c,
 	json_object_object_add(
 		r, "save_ms",
 		json_object_new_double((double)st->elapsed_ns / 1e6));
-	json_object_object_add(r, "total_ms",
-			       json_object_new_double(ms_since(t0)));
+	json_object_object_add(
+		r, "total_ms",
+		json_object_new_double((double)(clock_monotonic_ns() - t0_ns) /
+				       1e6));
 	return r;
 }
 
@@ -253,13 +246,13 @@ static struct json_object *cmd_snapshot(struct control *c,
 	bool was_paused = machine_paused(c->m);
 	const char *bad = snapshot_fds_problem(cl);
 	struct snapshot_stats stats;
-	struct timespec t0;
+	uint64_t t0_ns;
 	char err[512];
 	int r;
 
 	if (bad)
 		return reply_error("snapshot: %s", bad);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0_ns = clock_monotonic_ns();
 	r = machine_pause(c->m);
 	if (r < 0)
 		return reply_error("cannot pause: %s", strerror(-r));
@@ -271,7 +264,7 @@ static struct json_object *cmd_snapshot(struct control *c,
 		log_error("snapshot: %s", err);
 		return reply_error("snapshot: %s", err);
 	}
-	return snapshot_reply(c, &stats, &t0);
+	return snapshot_reply(c, &stats, t0_ns);
 }
 
 static struct json_object *cmd_quit(struct control *c)

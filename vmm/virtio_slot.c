@@ -48,10 +48,7 @@ static void virtio_slot_arm_timer(struct virtio_slot *slot, bool served)
 	uint64_t ns = served && slot->kind->wait_ns ?
 			      slot->kind->wait_ns(slot->dev) :
 			      0;
-	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)(ns / NS_PER_SEC),
-			      .tv_nsec = (long)(ns % NS_PER_SEC) },
-	};
+	struct itimerspec its = { .it_value = timespec_from_ns(ns) };
 
 	if (ns && timerfd_settime(slot->timer_fd, 0, &its, NULL) < 0)
 		log_error("%s: timerfd: %s", slot->name, strerror(errno));
