@@ -5,8 +5,10 @@ The test guest's blk_bench (guest/tests/test_blk_bench.c) reads from the
 drive for --bench-ms per phase: 4 KiB random reads at queue depth 1 and
 32 (IOPS) and 128 KiB sequential reads at depth 4 (MB/s), completion by
 polling. Each phase runs in its own boot, over null-co with
-read-zeroes=on and off and over a raw file (page-cached), and once more
-over null-co with completion by interrupt (bench_irq=1).
+read-zeroes=on and off and over a raw file (page-cached), once more
+over null-co with completion by interrupt (bench_irq=1), and over null-co
+with latency-ns=100000, where what counts is how many requests the VMM
+keeps waiting at once.
 
 Where perf can count KVM's tracepoints in the VMM's process, each phase
 runs twice, for --bench-ms and for 100 ms, and the difference in events
@@ -25,7 +27,7 @@ little; the vigil/QEMU ratios measured in the same run are the result.
 usage: bench/blk.py [--vigil build/vigil]
                     [--guest build/guest/vigil-test-guest.bin]
                     [--bench-ms 1000] [--no-qemu] [--no-perf]
-                    [--json FILE]
+                    [--json FILE] [--backend SUBSTRING]
 """
 import argparse
 import os
@@ -47,6 +49,8 @@ RAW_SIZE = 256 << 20
 EVENTS = ["kvm:kvm_userspace_exit", "kvm:kvm_mmio"]
 SHORT = {"kvm:kvm_userspace_exit": "exits", "kvm:kvm_mmio": "mmio"}
 SHORT_MS = 100  # the baseline boot: the same phase, briefly
+# A drive that waits, as a disk does: requests in flight at once count.
+LATENCY_NS = 100000
 PHASES = [("qd1", "randread 4k qd1", "IOPS"),
           ("qd32", "randread 4k qd32", "IOPS"),
           ("seq", "seqread 128k qd4", "MB/s")]
@@ -58,11 +62,13 @@ class Backend:
         self.irq = irq
 
 
-def null_backend(name, zeroes, irq=False):
+def null_backend(name, zeroes, irq=False, latency_ns=0):
     rz = "on" if zeroes else "off"
-    return Backend(name, f"driver=null-co,size={NULL_SIZE},read-zeroes={rz}",
+    lat = f",latency-ns={latency_ns}" if latency_ns else ""
+    return Backend(name, f"driver=null-co,size={NULL_SIZE},read-zeroes={rz}"
+                   f"{lat}",
                    ["-blockdev", f"driver=null-co,node-name=n0,"
-                    f"size={NULL_SIZE},read-zeroes={rz}",
+                    f"size={NULL_SIZE},read-zeroes={rz}{lat}",
                     "-device", "virtio-blk-device,drive=n0"], irq)
 
 
@@ -167,6 +173,7 @@ def main():
     ap.add_argument("--no-qemu", action="store_true")
     ap.add_argument("--no-perf", action="store_true")
     ap.add_argument("--json", help="write the figures here as JSON")
+    ap.add_argument("--backend", help="only the backends whose name has this")
     args = ap.parse_args()
 
     vmms = ["vigil"]
@@ -195,7 +202,11 @@ def main():
                     null_backend("null-co read-zeroes=off", False),
                     raw_backend(raw),
                     null_backend("null-co read-zeroes=on, interrupts", True,
-                                 irq=True)]
+                                 irq=True),
+                    null_backend(f"null-co latency-ns={LATENCY_NS}", True,
+                                 latency_ns=LATENCY_NS)]
+        if args.backend:
+            backends = [b for b in backends if args.backend in b.name]
         print(f"{'backend':36} {'vmm':6} {'phase':5} {'figure':>12} "
               f"{'vigil/qemu':>10}  per request")
         rows, ratios = {}, {}

@@ -46,6 +46,9 @@
  */
 #define BLOCK_DESC_MAX (2 * PATH_MAX + 128)
 
+/* block_backend.worker_min_bytes of a backend that needs no workers. */
+#define BLOCK_NO_WORKERS UINT64_MAX
+
 /* Upper bound of latency-ns=: 10 s. */
 #define BLOCK_LATENCY_NS_MAX 10000000000ull
 
@@ -66,6 +69,15 @@ struct block_backend {
 	const struct block_ops *ops;
 	uint64_t size; /* bytes, a multiple of 512 */
 	bool readonly;
+	/*
+	 * Which requests a device hands to worker threads (block/pool.h),
+	 * keeping several in flight, rather than run on its own thread:
+	 * flushes, and transfers of at least this many bytes. 0: every one
+	 * (a backend that sleeps: null-co's latency-ns, a disk under
+	 * direct=on); BLOCK_NO_WORKERS: none (null-co without latency, whose
+	 * requests are at most a memset).
+	 */
+	uint64_t worker_min_bytes;
 	/*
 	 * The normalised spec: every key of the driver with its effective
 	 * value, the file as an absolute path, e.g.

@@ -95,6 +95,7 @@ int null_co_open(const struct block_spec *s, struct block_backend **out,
 	nc->bb.size = s->size;
 	nc->bb.readonly = s->readonly;
 	nc->latency_ns = s->latency_ns;
+	nc->bb.worker_min_bytes = s->latency_ns ? 0 : BLOCK_NO_WORKERS;
 	nc->read_zeroes = s->read_zeroes;
 	if (!s->read_zeroes)
 		log_info("drive: driver=null-co,size=%llu: read-zeroes=off: "

@@ -35,6 +35,9 @@ struct blk_req {
 	uint64_t status_gpa; /* last byte of the last buffer */
 	uint32_t type;	     /* copied once from the header */
 	uint64_t sector;     /* copied once from the header */
+	bool has_io;	     /* io must run before the request completes */
+	struct block_req io;
+	uint64_t io_bytes; /* what io transfers */
 };
 
 int virtio_blk_init(struct virtio_blk *blk, struct block_backend *bb,
@@ -175,10 +178,15 @@ static bool no_stray_data(const struct virtio_blk *blk,
 	return true;
 }
 
-/* VIRTIO_BLK_T_IN: read sectors into the writable buffers. */
+/*
+ * VIRTIO_BLK_T_IN: read sectors into the writable buffers. Like every
+ * request kind below, this checks the request and describes the backend
+ * I/O it needs in req->io (req->has_io); the caller runs it, here or on a
+ * worker.
+ */
 static uint8_t blk_read(struct virtio_blk *blk, const struct guest_mem *gm,
-			const struct virtq_chain *chain,
-			const struct blk_req *req, uint32_t *data_len)
+			const struct virtq_chain *chain, struct blk_req *req,
+			struct iovec *iov, uint32_t *data_len)
 {
 	uint64_t bytes = req->in_bytes - 1;
 	int n;
@@ -188,19 +196,24 @@ static uint8_t blk_read(struct virtio_blk *blk, const struct guest_mem *gm,
 		return VIRTIO_BLK_S_IOERR;
 	if (bytes == 0)
 		return VIRTIO_BLK_S_OK;
-	n = virtq_chain_map(gm, chain, req->nr_out, chain->nr, 0, bytes,
-			    blk->iov);
-	if (n < 0 || block_preadv(blk->bb, blk->iov, n,
-				  req->sector * VIRTIO_BLK_SECTOR_SIZE) < 0)
+	n = virtq_chain_map(gm, chain, req->nr_out, chain->nr, 0, bytes, iov);
+	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
+	req->io = (struct block_req){ .op = BLOCK_OP_READ,
+				      .iov = iov,
+				      .iovcnt = n,
+				      .offset = req->sector *
+						VIRTIO_BLK_SECTOR_SIZE };
+	req->has_io = true;
+	req->io_bytes = bytes;
 	*data_len = (uint32_t)bytes;
 	return VIRTIO_BLK_S_OK;
 }
 
 /* VIRTIO_BLK_T_OUT: write the readable buffers after the header. */
 static uint8_t blk_write(struct virtio_blk *blk, const struct guest_mem *gm,
-			 const struct virtq_chain *chain,
-			 const struct blk_req *req)
+			 const struct virtq_chain *chain, struct blk_req *req,
+			 struct iovec *iov)
 {
 	uint64_t bytes = req->out_bytes - BLK_HDR_SIZE;
 	int n;
@@ -219,10 +232,16 @@ static uint8_t blk_write(struct virtio_blk *blk, const struct guest_mem *gm,
 	if (bytes == 0)
 		return VIRTIO_BLK_S_OK;
 	n = virtq_chain_map(gm, chain, 0, req->nr_out, BLK_HDR_SIZE, bytes,
-			    blk->iov);
-	if (n < 0 || block_pwritev(blk->bb, blk->iov, n,
-				   req->sector * VIRTIO_BLK_SECTOR_SIZE) < 0)
+			    iov);
+	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
+	req->io = (struct block_req){ .op = BLOCK_OP_WRITE,
+				      .iov = iov,
+				      .iovcnt = n,
+				      .offset = req->sector *
+						VIRTIO_BLK_SECTOR_SIZE };
+	req->has_io = true;
+	req->io_bytes = bytes;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -245,23 +264,31 @@ static uint8_t blk_get_id(struct virtio_blk *blk, const struct guest_mem *gm,
 
 /* VIRTIO_BLK_T_FLUSH: a real flush of the backend (fdatasync for raw). */
 static uint8_t blk_flush(struct virtio_blk *blk,
-			 const struct virtq_chain *chain,
-			 const struct blk_req *req)
+			 const struct virtq_chain *chain, struct blk_req *req)
 {
 	if (!no_stray_data(blk, chain, req, false, false))
 		return VIRTIO_BLK_S_IOERR;
-	return block_flush(blk->bb) < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	req->io = (struct block_req){ .op = BLOCK_OP_FLUSH };
+	req->has_io = true;
+	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_execute(struct virtio_blk *blk, const struct guest_mem *gm,
-			   const struct virtq_chain *chain,
-			   const struct blk_req *req, uint32_t *data_len)
+/*
+ * Check the request; the status it completes with unless req->has_io,
+ * when it completes once req->io has run. iov has room for one entry per
+ * buffer of the chain.
+ */
+static uint8_t blk_prepare(struct virtio_blk *blk, const struct guest_mem *gm,
+			   const struct virtq_chain *chain, struct blk_req *req,
+			   struct iovec *iov, uint32_t *data_len)
 {
+	req->has_io = false;
+	req->io_bytes = 0;
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
-		return blk_read(blk, gm, chain, req, data_len);
+		return blk_read(blk, gm, chain, req, iov, data_len);
 	case VIRTIO_BLK_T_OUT:
-		return blk_write(blk, gm, chain, req);
+		return blk_write(blk, gm, chain, req, iov);
 	case VIRTIO_BLK_T_FLUSH:
 		return blk_flush(blk, chain, req);
 	case VIRTIO_BLK_T_GET_ID:
@@ -271,6 +298,34 @@ static uint8_t blk_execute(struct virtio_blk *blk, const struct guest_mem *gm,
 			    blk->name, chain->head, req->type);
 		return VIRTIO_BLK_S_UNSUPP;
 	}
+}
+
+/*
+ * Write the status byte of a finished request. *used_len: the data
+ * actually transferred plus the status byte. On failure this
+ * underestimates, which the spec permits (2.7.8.2): better than claiming
+ * bytes were written that were not.
+ */
+static int blk_finish(const struct guest_mem *gm, uint64_t status_gpa,
+		      uint8_t status, uint32_t data_len, uint32_t *used_len)
+{
+	if (status != VIRTIO_BLK_S_OK)
+		data_len = 0;
+	if (!gm_write(gm, status_gpa, &status, 1))
+		return -EFAULT;
+	*used_len = data_len + 1;
+	return 0;
+}
+
+/* Run a prepared request's I/O on this thread: the status it ends with. */
+static uint8_t blk_run_io(struct virtio_blk *blk, struct blk_req *req,
+			  uint8_t status)
+{
+	if (status != VIRTIO_BLK_S_OK || !req->has_io)
+		return status;
+	block_req_execute(blk->bb, &req->io);
+	req->has_io = false;
+	return req->io.result < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
 int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
@@ -284,16 +339,122 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 	ret = parse_request(blk, gm, chain, &req);
 	if (ret < 0)
 		return ret;
-	status = blk_execute(blk, gm, chain, &req, &data_len);
-	if (!gm_write(gm, req.status_gpa, &status, 1))
-		return -EFAULT;
-	/*
-	 * The data actually transferred plus the status byte. On failure
-	 * this underestimates, which the spec permits (2.7.8.2): better than
-	 * claiming bytes were written that were not.
-	 */
-	*used_len = data_len + 1;
-	return 0;
+	status = blk_prepare(blk, gm, chain, &req, blk->iov, &data_len);
+	status = blk_run_io(blk, &req, status);
+	return blk_finish(gm, req.status_gpa, status, data_len, used_len);
+}
+
+/* Whether a request's I/O goes to a worker: the backend says which. */
+static bool blk_wants_worker(const struct virtio_blk *blk,
+			     const struct blk_req *req)
+{
+	uint64_t min = blk->bb->worker_min_bytes;
+
+	if (!req->has_io || min == BLOCK_NO_WORKERS)
+		return false;
+	return req->io.op == BLOCK_OP_FLUSH || req->io_bytes >= min;
+}
+
+/*
+ * Take one request into the first free slot: 1 when it went to a worker,
+ * 0 when it is complete (push it with *used_len), a negative errno for a
+ * chain that cannot carry a request.
+ */
+static int blk_submit_chain(struct virtio_blk *blk, const struct guest_mem *gm,
+			    const struct virtq_chain *chain, uint32_t *used_len)
+{
+	struct blk_inflight *slot = blk->free_slots;
+	uint32_t data_len = 0;
+	struct blk_req req;
+	uint8_t status;
+	int ret;
+
+	/* A slot maps a chain no longer than the queue (spec 2.7.5.3.1). */
+	if (chain->nr > VIRTIO_BLK_QUEUE_SIZE)
+		return virtio_blk_handle_chain(blk, gm, chain, used_len);
+	ret = parse_request(blk, gm, chain, &req);
+	if (ret < 0)
+		return ret;
+	status = blk_prepare(blk, gm, chain, &req, slot->iov, &data_len);
+	if (status != VIRTIO_BLK_S_OK || !blk_wants_worker(blk, &req))
+		status = blk_run_io(blk, &req, status);
+	if (status != VIRTIO_BLK_S_OK || !req.has_io)
+		return blk_finish(gm, req.status_gpa, status, data_len,
+				  used_len);
+	blk->free_slots = slot->next_free;
+	slot->head = chain->head;
+	slot->status_gpa = req.status_gpa;
+	slot->data_len = data_len;
+	slot->io = req.io;
+	block_pool_submit(blk->pool, &slot->io);
+	return 1;
+}
+
+/* Pop one chain and start it: 0 when the ring is empty, 1, or -errno. */
+static int blk_start_chain(struct virtio_blk *blk, struct virtq *vq,
+			   const struct guest_mem *gm, bool *pushed)
+{
+	uint32_t used_len;
+	int ret = virtq_pop_chain(vq, gm, &blk->chain);
+
+	if (ret <= 0)
+		return ret;
+	ret = blk_submit_chain(blk, gm, &blk->chain, &used_len);
+	if (ret == 0)
+		ret = virtq_push_used(vq, gm, blk->chain.head, used_len);
+	if (ret < 0)
+		return ret;
+	*pushed |= ret == 0;
+	return 1;
+}
+
+/*
+ * Complete what the workers finished: write each status byte and push the
+ * chain when push is set, or forget it (a reset). The slots come back
+ * either way; the first error stops the pushing.
+ */
+static int blk_complete_done(struct virtio_blk *blk, struct virtq *vq,
+			     const struct guest_mem *gm, bool push,
+			     bool *pushed)
+{
+	struct block_req *io = block_pool_take_done(blk->pool);
+	int ret = 0;
+
+	while (io) {
+		struct blk_inflight *slot = (struct blk_inflight *)io;
+		uint8_t status = io->result < 0 ? VIRTIO_BLK_S_IOERR :
+						  VIRTIO_BLK_S_OK;
+		uint32_t used_len;
+
+		io = io->next;
+		if (push && ret == 0) {
+			ret = blk_finish(gm, slot->status_gpa, status,
+					 slot->data_len, &used_len);
+			if (ret == 0)
+				ret = virtq_push_used(vq, gm, slot->head,
+						      used_len);
+			*pushed |= ret == 0;
+		}
+		slot->next_free = blk->free_slots;
+		blk->free_slots = slot;
+	}
+	return ret;
+}
+
+/* Serve the queue with requests in flight on the pool's workers. */
+static int blk_process_pooled(struct virtio_blk *blk, struct virtq *vq,
+			      const struct guest_mem *gm, bool *pushed)
+{
+	int ret;
+
+	block_pool_ack(blk->pool); /* on the I/O thread, which watches it */
+	ret = blk_complete_done(blk, vq, gm, true, pushed);
+
+	/* No free slot: the rest stays in the ring until one completes. */
+	while (ret >= 0 && blk->free_slots)
+		if ((ret = blk_start_chain(blk, vq, gm, pushed)) == 0)
+			break;
+	return ret;
 }
 
 int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
@@ -303,6 +464,11 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 	uint32_t used_len;
 	int ret;
 
+	if (blk->pool) {
+		ret = blk_process_pooled(blk, vq, gm, &pushed);
+		*interrupt = pushed && virtq_needs_interrupt(vq, gm);
+		return ret < 0 ? ret : 0;
+	}
 	for (;;) {
 		ret = virtq_pop_chain(vq, gm, &blk->chain);
 		if (ret <= 0)
@@ -317,6 +483,22 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 	}
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
 	return ret < 0 ? ret : 0;
+}
+
+int virtio_blk_drain(struct virtio_blk *blk, struct virtq *vq,
+		     const struct guest_mem *gm, bool push, bool *interrupt)
+{
+	bool pushed = false;
+	int ret;
+
+	*interrupt = false;
+	if (!blk->pool)
+		return 0;
+	/* Not pushing (a reset): what no worker has begun need not run. */
+	block_pool_drain(blk->pool, !push);
+	ret = blk_complete_done(blk, vq, gm, push, &pushed);
+	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
+	return ret;
 }
 
 static uint64_t blk_ops_features(void *dev)
@@ -337,6 +519,13 @@ static int blk_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 	return virtio_blk_process_queue(dev, vq, gm, interrupt);
 }
 
+static int blk_ops_drain(void *dev, unsigned int q, struct virtq *vq,
+			 const struct guest_mem *gm, bool push, bool *interrupt)
+{
+	(void)q; /* one request queue */
+	return virtio_blk_drain(dev, vq, gm, push, interrupt);
+}
+
 const struct virtio_dev_ops virtio_blk_dev_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = VIRTIO_BLK_NUM_QUEUES,
@@ -345,6 +534,7 @@ const struct virtio_dev_ops virtio_blk_dev_ops = {
 	.features = blk_ops_features,
 	.config_read = blk_ops_config_read,
 	.process_queue = blk_ops_process_queue,
+	.drain = blk_ops_drain,
 };
 
 /* ---- the blk kind: one --drive ---------------------------------------- */
@@ -354,6 +544,28 @@ static int blk_kind_check_spec(const char *spec, char *err, size_t errlen)
 	struct block_spec parsed;
 
 	return block_spec_parse(spec, &parsed, err, errlen);
+}
+
+int virtio_blk_pool_init(struct virtio_blk *blk)
+{
+	int r;
+
+	blk->pool = malloc(sizeof(*blk->pool));
+	blk->slots = calloc(BLOCK_POOL_WORKERS, sizeof(*blk->slots));
+	r = blk->pool && blk->slots ? block_pool_init(blk->pool, blk->bb) :
+				      -ENOMEM;
+	if (r < 0) {
+		free(blk->pool);
+		free(blk->slots);
+		blk->pool = NULL;
+		blk->slots = NULL;
+		return r;
+	}
+	for (unsigned int i = 0; i < BLOCK_POOL_WORKERS; i++) {
+		blk->slots[i].next_free = blk->free_slots;
+		blk->free_slots = &blk->slots[i];
+	}
+	return 0;
 }
 
 /* A --drive: a struct virtio_blk that owns the backend it opened. */
@@ -380,6 +592,15 @@ static void *blk_kind_create(const char *spec, unsigned int index,
 		free(blk);
 		return NULL;
 	}
+	/* Workers, for what the I/O thread should not wait on itself. */
+	if (bb->worker_min_bytes != BLOCK_NO_WORKERS &&
+	    virtio_blk_pool_init(blk) < 0) {
+		snprintf(err, errlen, "drive %u (%s): cannot set up workers",
+			 index, spec);
+		block_close(bb);
+		free(blk);
+		return NULL;
+	}
 	return blk;
 }
 
@@ -387,8 +608,34 @@ static void blk_kind_destroy(void *dev)
 {
 	struct virtio_blk *blk = dev;
 
+	virtio_blk_pool_destroy(blk);
 	block_close(blk->bb);
 	free(blk);
+}
+
+void virtio_blk_pool_destroy(struct virtio_blk *blk)
+{
+	if (blk->pool)
+		block_pool_destroy(blk->pool);
+	free(blk->pool);
+	free(blk->slots);
+	blk->pool = NULL;
+	blk->slots = blk->free_slots = NULL;
+}
+
+static int blk_kind_start(void *dev, int (*on_start)(void *opaque),
+			  void *opaque)
+{
+	struct virtio_blk *blk = dev;
+
+	return blk->pool ? block_pool_start(blk->pool, on_start, opaque) : 0;
+}
+
+static int blk_kind_host_fd(void *dev)
+{
+	struct virtio_blk *blk = dev;
+
+	return blk->pool ? block_pool_fd(blk->pool) : -1;
 }
 
 /* Writes the guest saw complete reach the disk before the snapshot. */
@@ -437,7 +684,7 @@ static void blk_snap_capture(void *dev, struct virtio_mmio_state *mmio,
 	const struct block_backend *bb = ((struct virtio_blk *)dev)->bb;
 	struct virtio_blk_snapshot *d = state;
 
-	(void)mmio; /* requests complete within a pass: nothing is held */
+	(void)mmio; /* the transport's drain completed what was in flight */
 	snprintf(d->backend, sizeof(d->backend), "%s", bb->desc);
 	d->size = bb->size;
 }
@@ -519,5 +766,7 @@ const struct virtio_kind virtio_blk_kind = {
 	.create = blk_kind_create,
 	.destroy = blk_kind_destroy,
 	.quiesce = blk_kind_quiesce,
+	.start = blk_kind_start,
+	.host_fd = blk_kind_host_fd,
 	.snap = &blk_snap,
 };

@@ -13,7 +13,12 @@
  * wrong direction) completes with VIRTIO_BLK_S_IOERR and a guest_errors line.
  *
  * Not thread-safe: the caller serialises all calls on one struct virtio_blk
- * (the transport's device lock; vigil-blkd's single thread).
+ * (the transport's device lock; vigil-blkd's single thread). A device with
+ * a pool (virtio_blk_pool_init; vigil's --drive devices, not vigil-blkd's)
+ * hands requests to worker threads and completes them in a later pass, in
+ * the order they finish (spec 2.7: without VIRTIO_F_IN_ORDER, any order
+ * will do). The workers run concurrently with the rest, touching only the
+ * backend and the guest RAM a request transfers.
  */
 #ifndef VIGIL_VIRTIO_BLK_H
 #define VIGIL_VIRTIO_BLK_H
@@ -25,6 +30,7 @@
 #include <sys/uio.h>
 
 #include "block/block.h"
+#include "block/pool.h"
 #include "devices/virtq.h"
 #include "lib/guest_mem.h"
 
@@ -40,6 +46,19 @@
 #define VIRTIO_BLK_CONFIG_SIZE \
 	offsetof(struct virtio_blk_config, max_discard_sectors)
 
+/*
+ * A request on a worker (virtio-mmio drives whose backend may sleep): what
+ * completing it needs, kept from when its chain was popped.
+ */
+struct blk_inflight {
+	struct block_req io; /* first: the pool hands back &io */
+	struct blk_inflight *next_free;
+	uint16_t head;
+	uint64_t status_gpa;
+	uint32_t data_len; /* bytes a read fills when it succeeds */
+	struct iovec iov[VIRTIO_BLK_QUEUE_SIZE];
+};
+
 struct virtio_blk {
 	struct block_backend *bb; /* not owned */
 	const char *name;	  /* for log lines, e.g. "virtio-blk0" */
@@ -52,6 +71,14 @@ struct virtio_blk {
 	/* Per-request scratch (large: this struct lives on the heap). */
 	struct virtq_chain chain;
 	struct iovec iov[VIRTQ_MAX_CHAIN];
+	/*
+	 * With a pool, requests that reach the backend run on its workers,
+	 * up to BLOCK_POOL_WORKERS at once, each in a slot; NULL: every
+	 * request completes within virtio_blk_process_queue().
+	 */
+	struct block_pool *pool;
+	struct blk_inflight *slots;	 /* BLOCK_POOL_WORKERS of them */
+	struct blk_inflight *free_slots; /* a list through next_free */
 };
 
 /*
@@ -77,7 +104,10 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 			    uint32_t *used_len);
 
 /*
- * Serve a ready queue until it is empty: pop, handle, push used. Returns 0,
+ * Serve a ready queue: complete what the pool's workers finished, then pop
+ * and handle requests until the ring is empty (or, with a pool, until
+ * every slot is in flight: the rest wait in the ring, and the pool's
+ * eventfd calls for another pass). Returns 0,
  * or a negative errno when the ring or a chain is broken (the caller sets
  * DEVICE_NEEDS_RESET and stops the device). *interrupt is set when the
  * driver wants a used-buffer notification (virtq_needs_interrupt), also on
@@ -85,6 +115,23 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
  */
 int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
+
+/*
+ * Give blk a pool of workers over its backend (block/pool.h), not yet
+ * started: block_pool_start(blk->pool, ...). 0 or a negative errno.
+ * virtio_blk_pool_destroy() waits for what is in flight and frees it.
+ */
+int virtio_blk_pool_init(struct virtio_blk *blk);
+void virtio_blk_pool_destroy(struct virtio_blk *blk);
+
+/*
+ * Wait until no request is in flight, then complete those the workers
+ * finished (push is set) or forget them (a reset; requests no worker has
+ * begun are not run). 0 or a negative errno as virtio_blk_process_queue.
+ * Without a pool, nothing is ever in flight.
+ */
+int virtio_blk_drain(struct virtio_blk *blk, struct virtq *vq,
+		     const struct guest_mem *gm, bool push, bool *interrupt);
 
 /*
  * Read size bytes of config space at offset into buf. The caller has checked

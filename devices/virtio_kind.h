@@ -81,6 +81,12 @@ struct virtio_kind {
 			char *err, size_t errlen);
 	void (*destroy)(void *dev);
 	/*
+	 * Start the device's own threads, once, before the guest runs: each
+	 * calls on_start(opaque) first, which gives it the I/O thread's
+	 * allow-list. 0 or a negative errno. NULL: the device has none.
+	 */
+	int (*start)(void *dev, int (*on_start)(void *opaque), void *opaque);
+	/*
 	 * Before a snapshot: make what the device completed durable. 0 or a
 	 * negative errno. NULL when there is nothing to do.
 	 */

@@ -151,8 +151,42 @@ static void set_needs_reset(struct virtio_mmio *dev, unsigned int q, int err)
 	raise_interrupt(dev, VIRTIO_MMIO_INT_CONFIG);
 }
 
+/*
+ * Let the device finish queue q's requests in flight: completed into the
+ * ring when push is set, forgotten otherwise.
+ */
+static void drain_queue(struct virtio_mmio *dev, unsigned int q, bool push)
+{
+	bool interrupt = false;
+	int ret;
+
+	if (!dev->ops->drain)
+		return;
+	ret = dev->ops->drain(dev->dev, q, &dev->vq[q], dev->gm, push,
+			      &interrupt);
+	if (interrupt)
+		raise_interrupt(dev, VIRTIO_MMIO_INT_VRING);
+	if (ret < 0 && push)
+		set_needs_reset(dev, q, ret);
+}
+
+/*
+ * Before a snapshot reads the rings, and before the driver's FAILED
+ * stops the device: what a live queue has in flight completes into it;
+ * any other queue's requests are forgotten (the driver must reset the
+ * device to use it again).
+ */
+static void drain_ready_queues(struct virtio_mmio *dev)
+{
+	for (unsigned int q = 0; q < dev->ops->num_queues; q++)
+		drain_queue(dev, q, device_live(dev) && dev->vq[q].ready);
+}
+
 static void device_reset(struct virtio_mmio *dev)
 {
+	/* No request of the old session may complete after the reset. */
+	for (unsigned int q = 0; q < dev->ops->num_queues; q++)
+		drain_queue(dev, q, false);
 	dev->status = 0;
 	dev->device_features_sel = 0;
 	dev->driver_features_sel = 0;
@@ -373,6 +407,9 @@ static void write_status(struct virtio_mmio *dev, uint32_t val,
 	if ((want & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(cur & VIRTIO_CONFIG_S_FEATURES_OK) && dev->ops->set_features)
 		dev->ops->set_features(dev->dev, dev->driver_features);
+	/* The driver gives up: requests in flight end before it is told. */
+	if (want & VIRTIO_CONFIG_S_FAILED)
+		drain_ready_queues(dev);
 	dev->status = want | (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
@@ -462,7 +499,9 @@ static void write_queue_ready(struct virtio_mmio *dev, uint32_t val)
 		return;
 	}
 	if (val == 0) {
-		/* Stopping a queue is always allowed; nothing is in flight. */
+		/* Stopping a queue is always allowed; its requests finish. */
+		if (vq->ready)
+			drain_queue(dev, dev->queue_sel, device_live(dev));
 		vq->ready = false;
 		return;
 	}
@@ -693,6 +732,7 @@ void virtio_mmio_get_state(struct virtio_mmio *dev,
 {
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&dev->lock);
+	drain_ready_queues(dev);
 	st->status = dev->status;
 	st->device_features_sel = dev->device_features_sel;
 	st->driver_features_sel = dev->driver_features_sel;

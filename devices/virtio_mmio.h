@@ -33,8 +33,9 @@
  * virtio_mmio_ops) and the I/O thread (virtio_mmio_process_queue) both hold
  * it for the whole access or the whole queue pass. So a reset written by a
  * vCPU while the I/O thread serves a request waits until that pass has
- * finished (drain), and once the reset is done no request of the old
- * session can complete: the queues are no longer ready.
+ * finished, and for requests the device still has in flight (ops->drain);
+ * once the reset is done no request of the old session can complete: the
+ * queues are no longer ready.
  */
 #ifndef VIGIL_VIRTIO_MMIO_H
 #define VIGIL_VIRTIO_MMIO_H
@@ -72,12 +73,25 @@ struct virtio_dev_ops {
 	 * NULL when the device does not care which were taken.
 	 */
 	void (*set_features)(void *dev, uint64_t features);
+	/*
+	 * Wait for the requests of queue q the device has taken and not
+	 * completed, then complete them (push used, set *interrupt as
+	 * process_queue does) when push is true, or forget them. Called
+	 * under the device lock: at reset (push false), when the driver
+	 * stops the queue, and before a snapshot reads the rings. A negative
+	 * errno means the queue is broken. NULL: every request completes
+	 * within process_queue.
+	 */
+	int (*drain)(void *dev, unsigned int q, struct virtq *vq,
+		     const struct guest_mem *gm, bool push, bool *interrupt);
 	/* Device-specific part of a reset; NULL when there is none. */
 	void (*reset)(void *dev);
 	/*
-	 * Serve ready queue q (pop, execute, push used). Set *interrupt when
-	 * the driver wants a used-buffer notification. A negative errno means
-	 * the queue is broken: the transport sets DEVICE_NEEDS_RESET.
+	 * Serve ready queue q (pop, execute, push used; a device with drain
+	 * may leave requests in flight and push them in a later pass). Set
+	 * *interrupt when the driver wants a used-buffer notification. A
+	 * negative errno means the queue is broken: the transport sets
+	 * DEVICE_NEEDS_RESET.
 	 */
 	int (*process_queue)(void *dev, unsigned int q, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
@@ -198,7 +212,10 @@ bool virtio_mmio_state_fits(const struct virtio_mmio *dev,
 			    const struct virtio_mmio_state *st, char *why,
 			    size_t len);
 
-/* Take a copy of the state (call with the VM paused and I/O drained). */
+/*
+ * Take a copy of the state, with the VM paused. The requests the device
+ * has in flight complete first (ops->drain), so the rings say all there is.
+ */
 void virtio_mmio_get_state(struct virtio_mmio *dev,
 			   struct virtio_mmio_state *st);
 /*

@@ -153,7 +153,10 @@ static int machine_start_vcpus(struct machine *m)
 	return 0;
 }
 
-/* The I/O thread's first act (io_thread.on_start): its allow-list. */
+/*
+ * The I/O thread's first act (io_thread.on_start), and each device
+ * thread's (a drive's workers): the I/O allow-list.
+ */
 static int machine_sandbox_io(void *opaque)
 {
 	struct machine *m = opaque;
@@ -221,12 +224,19 @@ int machine_run(struct machine *m)
 	m->io.on_start = machine_sandbox_io;
 	m->io.on_start_opaque = m;
 	r = io_thread_start(&m->io);
-	if (r < 0) {
+	if (r < 0)
 		log_error("io thread: cannot start: %s", strerror(-r));
+	if (r == 0)
+		r = machine_start_vcpus(m);
+	/*
+	 * The devices' own threads (a drive's workers) last: building their
+	 * filters then overlaps the guest's boot instead of delaying it. A
+	 * request before then runs on the I/O thread (block_pool_submit()).
+	 */
+	for (unsigned int i = 0; i < m->nr_slots && r == 0; i++)
+		r = virtio_slot_start(m->slots[i], machine_sandbox_io, m);
+	if (r < 0)
 		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
-	} else if (machine_start_vcpus(m) < 0) {
-		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
-	}
 	machine_sandbox_main(&ml);
 	while (!ml.done) {
 		r = event_loop_run_once(&ml.el, -1);

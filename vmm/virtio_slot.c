@@ -210,6 +210,19 @@ void virtio_slot_destroy(struct virtio_slot *slot)
 	free(slot);
 }
 
+int virtio_slot_start(struct virtio_slot *slot, int (*on_start)(void *opaque),
+		      void *opaque)
+{
+	int r = slot->kind->start ?
+			slot->kind->start(slot->dev, on_start, opaque) :
+			0;
+
+	if (r < 0)
+		log_error("%s: cannot start its threads: %s", slot->name,
+			  strerror(-r));
+	return r;
+}
+
 void virtio_slot_restored(struct virtio_slot *slot)
 {
 	if (!slot->kind->snap || !slot->kind->snap->restored)

@@ -58,6 +58,12 @@ void virtio_slot_destroy(struct virtio_slot *slot);
 unsigned int virtio_slot_counters(struct virtio_slot *slot,
 				  struct virtio_kind_counter *out,
 				  unsigned int max);
+/*
+ * Start the device's own threads (its kind's start()), each running
+ * on_start(opaque) first: 0 or a negative errno.
+ */
+int virtio_slot_start(struct virtio_slot *slot, int (*on_start)(void *opaque),
+		      void *opaque);
 /* After a restore: the kind's snap->restored(), under the device lock. */
 void virtio_slot_restored(struct virtio_slot *slot);
 

@@ -6,7 +6,7 @@
  * jumps through memory past it; one that treats "not IN" as "OUT" writes
  * the guest's buffers to the disk.
  *
- * vigil: blk_execute (devices/virtio_blk.c) switches on the four types it
+ * vigil: blk_prepare (devices/virtio_blk.c) switches on the four types it
  * implements; anything else completes with UNSUPP (virtio 1.2, 5.2.6.1),
  * logged.
  */

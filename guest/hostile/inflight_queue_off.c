@@ -9,8 +9,10 @@
  * tearing down.
  *
  * vigil: write_queue_ready takes the device lock, so it waits for the
- * request being served; virtio_mmio_process_queue serves only ready
- * queues (devices/virtio_mmio.c). Nothing is written after QueueReady
+ * request being served, and drains the queue: a request on one of the
+ * drive's workers completes before QueueReady reads 0 (drain_queue);
+ * virtio_mmio_process_queue serves only ready queues
+ * (devices/virtio_mmio.c). Nothing is written after QueueReady
  * reads 0, and the new request is not served (the notification is
  * logged: queue not ready). The device is usable again after a reset.
  */

@@ -7,8 +7,8 @@
  * write into the old buffers. A device that keeps a request's ring
  * position across the reset completes it into the new ring.
  *
- * vigil: the reset drains the request first (the device lock, see
- * inflight_reset); virtq_enable (devices/virtq.c) starts the new rings
+ * vigil: the reset drains the request first (the device lock and
+ * drain_queue, see inflight_reset); virtq_enable (devices/virtq.c) starts the new rings
  * at index 0, so the new used ring holds exactly the new request.
  */
 #include "hostile.h"

@@ -10,8 +10,10 @@
  *
  * vigil: the I/O thread serves a queue holding the device lock for the
  * whole pass, and write_status takes the same lock (devices/virtio_mmio.c,
- * virtio_mmio_process_queue): the reset waits for the request to finish
- * (a drain) and no request of the old session can complete after it.
+ * virtio_mmio_process_queue); a request on one of the drive's workers
+ * (block/pool.c) is waited for and forgotten by device_reset's drain
+ * (drain_queue, virtio_blk_drain): no request of the old session can
+ * complete after the reset.
  */
 #include <linux/virtio_mmio.h>
 

@@ -8,8 +8,9 @@
  *
  * vigil: every register write takes the device lock, so it waits for the
  * request being served (devices/virtio_mmio.c); write_status refuses to
- * clear bits (logged), accepts FAILED, and device_live() is false from
- * then on: the next request is not served until the driver resets.
+ * clear bits (logged), accepts FAILED after draining what the drive's
+ * workers hold (drain_ready_queues), and device_live() is false from then
+ * on: the next request is not served until the driver resets.
  */
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>

@@ -5,7 +5,12 @@
  * of the device's reads (another vCPU racing the device). Input:
  *
  *   [cfg]          bits 2:0 log2 of the queue size (1..128),
- *                  bit 3 EVENT_IDX, bit 4 INDIRECT_DESC, bit 5 read-only
+ *                  bit 3 EVENT_IDX, bit 4 INDIRECT_DESC, bit 5 read-only,
+ *                  bit 6 with a pool of request slots (its workers not
+ *                  started: a request runs as it is handed over and
+ *                  completes at the next pass), bit 7 every request
+ *                  with I/O goes to the pool (else flushes and those of
+ *                  4 KiB or more)
  *   [len lo][len hi] then len bytes: the start of guest RAM (the rest is 0).
  *                  Rings at fixed places: descriptors 0x0, available 0x800,
  *                  used 0xa00; buffers anywhere
@@ -14,7 +19,8 @@
  *
  * Besides not crashing (ASan/UBSan), the device must keep its invariants:
  * the backend never sees I/O past the disk or an iovec outside RAM, and
- * every chain it consumed was either completed or reported broken.
+ * every chain it consumed was either completed, in flight in a slot, or
+ * reported broken; a drain completes everything in flight.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +72,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Request slots taken: requests in flight. */
+static unsigned int in_flight(const struct virtio_blk *b)
+{
+	unsigned int n = BLOCK_POOL_WORKERS;
+
+	if (!b->pool)
+		return 0;
+	for (const struct blk_inflight *s = b->free_slots; s; s = s->next_free)
+		n--;
+	return n;
+}
+
 /* Parse the input into RAM and the mutation script; returns the cfg byte. */
 static uint8_t load_input(const uint8_t *data, size_t size)
 {
@@ -103,9 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	backend = (struct block_backend){ .ops = &fuzz_disk_ops,
 					  .size = FUZZ_DISK_SIZE,
-					  .readonly = cfg & 0x20 };
+					  .readonly = cfg & 0x20,
+					  .worker_min_bytes =
+						  cfg & 0x80 ? 0 : 4096 };
 	CHECK_INVARIANT(
 		virtio_blk_init(&blk, &backend, "fuzz-blk", "vigil-0") == 0);
+	blk.pool = NULL;
+	if (cfg & 0x40)
+		CHECK_INVARIANT(virtio_blk_pool_init(&blk) == 0);
 
 	virtq_reset(&vq, (uint16_t)(1u << (cfg & 7)));
 	vq.desc = DESC_GPA;
@@ -117,10 +140,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A few passes, as notifications would trigger; stop once broken. */
 	for (int pass = 0; pass < MAX_PASSES && ret == 0; pass++) {
 		ret = virtio_blk_process_queue(&blk, &vq, &gm, &irq);
-		/* Every chain popped is completed, or the queue is broken. */
-		CHECK_INVARIANT(vq.used_idx == vq.last_avail_idx ||
+		/* Every chain popped is completed, in flight, or broken. */
+		CHECK_INVARIANT((uint16_t)(vq.last_avail_idx - vq.used_idx) ==
+					in_flight(&blk) ||
 				(ret < 0 && (uint16_t)(vq.last_avail_idx -
-						       vq.used_idx) == 1));
+						       vq.used_idx) <= vq.num));
 	}
+	/* A snapshot's drain: nothing stays in flight. */
+	if (ret == 0 && virtio_blk_drain(&blk, &vq, &gm, true, &irq) == 0)
+		CHECK_INVARIANT(vq.used_idx == vq.last_avail_idx);
+	CHECK_INVARIANT(in_flight(&blk) == 0 || ret < 0);
+	virtio_blk_pool_destroy(&blk);
 	return 0;
 }

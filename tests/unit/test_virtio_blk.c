@@ -5,10 +5,14 @@
  * malloc'd disk, counting calls so tests can prove a rejected request never
  * reached it): header parsing, the sector range and length checks, read-only
  * drives, flush, GET_ID, unknown types, status-byte framing, and the queue
- * loop.
+ * loop; then the same device with a pool of workers, whose reads the test
+ * holds at a gate to keep them in flight.
  */
 #include <errno.h>
 #include <linux/virtio_blk.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <stdlib.h>
@@ -19,8 +23,8 @@
 #include "tests/support/tap.h"
 #include "tests/support/vring.h"
 
-#define RAM_SIZE 0x10000ull
-#define DISK_SECTORS 64u
+#define RAM_SIZE 0x20000ull
+#define DISK_SECTORS 256u
 #define DISK_SIZE (DISK_SECTORS * 512u)
 #define HDR_GPA 0x1000ull
 #define DATA_GPA 0x2000ull
@@ -29,12 +33,17 @@
 #define DESC_GPA 0x8000ull
 #define AVAIL_GPA 0x9000ull
 #define USED_GPA 0xa000ull
+#define BIG_GPA 0x10000ull /* 64 KiB of data */
 
 struct mem_backend {
 	struct block_backend bb; /* first: the ops get &bb */
 	uint8_t *disk;
-	unsigned int reads, writes, flushes;
+	unsigned int reads, writes, flushes; /* atomic: workers count too */
 	bool fail_read, fail_flush;
+	/* While closed, reads wait: requests stay in flight on the workers. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	bool gate_closed;
 };
 
 static uint8_t *ram;
@@ -65,19 +74,29 @@ static int mem_rw(struct block_backend *bb, const struct iovec *iov, int iovcnt,
 	return 0;
 }
 
+static void gate_wait(struct mem_backend *m)
+{
+	pthread_mutex_lock(&m->gate_lock);
+	while (m->gate_closed)
+		pthread_cond_wait(&m->gate_cond, &m->gate_lock);
+	pthread_mutex_unlock(&m->gate_lock);
+}
+
 static int mem_preadv(struct block_backend *bb, const struct iovec *iov,
 		      int iovcnt, uint64_t offset)
 {
 	struct mem_backend *m = (struct mem_backend *)bb;
 
-	m->reads++;
+	gate_wait(m);
+	__atomic_fetch_add(&m->reads, 1, __ATOMIC_RELAXED);
 	return m->fail_read ? -EIO : mem_rw(bb, iov, iovcnt, offset, false);
 }
 
 static int mem_pwritev(struct block_backend *bb, const struct iovec *iov,
 		       int iovcnt, uint64_t offset)
 {
-	((struct mem_backend *)bb)->writes++;
+	__atomic_fetch_add(&((struct mem_backend *)bb)->writes, 1,
+			   __ATOMIC_RELAXED);
 	return mem_rw(bb, iov, iovcnt, offset, true);
 }
 
@@ -85,7 +104,8 @@ static int mem_flush(struct block_backend *bb)
 {
 	struct mem_backend *m = (struct mem_backend *)bb;
 
-	m->flushes++;
+	gate_wait(m);
+	__atomic_fetch_add(&m->flushes, 1, __ATOMIC_RELAXED);
 	return m->fail_flush ? -EIO : 0;
 }
 
@@ -114,6 +134,7 @@ static void setup(bool readonly)
 	mb.bb.ops = &mem_ops;
 	mb.bb.size = DISK_SIZE;
 	mb.bb.readonly = readonly;
+	mb.bb.worker_min_bytes = BLOCK_NO_WORKERS;
 	mb.reads = mb.writes = mb.flushes = 0;
 	mb.fail_read = mb.fail_flush = false;
 	virtio_blk_init(blk, &mb.bb, "test-blk", "vigil-0");
@@ -417,6 +438,238 @@ static void test_process_queue(void)
 	CHECK(used_idx == 2, "the broken request is not completed");
 }
 
+static void gate_set(bool closed)
+{
+	pthread_mutex_lock(&mb.gate_lock);
+	mb.gate_closed = closed;
+	pthread_cond_broadcast(&mb.gate_cond);
+	pthread_mutex_unlock(&mb.gate_lock);
+}
+
+/* Open the gate a little later, while the test waits in a drain. */
+static void *gate_opener(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	gate_set(false);
+	return NULL;
+}
+
+/* A queue over the test ring, and a started pool on blk. */
+static void setup_pooled(struct virtq *vq)
+{
+	setup(false);
+	memset(ram + DESC_GPA, 0, USED_GPA + 0x1000 - DESC_GPA);
+	virtq_reset(vq, RING_NUM);
+	vq->desc = DESC_GPA;
+	vq->avail = AVAIL_GPA;
+	vq->used = USED_GPA;
+	virtq_enable(vq, false, false);
+	mb.bb.worker_min_bytes = 0; /* a backend that sleeps */
+	virtio_blk_pool_init(blk);
+	block_pool_start(blk->pool, NULL, NULL);
+}
+
+/* Request i (i < 5): a one-sector read of sector i, on descriptors 3i... */
+static void offer_read(unsigned int i)
+{
+	uint16_t d = (uint16_t)(3 * i);
+
+	put_hdr(HDR_GPA + 16 * i, VIRTIO_BLK_T_IN, i);
+	ram[STATUS_GPA + i] = 0xee;
+	vring_put_desc(&ring, d, HDR_GPA + 16 * i, 16, VRING_DESC_F_NEXT,
+		       d + 1);
+	vring_put_desc(&ring, d + 1, DATA_GPA + 512 * i, 512,
+		       VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, d + 2);
+	vring_put_desc(&ring, d + 2, STATUS_GPA + i, 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, d);
+}
+
+/* Wait (up to 5 s) for the pool to report completions. */
+static bool pool_signalled(void)
+{
+	struct pollfd p = { .fd = block_pool_fd(blk->pool), .events = POLLIN };
+
+	return poll(&p, 1, 5000) == 1;
+}
+
+/* Serve until n requests are used, waiting for the pool in between. */
+static void serve_until_used(struct virtq *vq, uint16_t n)
+{
+	bool irq;
+
+	for (int tries = 0; vring_used_idx(&ring) < n && tries < 1000; tries++)
+		if (virtio_blk_process_queue(blk, vq, &gm, &irq) == 0 &&
+		    vring_used_idx(&ring) < n)
+			pool_signalled();
+}
+
+static void test_pool_in_flight(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	bool irq;
+
+	setup_pooled(&vq);
+	gate_set(true);
+	offer_read(0);
+	offer_read(1);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 && !irq &&
+		      vring_used_idx(&ring) == 0 && vq.last_avail_idx == 2,
+	      "two reads taken, both in flight, nothing completed yet");
+	gate_set(false);
+	CHECK(pool_signalled(), "the pool signals its completions");
+	serve_until_used(&vq, 2);
+	CHECK(vring_used_idx(&ring) == 2 &&
+		      ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
+		      ram[STATUS_GPA + 1] == VIRTIO_BLK_S_OK &&
+		      !memcmp(ram + DATA_GPA, mb.disk, 1024),
+	      "both reads complete with their data and status");
+	virtio_blk_pool_destroy(blk);
+}
+
+/* Flush i on descriptors 2i, 2i + 1 (flushes wait at the gate too). */
+static void offer_flush(unsigned int i)
+{
+	uint16_t d = (uint16_t)(2 * i);
+
+	put_hdr(HDR_GPA + 16 * i, VIRTIO_BLK_T_FLUSH, 0);
+	vring_put_desc(&ring, d, HDR_GPA + 16 * i, 16, VRING_DESC_F_NEXT,
+		       d + 1);
+	vring_put_desc(&ring, d + 1, STATUS_GPA + i, 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, d);
+}
+
+static void test_pool_full(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	const uint16_t n = BLOCK_POOL_WORKERS + 4;
+	bool irq;
+
+	/* A ring with room for more requests than the pool has slots. */
+	ring.num = 64;
+	setup_pooled(&vq);
+	virtq_reset(&vq, ring.num);
+	vq.desc = DESC_GPA;
+	vq.avail = AVAIL_GPA;
+	vq.used = USED_GPA;
+	virtq_enable(&vq, false, false);
+	gate_set(true);
+	for (unsigned int i = 0; i < n; i++)
+		offer_flush(i);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 &&
+		      vq.last_avail_idx == BLOCK_POOL_WORKERS &&
+		      vring_used_idx(&ring) == 0,
+	      "every slot in flight: the rest stay in the ring");
+	gate_set(false);
+	serve_until_used(&vq, n);
+	CHECK(vring_used_idx(&ring) == n && vq.last_avail_idx == n &&
+		      __atomic_load_n(&mb.flushes, __ATOMIC_RELAXED) == n,
+	      "as slots come back the rest are taken: all %u complete", n);
+	virtio_blk_pool_destroy(blk);
+	ring.num = RING_NUM;
+}
+
+static void test_pool_drain(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	pthread_t opener;
+	bool irq;
+
+	/* A snapshot: what is in flight completes into the ring. */
+	setup_pooled(&vq);
+	gate_set(true);
+	offer_read(0);
+	offer_read(1);
+	virtio_blk_process_queue(blk, &vq, &gm, &irq);
+	pthread_create(&opener, NULL, gate_opener, NULL);
+	CHECK(virtio_blk_drain(blk, &vq, &gm, true, &irq) == 0 && irq &&
+		      vring_used_idx(&ring) == 2 &&
+		      ram[STATUS_GPA + 1] == VIRTIO_BLK_S_OK,
+	      "drain with push: waits, then both requests are used");
+	pthread_join(opener, NULL);
+	virtio_blk_pool_destroy(blk);
+
+	/* A reset: what is in flight finishes, and is never completed. */
+	setup_pooled(&vq);
+	gate_set(true);
+	offer_read(0);
+	offer_read(1);
+	virtio_blk_process_queue(blk, &vq, &gm, &irq);
+	pthread_create(&opener, NULL, gate_opener, NULL);
+	CHECK(virtio_blk_drain(blk, &vq, &gm, false, &irq) == 0 && !irq &&
+		      vring_used_idx(&ring) == 0 && ram[STATUS_GPA] == 0xee,
+	      "drain without push: no status byte, no used entry");
+	pthread_join(opener, NULL);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 &&
+		      vring_used_idx(&ring) == 0,
+	      "a later pass completes nothing of the old session");
+	virtio_blk_pool_destroy(blk);
+}
+
+/* Request i: a read of len bytes from sector 0 into BIG_GPA. */
+static void offer_big_read(unsigned int i, uint32_t len)
+{
+	uint16_t d = (uint16_t)(3 * i);
+
+	put_hdr(HDR_GPA + 16 * i, VIRTIO_BLK_T_IN, 0);
+	vring_put_desc(&ring, d, HDR_GPA + 16 * i, 16, VRING_DESC_F_NEXT,
+		       d + 1);
+	vring_put_desc(&ring, d + 1, BIG_GPA, len,
+		       VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, d + 2);
+	vring_put_desc(&ring, d + 2, STATUS_GPA + i, 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(&ring, d);
+}
+
+/* A backend on the page cache: only flushes and large transfers wait. */
+static void test_pool_fast_backend(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	bool irq;
+
+	setup_pooled(&vq);
+	mb.bb.worker_min_bytes = 64 << 10; /* as raw on the page cache */
+	gate_set(true);
+	offer_flush(0);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 &&
+		      vring_used_idx(&ring) == 0 && vq.last_avail_idx == 1,
+	      "fast backend: a flush still goes to a worker");
+	gate_set(false);
+	serve_until_used(&vq, 1);
+	offer_big_read(1, 4096);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 &&
+		      vring_used_idx(&ring) == 2 &&
+		      ram[STATUS_GPA + 1] == VIRTIO_BLK_S_OK,
+	      "fast backend: a 4 KiB read completes within the pass");
+	offer_big_read(2, 64 << 10);
+	CHECK(virtio_blk_process_queue(blk, &vq, &gm, &irq) == 0 &&
+		      vring_used_idx(&ring) == 2 && vq.last_avail_idx == 3,
+	      "fast backend: a 64 KiB read goes to a worker");
+	serve_until_used(&vq, 3);
+	CHECK(vring_used_idx(&ring) == 3 &&
+		      !memcmp(ram + BIG_GPA, mb.disk, 64 << 10),
+	      "and completes with its data");
+	virtio_blk_pool_destroy(blk);
+}
+
+static void test_pool_errors(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	bool irq;
+
+	setup_pooled(&vq);
+	mb.fail_read = true;
+	offer_read(0);
+	virtio_blk_process_queue(blk, &vq, &gm, &irq);
+	CHECK(virtio_blk_drain(blk, &vq, &gm, true, &irq) == 0 &&
+		      vring_used_idx(&ring) == 1 &&
+		      ram[STATUS_GPA] == VIRTIO_BLK_S_IOERR &&
+		      !memcmp(ram + USED_GPA + 8, &(uint32_t){ 1 }, 4),
+	      "a failed read on a worker: IOERR, used length 1");
+	virtio_blk_pool_destroy(blk);
+}
+
 int main(void)
 {
 	ram = malloc(RAM_SIZE);
@@ -426,6 +679,8 @@ int main(void)
 				    .used = USED_GPA,
 				    .num = RING_NUM };
 	mb.disk = malloc(DISK_SIZE);
+	pthread_mutex_init(&mb.gate_lock, NULL);
+	pthread_cond_init(&mb.gate_cond, NULL);
 	blk = calloc(1, sizeof(*blk));
 	if (!ram || !mb.disk || !blk)
 		return 1;
@@ -439,6 +694,11 @@ int main(void)
 	test_ranges();
 	test_framing();
 	test_process_queue();
+	test_pool_in_flight();
+	test_pool_full();
+	test_pool_drain();
+	test_pool_errors();
+	test_pool_fast_backend();
 
 	free(blk);
 	free(mb.disk);

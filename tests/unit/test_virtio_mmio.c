@@ -641,6 +641,79 @@ static void test_reset_in_flight(void)
 	CHECK(vring_used_idx(&ring) == 1, "nothing is served after the reset");
 }
 
+static void release_held_reads(void)
+{
+	pthread_mutex_lock(&hold_lock);
+	release_reads = true;
+	pthread_cond_broadcast(&hold_cond);
+	pthread_mutex_unlock(&hold_lock);
+}
+
+/* Let the held read go a little later, while the test waits in a drain. */
+static void *late_release(void *arg)
+{
+	(void)arg;
+	usleep(50 * 1000);
+	release_held_reads();
+	return NULL;
+}
+
+/* Notify with a read held on one of the drive's workers; wait till it is. */
+static void read_in_flight_on_worker(void)
+{
+	pthread_mutex_lock(&hold_lock);
+	hold_reads = true;
+	read_in_flight = release_reads = false;
+	pthread_mutex_unlock(&hold_lock);
+	offer_read();
+	ram[STATUS_GPA] = 0xee;
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	pthread_mutex_lock(&hold_lock);
+	while (!read_in_flight)
+		pthread_cond_wait(&hold_cond, &hold_lock);
+	pthread_mutex_unlock(&hold_lock);
+}
+
+/*
+ * A drive whose backend may sleep keeps its requests on workers, past the
+ * queue pass: the snapshot's state and a reset must wait for them.
+ */
+static void test_worker_in_flight(void)
+{
+	struct virtio_mmio_state st;
+	pthread_t releaser;
+
+	setup();
+	mb.bb.worker_min_bytes = 0; /* a backend that sleeps */
+	virtio_blk_pool_init(blk);
+	block_pool_start(blk->pool, NULL, NULL);
+	driver_init();
+	read_in_flight_on_worker();
+	CHECK(vring_used_idx(&ring) == 0,
+	      "the read is on a worker after the notification's pass");
+	pthread_create(&releaser, NULL, late_release, NULL);
+	virtio_mmio_get_state(&dev, &st);
+	pthread_join(releaser, NULL);
+	CHECK(vring_used_idx(&ring) == 1 &&
+		      ram[STATUS_GPA] == VIRTIO_BLK_S_OK &&
+		      st.queue[0].used_idx == 1 &&
+		      (st.interrupt_status & VIRTIO_MMIO_INT_VRING),
+	      "a snapshot's state waits for it and records it completed");
+
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	read_in_flight_on_worker();
+	pthread_create(&releaser, NULL, late_release, NULL);
+	wr(VIRTIO_MMIO_STATUS, 0);
+	pthread_join(releaser, NULL);
+	CHECK(vring_used_idx(&ring) == 1 && ram[STATUS_GPA] == 0xee &&
+		      rd(VIRTIO_MMIO_INTERRUPT_STATUS) == 0,
+	      "a reset waits for it and then never completes it");
+	virtio_mmio_process_queue(&dev, 0);
+	CHECK(vring_used_idx(&ring) == 1, "not in a later pass either");
+	hold_reads = false;
+	virtio_blk_pool_destroy(blk);
+}
+
 /* set_state must refuse st, and leave the device as it was. */
 static void expect_bad_state(const struct virtio_mmio_state *st,
 			     const char *what)
@@ -777,6 +850,7 @@ int main(void)
 	test_notify_order();
 	test_needs_reset();
 	test_reset_in_flight();
+	test_worker_in_flight();
 	test_snapshot();
 	test_snapshot_after_resize();
 
