@@ -178,6 +178,19 @@ static bool no_stray_data(const struct virtio_blk *blk,
 	return true;
 }
 
+/* The transfer a checked read or write asks of the backend. */
+static void blk_set_transfer(struct blk_req *req, enum block_op op,
+			     const struct iovec *iov, int n, uint64_t bytes)
+{
+	req->io = (struct block_req){ .op = op,
+				      .iov = iov,
+				      .iovcnt = n,
+				      .offset = req->sector *
+						VIRTIO_BLK_SECTOR_SIZE };
+	req->has_io = true;
+	req->io_bytes = bytes;
+}
+
 /*
  * VIRTIO_BLK_T_IN: read sectors into the writable buffers. Like every
  * request kind below, this checks the request and describes the backend
@@ -199,13 +212,7 @@ static uint8_t blk_read(struct virtio_blk *blk, const struct guest_mem *gm,
 	n = virtq_chain_map(gm, chain, req->nr_out, chain->nr, 0, bytes, iov);
 	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
-	req->io = (struct block_req){ .op = BLOCK_OP_READ,
-				      .iov = iov,
-				      .iovcnt = n,
-				      .offset = req->sector *
-						VIRTIO_BLK_SECTOR_SIZE };
-	req->has_io = true;
-	req->io_bytes = bytes;
+	blk_set_transfer(req, BLOCK_OP_READ, iov, n, bytes);
 	*data_len = (uint32_t)bytes;
 	return VIRTIO_BLK_S_OK;
 }
@@ -235,13 +242,7 @@ static uint8_t blk_write(struct virtio_blk *blk, const struct guest_mem *gm,
 			    iov);
 	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
-	req->io = (struct block_req){ .op = BLOCK_OP_WRITE,
-				      .iov = iov,
-				      .iovcnt = n,
-				      .offset = req->sector *
-						VIRTIO_BLK_SECTOR_SIZE };
-	req->has_io = true;
-	req->io_bytes = bytes;
+	blk_set_transfer(req, BLOCK_OP_WRITE, iov, n, bytes);
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -369,8 +370,11 @@ static int blk_submit_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 	uint8_t status;
 	int ret;
 
-	/* A slot maps a chain no longer than the queue (spec 2.7.5.3.1). */
-	if (chain->nr > VIRTIO_BLK_QUEUE_SIZE)
+	/*
+	 * Without a pool every request completes here; a slot maps a chain
+	 * no longer than the queue (spec 2.7.5.3.1).
+	 */
+	if (!blk->pool || chain->nr > VIRTIO_BLK_QUEUE_SIZE)
 		return virtio_blk_handle_chain(blk, gm, chain, used_len);
 	ret = parse_request(blk, gm, chain, &req);
 	if (ret < 0)
@@ -382,6 +386,7 @@ static int blk_submit_chain(struct virtio_blk *blk, const struct guest_mem *gm,
 		return blk_finish(gm, req.status_gpa, status, data_len,
 				  used_len);
 	blk->free_slots = slot->next_free;
+	blk->nr_in_flight++;
 	slot->head = chain->head;
 	slot->status_gpa = req.status_gpa;
 	slot->data_len = data_len;
@@ -437,23 +442,8 @@ static int blk_complete_done(struct virtio_blk *blk, struct virtq *vq,
 		}
 		slot->next_free = blk->free_slots;
 		blk->free_slots = slot;
+		blk->nr_in_flight--;
 	}
-	return ret;
-}
-
-/* Serve the queue with requests in flight on the pool's workers. */
-static int blk_process_pooled(struct virtio_blk *blk, struct virtq *vq,
-			      const struct guest_mem *gm, bool *pushed)
-{
-	int ret;
-
-	block_pool_ack(blk->pool); /* on the I/O thread, which watches it */
-	ret = blk_complete_done(blk, vq, gm, true, pushed);
-
-	/* No free slot: the rest stays in the ring until one completes. */
-	while (ret >= 0 && blk->free_slots)
-		if ((ret = blk_start_chain(blk, vq, gm, pushed)) == 0)
-			break;
 	return ret;
 }
 
@@ -461,26 +451,21 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt)
 {
 	bool pushed = false;
-	uint32_t used_len;
-	int ret;
+	int ret = 0;
 
-	if (blk->pool) {
-		ret = blk_process_pooled(blk, vq, gm, &pushed);
-		*interrupt = pushed && virtq_needs_interrupt(vq, gm);
-		return ret < 0 ? ret : 0;
+	/*
+	 * With something in flight: clear the pool's eventfd (here, on the
+	 * I/O thread, which watches it) and complete what finished. With
+	 * nothing, this path makes no system call.
+	 */
+	if (blk->pool && blk->nr_in_flight) {
+		block_pool_ack(blk->pool);
+		ret = blk_complete_done(blk, vq, gm, true, &pushed);
 	}
-	for (;;) {
-		ret = virtq_pop_chain(vq, gm, &blk->chain);
-		if (ret <= 0)
+	/* No free slot: the rest stays in the ring until one completes. */
+	while (ret >= 0 && (!blk->pool || blk->free_slots))
+		if ((ret = blk_start_chain(blk, vq, gm, &pushed)) == 0)
 			break;
-		ret = virtio_blk_handle_chain(blk, gm, &blk->chain, &used_len);
-		if (ret < 0)
-			break;
-		ret = virtq_push_used(vq, gm, blk->chain.head, used_len);
-		if (ret < 0)
-			break;
-		pushed = true;
-	}
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
 	return ret < 0 ? ret : 0;
 }
@@ -561,6 +546,7 @@ int virtio_blk_pool_init(struct virtio_blk *blk)
 		blk->slots = NULL;
 		return r;
 	}
+	blk->nr_in_flight = 0;
 	for (unsigned int i = 0; i < BLOCK_POOL_WORKERS; i++) {
 		blk->slots[i].next_free = blk->free_slots;
 		blk->free_slots = &blk->slots[i];
@@ -621,6 +607,7 @@ void virtio_blk_pool_destroy(struct virtio_blk *blk)
 	free(blk->slots);
 	blk->pool = NULL;
 	blk->slots = blk->free_slots = NULL;
+	blk->nr_in_flight = 0;
 }
 
 static int blk_kind_start(void *dev, int (*on_start)(void *opaque),

@@ -79,6 +79,7 @@ struct virtio_blk {
 	struct block_pool *pool;
 	struct blk_inflight *slots;	 /* BLOCK_POOL_WORKERS of them */
 	struct blk_inflight *free_slots; /* a list through next_free */
+	unsigned int nr_in_flight;	 /* slots taken */
 };
 
 /*

@@ -140,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A few passes, as notifications would trigger; stop once broken. */
 	for (int pass = 0; pass < MAX_PASSES && ret == 0; pass++) {
 		ret = virtio_blk_process_queue(&blk, &vq, &gm, &irq);
+		CHECK_INVARIANT(blk.nr_in_flight == in_flight(&blk));
 		/* Every chain popped is completed, in flight, or broken. */
 		CHECK_INVARIANT((uint16_t)(vq.last_avail_idx - vq.used_idx) ==
 					in_flight(&blk) ||

@@ -462,7 +462,7 @@ static void setup_pooled(struct virtq *vq)
 {
 	setup(false);
 	memset(ram + DESC_GPA, 0, USED_GPA + 0x1000 - DESC_GPA);
-	virtq_reset(vq, RING_NUM);
+	virtq_reset(vq, ring.num);
 	vq->desc = DESC_GPA;
 	vq->avail = AVAIL_GPA;
 	vq->used = USED_GPA;
@@ -550,11 +550,6 @@ static void test_pool_full(void)
 	/* A ring with room for more requests than the pool has slots. */
 	ring.num = 64;
 	setup_pooled(&vq);
-	virtq_reset(&vq, ring.num);
-	vq.desc = DESC_GPA;
-	vq.avail = AVAIL_GPA;
-	vq.used = USED_GPA;
-	virtq_enable(&vq, false, false);
 	gate_set(true);
 	for (unsigned int i = 0; i < n; i++)
 		offer_flush(i);
@@ -571,6 +566,22 @@ static void test_pool_full(void)
 	ring.num = RING_NUM;
 }
 
+/*
+ * Two reads in flight, held at the gate, and a thread that opens it
+ * while the test waits in a drain.
+ */
+static void two_reads_held(struct virtq *vq, pthread_t *opener)
+{
+	bool irq;
+
+	setup_pooled(vq);
+	gate_set(true);
+	offer_read(0);
+	offer_read(1);
+	virtio_blk_process_queue(blk, vq, &gm, &irq);
+	pthread_create(opener, NULL, gate_opener, NULL);
+}
+
 static void test_pool_drain(void)
 {
 	struct virtq vq = { .name = "test q0" };
@@ -578,12 +589,7 @@ static void test_pool_drain(void)
 	bool irq;
 
 	/* A snapshot: what is in flight completes into the ring. */
-	setup_pooled(&vq);
-	gate_set(true);
-	offer_read(0);
-	offer_read(1);
-	virtio_blk_process_queue(blk, &vq, &gm, &irq);
-	pthread_create(&opener, NULL, gate_opener, NULL);
+	two_reads_held(&vq, &opener);
 	CHECK(virtio_blk_drain(blk, &vq, &gm, true, &irq) == 0 && irq &&
 		      vring_used_idx(&ring) == 2 &&
 		      ram[STATUS_GPA + 1] == VIRTIO_BLK_S_OK,
@@ -592,12 +598,7 @@ static void test_pool_drain(void)
 	virtio_blk_pool_destroy(blk);
 
 	/* A reset: what is in flight finishes, and is never completed. */
-	setup_pooled(&vq);
-	gate_set(true);
-	offer_read(0);
-	offer_read(1);
-	virtio_blk_process_queue(blk, &vq, &gm, &irq);
-	pthread_create(&opener, NULL, gate_opener, NULL);
+	two_reads_held(&vq, &opener);
 	CHECK(virtio_blk_drain(blk, &vq, &gm, false, &irq) == 0 && !irq &&
 		      vring_used_idx(&ring) == 0 && ram[STATUS_GPA] == 0xee,
 	      "drain without push: no status byte, no used entry");
