@@ -3,7 +3,15 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
 
 /* meson.build defines VIGIL_SANITIZER in ASan, UBSan, TSan and fuzz builds. */
 #ifdef VIGIL_SANITIZER
@@ -166,4 +174,72 @@ int policy_rule_count(struct seccomp_policy *p)
 	int rules = p->rules;
 
 	return policy_release(p) < 0 ? p->err : rules;
+}
+
+/* The program's size from the descriptor libseccomp wrote it to. */
+static int prog_read(int fd, struct policy_prog *prog)
+{
+	struct stat st;
+	size_t len;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	len = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (st.st_size <= 0 || len > BPF_MAXINSNS ||
+	    (size_t)st.st_size % sizeof(struct sock_filter))
+		return -E2BIG;
+	prog->insns = malloc((size_t)st.st_size);
+	if (!prog->insns)
+		return -ENOMEM;
+	prog->len = (unsigned short)len;
+	if (pread(fd, prog->insns, (size_t)st.st_size, 0) != st.st_size)
+		return -EIO;
+	return 0;
+}
+
+int policy_export(struct seccomp_policy *p, struct policy_prog *prog)
+{
+	uint32_t log = 0;
+	int fd;
+
+	*prog = (struct policy_prog){ .insns = NULL };
+	if (p->err)
+		return policy_release(p);
+	/* libseccomp 2.5 exports a program only to a file descriptor. */
+	fd = memfd_create("vigil-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		p->err = -errno;
+	if (!p->err)
+		p->err = seccomp_export_bpf(p->ctx, fd);
+	if (!p->err)
+		p->err = prog_read(fd, prog);
+	if (fd >= 0)
+		close(fd);
+	/* policy_init() asked for the audit log on a best-effort basis. */
+	if (!p->err &&
+	    seccomp_attr_get(p->ctx, SCMP_FLTATR_CTL_LOG, &log) == 0 && log)
+		prog->flags = SECCOMP_FILTER_FLAG_LOG;
+	if (p->err)
+		policy_prog_free(prog);
+	return policy_release(p);
+}
+
+int policy_prog_load(const struct policy_prog *prog)
+{
+	struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
+
+	if (!prog->insns)
+		return -EINVAL;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+void policy_prog_free(struct policy_prog *prog)
+{
+	free(prog->insns);
+	*prog = (struct policy_prog){ .insns = NULL };
 }

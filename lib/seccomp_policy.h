@@ -19,6 +19,7 @@
 #ifndef VIGIL_SECCOMP_POLICY_H
 #define VIGIL_SECCOMP_POLICY_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stddef.h>
 
@@ -63,6 +64,26 @@ void policy_allow_sanitizer(struct seccomp_policy *p);
 int policy_load(struct seccomp_policy *p);
 /* The rules added (or the first error), and free p without loading. */
 int policy_rule_count(struct seccomp_policy *p);
+
+/*
+ * A built filter that any number of threads can load without libseccomp:
+ * the same BPF program and flags policy_load() would give the kernel.
+ */
+struct policy_prog {
+	struct sock_filter *insns; /* malloc()ed; NULL: nothing built */
+	unsigned short len;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
+/* Build p into prog and free p. 0 or -errno (prog then holds nothing). */
+int policy_export(struct seccomp_policy *p, struct policy_prog *prog);
+/*
+ * Load prog onto the calling thread, with no_new_privs, as policy_load()
+ * would. It allocates nothing: a thread that loads only this never gets
+ * a malloc arena. 0 or -errno.
+ */
+int policy_prog_load(const struct policy_prog *prog);
+void policy_prog_free(struct policy_prog *prog);
 
 /* libseccomp's SCMP_An() macros leave datum_b out, which clang flags. */
 static inline struct scmp_arg_cmp policy_arg_eq(unsigned int arg,

@@ -437,6 +437,9 @@ void machine_init(struct machine *m)
 
 static int machine_init_sync(struct machine *m, char *err, size_t errlen)
 {
+	const struct sandbox_fds io_fds = {
+		.vm_fd = -1, .vcpu_fd = -1, .tty_fd = -1, .api_fd = -1
+	};
 	pthread_condattr_t attr;
 
 	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -452,6 +455,7 @@ static int machine_init_sync(struct machine *m, char *err, size_t errlen)
 	pthread_mutex_init(&m->pause_lock, NULL);
 	pthread_cond_init(&m->pause_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	sandbox_shared_init(&m->worker_sandbox, SANDBOX_IO, &io_fds);
 	m->pause_ready = true;
 	return 0;
 }
@@ -540,5 +544,6 @@ void machine_destroy(struct machine *m)
 	if (m->pause_ready) {
 		pthread_cond_destroy(&m->pause_cond);
 		pthread_mutex_destroy(&m->pause_lock);
+		sandbox_shared_destroy(&m->worker_sandbox);
 	}
 }

@@ -6,8 +6,8 @@
  * filter its stance: kill the process, this thread only, no_new_privs):
  * the vCPU threads do not need epoll or close, the main thread does not
  * need KVM_RUN, and only the I/O thread touches disks (a drive's worker
- * threads, block/pool.h, load the I/O thread's list: they make a few of
- * its calls). No call that takes a path (open,
+ * threads, block/pool.h, load the I/O thread's list, built once for all
+ * of them: they make a few of its calls). No call that takes a path (open,
  * mkdir, unlink, rename, stat...), none that creates a descriptor
  * (socket, pipe, dup, eventfd...) and nothing that executes or maps
  * executable memory is on any list. After set-up vigil works with the
@@ -245,6 +245,48 @@ int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds)
 		return r;
 	sandbox_build(&p, thread, fds);
 	return policy_load(&p);
+}
+
+void sandbox_shared_init(struct sandbox_shared *s, enum sandbox_thread thread,
+			 const struct sandbox_fds *fds)
+{
+	*s = (struct sandbox_shared){ .thread = thread, .fds = *fds };
+	pthread_mutex_init(&s->lock, NULL);
+}
+
+int sandbox_shared_build(struct sandbox_shared *s)
+{
+	struct seccomp_policy p;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->built && !sandbox_off) {
+		r = policy_init(&p);
+		if (r == 0) {
+			sandbox_build(&p, s->thread, &s->fds);
+			r = policy_export(&p, &s->prog);
+		}
+		s->err = r;
+	}
+	s->built = true;
+	r = s->err;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int sandbox_enter_shared(struct sandbox_shared *s)
+{
+	int r = sandbox_shared_build(s);
+
+	if (r < 0 || sandbox_off)
+		return r;
+	return policy_prog_load(&s->prog);
+}
+
+void sandbox_shared_destroy(struct sandbox_shared *s)
+{
+	policy_prog_free(&s->prog);
+	pthread_mutex_destroy(&s->lock);
 }
 
 int sandbox_rule_count(enum sandbox_thread thread)

@@ -10,7 +10,10 @@
 #ifndef VIGIL_SANDBOX_H
 #define VIGIL_SANDBOX_H
 
+#include <pthread.h>
 #include <stdbool.h>
+
+#include "lib/seccomp_policy.h"
 
 enum sandbox_thread {
 	SANDBOX_MAIN, /* event loop: console, signals, shutdown */
@@ -43,6 +46,29 @@ bool sandbox_enabled(void);
  * sandbox itself must not go on.
  */
 int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds);
+
+/*
+ * One list built once and loaded by many threads of a kind (a drive's
+ * workers, block/pool.h): the first to enter, or sandbox_shared_build(),
+ * builds it with libseccomp; every thread then loads the same program and
+ * allocates nothing (a thread's first malloc() costs it an arena).
+ */
+struct sandbox_shared {
+	pthread_mutex_t lock;
+	enum sandbox_thread thread;
+	struct sandbox_fds fds;
+	bool built;
+	int err; /* the build's, kept for every later caller */
+	struct policy_prog prog;
+};
+
+void sandbox_shared_init(struct sandbox_shared *s, enum sandbox_thread thread,
+			 const struct sandbox_fds *fds);
+/* Build the program if nobody has yet. 0 or the build's -errno. */
+int sandbox_shared_build(struct sandbox_shared *s);
+/* sandbox_enter() for the calling thread, through the shared program. */
+int sandbox_enter_shared(struct sandbox_shared *s);
+void sandbox_shared_destroy(struct sandbox_shared *s);
 
 /* Rules in a thread's allow-list, counting each pinned ioctl as one. */
 int sandbox_rule_count(enum sandbox_thread thread);

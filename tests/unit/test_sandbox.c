@@ -44,9 +44,14 @@ static void child_exit(enum sandbox_thread thread, int code)
 /* A probe runs in the sandboxed child; it returns to end the child. */
 typedef void (*probe_fn)(const struct sandbox_fds *fds);
 
-/* How a child ended: its exit code, or 128 + the signal that killed it. */
+/*
+ * How a child ended: its exit code, or 128 + the signal that killed it.
+ * With shared, the child loads the program the parent built (as a drive's
+ * workers do) instead of building its own.
+ */
 static int run_sandboxed(enum sandbox_thread thread,
-			 const struct sandbox_fds *fds, probe_fn probe)
+			 const struct sandbox_fds *fds, probe_fn probe,
+			 struct sandbox_shared *shared)
 {
 	int status;
 	pid_t pid = fork();
@@ -54,7 +59,8 @@ static int run_sandboxed(enum sandbox_thread thread,
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int r = sandbox_enter(thread, fds);
+		int r = shared ? sandbox_enter_shared(shared) :
+				 sandbox_enter(thread, fds);
 
 		if (r < 0)
 			_exit(r == -ENOSYS ? 3 : 2);
@@ -320,33 +326,56 @@ static const struct probe_case api_cases[] = {
 	{ SANDBOX_MAIN, probe_socket, false, "main+api: socket", false },
 };
 
-static void run_cases(const struct probe_case *list, size_t n,
-		      const struct sandbox_fds *fds)
+/* One case, with a list built in the child or built once in the parent. */
+static int run_case(const struct probe_case *c, const struct sandbox_fds *fds,
+		    bool shared)
 {
+	struct sandbox_shared built;
+	int end;
+
+	if (!shared)
+		return run_sandboxed(c->thread, fds, c->probe, NULL);
+	sandbox_shared_init(&built, c->thread, fds);
+	end = sandbox_shared_build(&built) < 0 ?
+		      -1 :
+		      run_sandboxed(c->thread, fds, c->probe, &built);
+	sandbox_shared_destroy(&built);
+	return end;
+}
+
+static void run_cases(const struct probe_case *list, size_t n,
+		      const struct sandbox_fds *fds, bool shared)
+{
+	const char *how = shared ? " (shared)" : "";
+
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_case *c = &list[i];
 		int end;
 
+		/* The main list pins tgkill() to the builder's pid, which is
+		 * the parent's here: vigil shares only the I/O list. */
+		if (shared && c->thread == SANDBOX_MAIN)
+			continue;
 #ifdef VIGIL_SANITIZER
 		if (c->release_only) {
 			tap_skip(c->what, "sanitizer runtime calls allowed");
 			continue;
 		}
 #endif
-		end = run_sandboxed(c->thread, fds, c->probe);
+		end = run_case(c, fds, shared);
 		if (c->allowed)
-			CHECK(end == 0, "%s: allowed (child ended with %d)",
-			      c->what, end);
+			CHECK(end == 0, "%s%s: allowed (child ended with %d)",
+			      c->what, how, end);
 		else
 			CHECK(end == KILLED_BY_SECCOMP,
-			      "%s: killed by SIGSYS (child ended with %d)",
-			      c->what, end);
+			      "%s%s: killed by SIGSYS (child ended with %d)",
+			      c->what, how, end);
 	}
 }
 
 static bool seccomp_missing(const struct sandbox_fds *fds)
 {
-	return run_sandboxed(SANDBOX_MAIN, fds, probe_exit_group) == 3;
+	return run_sandboxed(SANDBOX_MAIN, fds, probe_exit_group, NULL) == 3;
 }
 
 int main(void)
@@ -379,10 +408,14 @@ int main(void)
 		      sandbox_thread_name((enum sandbox_thread)t), n);
 	}
 	run_cases(plain_cases, sizeof(plain_cases) / sizeof(plain_cases[0]),
-		  &fds);
+		  &fds, false);
+	/* A drive's workers load one program built once: the same verdicts. */
+	run_cases(plain_cases, sizeof(plain_cases) / sizeof(plain_cases[0]),
+		  &fds, true);
 	/* The filter compares the fd number of the accept4 rule only. */
 	fds.api_fd = fds.vcpu_fd;
-	run_cases(api_cases, sizeof(api_cases) / sizeof(api_cases[0]), &fds);
+	run_cases(api_cases, sizeof(api_cases) / sizeof(api_cases[0]), &fds,
+		  false);
 	close(fds.vm_fd);
 	close(fds.vcpu_fd);
 	return tap_done();
