@@ -455,7 +455,7 @@ static int machine_init_sync(struct machine *m, char *err, size_t errlen)
 	pthread_mutex_init(&m->pause_lock, NULL);
 	pthread_cond_init(&m->pause_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	sandbox_shared_init(&m->worker_sandbox, SANDBOX_IO, &io_fds);
+	sandbox_shared_init(&m->io_sandbox, SANDBOX_IO, &io_fds);
 	m->pause_ready = true;
 	return 0;
 }
@@ -544,6 +544,6 @@ void machine_destroy(struct machine *m)
 	if (m->pause_ready) {
 		pthread_cond_destroy(&m->pause_cond);
 		pthread_mutex_destroy(&m->pause_lock);
-		sandbox_shared_destroy(&m->worker_sandbox);
+		sandbox_shared_destroy(&m->io_sandbox);
 	}
 }

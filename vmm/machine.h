@@ -77,8 +77,8 @@ struct machine {
 	int exit_status;
 	struct cpu_host cpu_host; /* what snapshots of vCPUs need from KVM */
 	struct control *control;  /* the --api-socket server, or NULL */
-	/* The I/O list, built once for every drive's workers. */
-	struct sandbox_shared worker_sandbox;
+	/* The I/O list, built once for the I/O thread and the workers. */
+	struct sandbox_shared io_sandbox;
 
 	/*
 	 * Pausing (machine_pause): vCPU threads park at the top of their run
@@ -87,8 +87,8 @@ struct machine {
 	 */
 	pthread_mutex_t pause_lock;
 	pthread_cond_t pause_cond;
-	bool pause_ready;     /* lock, condvar and worker_sandbox initialised */
-	bool pause_requested; /* vCPUs: park at the next exit */
+	bool pause_ready;	 /* lock, condvar and io_sandbox initialised */
+	bool pause_requested;	 /* vCPUs: park at the next exit */
 	bool io_pause_requested; /* the I/O thread: park */
 	bool io_parked;
 	bool paused;		/* machine_pause() succeeded */

@@ -153,40 +153,25 @@ static int machine_start_vcpus(struct machine *m)
 	return 0;
 }
 
-static int machine_sandbox_io_done(struct machine *m, const char *who, int r)
+/*
+ * The I/O thread's first act (io_thread.on_start), and each device
+ * thread's (a drive's workers): the I/O allow-list, one program built
+ * once for all of them.
+ */
+static int machine_sandbox_io(void *opaque)
 {
+	struct machine *m = opaque;
+	int r = sandbox_enter_shared(&m->io_sandbox);
+
 	if (r < 0) {
-		log_error("%s: cannot install the seccomp filter: %s", who,
+		log_error("io thread or worker: cannot install the seccomp "
+			  "filter: %s",
 			  strerror(-r));
 		machine_request_exit(m, VIGIL_EXIT_ERROR);
 		return r;
 	}
 	sandbox_test_trigger(SANDBOX_IO);
 	return 0;
-}
-
-/* The I/O thread's first act (io_thread.on_start): the I/O allow-list. */
-static int machine_sandbox_io(void *opaque)
-{
-	struct machine *m = opaque;
-	const struct sandbox_fds fds = {
-		.vm_fd = -1, .vcpu_fd = -1, .tty_fd = -1, .api_fd = -1
-	};
-
-	return machine_sandbox_io_done(m, "io thread",
-				       sandbox_enter(SANDBOX_IO, &fds));
-}
-
-/*
- * Each device thread's first act (a drive's workers): the same list,
- * built once for all of them.
- */
-static int machine_sandbox_worker(void *opaque)
-{
-	struct machine *m = opaque;
-
-	return machine_sandbox_io_done(
-		m, "device thread", sandbox_enter_shared(&m->worker_sandbox));
 }
 
 /* Set-up is over and every other thread runs: the main thread's list. */
@@ -248,7 +233,7 @@ int machine_run(struct machine *m)
 	 * request before then runs on the I/O thread (block_pool_submit()).
 	 */
 	for (unsigned int i = 0; i < m->nr_slots && r == 0; i++)
-		r = virtio_slot_start(m->slots[i], machine_sandbox_worker, m);
+		r = virtio_slot_start(m->slots[i], machine_sandbox_io, m);
 	if (r < 0)
 		machine_request_exit(m, VIGIL_EXIT_VCPU_FATAL);
 	machine_sandbox_main(&ml);

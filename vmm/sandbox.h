@@ -48,8 +48,8 @@ bool sandbox_enabled(void);
 int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds);
 
 /*
- * One list built once and loaded by many threads of a kind (a drive's
- * workers, block/pool.h): the first to enter, or sandbox_shared_build(),
+ * One list built once and loaded by many threads of a kind (the I/O
+ * thread and a drive's workers, block/pool.h): the first to enter, or sandbox_shared_build(),
  * builds it with libseccomp; every thread then loads the same program and
  * allocates nothing (a thread's first malloc() costs it an arena).
  */
