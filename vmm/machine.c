@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/read_file.h"
+#include "lib/thread.h"
 #include "migration/memory_file.h"
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
@@ -460,6 +463,42 @@ static int machine_init_sync(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+static void *machine_build_io_sandbox(void *opaque)
+{
+	struct machine *m = opaque;
+
+	/* A failure is kept: the I/O thread reports it as it starts. */
+	sandbox_shared_build(&m->io_sandbox);
+	return NULL;
+}
+
+/*
+ * The I/O list takes no descriptor, so a thread can build it while the
+ * main thread sets up (KVM_CREATE_VM alone takes tens of milliseconds on
+ * a nested host). It is the process's first libseccomp build, the slow
+ * one there (libseccomp's code and data faulted in, its probes of the
+ * kernel): the vCPUs' builds after it, which their first KVM_RUN waits
+ * for, are quicker. Signals stay blocked in the builder: they belong to
+ * the main thread. If it cannot start, the I/O thread builds the list.
+ */
+static void machine_start_sandbox_builder(struct machine *m)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	m->sandbox_building = thread_start(&m->sandbox_builder,
+					   machine_build_io_sandbox, m) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void machine_join_sandbox_builder(struct machine *m)
+{
+	if (m->sandbox_building)
+		pthread_join(m->sandbox_builder, NULL);
+	m->sandbox_building = false;
+}
+
 int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 			char *err, size_t errlen)
 {
@@ -469,6 +508,8 @@ int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 	m->cfg = *cfg;
 	m->nr_cpus = cfg->nr_cpus;
 	r = machine_init_sync(m, err, errlen);
+	if (r == 0)
+		machine_start_sandbox_builder(m);
 	if (r == 0)
 		r = kvm_open(&m->kvm, err, errlen);
 	if (r == 0)
@@ -518,6 +559,7 @@ int machine_create(struct machine *m, const struct machine_config *cfg,
 
 void machine_destroy(struct machine *m)
 {
+	machine_join_sandbox_builder(m);
 	for (unsigned int i = 0; i < m->nr_cpus; i++)
 		if (m->vcpus[i].run)
 			vcpu_destroy(&m->vcpus[i]);

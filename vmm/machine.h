@@ -79,6 +79,8 @@ struct machine {
 	struct control *control;  /* the --api-socket server, or NULL */
 	/* The I/O list, built once for the I/O thread and the workers. */
 	struct sandbox_shared io_sandbox;
+	pthread_t sandbox_builder; /* builds it during set-up */
+	bool sandbox_building;	   /* sandbox_builder to join */
 
 	/*
 	 * Pausing (machine_pause): vCPU threads park at the top of their run
@@ -91,7 +93,9 @@ struct machine {
 	bool pause_requested;	 /* vCPUs: park at the next exit */
 	bool io_pause_requested; /* the I/O thread: park */
 	bool io_parked;
-	bool paused;		/* machine_pause() succeeded */
+	bool paused;	    /* machine_pause() succeeded */
+	bool vcpus_settled; /* created or failed: sandbox_builder goes on */
+	bool vcpus_created;
 	unsigned int nr_parked; /* vCPU threads parked */
 	unsigned int nr_exited; /* vCPU threads that returned */
 	int io_pause_fd;	/* eventfd on the I/O thread's loop */
@@ -101,6 +105,9 @@ struct machine {
 	uint64_t call_seq;
 	unsigned int nr_called;
 };
+
+/* Wait for the thread that builds the I/O list during set-up, if any. */
+void machine_join_sandbox_builder(struct machine *m);
 
 /*
  * The backend of the drive in slot i. Snapshots hold drives only: saving

@@ -137,12 +137,23 @@ static void main_loop_destroy(struct main_loop *ml)
 		close(ml->signal_fd);
 }
 
+/*
+ * Each vCPU's filter is built here, before its thread starts, while no
+ * other thread competes for the CPUs: the thread's first KVM_RUN then
+ * waits only for the kernel to take the program.
+ */
 static int machine_start_vcpus(struct machine *m)
 {
 	for (unsigned int i = 0; i < m->nr_cpus; i++) {
-		int r = thread_start(&m->vcpus[i].thread, vcpu_thread,
-				     &m->vcpus[i]);
+		int r = vcpu_prepare_sandbox(&m->vcpus[i]);
 
+		if (r < 0) {
+			log_error("vcpu%u: cannot build the seccomp filter: %s",
+				  i, strerror(-r));
+			return r;
+		}
+		r = thread_start(&m->vcpus[i].thread, vcpu_thread,
+				 &m->vcpus[i]);
 		if (r < 0) {
 			log_error("vcpu%u: cannot start thread: %s", i,
 				  strerror(-r));
@@ -220,17 +231,25 @@ int machine_run(struct machine *m)
 		log_error("main loop: %s", strerror(-r));
 		return VIGIL_EXIT_ERROR;
 	}
+	/*
+	 * The vCPUs first: the guest needs the I/O thread only once it kicks
+	 * a queue. The I/O list was built during set-up
+	 * (machine_start_sandbox_builder()), so that thread only loads it.
+	 */
+	machine_join_sandbox_builder(m);
+	r = machine_start_vcpus(m);
 	m->io.on_start = machine_sandbox_io;
 	m->io.on_start_opaque = m;
-	r = io_thread_start(&m->io);
-	if (r < 0)
-		log_error("io thread: cannot start: %s", strerror(-r));
-	if (r == 0)
-		r = machine_start_vcpus(m);
+	if (r == 0) {
+		r = io_thread_start(&m->io);
+		if (r < 0)
+			log_error("io thread: cannot start: %s", strerror(-r));
+	}
 	/*
-	 * The devices' own threads (a drive's workers) last: building their
-	 * filters then overlaps the guest's boot instead of delaying it. A
-	 * request before then runs on the I/O thread (block_pool_submit()).
+	 * The devices' own threads (a drive's workers) last: starting them
+	 * and loading their filters then overlaps the guest's boot instead of
+	 * delaying it. A request before then runs on the I/O thread
+	 * (block_pool_submit()).
 	 */
 	for (unsigned int i = 0; i < m->nr_slots && r == 0; i++)
 		r = virtio_slot_start(m->slots[i], machine_sandbox_io, m);

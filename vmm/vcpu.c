@@ -146,6 +146,9 @@ int vcpu_create(struct vcpu *vcpu, struct kvm *kvm, unsigned int id,
 
 void vcpu_destroy(struct vcpu *vcpu)
 {
+	if (vcpu->sandbox_ready)
+		sandbox_shared_destroy(&vcpu->sandbox);
+	vcpu->sandbox_ready = false;
 	if (vcpu->run)
 		munmap(vcpu->run, (size_t)vcpu->run_size);
 	if (vcpu->fd > 0)
@@ -459,8 +462,7 @@ static bool vcpu_park(struct vcpu *vcpu)
 	return true;
 }
 
-/* Before the first KVM_RUN: from here on, only this vCPU's allow-list. */
-static bool vcpu_enter_sandbox(struct vcpu *vcpu)
+int vcpu_prepare_sandbox(struct vcpu *vcpu)
 {
 	const struct sandbox_fds fds = {
 		.vm_fd = vcpu->host->vm_fd,
@@ -469,7 +471,18 @@ static bool vcpu_enter_sandbox(struct vcpu *vcpu)
 		.kick_signal = VCPU_KICK_SIGNAL,
 		.api_fd = -1,
 	};
-	int r = sandbox_enter(SANDBOX_VCPU, &fds);
+
+	if (!vcpu->sandbox_ready)
+		sandbox_shared_init(&vcpu->sandbox, SANDBOX_VCPU, &fds);
+	vcpu->sandbox_ready = true;
+	return sandbox_shared_build(&vcpu->sandbox);
+}
+
+/* Before the first KVM_RUN: from here on, only this vCPU's allow-list. */
+static bool vcpu_enter_sandbox(struct vcpu *vcpu)
+{
+	int r = vcpu->sandbox_ready ? sandbox_enter_shared(&vcpu->sandbox) :
+				      -EINVAL;
 
 	if (r < 0) {
 		log_error("vcpu%u: cannot install the seccomp filter: %s",

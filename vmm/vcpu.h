@@ -17,6 +17,7 @@
 #include "lib/guest_mem.h"
 #include "vmm/boot.h"
 #include "vmm/kvm.h"
+#include "vmm/sandbox.h"
 
 struct bus;
 struct vcpu;
@@ -54,6 +55,8 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	const struct vcpu_host *host;
+	struct sandbox_shared sandbox; /* this vCPU's list, built before */
+	bool sandbox_ready;	       /* sandbox initialised */
 };
 
 int vcpu_create(struct vcpu *vcpu, struct kvm *kvm, unsigned int id,
@@ -65,6 +68,12 @@ void vcpu_destroy(struct vcpu *vcpu);
  */
 int vcpu_setup_boot_state(struct vcpu *vcpu, struct guest_mem *gm,
 			  const struct boot_entry *entry);
+/*
+ * Build the vCPU's allow-list on the calling thread, before its thread
+ * starts: the thread then only loads it (vcpu_thread()), so its first
+ * KVM_RUN waits for no libseccomp build. 0 or -errno.
+ */
+int vcpu_prepare_sandbox(struct vcpu *vcpu);
 /* The vCPU thread body; returns when the machine stops. */
 void *vcpu_thread(void *arg);
 /* Interrupt KVM_RUN so the thread notices the machine is stopping. */
