@@ -508,7 +508,7 @@ int machine_create_bare(struct machine *m, const struct machine_config *cfg,
 	m->cfg = *cfg;
 	m->nr_cpus = cfg->nr_cpus;
 	r = machine_init_sync(m, err, errlen);
-	if (r == 0)
+	if (r == 0 && sandbox_enabled())
 		machine_start_sandbox_builder(m);
 	if (r == 0)
 		r = kvm_open(&m->kvm, err, errlen);

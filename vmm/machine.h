@@ -93,9 +93,7 @@ struct machine {
 	bool pause_requested;	 /* vCPUs: park at the next exit */
 	bool io_pause_requested; /* the I/O thread: park */
 	bool io_parked;
-	bool paused;	    /* machine_pause() succeeded */
-	bool vcpus_settled; /* created or failed: sandbox_builder goes on */
-	bool vcpus_created;
+	bool paused;		/* machine_pause() succeeded */
 	unsigned int nr_parked; /* vCPU threads parked */
 	unsigned int nr_exited; /* vCPU threads that returned */
 	int io_pause_fd;	/* eventfd on the I/O thread's loop */

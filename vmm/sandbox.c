@@ -7,10 +7,10 @@
  * the vCPU threads do not need epoll or close, the main thread does not
  * need KVM_RUN, and only the I/O thread touches disks (a drive's worker
  * threads, block/pool.h, load the I/O thread's list, one program built
- * once for all of them: they make a few of its calls). No call that takes a path (open,
- * mkdir, unlink, rename, stat...), none that creates a descriptor
- * (socket, pipe, dup, eventfd...) and nothing that executes or maps
- * executable memory is on any list. After set-up vigil works with the
+ * once for all of them: they make a few of its calls). No call that takes
+ * a path (open, mkdir, unlink, rename, stat...), none that creates a
+ * descriptor (socket, pipe, dup, eventfd...) and nothing that executes or
+ * maps executable memory is on any list. After set-up vigil works with the
  * descriptors it has; the only new ones come, with --api-socket only, from
  * accept4() on the control socket and as the two snapshot files a control
  * client passes (SCM_RIGHTS, vmm/control.c), which vigil ctl created.

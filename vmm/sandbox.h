@@ -48,10 +48,12 @@ bool sandbox_enabled(void);
 int sandbox_enter(enum sandbox_thread thread, const struct sandbox_fds *fds);
 
 /*
- * One list built once and loaded by many threads of a kind (the I/O
- * thread and a drive's workers, block/pool.h): the first to enter, or sandbox_shared_build(),
- * builds it with libseccomp; every thread then loads the same program and
- * allocates nothing (a thread's first malloc() costs it an arena).
+ * A list built once, ahead of the threads that load it: the I/O list for
+ * the I/O thread and a drive's workers (block/pool.h), each vCPU's for
+ * its thread (vcpu_prepare_sandbox()). sandbox_shared_build(), or the
+ * first thread to enter, builds it with libseccomp; every thread then
+ * loads the same program and allocates nothing (a thread's first
+ * malloc() costs it an arena).
  */
 struct sandbox_shared {
 	pthread_mutex_t lock;
