@@ -474,8 +474,8 @@ static void *machine_build_io_sandbox(void *opaque)
 
 /*
  * The I/O list takes no descriptor, so a thread can build it while the
- * main thread sets up (KVM_CREATE_VM alone takes tens of milliseconds on
- * a nested host). It is the process's first libseccomp build, the slow
+ * main thread sets up (KVM_CREATE_VM alone takes about 20 milliseconds
+ * on a nested host). It is the process's first libseccomp build, the slow
  * one there (libseccomp's code and data faulted in, its probes of the
  * kernel): the vCPUs' builds after it, which their first KVM_RUN waits
  * for, are quicker. Signals stay blocked in the builder: they belong to
