@@ -142,6 +142,31 @@ static int check_header(const uint8_t *h, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * libfdt 1.6's fdt_next_tag() adds a property's length to an int offset: a
+ * length near 2^32 takes the offset backwards, and fdt_check_full() then
+ * walks the same tags forever (a fuzzed state file did). Walk the tags
+ * first and refuse one that does not move forward.
+ */
+static int check_tags_advance(const void *tree)
+{
+	int offset, next = 0;
+	uint32_t tag;
+	int r = fdt_check_header(tree);
+
+	if (r)
+		return r;
+	do {
+		offset = next;
+		tag = fdt_next_tag(tree, offset, &next);
+		if (next < 0)
+			return next;
+		if (tag != FDT_END && next <= offset)
+			return -FDT_ERR_BADSTRUCTURE;
+	} while (tag != FDT_END);
+	return 0;
+}
+
 int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
 		     size_t errlen)
 {
@@ -172,9 +197,14 @@ int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
 		return -EINVAL;
 	}
 	tree = h + STATE_HEADER_SIZE;
-	r = fdt_check_full(tree, fdt_size);
-	if (r == 0 && fdt_totalsize(tree) != fdt_size)
+	/* The header's own sizes are read only once the buffer holds them. */
+	if (fdt_size < sizeof(struct fdt_header) ||
+	    fdt_totalsize(tree) != fdt_size)
 		r = -FDT_ERR_TRUNCATED;
+	else
+		r = check_tags_advance(tree);
+	if (r == 0)
+		r = fdt_check_full(tree, fdt_size);
 	if (r) {
 		snprintf(err, errlen, "state: device tree: %s",
 			 fdt_strerror(r));
