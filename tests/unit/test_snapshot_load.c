@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "devices/virtio_blk.h"
 #include "devices/virtio_rng.h"
@@ -780,6 +782,64 @@ static void test_structure(const void *fdt)
 		      "without %s: refused (%s)", nodes[i], err);
 }
 
+/* The struct-block offset of the tree's first property tag, or -1. */
+static int first_prop_tag(const void *fdt)
+{
+	int offset, next = 0;
+	uint32_t tag;
+
+	do {
+		offset = next;
+		tag = fdt_next_tag(fdt, offset, &next);
+		if (tag == FDT_PROP)
+			return offset;
+	} while (tag != FDT_END && next > offset);
+	return -1;
+}
+
+/*
+ * libfdt 1.6.1 adds a property's length to an int offset: a length of
+ * 0xfffffff4 takes the next tag back onto this one, and fdt_check_full()
+ * then walks it forever (a hang fuzz_snapshot found). The parse runs in a
+ * child under alarm() so that a regression fails here instead of hanging.
+ */
+static void test_tag_walk_wraps(const void *fdt)
+{
+	size_t len;
+	uint8_t *img;
+	void *copy = malloc(fdt_totalsize(fdt));
+	int prop, status = 0;
+	char err[ERRLEN] = "";
+	pid_t pid;
+
+	memcpy(copy, fdt, fdt_totalsize(fdt));
+	prop = first_prop_tag(copy);
+	if (!CHECK(prop >= 0, "the tree has a property to damage"))
+		goto out;
+	/* struct fdt_property: tag, len, nameoff */
+	fdt32_st((uint8_t *)copy + fdt_off_dt_struct(copy) + prop + 4,
+		 0xfffffff4u);
+	img = wrap(copy, &len);
+	pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		_exit(parse_image(img, len, err) < 0 &&
+				      strstr(err, "device tree") ?
+			      0 :
+			      1);
+	}
+	free(img);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a property length that walks the tags backwards is refused "
+	      "(child %s %d)",
+	      WIFSIGNALED(status) ? "killed by signal" : "exit status",
+	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+out:
+	free(copy);
+}
+
 static void test_save_refuses_bad_state(void)
 {
 	struct snapshot *s = make_snapshot();
@@ -922,6 +982,7 @@ int main(int argc, char **argv)
 	test_field_values(fdt);
 	test_cross_fields(fdt);
 	test_structure(fdt);
+	test_tag_walk_wraps(fdt);
 	test_save_refuses_bad_state();
 	test_host_without_xcrs();
 	test_host_without_xsave_state();
