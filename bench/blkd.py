@@ -9,7 +9,8 @@ Jobs (fio, libaio, O_DIRECT on /dev/vda, --runtime seconds each):
 Backends: null-co with read-zeroes=on and =off (1 GiB), and a 256 MiB raw
 file filled with data (so reads come from the host's page cache). Both
 daemons use their defaults otherwise: vigil-blkd is one thread doing
-synchronous I/O; qemu-storage-daemon runs the export in its main loop with
+synchronous I/O that holds a notification while requests keep coming;
+qemu-storage-daemon runs the export in its main loop with
 its thread-pool AIO.
 
 Reported per job: IOPS and MB/s (10^6 bytes) as fio saw them, and the

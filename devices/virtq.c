@@ -154,6 +154,15 @@ static int read_avail_idx(struct virtq *vq, const struct guest_mem *gm)
 	return 0;
 }
 
+bool virtq_avail_pending(const struct virtq *vq, const struct guest_mem *gm)
+{
+	uint16_t idx;
+
+	if (!gm_load_u16_acquire(gm, vq->avail + AVAIL_IDX_OFF, &idx))
+		return false;
+	return le16toh(idx) != vq->last_avail_idx;
+}
+
 /* Copy descriptor i of the table at table_gpa: the only read of it. */
 static int read_desc(const struct guest_mem *gm, uint64_t table_gpa, uint16_t i,
 		     struct vring_desc *d)

@@ -112,6 +112,12 @@ const char *virtq_check_layout(const struct virtq *vq,
 void virtq_enable(struct virtq *vq, bool event_idx, bool indirect);
 
 /*
+ * Whether the driver has made a chain available that virtq_pop_chain()
+ * has not taken: one read of avail->idx, nothing changed (for polling).
+ */
+bool virtq_avail_pending(const struct virtq *vq, const struct guest_mem *gm);
+
+/*
  * Take the next available chain. Returns 1 with *chain filled, 0 when the
  * ring is empty, or a negative errno when the ring is broken (the guest
  * error is logged; the caller must set DEVICE_NEEDS_RESET and stop using the

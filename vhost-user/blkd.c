@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -140,18 +142,123 @@ static void ring_break(struct blkd_ring *r, const char *why)
 	signal_fd(r, r->err_fd, "error");
 }
 
-/* Serve what is available. Faults in front-end memory are left recorded. */
+/* Arm the notification timer, or disarm it (ns = 0). */
+static void set_timer(struct blkd_ring *r, unsigned int ns)
+{
+	const struct itimerspec t = { .it_value.tv_nsec = ns };
+
+	if (timerfd_settime(r->timer_fd, 0, &t, NULL) < 0)
+		log_error("%s: notification timer: %s", r->name,
+			  strerror(errno));
+	r->timer_armed = ns != 0;
+}
+
+/* Send the notification owed, if any, and end the batch. */
+static void notify_now(struct blkd_ring *r)
+{
+	if (r->notify_owed)
+		signal_fd(r, r->call_fd, "call");
+	if (r->timer_armed)
+		set_timer(r, 0);
+	r->notify_owed = false;
+	r->batch = 0;
+}
+
+/* After a pass: notify now (false), or let the batch wait for more. */
+static bool batch_waits(struct blkd_ring *r, unsigned int served)
+{
+	if (!r->notify_owed)
+		return false;
+	r->batch += served;
+	if (r->timer_fd < 0 || r->at_once || r->batch >= BLKD_BATCH_MAX) {
+		if (r->at_once)
+			r->at_once--;
+		notify_now(r);
+		return false;
+	}
+	return true;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Whether the driver makes a request available within BLKD_POLL_NS. */
+static bool poll_avail(struct blkd *d, struct blkd_ring *r)
+{
+	int64_t end = now_ns() + BLKD_POLL_NS;
+
+	do {
+		if (virtq_avail_pending(&r->vq, &d->mem.gm))
+			return true;
+		__builtin_ia32_pause();
+	} while (now_ns() < end);
+	return false;
+}
+
+void blkd_on_timer(struct blkd *d, unsigned int queue)
+{
+	struct blkd_ring *r = &d->rings[queue % BLKD_NUM_QUEUES];
+	uint64_t expirations;
+	int64_t wait;
+
+	if (r->timer_fd < 0 ||
+	    read(r->timer_fd, &expirations, sizeof(expirations)) < 0)
+		return; /* EAGAIN: disarmed or re-armed since it fired */
+	r->timer_armed = false;
+	if (!r->notify_owed)
+		return;
+	/* Not yet quiet for long enough: wait the rest. */
+	wait = (int64_t)(r->batch > 1 ? BLKD_NOTIFY_DELAY_NS :
+					BLKD_NOTIFY_FIRST_NS) -
+	       (now_ns() - r->last_served_ns);
+	if (wait > 0) {
+		set_timer(r, (unsigned int)wait);
+		return;
+	}
+	/* Batches of one in a row: this driver waits for each request. */
+	r->singles = r->batch <= 1 ? r->singles + 1 : 0;
+	if (r->singles >= BLKD_SINGLES) {
+		r->at_once = BLKD_NOTIFY_AT_ONCE;
+		r->singles = 0;
+	}
+	notify_now(r);
+}
+
+/*
+ * Serve what is available, and notify now or hold the notification for a
+ * batch (blkd.h). Faults in front-end memory are left recorded.
+ */
 static void serve_ring(struct blkd *d, struct blkd_ring *r)
 {
-	bool interrupt = false;
+	uint16_t before;
+	int ret;
 
 	if (!r->vq.ready)
 		return;
-	if (virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm, &interrupt) <
-	    0)
-		ring_break(r, "bad request (see above)");
-	if (interrupt)
-		signal_fd(r, r->call_fd, "call");
+	do {
+		bool interrupt = false;
+
+		before = r->vq.last_avail_idx;
+		ret = virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm,
+					       &interrupt);
+		r->notify_owed |= interrupt;
+		if (ret < 0) {
+			ring_break(r, "bad request (see above)");
+			notify_now(r);
+			return;
+		}
+		if (!batch_waits(r, (uint16_t)(r->vq.last_avail_idx - before)))
+			return;
+	} while (poll_avail(d, r));
+	/* Armed once a batch; blkd_on_timer() extends it while it grows. */
+	r->last_served_ns = now_ns();
+	if (!r->timer_armed)
+		set_timer(r, BLKD_NOTIFY_DELAY_NS);
 }
 
 /*
@@ -206,6 +313,7 @@ static void ring_stop(struct blkd *d, struct blkd_ring *r)
 {
 	if (r->started)
 		r->base = r->vq.last_avail_idx;
+	notify_now(r); /* what was served is told before the ring stops */
 	r->started = false;
 	r->broken = false;
 	r->vq.ready = false;
@@ -221,6 +329,11 @@ static void ring_reset(struct blkd *d, struct blkd_ring *r)
 	close_fd(&r->call_fd);
 	close_fd(&r->err_fd);
 	virtq_reset(&r->vq, 0);
+	if (r->timer_armed)
+		set_timer(r, 0);
+	r->notify_owed = false;
+	r->batch = 0;
+	r->at_once = BLKD_NOTIFY_AT_ONCE;
 	r->started = r->enabled = r->broken = r->addr_set = false;
 	memset(&r->addr, 0, sizeof(r->addr));
 	r->num = 0;
@@ -400,6 +513,9 @@ static int set_vring_signal(struct blkd *d, struct vu_msg *m, bool call)
 	}
 	close_fd(slot);
 	*slot = fd;
+	/* A notification owed goes to the new call fd. */
+	if (call && r->notify_owed)
+		notify_now(r);
 	return HANDLED;
 }
 
@@ -636,6 +752,27 @@ void blkd_disconnect(struct blkd *d)
 	d->acked_protocol = 0;
 }
 
+/* Without a timer the ring notifies at once (see BLKD_NOTIFY_DELAY_NS). */
+static void add_notify_timer(struct blkd *d, struct blkd_ring *r,
+			     unsigned int queue)
+{
+	int ret;
+
+	if (!d->watch.add_timer)
+		return;
+	r->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	ret = r->timer_fd < 0 ?
+		      -errno :
+		      d->watch.add_timer(d->watch.opaque, r->timer_fd, queue);
+	if (ret < 0) {
+		log_error("%s: no notification timer (%s): each notification "
+			  "is sent at once",
+			  r->name, strerror(-ret));
+		close_fd(&r->timer_fd);
+	}
+}
+
 struct blkd *blkd_create(struct block_backend *bb, const char *name,
 			 const char *serial, const struct blkd_watch *watch)
 {
@@ -661,8 +798,9 @@ struct blkd *blkd_create(struct block_backend *bb, const char *name,
 
 		snprintf(r->name, sizeof(r->name), "%s q%u", name, i);
 		r->vq.name = r->name;
-		r->kick_fd = r->call_fd = r->err_fd = -1;
+		r->kick_fd = r->call_fd = r->err_fd = r->timer_fd = -1;
 		ring_reset(d, r);
+		add_notify_timer(d, r, i);
 	}
 	return d;
 }
@@ -672,5 +810,10 @@ void blkd_destroy(struct blkd *d)
 	if (!d)
 		return;
 	blkd_disconnect(d);
+	for (unsigned int i = 0; i < BLKD_NUM_QUEUES; i++) {
+		if (d->rings[i].timer_fd >= 0 && d->watch.remove)
+			d->watch.remove(d->watch.opaque, d->rings[i].timer_fd);
+		close_fd(&d->rings[i].timer_fd);
+	}
 	free(d);
 }

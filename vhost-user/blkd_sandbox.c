@@ -22,7 +22,8 @@ static const int blkd_syscalls[] = {
 	SCMP_SYS(accept4),	   /* vu_socket_accept() on our socket */
 	SCMP_SYS(recvmsg),	   /* vu_socket_recv(): messages and fds */
 	SCMP_SYS(sendto),	   /* vu_socket_send(): replies */
-	SCMP_SYS(read),		   /* draining kick eventfds */
+	SCMP_SYS(read),		   /* draining kick eventfds and timers */
+	SCMP_SYS(timerfd_settime), /* notification timers (blkd.h) */
 	SCMP_SYS(write),	   /* call and error eventfds; log lines */
 	SCMP_SYS(close),	   /* fds of rejected messages, old rings */
 	SCMP_SYS(fstat),	   /* vu_mem_map(): a region's file size */
@@ -35,7 +36,7 @@ static const int blkd_syscalls[] = {
 	SCMP_SYS(fdatasync),	   /* raw: VIRTIO_BLK_T_FLUSH */
 	SCMP_SYS(nanosleep),	   /* null-co: latency-ns */
 	SCMP_SYS(clock_nanosleep), /* the same, where libc uses it */
-	SCMP_SYS(clock_gettime),   /* log rate limit, when not in the vDSO */
+	SCMP_SYS(clock_gettime),   /* rate limit, polling; if no vDSO */
 	SCMP_SYS(futex),	   /* stdio locks, if ever contended */
 	SCMP_SYS(rt_sigreturn),	   /* end of the SIGBUS guard's handler */
 	SCMP_SYS(rt_sigprocmask),  /* abort() */

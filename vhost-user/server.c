@@ -110,6 +110,23 @@ static int watch_add(void *opaque, int fd, unsigned int queue)
 	return event_loop_add(&s->el, fd, EPOLLIN, on_kick, &s->kicks[queue]);
 }
 
+static void on_timer(void *opaque, uint32_t events)
+{
+	struct server_kick *k = opaque;
+
+	(void)events;
+	blkd_on_timer(k->s->dev, k->queue);
+}
+
+static int watch_add_timer(void *opaque, int fd, unsigned int queue)
+{
+	struct server *s = opaque;
+
+	if (queue >= BLKD_NUM_QUEUES)
+		return -EINVAL;
+	return event_loop_add(&s->el, fd, EPOLLIN, on_timer, &s->kicks[queue]);
+}
+
 static void watch_remove(void *opaque, int fd)
 {
 	struct server *s = opaque;
@@ -122,6 +139,7 @@ struct blkd_watch server_watch(struct server *s)
 	return (struct blkd_watch){
 		.add = watch_add,
 		.remove = watch_remove,
+		.add_timer = watch_add_timer,
 		.opaque = s,
 	};
 }

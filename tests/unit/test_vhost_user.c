@@ -704,6 +704,92 @@ static void test_kick_never_dry(void)
 	restart_with_kick(kick_fd);
 }
 
+static int timer_fd = -1;
+
+static int capture_timer(void *opaque, int fd, unsigned int queue)
+{
+	(void)opaque;
+	(void)queue;
+	timer_fd = fd;
+	return 0;
+}
+
+/* Queue a read at avail index *idx, kick: how many notifications came. */
+static uint64_t read_and_kick(uint16_t *idx)
+{
+	queue_read((*idx)++);
+	if (blkd_on_kick(dev, 0) < 0 || used_idx() != *idx)
+		return UINT64_MAX;
+	return eventfd_count(call_fd);
+}
+
+/* The notification timer fired, long after the batch's last request. */
+static uint64_t timer_fires(void)
+{
+	usleep(1000); /* past BLKD_NOTIFY_FIRST_NS */
+	blkd_on_timer(dev, 0);
+	return eventfd_count(call_fd);
+}
+
+/*
+ * With a notification timer (the server's watch gives one), a ring
+ * notifies each request at once, then tries batches: a notification waits
+ * while more requests come and covers them all; a ring that stops sends
+ * what it holds; batches of one in a row send it back to notifying at once.
+ */
+static void test_notification_batches(struct block_backend *bb)
+{
+	const struct blkd_watch watch = { .add_timer = capture_timer };
+	struct blkd *first = dev;
+	struct vu_msg m = state_msg(VHOST_USER_GET_VRING_BASE, 0, 0);
+	unsigned int at_once = 0;
+	uint16_t idx = 0;
+
+	dev = blkd_create(bb, "test-batch", "serial", &watch);
+	/* The memfd the shrunk-memory test truncated, whole again. */
+	CHECK(ftruncate(ram_fd, 0) == 0 && ftruncate(ram_fd, RAM_SIZE) == 0,
+	      "guest RAM of zeros");
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd,
+		   0);
+	eventfd_count(call_fd); /* what the tests before left */
+	CHECK(dev && timer_fd >= 0 &&
+		      send_u64(VHOST_USER_SET_FEATURES,
+			       1ull << VIRTIO_F_VERSION_1) == 0 &&
+		      send_mem_table(ram_fd, RAM_SIZE) == 0 &&
+		      send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
+		      send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
+				RAM_UADDR + USED_OFF) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
+	      "a device with a notification timer, its ring started");
+	for (unsigned int i = 0; i < BLKD_NOTIFY_AT_ONCE; i++)
+		at_once += read_and_kick(&idx) == 1;
+	CHECK(at_once == BLKD_NOTIFY_AT_ONCE,
+	      "the first %u requests are notified at once (%u were)",
+	      BLKD_NOTIFY_AT_ONCE, at_once);
+	CHECK(read_and_kick(&idx) == 0 && read_and_kick(&idx) == 0,
+	      "then two requests are served, their notification held");
+	CHECK(send_msg(&m) == 1 && eventfd_count(call_fd) == 1,
+	      "stopping the ring sends the notification it held");
+	CHECK(send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
+		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0 &&
+		      read_and_kick(&idx) == 0 && read_and_kick(&idx) == 0 &&
+		      read_and_kick(&idx) == 0,
+	      "restarted, three more requests are held");
+	CHECK(timer_fires() == 1 && timer_fires() == 0,
+	      "the timer sends one notification for the three");
+	for (unsigned int i = 0; i < BLKD_SINGLES; i++)
+		CHECK(read_and_kick(&idx) == 0 && timer_fires() == 1,
+		      "a batch of one (%u), notified when the timer fires",
+		      i + 1);
+	CHECK(read_and_kick(&idx) == 1,
+	      "after %u of them the next request is notified at once",
+	      BLKD_SINGLES);
+	blkd_destroy(dev);
+	munmap(ram, RAM_SIZE);
+	dev = first;
+}
+
 /* The front-end shrinks its memory file: the guard turns SIGBUS away. */
 static void test_shrunk_memory(void)
 {
@@ -768,6 +854,8 @@ int main(void)
 	blkd_disconnect(dev);
 	test_kick_before_table();
 	blkd_disconnect(dev);
+	/* vu_mem's SIGBUS guard covers one device's memory: dev has none. */
+	test_notification_batches(bb);
 	close(ram_fd);
 	close(kick_fd);
 	close(call_fd);
