@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "block/block.h"
@@ -731,19 +732,24 @@ static uint64_t timer_fires(void)
 	return eventfd_count(call_fd);
 }
 
+/* The driver's used_event (VIRTIO_RING_F_EVENT_IDX): after the avail ring. */
+static void set_used_event(uint16_t val)
+{
+	uint16_t *avail = (void *)(ram + AVAIL_OFF);
+
+	__atomic_store_n(&avail[2 + QSIZE], val, __ATOMIC_RELEASE);
+}
+
 /*
- * With a notification timer (the server's watch gives one), a ring
- * notifies each request at once, then tries batches: a notification waits
- * while more requests come and covers them all; a ring that stops sends
- * what it holds; batches of one in a row send it back to notifying at once.
+ * A device with a notification timer, features besides VERSION_1, on
+ * fresh guest RAM, its ring started and past its BLKD_NOTIFY_AT_ONCE
+ * requests notified at once; *idx the next avail index.
  */
-static void test_notification_batches(struct block_backend *bb)
+static void start_batch_device(struct block_backend *bb, uint64_t features,
+			       uint16_t *idx)
 {
 	const struct blkd_watch watch = { .add_timer = capture_timer };
-	struct blkd *first = dev;
-	struct vu_msg m = state_msg(VHOST_USER_GET_VRING_BASE, 0, 0);
 	unsigned int at_once = 0;
-	uint16_t idx = 0;
 
 	dev = blkd_create(bb, "test-batch", "serial", &watch);
 	/* The memfd the shrunk-memory test truncated, whole again. */
@@ -754,7 +760,7 @@ static void test_notification_batches(struct block_backend *bb)
 	eventfd_count(call_fd); /* what the tests before left */
 	CHECK(dev && timer_fd >= 0 &&
 		      send_u64(VHOST_USER_SET_FEATURES,
-			       1ull << VIRTIO_F_VERSION_1) == 0 &&
+			       1ull << VIRTIO_F_VERSION_1 | features) == 0 &&
 		      send_mem_table(ram_fd, RAM_SIZE) == 0 &&
 		      send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
 		      send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
@@ -762,11 +768,29 @@ static void test_notification_batches(struct block_backend *bb)
 		      send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
 		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
 	      "a device with a notification timer, its ring started");
-	for (unsigned int i = 0; i < BLKD_NOTIFY_AT_ONCE; i++)
-		at_once += read_and_kick(&idx) == 1;
+	for (unsigned int i = 0; i < BLKD_NOTIFY_AT_ONCE; i++) {
+		/* With EVENT_IDX: a driver that wants every completion. */
+		set_used_event(*idx);
+		at_once += read_and_kick(idx) == 1;
+	}
 	CHECK(at_once == BLKD_NOTIFY_AT_ONCE,
 	      "the first %u requests are notified at once (%u were)",
 	      BLKD_NOTIFY_AT_ONCE, at_once);
+}
+
+/*
+ * With a notification timer (the server's watch gives one), a ring
+ * notifies each request at once, then tries batches: a notification waits
+ * while more requests come and covers them all; a ring that stops sends
+ * what it holds; batches of one in a row send it back to notifying at once.
+ */
+static void test_notification_batches(struct block_backend *bb)
+{
+	struct blkd *first = dev;
+	struct vu_msg m = state_msg(VHOST_USER_GET_VRING_BASE, 0, 0);
+	uint16_t idx = 0;
+
+	start_batch_device(bb, 0, &idx);
 	CHECK(read_and_kick(&idx) == 0 && read_and_kick(&idx) == 0,
 	      "then two requests are served, their notification held");
 	CHECK(send_msg(&m) == 1 && eventfd_count(call_fd) == 1,
@@ -785,6 +809,33 @@ static void test_notification_batches(struct block_backend *bb)
 	CHECK(read_and_kick(&idx) == 1,
 	      "after %u of them the next request is notified at once",
 	      BLKD_SINGLES);
+	blkd_destroy(dev);
+	munmap(ram, RAM_SIZE);
+	dev = first;
+}
+
+/*
+ * With EVENT_IDX a held notification is still sent when a later request
+ * of its batch needs none (the driver, not yet interrupted, has not moved
+ * used_event on), and a request the driver wants no notification for
+ * starts no batch.
+ */
+static void test_notification_batches_event_idx(struct block_backend *bb)
+{
+	struct blkd *first = dev;
+	struct itimerspec t;
+	uint16_t idx = 0;
+
+	start_batch_device(bb, 1ull << VIRTIO_RING_F_EVENT_IDX, &idx);
+	set_used_event(idx);
+	CHECK(read_and_kick(&idx) == 0 && read_and_kick(&idx) == 0,
+	      "a request the driver wants to hear of is held, and the next");
+	CHECK(timer_fires() == 1, "the timer sends the notification for both");
+	set_used_event((uint16_t)(idx + 100));
+	CHECK(read_and_kick(&idx) == 0 && timerfd_gettime(timer_fd, &t) == 0 &&
+		      t.it_value.tv_nsec == 0 && t.it_value.tv_sec == 0,
+	      "a request the driver wants no notification for: none held, "
+	      "no timer armed");
 	blkd_destroy(dev);
 	munmap(ram, RAM_SIZE);
 	dev = first;
@@ -856,6 +907,7 @@ int main(void)
 	blkd_disconnect(dev);
 	/* vu_mem's SIGBUS guard covers one device's memory: dev has none. */
 	test_notification_batches(bb);
+	test_notification_batches_event_idx(bb);
 	close(ram_fd);
 	close(kick_fd);
 	close(call_fd);
