@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 
 static const struct vu_limits blkd_limits = {
@@ -143,9 +143,9 @@ static void ring_break(struct blkd_ring *r, const char *why)
 }
 
 /* Arm the notification timer, or disarm it (ns = 0). */
-static void set_timer(struct blkd_ring *r, unsigned int ns)
+static void set_timer(struct blkd_ring *r, uint64_t ns)
 {
-	const struct itimerspec t = { .it_value.tv_nsec = ns };
+	const struct itimerspec t = { .it_value = timespec_from_ns(ns) };
 
 	if (timerfd_settime(r->timer_fd, 0, &t, NULL) < 0)
 		log_error("%s: notification timer: %s", r->name,
@@ -179,32 +179,23 @@ static bool batch_waits(struct blkd_ring *r, unsigned int served)
 	return true;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* Whether the driver makes a request available within BLKD_POLL_NS. */
 static bool poll_avail(struct blkd *d, struct blkd_ring *r)
 {
-	int64_t end = now_ns() + BLKD_POLL_NS;
+	uint64_t end = clock_monotonic_ns() + BLKD_POLL_NS;
 
 	do {
 		if (virtq_avail_pending(&r->vq, &d->mem.gm))
 			return true;
 		__builtin_ia32_pause();
-	} while (now_ns() < end);
+	} while (clock_monotonic_ns() < end);
 	return false;
 }
 
 void blkd_on_timer(struct blkd *d, unsigned int queue)
 {
 	struct blkd_ring *r = &d->rings[queue % BLKD_NUM_QUEUES];
-	uint64_t expirations;
-	int64_t wait;
+	uint64_t expirations, quiet, wanted;
 
 	if (r->timer_fd < 0 ||
 	    read(r->timer_fd, &expirations, sizeof(expirations)) < 0)
@@ -213,11 +204,10 @@ void blkd_on_timer(struct blkd *d, unsigned int queue)
 	if (!r->notify_owed)
 		return;
 	/* Not yet quiet for long enough: wait the rest. */
-	wait = (int64_t)(r->batch > 1 ? BLKD_NOTIFY_DELAY_NS :
-					BLKD_NOTIFY_FIRST_NS) -
-	       (now_ns() - r->last_served_ns);
-	if (wait > 0) {
-		set_timer(r, (unsigned int)wait);
+	quiet = clock_monotonic_ns() - r->last_served_ns;
+	wanted = r->batch > 1 ? BLKD_NOTIFY_DELAY_NS : BLKD_NOTIFY_FIRST_NS;
+	if (quiet < wanted) {
+		set_timer(r, wanted - quiet);
 		return;
 	}
 	/* Batches of one in a row: this driver waits for each request. */
@@ -256,7 +246,7 @@ static void serve_ring(struct blkd *d, struct blkd_ring *r)
 			return;
 	} while (poll_avail(d, r));
 	/* Armed once a batch; blkd_on_timer() extends it while it grows. */
-	r->last_served_ns = now_ns();
+	r->last_served_ns = clock_monotonic_ns();
 	if (!r->timer_armed)
 		set_timer(r, BLKD_NOTIFY_DELAY_NS);
 }

@@ -129,7 +129,7 @@ struct blkd_ring {
 	unsigned int batch;   /* requests served since the last notification */
 	unsigned int at_once; /* passes left that notify without waiting */
 	unsigned int singles; /* batches of one in a row */
-	int64_t last_served_ns; /* CLOCK_MONOTONIC of the batch's latest pass */
+	uint64_t last_served_ns; /* clock_monotonic_ns() of the latest pass */
 	char name[32];
 };
 
