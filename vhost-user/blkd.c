@@ -324,6 +324,7 @@ static void ring_reset(struct blkd *d, struct blkd_ring *r)
 	r->notify_owed = false;
 	r->batch = 0;
 	r->at_once = BLKD_NOTIFY_AT_ONCE;
+	r->singles = 0;
 	r->started = r->enabled = r->broken = r->addr_set = false;
 	memset(&r->addr, 0, sizeof(r->addr));
 	r->num = 0;

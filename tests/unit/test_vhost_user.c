@@ -741,33 +741,25 @@ static void set_used_event(uint16_t val)
 }
 
 /*
- * A device with a notification timer, features besides VERSION_1, on
- * fresh guest RAM, its ring started and past its BLKD_NOTIFY_AT_ONCE
- * requests notified at once; *idx the next avail index.
+ * A front-end starts ring 0 with features besides VERSION_1 and serves
+ * the ring's first BLKD_NOTIFY_AT_ONCE requests, notified at once, from
+ * avail index 0; *idx the next avail index.
  */
-static void start_batch_device(struct block_backend *bb, uint64_t features,
-			       uint16_t *idx)
+static void start_batch_ring(uint64_t features, uint16_t *idx)
 {
-	const struct blkd_watch watch = { .add_timer = capture_timer };
 	unsigned int at_once = 0;
 
-	dev = blkd_create(bb, "test-batch", "serial", &watch);
-	/* The memfd the shrunk-memory test truncated, whole again. */
-	CHECK(ftruncate(ram_fd, 0) == 0 && ftruncate(ram_fd, RAM_SIZE) == 0,
-	      "guest RAM of zeros");
-	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd,
-		   0);
 	eventfd_count(call_fd); /* what the tests before left */
-	CHECK(dev && timer_fd >= 0 &&
-		      send_u64(VHOST_USER_SET_FEATURES,
-			       1ull << VIRTIO_F_VERSION_1 | features) == 0 &&
+	CHECK(send_u64(VHOST_USER_SET_FEATURES,
+		       1ull << VIRTIO_F_VERSION_1 | features) == 0 &&
 		      send_mem_table(ram_fd, RAM_SIZE) == 0 &&
 		      send_state(VHOST_USER_SET_VRING_NUM, QSIZE) == 0 &&
 		      send_addr(RAM_UADDR + DESC_OFF, RAM_UADDR + AVAIL_OFF,
 				RAM_UADDR + USED_OFF) == 0 &&
 		      send_fd(VHOST_USER_SET_VRING_CALL, call_fd) == 0 &&
 		      send_fd(VHOST_USER_SET_VRING_KICK, kick_fd) == 0,
-	      "a device with a notification timer, its ring started");
+	      "a front-end starts the ring of a device with a timer");
+	*idx = 0;
 	for (unsigned int i = 0; i < BLKD_NOTIFY_AT_ONCE; i++) {
 		/* With EVENT_IDX: a driver that wants every completion. */
 		set_used_event(*idx);
@@ -776,6 +768,22 @@ static void start_batch_device(struct block_backend *bb, uint64_t features,
 	CHECK(at_once == BLKD_NOTIFY_AT_ONCE,
 	      "the first %u requests are notified at once (%u were)",
 	      BLKD_NOTIFY_AT_ONCE, at_once);
+}
+
+/* A device with a notification timer on fresh guest RAM: as above. */
+static void start_batch_device(struct block_backend *bb, uint64_t features,
+			       uint16_t *idx)
+{
+	const struct blkd_watch watch = { .add_timer = capture_timer };
+
+	dev = blkd_create(bb, "test-batch", "serial", &watch);
+	/* The memfd the shrunk-memory test truncated, whole again. */
+	CHECK(ftruncate(ram_fd, 0) == 0 && ftruncate(ram_fd, RAM_SIZE) == 0,
+	      "guest RAM of zeros");
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd,
+		   0);
+	CHECK(dev && timer_fd >= 0, "a device with a notification timer");
+	start_batch_ring(features, idx);
 }
 
 /*
@@ -836,6 +844,32 @@ static void test_notification_batches_event_idx(struct block_backend *bb)
 		      t.it_value.tv_nsec == 0 && t.it_value.tv_sec == 0,
 	      "a request the driver wants no notification for: none held, "
 	      "no timer armed");
+	blkd_destroy(dev);
+	munmap(ram, RAM_SIZE);
+	dev = first;
+}
+
+/*
+ * A new front-end starts afresh: the batches of one counted for the last
+ * do not send its ring back to notifying at once early.
+ */
+static void test_notification_batches_reconnect(struct block_backend *bb)
+{
+	struct blkd *first = dev;
+	uint16_t idx;
+
+	start_batch_device(bb, 0, &idx);
+	CHECK(read_and_kick(&idx) == 0 && timer_fires() == 1,
+	      "a batch of one, notified when the timer fires");
+	blkd_disconnect(dev);
+	memset(ram, 0, RAM_SIZE); /* the new front-end's rings, empty */
+	start_batch_ring(0, &idx);
+	for (unsigned int i = 0; i + 1 < BLKD_SINGLES; i++)
+		CHECK(read_and_kick(&idx) == 0 && timer_fires() == 1,
+		      "reconnected: a batch of one (%u), held", i + 1);
+	CHECK(read_and_kick(&idx) == 0 && timer_fires() == 1,
+	      "the new front-end's batch of one number %u is held too",
+	      BLKD_SINGLES);
 	blkd_destroy(dev);
 	munmap(ram, RAM_SIZE);
 	dev = first;
@@ -908,6 +942,7 @@ int main(void)
 	/* vu_mem's SIGBUS guard covers one device's memory: dev has none. */
 	test_notification_batches(bb);
 	test_notification_batches_event_idx(bb);
+	test_notification_batches_reconnect(bb);
 	close(ram_fd);
 	close(kick_fd);
 	close(call_fd);
