@@ -20,7 +20,11 @@ as a VMM's second run on a host does (hold_in_page_cache()).
 The floor (bench/floor.c: the least KVM program that runs a guest and
 prints its byte, and loops on the same exits, in the same 64-bit mode,
 with --pio and --mmio) is measured the same way, and vigil's figures are
-also given as multiples of it and of kvmtool's. kvmtool is not packaged
+also given as multiples of it and of kvmtool's. So is the floor running
+the test guest itself ("floor-test-guest", vigil-floor --kernel): to the
+guest's first line only, where it exits, so that row has a first line
+and a peak RSS, and the difference between the two floors is the test
+guest's own start-up work, which every VMM that boots it pays. kvmtool is not packaged
 in Debian 12: give a built lkvm with --lkvm, or it is reported as not
 measured.
 
@@ -31,6 +35,7 @@ usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
                      [--json FILE]
 """
 import argparse
+import math
 import mmap
 import os
 import re
@@ -121,6 +126,8 @@ class Row:
     def __init__(self, boot, pio, mmio, expect, env=None):
         self.boot, self.pio, self.mmio = boot, pio, mmio
         self.expect, self.env = expect, env
+        # a row without exit loops stops after its first line
+        self.runs_to_end = pio is not None
 
 
 def program_files(cmd):
@@ -154,10 +161,16 @@ def hold_in_page_cache(paths):
     return held
 
 
+ROW_END_FIGURES = ("exit_ms", "pio_exit_ns", "mmio_exit_ns")
+
+
 def measure_all(rows, args):
-    """{name: {figure: spread}}. Each round runs every VMM once, so that
-    the nested host's drifts weigh on all of them alike."""
-    got = {name: {key: [] for key, *_ in FIGURES} for name in rows}
+    """{name: {figure: spread}}, without the figures of a run to the end
+    for a row that stops at its first line. Each round runs every VMM
+    once, so that the nested host's drifts weigh on all of them alike."""
+    got = {name: {key: [] for key, *_ in FIGURES
+                  if row.runs_to_end or key not in ROW_END_FIGURES}
+           for name, row in rows.items()}
     for _ in range(args.runs):
         for name, row in rows.items():
             f, e, out = one_boot(row.boot(), row.env)
@@ -166,13 +179,16 @@ def measure_all(rows, args):
                       f"{out[-300:]!r}")
                 f = e = float("nan")
             got[name]["first_line_ms"].append(f * 1000)
-            got[name]["exit_ms"].append(e * 1000)
+            if row.runs_to_end:
+                got[name]["exit_ms"].append(e * 1000)
     for _ in range(RSS_RUNS):
         for name, row in rows.items():
             got[name]["peak_rss_mib"].append(peak_rss_mib(row.boot(),
                                                           row.env))
     for _ in range(args.pairs):
         for name, row in rows.items():
+            if not row.runs_to_end:
+                continue
             got[name]["pio_exit_ns"].append(exit_ns(row.pio, args.exits,
                                                     row.env))
             got[name]["mmio_exit_ns"].append(exit_ns(row.mmio, args.exits,
@@ -181,14 +197,16 @@ def measure_all(rows, args):
     for name, figures in got.items():
         result[name] = {key: benchjson.spread(xs)
                         for key, xs in figures.items()}
-        cells = " ".join(f"{benchjson.median_of(result[name][key]):{w}{fmt}}"
-                         for key, _, w, fmt in FIGURES)
-        print(f"{name:14} {cells}", flush=True)
+        cells = " ".join(
+            f"{benchjson.median_of(result[name][key]):{w}{fmt}}"
+            if key in result[name] else f"{'-':>{w}}"
+            for key, _, w, fmt in FIGURES)
+        print(f"{name:16} {cells}", flush=True)
     return result
 
 
 def ratios(rows, num, den):
-    return {key: benchjson.ratio(rows[num][key], rows[den][key])
+    return {key: benchjson.ratio(rows[num].get(key), rows[den].get(key))
             for key, *_ in FIGURES}
 
 
@@ -242,13 +260,16 @@ def main():
         notes.append("kvmtool: not measured (give a built lkvm with --lkvm)")
     print(f"# {args.runs} boots each of {args.guest} ('{BOOT_CMDLINE}'), "
           "medians")
-    print(f"{'vmm':14} " + " ".join(f"{title:>{w}}"
+    print(f"{'vmm':16} " + " ".join(f"{title:>{w}}"
                                     for _, title, w, _ in FIGURES))
     rows = {}
     if os.access(args.floor, os.X_OK):
         rows["floor"] = Row(lambda: [args.floor],
                             lambda n: [args.floor, "--pio", str(n)],
                             lambda n: [args.floor, "--mmio", str(n)], "x")
+        rows["floor-test-guest"] = Row(
+            lambda: [args.floor, "--kernel", args.guest], None, None,
+            "vigil-test-guest: start")
     else:
         notes.append(f"floor: {args.floor} not built, not measured")
     for name, (make, env) in peers.items():
@@ -268,13 +289,14 @@ def main():
     for line in notes:
         print(f"# {line}")
     out = {}
-    for den in ("floor", "kvmtool", "qemu-microvm"):
+    for den in ("floor", "floor-test-guest", "kvmtool", "qemu-microvm"):
         if den in rows:
-            out.update({f"vigil/{den} {key}": v for key, v in
-                        ratios(rows, "vigil", den).items()})
+            got = {key: v for key, v in ratios(rows, "vigil", den).items()
+                   if not math.isnan(v)}
+            out.update({f"vigil/{den} {key}": v for key, v in got.items()})
             print(f"# vigil / {den}: " + ", ".join(
-                f"{title} {out[f'vigil/{den} {key}']:.2f}"
-                for key, title, *_ in FIGURES))
+                f"{title} {got[key]:.2f}"
+                for key, title, *_ in FIGURES if key in got))
     benchjson.write(args.json, "boot",
                     {"runs": args.runs, "exits": list(args.exits),
                      "guest": args.guest, "cmdline": BOOT_CMDLINE},

@@ -2,9 +2,11 @@
 """bench/floor.c, the floor bench/boot.py measures vigil against, still
 does what the figures assume: its guest prints "x" and a newline and
 halts (status 0), with and without its port and MMIO exit loops; bad
-options are refused with status 2 and a message.
+options are refused with status 2 and a message. Given the test guest,
+"--kernel GUEST" prints that guest's first line and nothing more, and a
+file that is not a 64-bit bzImage is refused with status 1.
 
-usage: test_floor.py VIGIL_FLOOR
+usage: test_floor.py VIGIL_FLOOR [TEST_GUEST_BIN]
 """
 import sys
 
@@ -26,4 +28,15 @@ for bad in (["--memory", "1"], ["--pio", "-1"], ["--pio", "4294967296"],
     tap.ok(r.returncode == 2 and not r.stdout and
            ("vigil-floor: " in r.stderr or "usage: vigil-floor" in r.stderr),
            f"floor {' '.join(bad)}: refused, status 2", r.summary())
+if len(sys.argv) > 2:
+    r = run([floor, "--kernel", sys.argv[2]])
+    tap.ok(r.returncode == 0 and r.stdout == "vigil-test-guest: start\n"
+           and not r.stderr,
+           "floor --kernel GUEST: the guest's first line, status 0",
+           r.summary())
+    for bad in ("/nonexistent", __file__):
+        r = run([floor, "--kernel", bad])
+        tap.ok(r.returncode == 1 and not r.stdout and
+               f"vigil-floor: {bad}: not a 64-bit bzImage" in r.stderr,
+               f"floor --kernel {bad}: refused, status 1", r.summary())
 sys.exit(tap.done())
