@@ -179,8 +179,9 @@ static uint8_t *add_slot(int vm, uint32_t slot, uint64_t gpa, uint64_t size)
 
 /*
  * A bzImage's protected-mode part at 1 MiB (boot.rst: setup_sects at
- * 0x1f1, "HdrS" at 0x202, XLF_KERNEL_64 in xloadflags at 0x236): the
- * 64-bit entry's address, or 0.
+ * 0x1f1, "HdrS" at 0x202, the protocol version at 0x206, at least 2.12
+ * for XLF_KERNEL_64 in xloadflags at 0x236): the 64-bit entry's address,
+ * or 0.
  */
 static uint64_t load_bzimage(const char *path, uint8_t *high, size_t room)
 {
@@ -190,7 +191,8 @@ static uint64_t load_bzimage(const char *path, uint8_t *high, size_t room)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ok = fd >= 0 && fstat(fd, &st) == 0 &&
 		 read(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr) &&
-		 memcmp(hdr + 0x202, "HdrS", 4) == 0 && (hdr[0x236] & 1);
+		 memcmp(hdr + 0x202, "HdrS", 4) == 0 &&
+		 (hdr[0x207] << 8 | hdr[0x206]) >= 0x020c && (hdr[0x236] & 1);
 
 	off = ok ? ((size_t)(hdr[0x1f1] ? hdr[0x1f1] : 4) + 1) * 512 : 0;
 	ok = ok && off < (size_t)st.st_size &&
