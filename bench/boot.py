@@ -24,9 +24,9 @@ also given as multiples of it and of kvmtool's. So is the floor running
 the test guest itself ("floor-test-guest", vigil-floor --kernel): to the
 guest's first line only, where it exits, so that row has a first line
 and a peak RSS, and the difference between the two floors is the test
-guest's own start-up work, which every VMM that boots it pays. kvmtool is not packaged
-in Debian 12: give a built lkvm with --lkvm, or it is reported as not
-measured.
+guest's own start-up work, which every VMM that boots it pays. kvmtool
+is not packaged in Debian 12: give a built lkvm with --lkvm, or it is
+reported as not measured.
 
 usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
                      [--floor build/vigil-floor] [--exits 10000,110000]
@@ -35,7 +35,6 @@ usage: bench/boot.py [--runs N] [--vigil build/vigil] [--lkvm PATH]
                      [--json FILE]
 """
 import argparse
-import math
 import mmap
 import os
 import re
@@ -206,8 +205,9 @@ def measure_all(rows, args):
 
 
 def ratios(rows, num, den):
-    return {key: benchjson.ratio(rows[num].get(key), rows[den].get(key))
-            for key, *_ in FIGURES}
+    """num's figures over den's, for the figures both rows measure."""
+    return {key: benchjson.ratio(rows[num][key], rows[den][key])
+            for key, *_ in FIGURES if key in rows[num] and key in rows[den]}
 
 
 def exit_cmdline(test, count):
@@ -291,8 +291,7 @@ def main():
     out = {}
     for den in ("floor", "floor-test-guest", "kvmtool", "qemu-microvm"):
         if den in rows:
-            got = {key: v for key, v in ratios(rows, "vigil", den).items()
-                   if not math.isnan(v)}
+            got = ratios(rows, "vigil", den)
             out.update({f"vigil/{den} {key}": v for key, v in got.items()})
             print(f"# vigil / {den}: " + ", ".join(
                 f"{title} {got[key]:.2f}"
