@@ -748,21 +748,6 @@ static int save_sub(void *fdt, const char *ppath, const char *name,
 	return fields_save_node(fdt, path, t, st, ctx, err, errlen);
 }
 
-static int load_sub(const void *fdt, int parent, const char *ppath,
-		    const char *name, const struct field_table *t, void *st,
-		    const void *ctx, char *err, size_t errlen)
-{
-	char path[96];
-	int node = fdt_require_subnode(fdt, parent, ppath, name, err, errlen);
-
-	if (node < 0)
-		return node;
-	snprintf(path, sizeof(path), "%s/%s", ppath, name);
-	if (fdt_check_leaf(fdt, node, path, err, errlen) < 0)
-		return -EINVAL;
-	return fields_load(fdt, node, path, t, st, ctx, err, errlen);
-}
-
 static int sregs_save(void *fdt, const char *ppath, const struct kvm_sregs *s,
 		      char *err, size_t errlen)
 {
@@ -807,14 +792,15 @@ static int sregs_load(const void *fdt, int parent, const char *ppath,
 		r = fields_load(fdt, node, path, &sregs_table, s, NULL, err,
 				errlen);
 	for (unsigned int i = 0; r == 0 && i < 8; i++)
-		r = load_sub(fdt, node, path, segment_names[i], &segment_table,
-			     segment_of(s, i), NULL, err, errlen);
+		r = fields_load_node(fdt, node, path, segment_names[i],
+				     &segment_table, segment_of(s, i), NULL,
+				     err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "gdt", &dtable_table, &s->gdt,
-			     NULL, err, errlen);
+		r = fields_load_node(fdt, node, path, "gdt", &dtable_table,
+				     &s->gdt, NULL, err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "idt", &dtable_table, &s->idt,
-			     NULL, err, errlen);
+		r = fields_load_node(fdt, node, path, "idt", &dtable_table,
+				     &s->idt, NULL, err, errlen);
 	return r;
 }
 
@@ -867,20 +853,21 @@ int cpu_state_load(const void *fdt, int node, const char *path,
 	c.sregs = &cs->sregs;
 	r = fdt_check_subnodes(fdt, node, path, subs, 6, err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "regs", &regs_table, &cs->regs,
-			     &c, err, errlen);
+		r = fields_load_node(fdt, node, path, "regs", &regs_table,
+				     &cs->regs, &c, err, errlen);
 	/* Before the LAPIC, whose valid values depend on apic-base. */
 	if (r == 0)
 		r = sregs_load(fdt, node, path, &cs->sregs, err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "lapic", &lapic_table, &cs->lapic,
-			     &c, err, errlen);
+		r = fields_load_node(fdt, node, path, "lapic", &lapic_table,
+				     &cs->lapic, &c, err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "events", &events_table,
-			     &cs->events, &c, err, errlen);
+		r = fields_load_node(fdt, node, path, "events", &events_table,
+				     &cs->events, &c, err, errlen);
 	if (r == 0)
-		r = load_sub(fdt, node, path, "debugregs", &debugregs_table,
-			     &cs->debugregs, &c, err, errlen);
+		r = fields_load_node(fdt, node, path, "debugregs",
+				     &debugregs_table, &cs->debugregs, &c, err,
+				     errlen);
 	if (r < 0)
 		return r;
 	msrs = fdt_require_subnode(fdt, node, path, "msrs", err, errlen);

@@ -615,3 +615,18 @@ int fdt_require_subnode(const void *fdt, int parent, const char *path,
 	}
 	return node;
 }
+
+int fields_load_node(const void *fdt, int parent, const char *ppath,
+		     const char *name, const struct field_table *t, void *st,
+		     const void *ctx, char *err, size_t errlen)
+{
+	char path[128];
+	int node = fdt_require_subnode(fdt, parent, ppath, name, err, errlen);
+
+	if (node < 0)
+		return node;
+	snprintf(path, sizeof(path), "%s%s%s", ppath, sep(ppath), name);
+	if (fdt_check_leaf(fdt, node, path, err, errlen) < 0)
+		return -EINVAL;
+	return fields_load(fdt, node, path, t, st, ctx, err, errlen);
+}

@@ -200,6 +200,14 @@ int fields_load(const void *fdt, int node, const char *path,
 		const struct field_table *t, void *st, const void *ctx,
 		char *err, size_t errlen);
 
+/*
+ * fields_load() of the leaf node name below parent, whose path is ppath
+ * ("" for the root): the node must be there and have no subnode.
+ */
+int fields_load_node(const void *fdt, int parent, const char *ppath,
+		     const char *name, const struct field_table *t, void *st,
+		     const void *ctx, char *err, size_t errlen);
+
 /* The encoded length of a field's property in bytes (BLOB: its maximum). */
 size_t field_encoded_len(const struct field *f);
 

@@ -151,22 +151,6 @@ static const char slave_marker;
 
 /* ---- encode / decode ------------------------------------------------- */
 
-/* Load a leaf node: no subnodes, the table's properties only. */
-static int load_node(const void *fdt, int parent, const char *ppath,
-		     const char *name, const struct field_table *t, void *st,
-		     const void *ctx, char *err, size_t errlen)
-{
-	char path[64];
-	int node = fdt_require_subnode(fdt, parent, ppath, name, err, errlen);
-
-	if (node < 0)
-		return node;
-	snprintf(path, sizeof(path), "%s/%s", ppath, name);
-	if (fdt_check_leaf(fdt, node, path, err, errlen) < 0)
-		return -EINVAL;
-	return fields_load(fdt, node, path, t, st, ctx, err, errlen);
-}
-
 static const char *channel_name(unsigned int i)
 {
 	static const char *const names[VM_PIT_CHANNELS] = {
@@ -229,14 +213,17 @@ static int load_irqchip(const void *fdt, int root, struct vm_snapshot *vs,
 		r = -EINVAL;
 	}
 	if (r == 0)
-		r = load_node(fdt, node, "/irqchip", "pic-master", &pic_table,
-			      &vs->pic[0], NULL, err, errlen);
+		r = fields_load_node(fdt, node, "/irqchip", "pic-master",
+				     &pic_table, &vs->pic[0], NULL, err,
+				     errlen);
 	if (r == 0)
-		r = load_node(fdt, node, "/irqchip", "pic-slave", &pic_table,
-			      &vs->pic[1], &slave_marker, err, errlen);
+		r = fields_load_node(fdt, node, "/irqchip", "pic-slave",
+				     &pic_table, &vs->pic[1], &slave_marker,
+				     err, errlen);
 	if (r == 0)
-		r = load_node(fdt, node, "/irqchip", "ioapic", &ioapic_table,
-			      &vs->ioapic, NULL, err, errlen);
+		r = fields_load_node(fdt, node, "/irqchip", "ioapic",
+				     &ioapic_table, &vs->ioapic, NULL, err,
+				     errlen);
 	return r;
 }
 
@@ -254,9 +241,9 @@ static int load_pit(const void *fdt, int root, struct vm_snapshot *vs,
 		r = fields_load(fdt, node, "/pit", &pit_table, &vs->pit, NULL,
 				err, errlen);
 	for (unsigned int i = 0; r == 0 && i < VM_PIT_CHANNELS; i++)
-		r = load_node(fdt, node, "/pit", channel_name(i),
-			      &pit_channel_table, &vs->pit.channels[i], NULL,
-			      err, errlen);
+		r = fields_load_node(fdt, node, "/pit", channel_name(i),
+				     &pit_channel_table, &vs->pit.channels[i],
+				     NULL, err, errlen);
 	return r;
 }
 
@@ -270,7 +257,7 @@ int vm_state_load(const void *fdt, int root, struct vm_snapshot *vs, char *err,
 	if (r == 0)
 		r = load_pit(fdt, root, vs, err, errlen);
 	if (r == 0)
-		r = load_node(fdt, root, "", "clock", &clock_table, &vs->clock,
-			      NULL, err, errlen);
+		r = fields_load_node(fdt, root, "", "clock", &clock_table,
+				     &vs->clock, NULL, err, errlen);
 	return r;
 }

@@ -752,6 +752,11 @@ static bool add_junk(void *fdt, const void *arg)
 	return fdt_setprop_u32(fdt, node, "surprise", 1) == 0;
 }
 
+static bool add_node_below(void *fdt, const void *arg)
+{
+	return fdt_add_subnode(fdt, fdt_path_offset(fdt, arg), "surprise") >= 0;
+}
+
 static bool drop_node(void *fdt, const void *arg)
 {
 	return fdt_del_node(fdt, fdt_path_offset(fdt, arg)) == 0;
@@ -769,11 +774,27 @@ static void test_structure(const void *fdt)
 		"/devices/virtio-rng@d0001000",
 		"/clock",
 	};
+	static const char *const leaves[] = {
+		"/cpus/cpu@0/sregs/cs",
+		"/irqchip/ioapic",
+		"/pit/channel@2",
+		"/clock",
+	};
 	char err[ERRLEN];
 
 	CHECK(parse_mutated(fdt, add_junk, "node", err) < 0 &&
 		      strstr(err, "surprise"),
 	      "an unknown node is refused (%s)", err);
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "%s: unknown node 'surprise'",
+			 leaves[i]);
+		CHECK(parse_mutated(fdt, add_node_below, leaves[i], err) < 0 &&
+			      strstr(err, want),
+		      "a node below the leaf %s is refused, named (%s)",
+		      leaves[i], err);
+	}
 	CHECK(parse_mutated(fdt, add_junk, "prop", err) < 0 &&
 		      strstr(err, "surprise"),
 	      "an unknown property is refused (%s)", err);
