@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/layout.h"
+#include "lib/read_file.h"
 #include "tests/support/tap.h"
 #include "vmm/boot.h"
 
@@ -436,27 +437,6 @@ static void test_cmdline_initrd(void)
 	      "boot_load detects ELF and uses the PVH loader");
 }
 
-/* The whole of a file, or NULL; the size in *size. */
-static uint8_t *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long len;
-
-	if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)len);
-		if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-			free(buf);
-			buf = NULL;
-		}
-		*size = (size_t)len;
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
 /*
  * A real vmlinux, when the environment names one (VIGIL_TEST_VMLINUX, e.g.
  * the one guest/linux/fetch-artefacts.sh extracts): it loads into 512 MiB.
@@ -468,7 +448,8 @@ static void test_real_vmlinux(void)
 	struct boot_config cfg = config("console=ttyS0", NULL, 0);
 	struct hvm_start_info si;
 	struct boot_entry entry;
-	uint8_t *file, *mem;
+	void *file = NULL;
+	uint8_t *mem;
 	size_t size = 0;
 	int rc;
 
@@ -476,9 +457,11 @@ static void test_real_vmlinux(void)
 		tap_skip("a real vmlinux", "VIGIL_TEST_VMLINUX not set");
 		return;
 	}
-	file = slurp(path, &size);
+	err[0] = '\0';
+	rc = read_file_whole("kernel", path, big, &file, &size, err,
+			     sizeof(err));
 	mem = calloc(1, big);
-	CHECK(file && mem, "read %s (%zu bytes)", path, size);
+	CHECK(rc == 0 && mem, "read %s (%zu bytes) %s", path, size, err);
 	if (!file || !mem)
 		goto out;
 	gm_init(&gm);
