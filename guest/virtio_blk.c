@@ -9,10 +9,6 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "idt.h"
-#include "ioapic.h"
-#include "lapic.h"
-#include "platform.h"
 #include "virtio_blk.h"
 
 #define BIT(n) (1ull << (n))
@@ -25,8 +21,6 @@
 	 BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE) |   \
 	 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_SIZE_MAX) | \
 	 BIT(VIRTIO_BLK_F_RO))
-
-static struct virtio_blk *irq_owner[256];
 
 const struct mmio_device *virtio_blk_find(unsigned int n)
 {
@@ -63,7 +57,7 @@ static void read_config(struct virtio_blk *b)
 bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	*b = (struct virtio_blk){ .gsi = d->gsi };
+	*b = (struct virtio_blk){ 0 };
 	if (!virtio_mmio_probe(&b->mmio, d, why))
 		return false;
 	if (b->mmio.device_id != VIRTIO_ID_BLOCK) {
@@ -82,50 +76,14 @@ bool virtio_blk_open(struct virtio_blk *b, const struct mmio_device *d,
 	return true;
 }
 
-static void blk_interrupt(struct trap_frame *f)
-{
-	struct virtio_blk *b = irq_owner[f->vector];
-
-	/* Acknowledge at the device first: a level-triggered line must be
-	 * low again before the EOI, or the I/O APIC delivers it again. */
-	if (b) {
-		virtio_mmio_ack_interrupt(&b->mmio);
-		b->irqs++;
-	}
-	lapic_eoi();
-}
-
 bool virtio_blk_use_interrupts(struct virtio_blk *b, unsigned int vector)
 {
-	const struct mmio_device *d = b->mmio.desc;
-	struct ioapic_route r = {
-		.vector = (uint8_t)vector,
-		.dest_apic_id = platform.bsp_apic_id,
-		.level = d->level,
-		.active_low = d->active_low,
-	};
-
-	if (vector < 32 || vector > 255)
-		return false;
-	irq_owner[vector] = b;
-	irq_set_handler(vector, blk_interrupt);
-	if (!ioapic_route(b->gsi, &r))
-		return false;
-	b->vector = vector;
-	b->irq_mode = true;
-	virtq_enable_interrupts(&b->vq);
-	return true;
+	return virtio_mmio_use_interrupts(&b->mmio, &b->vq, vector);
 }
 
 void virtio_blk_close(struct virtio_blk *b)
 {
-	virtio_mmio_reset(&b->mmio);
-	if (b->irq_mode) {
-		ioapic_mask(b->gsi);
-		irq_set_handler(b->vector, NULL);
-		irq_owner[b->vector] = NULL;
-		b->irq_mode = false;
-	}
+	virtio_mmio_close(&b->mmio);
 }
 
 bool virtio_blk_submit(struct virtio_blk *b, struct blk_req *r, uint32_t type,
@@ -178,7 +136,7 @@ static void *complete_one(void *b)
 bool virtio_blk_wait(struct virtio_blk *b, struct blk_req *r,
 		     uint64_t timeout_us)
 {
-	return virtq_wait(&b->vq, b->irq_mode, complete_one, b, &r->done,
+	return virtq_wait(&b->vq, b->mmio.irq_mode, complete_one, b, &r->done,
 			  timeout_us);
 }
 

@@ -38,10 +38,6 @@ struct virtio_blk {
 	uint32_t seg_max;  /* 0 if not offered */
 	uint32_t size_max; /* 0 if not offered */
 	bool read_only;
-	bool irq_mode;
-	uint32_t gsi;
-	unsigned int vector;
-	volatile unsigned int irqs; /* interrupts taken */
 };
 
 /* The @n-th modern (version 2) virtio-blk device (device ID 2) among

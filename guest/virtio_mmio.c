@@ -9,7 +9,11 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 
+#include "idt.h"
 #include "io.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "platform.h"
 #include "virtio_mmio.h"
 #include "virtq.h"
 
@@ -242,4 +246,54 @@ void virtio_mmio_config_copy(struct virtio_mmio *vm, unsigned int offset,
 		for (i = 0; i < len; i++)
 			out[i] = (uint8_t)config_read_once(vm, offset + i, 1);
 	} while (gen != rd(vm, VIRTIO_MMIO_CONFIG_GENERATION) && --tries);
+}
+
+/* Which device each vector's interrupt belongs to. */
+static struct virtio_mmio *irq_owner[256];
+
+static void virtio_mmio_interrupt(struct trap_frame *f)
+{
+	struct virtio_mmio *vm = irq_owner[f->vector];
+
+	/* Acknowledge at the device first: a level-triggered line must be
+	 * low again before the EOI, or the I/O APIC delivers it again. */
+	if (vm) {
+		virtio_mmio_ack_interrupt(vm);
+		vm->irqs++;
+	}
+	lapic_eoi();
+}
+
+bool virtio_mmio_use_interrupts(struct virtio_mmio *vm, struct virtq *vq,
+				unsigned int vector)
+{
+	const struct mmio_device *d = vm->desc;
+	struct ioapic_route r = {
+		.vector = (uint8_t)vector,
+		.dest_apic_id = platform.bsp_apic_id,
+		.level = d->level,
+		.active_low = d->active_low,
+	};
+
+	if (vector < 32 || vector > 255)
+		return false;
+	irq_owner[vector] = vm;
+	irq_set_handler(vector, virtio_mmio_interrupt);
+	if (!ioapic_route(d->gsi, &r))
+		return false;
+	vm->vector = vector;
+	vm->irq_mode = true;
+	virtq_enable_interrupts(vq);
+	return true;
+}
+
+void virtio_mmio_close(struct virtio_mmio *vm)
+{
+	virtio_mmio_reset(vm);
+	if (vm->irq_mode) {
+		ioapic_mask(vm->desc->gsi);
+		irq_set_handler(vm->vector, NULL);
+		irq_owner[vm->vector] = NULL;
+		vm->irq_mode = false;
+	}
 }

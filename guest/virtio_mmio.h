@@ -24,6 +24,10 @@ struct virtio_mmio {
 	uint32_t vendor_id;
 	uint64_t device_features;
 	uint64_t features; /* negotiated */
+	/* Completion by interrupt: virtio_mmio_use_interrupts(). */
+	bool irq_mode;
+	unsigned int vector;
+	volatile unsigned int irqs; /* interrupts taken */
 };
 
 /* The @n-th modern (version 2) device with @device_id among
@@ -53,6 +57,13 @@ bool virtio_mmio_reset(struct virtio_mmio *vm);
 void virtio_mmio_notify(struct virtio_mmio *vm, unsigned int queue);
 /* Reads InterruptStatus and acknowledges those bits. */
 uint32_t virtio_mmio_ack_interrupt(struct virtio_mmio *vm);
+/* Completion by interrupt on @vector (32..255), the device's line routed
+ * through the I/O APIC to the bootstrap processor: each interrupt is
+ * acknowledged at the device and counted in irqs, and @vq asks for them. */
+bool virtio_mmio_use_interrupts(struct virtio_mmio *vm, struct virtq *vq,
+				unsigned int vector);
+/* Reset the device and, if it used interrupts, mask and release its line. */
+void virtio_mmio_close(struct virtio_mmio *vm);
 /* Reads @len (1, 2, 4 or 8) bytes of device configuration consistently
  * (2.5.1: retried until ConfigGeneration is stable). */
 uint64_t virtio_mmio_config_read(struct virtio_mmio *vm, unsigned int offset,

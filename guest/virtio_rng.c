@@ -9,18 +9,12 @@
 #include <linux/virtio_config.h>
 
 #include "alloc.h"
-#include "idt.h"
-#include "ioapic.h"
-#include "lapic.h"
-#include "platform.h"
 #include "virtio_rng.h"
 
 #define BIT(n) (1ull << (n))
 #define MAX_SEGS 16
 /* vigil answers at most one second's worth of its rate late. */
 #define READ_TIMEOUT_US 5000000
-
-static struct virtio_rng *irq_owner[256];
 
 const struct mmio_device *virtio_rng_find(unsigned int n)
 {
@@ -30,7 +24,7 @@ const struct mmio_device *virtio_rng_find(unsigned int n)
 bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 		     uint16_t queue_size, const char **why)
 {
-	*r = (struct virtio_rng){ .gsi = d->gsi };
+	*r = (struct virtio_rng){ 0 };
 	if (!virtio_mmio_probe(&r->mmio, d, why))
 		return false;
 	if (r->mmio.device_id != VIRTIO_ID_ENTROPY) {
@@ -48,50 +42,14 @@ bool virtio_rng_open(struct virtio_rng *r, const struct mmio_device *d,
 	return true;
 }
 
-static void rng_interrupt(struct trap_frame *f)
-{
-	struct virtio_rng *r = irq_owner[f->vector];
-
-	/* Acknowledge at the device first: a level-triggered line must be
-	 * low again before the EOI, or the I/O APIC delivers it again. */
-	if (r) {
-		virtio_mmio_ack_interrupt(&r->mmio);
-		r->irqs++;
-	}
-	lapic_eoi();
-}
-
 bool virtio_rng_use_interrupts(struct virtio_rng *r, unsigned int vector)
 {
-	const struct mmio_device *d = r->mmio.desc;
-	struct ioapic_route route = {
-		.vector = (uint8_t)vector,
-		.dest_apic_id = platform.bsp_apic_id,
-		.level = d->level,
-		.active_low = d->active_low,
-	};
-
-	if (vector < 32 || vector > 255)
-		return false;
-	irq_owner[vector] = r;
-	irq_set_handler(vector, rng_interrupt);
-	if (!ioapic_route(r->gsi, &route))
-		return false;
-	r->vector = vector;
-	r->irq_mode = true;
-	virtq_enable_interrupts(&r->vq);
-	return true;
+	return virtio_mmio_use_interrupts(&r->mmio, &r->vq, vector);
 }
 
 void virtio_rng_close(struct virtio_rng *r)
 {
-	virtio_mmio_reset(&r->mmio);
-	if (r->irq_mode) {
-		ioapic_mask(r->gsi);
-		irq_set_handler(r->vector, NULL);
-		irq_owner[r->vector] = NULL;
-		r->irq_mode = false;
-	}
+	virtio_mmio_close(&r->mmio);
 }
 
 bool virtio_rng_submit(struct virtio_rng *r, struct rng_req *req,
@@ -133,7 +91,7 @@ static void *complete_one(void *r)
 bool virtio_rng_wait(struct virtio_rng *r, struct rng_req *req,
 		     uint64_t timeout_us)
 {
-	return virtq_wait(&r->vq, r->irq_mode, complete_one, r, &req->done,
+	return virtq_wait(&r->vq, r->mmio.irq_mode, complete_one, r, &req->done,
 			  timeout_us);
 }
 

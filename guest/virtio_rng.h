@@ -33,10 +33,6 @@ struct rng_req {
 struct virtio_rng {
 	struct virtio_mmio mmio;
 	struct virtq vq;
-	bool irq_mode;
-	uint32_t gsi;
-	unsigned int vector;
-	volatile unsigned int irqs; /* interrupts taken */
 };
 
 /* The @n-th modern (version 2) entropy device among devices_all(), or

@@ -186,7 +186,7 @@ bool hostile_negotiate(struct virtio_blk *b, uint64_t features)
 
 	if (!d)
 		return false;
-	*b = (struct virtio_blk){ .gsi = d->gsi };
+	*b = (struct virtio_blk){ 0 };
 	if (!negotiate(&b->mmio, d, features))
 		return false;
 	b->capacity = virtio_mmio_config_read(
@@ -619,7 +619,7 @@ bool hostile_rng_open(struct virtio_rng *r)
 
 	if (!d)
 		return false;
-	*r = (struct virtio_rng){ .gsi = d->gsi };
+	*r = (struct virtio_rng){ 0 };
 	return negotiate(&r->mmio, d, 0) && fresh_queue(&r->mmio, &r->vq);
 }
 

@@ -173,7 +173,7 @@ void test_blk_irq(void)
 	if (!blk_open_selected(&b))
 		return;
 	if (!check(virtio_blk_use_interrupts(&b, VECTOR_DEVICE_BASE),
-		   "GSI %u: no I/O APIC input", b.gsi))
+		   "GSI %u: no I/O APIC input", b.mmio.desc->gsi))
 		goto out;
 	if (!b.read_only && b.capacity >= CHUNK_SECTORS)
 		write_read(&b, 0, 1, 4);
@@ -193,8 +193,8 @@ void test_blk_irq(void)
 		      "request %u: %s, status %d", i,
 		      done ? "completed" : "timed out", req[i]->status);
 	}
-	note("%u interrupts for %u requests", b.irqs, IRQ_BATCH + 2);
-	check(b.irqs > 0, "no interrupt arrived");
+	note("%u interrupts for %u requests", b.mmio.irqs, IRQ_BATCH + 2);
+	check(b.mmio.irqs > 0, "no interrupt arrived");
 out:
 	virtio_blk_close(&b);
 }

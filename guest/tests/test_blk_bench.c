@@ -79,7 +79,7 @@ static bool submit(struct bench *be, unsigned int i)
 
 static void wait_a_little(struct virtio_blk *b)
 {
-	if (!b->irq_mode) {
+	if (!b->mmio.irq_mode) {
 		cpu_relax();
 		return;
 	}
@@ -184,10 +184,10 @@ void test_blk_bench(void)
 		return;
 	if (param_u64("bench_irq", 0) &&
 	    !check(virtio_blk_use_interrupts(&b, VECTOR_DEVICE_BASE),
-		   "GSI %u: no I/O APIC input", b.gsi))
+		   "GSI %u: no I/O APIC input", b.mmio.desc->gsi))
 		goto out;
 	note("completion by %s, queue size %u",
-	     b.irq_mode ? "interrupt" : "polling", b.vq.size);
+	     b.mmio.irq_mode ? "interrupt" : "polling", b.vq.size);
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 		if (!phase_selected(phases[i].key))
 			continue;

@@ -40,7 +40,7 @@ static unsigned int open_all(struct dev_io *d)
 		if (!check(virtio_blk_use_interrupts(&d[n].b,
 						     VECTOR_DEVICE_BASE + n),
 			   "device %u: GSI %u: no I/O APIC input", n,
-			   d[n].b.gsi) ||
+			   d[n].b.mmio.desc->gsi) ||
 		    !check(!d[n].b.read_only &&
 				   d[n].b.capacity >=
 					   SECTOR + CHUNK / SECTOR_SIZE,
@@ -95,8 +95,9 @@ void test_blk_multi(void)
 			blk_verify(d[i].buf, SECTOR, CHUNK, SEED_BASE + i,
 				   "read back");
 			note("device %u at 0x%lx: %u interrupts", i,
-			     d[i].b.mmio.base, d[i].b.irqs);
-			check(d[i].b.irqs > 0, "device %u: no interrupt", i);
+			     d[i].b.mmio.base, d[i].b.mmio.irqs);
+			check(d[i].b.mmio.irqs > 0, "device %u: no interrupt",
+			      i);
 		}
 	}
 	for (i = 0; i < n; i++)

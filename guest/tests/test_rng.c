@@ -57,8 +57,8 @@ void test_rng_probe(void)
 		return;
 	note("virtio-rng at 0x%lx, GSI %u: features offered 0x%lx, "
 	     "negotiated 0x%lx, queue %u of at most %u",
-	     r.mmio.base, r.gsi, r.mmio.device_features, r.mmio.features,
-	     r.vq.size, virtio_mmio_queue_num_max(&r.mmio, 0));
+	     r.mmio.base, r.mmio.desc->gsi, r.mmio.device_features,
+	     r.mmio.features, r.vq.size, virtio_mmio_queue_num_max(&r.mmio, 0));
 	status = virtio_mmio_status(&r.mmio);
 	check((status & 0x0f) == 0x0f && !(status & 0xc0),
 	      "status 0x%x after DRIVER_OK", status);
@@ -219,7 +219,7 @@ void test_rng_irq(void)
 	if (!rng_open_selected(&r))
 		return;
 	if (!check(virtio_rng_use_interrupts(&r, VECTOR_DEVICE_BASE),
-		   "GSI %u: no I/O APIC input", r.gsi))
+		   "GSI %u: no I/O APIC input", r.mmio.desc->gsi))
 		goto out;
 	for (i = 0; i < IRQ_BATCH; i++) {
 		req[i] = alloc(sizeof(*req[i]), 16);
@@ -243,8 +243,8 @@ void test_rng_irq(void)
 			      "requests %u and %u start with the same 8 bytes",
 			      i - 1, i);
 	}
-	note("%u interrupts for %u requests", r.irqs, IRQ_BATCH);
-	check(r.irqs > 0, "no interrupt arrived");
+	note("%u interrupts for %u requests", r.mmio.irqs, IRQ_BATCH);
+	check(r.mmio.irqs > 0, "no interrupt arrived");
 out:
 	virtio_rng_close(&r);
 }

@@ -350,7 +350,7 @@ void test_snapshot_workload(void)
 	if (!blk_open_selected(&b))
 		return;
 	if (!check(virtio_blk_use_interrupts(&b, VECTOR_DEVICE_BASE),
-		   "GSI %u: no I/O APIC input", b.gsi) ||
+		   "GSI %u: no I/O APIC input", b.mmio.desc->gsi) ||
 	    !check(!b.read_only && n && n <= UINT32_MAX &&
 			   first + n <= b.capacity,
 		   "snap_records=%lu at snap_sector=%lu: does not fit %lu "
@@ -362,7 +362,7 @@ void test_snapshot_workload(void)
 	write_records(&b, first, (uint32_t)n, naps + 1);
 	stop_counters(aps, naps);
 	verify_records(&b, first, (uint32_t)n, naps + 1);
-	note("snap done: %u interrupts", b.irqs);
+	note("snap done: %u interrupts", b.mmio.irqs);
 out:
 	virtio_blk_close(&b);
 }
