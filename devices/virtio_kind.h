@@ -93,8 +93,8 @@ struct virtio_kind {
 	int (*quiesce)(void *dev);
 	/*
 	 * Nanoseconds until the device wants its queues served again with
-	 * no notification (a rate limit that has refilled), or 0. NULL:
-	 * never. Called on the I/O thread, outside the device lock.
+	 * no notification (a rate limit that has refilled; 1 after a pass
+	 * that ran out of budget), or 0. NULL: never. Called on the I/O thread, outside the device lock.
 	 */
 	uint64_t (*wait_ns)(void *dev);
 	/*

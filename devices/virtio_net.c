@@ -66,11 +66,18 @@ void virtio_net_set_features(struct virtio_net *net, uint64_t features)
 	net->features = features & NET_FEATURES;
 }
 
+/* tx_more and rx_more are read without the device lock (wait_ns). */
+static void set_more(bool *flag, bool more)
+{
+	__atomic_store_n(flag, more, __ATOMIC_RELAXED);
+}
+
 void virtio_net_reset(struct virtio_net *net)
 {
 	/* The held chain belonged to the old rings. */
 	net->tx_held = false;
-	net->tx_more = false;
+	set_more(&net->tx_more, false);
+	set_more(&net->rx_more, false);
 	net->features = 0;
 }
 
@@ -173,7 +180,7 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 	bool pushed = false, ring_error;
 	int ret = 0;
 
-	net->tx_more = false;
+	set_more(&net->tx_more, false);
 	*interrupt = false;
 	if (net->backend->flush &&
 	    net->backend->flush(net->backend_opaque) == -EAGAIN) {
@@ -226,7 +233,7 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 		pushed = true;
 	}
 	if (budget == 0)
-		net->tx_more = true;
+		set_more(&net->tx_more, true);
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
 	return ret < 0 ? ret : 0;
 }
@@ -429,7 +436,7 @@ int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 	int r = 0;
 
 	*interrupt = false;
-	net->rx_more = false;
+	set_more(&net->rx_more, false);
 	for (; budget > 0; budget--) {
 		const uint8_t *frame;
 		size_t len;
@@ -450,13 +457,17 @@ int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 		net->backend->consume(net->backend_opaque);
 	}
 	if (budget == 0)
-		net->rx_more = true;
+		set_more(&net->rx_more, true);
 	return r == -EAGAIN ? 0 : r;
 }
 
 uint64_t virtio_net_wait_ns(const struct virtio_net *net)
 {
-	return net->tx_more || net->rx_more ? 1 : 0;
+	return __atomic_load_n(&net->tx_more, __ATOMIC_RELAXED) ||
+			       __atomic_load_n(&net->rx_more,
+					       __ATOMIC_RELAXED) ?
+		       1 :
+		       0;
 }
 
 /* A 60-byte Ethernet frame: the RARP request of RFC 903 for our MAC. */
@@ -508,6 +519,25 @@ static void net_ops_reset(void *dev)
 	virtio_net_reset(dev);
 }
 
+/*
+ * The driver stops queue q (or resets the device, or a snapshot is taken):
+ * nothing is in flight, but a pass that ran out of budget must not keep
+ * asking for passes of a queue that is no longer served, which the other
+ * queue's passes would otherwise re-arm for ever.
+ */
+static int net_ops_drain(void *dev, unsigned int q, struct virtq *vq,
+			 const struct guest_mem *gm, bool push, bool *interrupt)
+{
+	struct virtio_net *net = dev;
+
+	(void)vq;
+	(void)gm;
+	(void)push;
+	*interrupt = false;
+	set_more(q == VIRTIO_NET_TXQ ? &net->tx_more : &net->rx_more, false);
+	return 0;
+}
+
 static int net_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 				 const struct guest_mem *gm, bool *interrupt)
 {
@@ -528,6 +558,7 @@ const struct virtio_dev_ops virtio_net_dev_ops = {
 	.set_features = net_ops_set_features,
 	.reset = net_ops_reset,
 	.process_queue = net_ops_process_queue,
+	.drain = net_ops_drain,
 };
 
 /* ---- the net kind: --net ------------------------------------------------- */

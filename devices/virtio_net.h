@@ -122,8 +122,8 @@ struct virtio_net {
 	uint32_t tx_len; /* its frame length, checked */
 	/*
 	 * The last TX (RX) pass stopped at its budget: serve the queue
-	 * again. Written by passes only (the I/O thread), never by a reset,
-	 * so virtio_net_wait_ns() reads them without the device lock.
+	 * again. Cleared when the queue stops or the device resets; atomic,
+	 * as virtio_net_wait_ns() reads them without the device lock.
 	 */
 	bool tx_more;
 	bool rx_more;

@@ -138,12 +138,17 @@ static int rng_fill_chain(struct virtio_rng *rng, const struct guest_mem *gm,
 int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt)
 {
+	unsigned int budget = VIRTIO_RNG_PASS_BUDGET;
 	uint64_t wait = 0, want;
 	bool pushed = false;
 	uint32_t used_len;
 	int ret = 0;
 
 	for (;;) {
+		if (budget-- == 0) {
+			wait = 1; /* the rest after the I/O thread's other work */
+			break;
+		}
 		if (!rng->held) {
 			ret = virtq_pop_chain(vq, gm, &rng->chain);
 			if (ret <= 0)

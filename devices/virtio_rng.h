@@ -29,6 +29,7 @@
 #define VIRTIO_RNG_MAX_REQUEST 4096u
 #define VIRTIO_RNG_DEFAULT_RATE (1ull << 20) /* bytes per second */
 #define VIRTIO_RNG_MAX_RATE (1ull << 30)
+#define VIRTIO_RNG_PASS_BUDGET 256u /* chains a pass answers at the most */
 
 struct virtio_rng {
 	const char *name;     /* for log lines, e.g. "virtio-rng0" */
@@ -52,7 +53,10 @@ void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate);
 
 /*
  * Serve the queue while the bucket pays: fill each chain's buffers with
- * min(their length, VIRTIO_RNG_MAX_REQUEST, rate) bytes. Returns 0
+ * min(their length, VIRTIO_RNG_MAX_REQUEST, rate) bytes, at most
+ * VIRTIO_RNG_PASS_BUDGET chains (then virtio_rng_wait_ns() asks for
+ * another pass: a chain with no room costs no bytes, and a driver
+ * refilling the ring with them must not hold the I/O thread). Returns 0
  * or a negative errno for a broken ring (the transport sets
  * DEVICE_NEEDS_RESET). A chain with device-readable buffers is a driver
  * error: it completes with no bytes and a guest_errors line.

@@ -236,6 +236,7 @@ static void serve_ring(struct blkd *d, struct blkd_ring *r)
 		before = r->vq.last_avail_idx;
 		ret = virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm,
 					       &interrupt);
+		r->more = virtio_blk_more(&d->blk);
 		r->notify_owed |= interrupt;
 		if (ret < 0) {
 			ring_break(r, "bad request (see above)");
@@ -307,6 +308,7 @@ static void ring_stop(struct blkd *d, struct blkd_ring *r)
 	r->started = false;
 	r->broken = false;
 	r->vq.ready = false;
+	r->more = false;
 	/* The front-end sends both again before it restarts the ring. */
 	close_kick(d, r);
 	close_fd(&r->call_fd);
@@ -325,6 +327,7 @@ static void ring_reset(struct blkd *d, struct blkd_ring *r)
 	r->batch = 0;
 	r->at_once = BLKD_NOTIFY_AT_ONCE;
 	r->singles = 0;
+	r->more = false;
 	r->started = r->enabled = r->broken = r->addr_set = false;
 	memset(&r->addr, 0, sizeof(r->addr));
 	r->num = 0;
@@ -683,6 +686,24 @@ int blkd_serve(struct blkd *d, unsigned int queue)
 		return -EFAULT;
 	}
 	return 0;
+}
+
+bool blkd_has_more(const struct blkd *d)
+{
+	for (unsigned int i = 0; i < BLKD_NUM_QUEUES; i++)
+		if (d->rings[i].more && d->rings[i].vq.ready)
+			return true;
+	return false;
+}
+
+int blkd_serve_more(struct blkd *d)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < BLKD_NUM_QUEUES && r == 0; i++)
+		if (d->rings[i].more)
+			r = blkd_serve(d, i);
+	return r;
 }
 
 /*

@@ -130,6 +130,7 @@ struct blkd_ring {
 	unsigned int at_once; /* passes left that notify without waiting */
 	unsigned int singles; /* batches of one in a row */
 	uint64_t last_served_ns; /* clock_monotonic_ns() of the latest pass */
+	bool more; /* the last pass ran out of budget: blkd_serve_more() */
 	char name[32];
 };
 
@@ -171,6 +172,18 @@ int blkd_on_kick(struct blkd *d, unsigned int queue);
 
 /* Serve queue if it is ready (no kick fd involved). Same returns. */
 int blkd_serve(struct blkd *d, unsigned int queue);
+
+/*
+ * Whether a ready queue's last pass stopped at its budget
+ * (VIRTIO_BLK_PASS_BUDGET) with requests perhaps left: the event loop
+ * then looks at its fds without sleeping and calls blkd_serve_more(), so
+ * that a driver keeping its ring full cannot keep the front-end's
+ * messages waiting.
+ */
+bool blkd_has_more(const struct blkd *d);
+
+/* Serve each queue whose last pass ran out of budget. As blkd_serve(). */
+int blkd_serve_more(struct blkd *d);
 
 /* The notification timer of queue fired: send what is owed. */
 void blkd_on_timer(struct blkd *d, unsigned int queue);

@@ -164,10 +164,14 @@ int server_init(struct server *s, int listen_fd)
 int server_run(struct server *s)
 {
 	for (;;) {
-		int r = event_loop_run_once(&s->el, -1);
+		/* A ring cut short by its budget: fds first, then the rest. */
+		bool more = s->conn_fd >= 0 && blkd_has_more(s->dev);
+		int r = event_loop_run_once(&s->el, more ? 0 : -1);
 
 		if (r < 0)
 			return r;
+		if (more && s->conn_fd >= 0 && blkd_serve_more(s->dev) < 0)
+			disconnect(s);
 	}
 }
 

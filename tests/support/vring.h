@@ -9,6 +9,7 @@
 #define VIGIL_TESTS_VRING_H
 
 #include <linux/virtio_ring.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -70,6 +71,27 @@ static inline void vring_offer(const struct test_vring *r, uint16_t head)
 static inline uint16_t vring_used_idx(const struct test_vring *r)
 {
 	return vring_ram16(r, r->used + 2);
+}
+
+/*
+ * A driver that refills its ring as fast as the device serves it: as a
+ * guest_mem before_read hook (opaque: this struct), each read of avail->idx
+ * offers head once more, up to limit times in all.
+ */
+struct vring_refill {
+	const struct test_vring *ring;
+	uint16_t head;
+	unsigned int count, limit;
+};
+
+static inline void vring_refill_on_read(void *opaque, uint64_t gpa, size_t len)
+{
+	struct vring_refill *f = opaque;
+
+	if (gpa == f->ring->avail + 2 && len == 2 && f->count < f->limit) {
+		vring_offer(f->ring, f->head);
+		f->count++;
+	}
 }
 
 #endif

@@ -875,6 +875,51 @@ static void test_notification_batches_reconnect(struct block_backend *bb)
 }
 
 /* The front-end shrinks its memory file: the guard turns SIGBUS away. */
+/* The guest: each read of avail->idx finds the read request again. */
+static unsigned int refills, refill_limit;
+
+static void refill_avail(void *opaque, uint64_t gpa, size_t len)
+{
+	uint16_t *avail = (void *)(ram + AVAIL_OFF);
+
+	(void)opaque;
+	if (gpa == RAM_GPA + AVAIL_OFF + 2 && len == 2 &&
+	    refills < refill_limit) {
+		avail[2 + avail[1] % QSIZE] = 0;
+		avail[1]++;
+		refills++;
+	}
+}
+
+/*
+ * A driver that refills its ring as fast as the daemon serves it: a kick
+ * returns after a budget of requests (the event loop then reads the
+ * front-end's messages), and blkd_serve_more() serves the rest.
+ */
+static void test_pass_budget(struct block_backend *bb)
+{
+	struct blkd *first = dev;
+	unsigned int passes = 0;
+	uint16_t idx, before;
+	int r;
+
+	start_batch_device(bb, 0, &idx);
+	before = used_idx();
+	refills = 0;
+	refill_limit = 100 * VIRTIO_BLK_PASS_BUDGET;
+	dev->mem.gm.before_read = refill_avail;
+	r = blkd_on_kick(dev, 0);
+	CHECK(r == 0 && refills <= 2 * VIRTIO_BLK_PASS_BUDGET &&
+		      blkd_has_more(dev),
+	      "a kick returns after a budget of requests (%u served)", refills);
+	refill_limit = refills + 3; /* the driver stops soon */
+	while (blkd_has_more(dev) && passes++ < 10)
+		CHECK(blkd_serve_more(dev) == 0, "another pass");
+	CHECK(!blkd_has_more(dev) && (uint16_t)(used_idx() - before) == refills,
+	      "the passes after it serve the rest (%u)", refills);
+	end_batch_device(first);
+}
+
 static void test_shrunk_memory(void)
 {
 	CHECK(vu_mem_guard_init() == 0, "install the SIGBUS guard");
@@ -942,6 +987,7 @@ int main(void)
 	test_notification_batches(bb);
 	test_notification_batches_event_idx(bb);
 	test_notification_batches_reconnect(bb);
+	test_pass_budget(bb);
 	close(ram_fd);
 	close(kick_fd);
 	close(call_fd);

@@ -392,6 +392,16 @@ static void test_framing(void)
 	      "FLUSH with a data buffer: IOERR");
 }
 
+/* vq: the test ring's addresses, enabled with no ring features. */
+static void start_queue(struct virtq *vq)
+{
+	virtq_reset(vq, RING_NUM);
+	vq->desc = DESC_GPA;
+	vq->avail = AVAIL_GPA;
+	vq->used = USED_GPA;
+	virtq_enable(vq, false, false);
+}
+
 static void test_process_queue(void)
 {
 	struct virtq vq = { .name = "test q0" };
@@ -400,11 +410,7 @@ static void test_process_queue(void)
 	uint16_t used_idx;
 
 	setup(false);
-	virtq_reset(&vq, RING_NUM);
-	vq.desc = DESC_GPA;
-	vq.avail = AVAIL_GPA;
-	vq.used = USED_GPA;
-	virtq_enable(&vq, false, false);
+	start_queue(&vq);
 	/* Request 1 (head 0): IN sector 1; request 2 (head 3): FLUSH. */
 	put_hdr(HDR_GPA, VIRTIO_BLK_T_IN, 1);
 	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
@@ -436,6 +442,42 @@ static void test_process_queue(void)
 	      "request without status byte: queue broken");
 	memcpy(&used_idx, ram + USED_GPA + 2, 2);
 	CHECK(used_idx == 2, "the broken request is not completed");
+}
+
+/*
+ * A driver that refills the ring as fast as the device serves it: a pass
+ * stops at its budget and asks for another (which the I/O thread runs
+ * after its other events), instead of holding the thread for ever.
+ */
+static void test_pass_budget(void)
+{
+	struct virtq vq = { .name = "test q0" };
+	struct vring_refill refill = {
+		.ring = &ring,
+		.limit = 100 * VIRTIO_BLK_PASS_BUDGET,
+	};
+	bool irq;
+	int r;
+
+	setup(false);
+	start_queue(&vq);
+	put_hdr(HDR_GPA, VIRTIO_BLK_T_FLUSH, 0);
+	vring_put_desc(&ring, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vring_put_desc(&ring, 1, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
+	gm.before_read = vring_refill_on_read;
+	gm.hook_opaque = &refill;
+	r = virtio_blk_process_queue(blk, &vq, &gm, &irq);
+	CHECK(r == 0 && mb.flushes == VIRTIO_BLK_PASS_BUDGET &&
+		      virtio_blk_more(blk),
+	      "a pass takes %u requests and asks for another (took %u)",
+	      VIRTIO_BLK_PASS_BUDGET, mb.flushes);
+	refill.limit = refill.count; /* the driver stops */
+	r = virtio_blk_process_queue(blk, &vq, &gm, &irq);
+	CHECK(r == 0 && mb.flushes == refill.count && !virtio_blk_more(blk),
+	      "the next pass serves the rest and asks for none (%u of %u)",
+	      mb.flushes, refill.count);
+	gm.before_read = count_header_reads;
+	gm.hook_opaque = NULL;
 }
 
 static void gate_set(bool closed)
@@ -695,6 +737,7 @@ int main(void)
 	test_ranges();
 	test_framing();
 	test_process_queue();
+	test_pass_budget();
 	test_pool_in_flight();
 	test_pool_full();
 	test_pool_drain();

@@ -821,6 +821,30 @@ static void test_rx_pass_budget(void)
 	      "rx pass: the next pass takes the rest");
 }
 
+/*
+ * A pass that stopped at its budget asks for another only while its
+ * queue is served: once the driver stops that queue (the transport
+ * drains it), the other queue's passes must not keep asking for passes
+ * for it, which would wake the I/O thread for ever.
+ */
+static void test_stopped_queue_asks_no_pass(void)
+{
+	bool irq;
+
+	setup(0);
+	be.rx_pending = VIRTIO_NET_RX_BUDGET + 1;
+	be.rx_len = 5;
+	virtio_net_process_rx(net, &rxq, &gm, &irq);
+	CHECK(virtio_net_wait_ns(net) == 1, "rx: budget spent, a pass wanted");
+	CHECK(virtio_net_dev_ops.drain(net, VIRTIO_NET_RXQ, &rxq, &gm, true,
+				       &irq) == 0 &&
+		      !irq && virtio_net_wait_ns(net) == 0,
+	      "rx stopped: no pass wanted for it");
+	CHECK(virtio_net_process_tx(net, &txq, &gm, &irq) == 0 &&
+		      virtio_net_wait_ns(net) == 0,
+	      "tx passes go on without asking for rx's");
+}
+
 static void test_rx_pass_link_gone(void)
 {
 	bool irq;
@@ -902,6 +926,7 @@ int main(void)
 	test_ops_queues();
 	test_rx_pass_waits();
 	test_rx_pass_budget();
+	test_stopped_queue_asks_no_pass();
 	test_rx_pass_link_gone();
 	test_features_hook();
 	test_broken_ring();

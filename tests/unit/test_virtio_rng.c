@@ -6,7 +6,8 @@
  * rate, answers each request whole, holds the one it cannot pay yet and
  * says when to come back; a reset forgets it; a snapshot gives it back to
  * the ring;
- * device-readable buffers get nothing; a broken ring is reported; --rng's
+ * device-readable buffers get nothing; a pass has a budget of chains; a
+ * broken ring is reported; --rng's
  * argument is parsed strictly.
  */
 #include <errno.h>
@@ -254,6 +255,40 @@ static void test_readable_buffer(void)
 	      "nothing written, nothing taken from the source");
 }
 
+/*
+ * A device-readable buffer costs the bucket nothing: a driver refilling
+ * the ring with them as fast as they are answered gets VIRTIO_RNG_PASS_BUDGET
+ * answers a pass, and the device asks for its next pass at once, after the
+ * I/O thread's other events.
+ */
+static void test_pass_budget(void)
+{
+	struct vring_refill refill = {
+		.ring = &ring,
+		.limit = 100 * VIRTIO_RNG_PASS_BUDGET,
+	};
+	bool irq;
+	int r;
+
+	setup(VIRTIO_RNG_DEFAULT_RATE);
+	vring_put_desc(&ring, 0, BUF_GPA, 16, 0, 0);
+	gm.before_read = vring_refill_on_read;
+	gm.hook_opaque = &refill;
+	r = virtio_rng_process_queue(rng, &vq, &gm, &irq);
+	CHECK(r == 0 && vring_used_idx(&ring) == VIRTIO_RNG_PASS_BUDGET &&
+		      virtio_rng_wait_ns(rng) == 1,
+	      "a pass answers %u chains and asks for another (answered %u)",
+	      VIRTIO_RNG_PASS_BUDGET, vring_used_idx(&ring));
+	refill.limit = refill.count; /* the driver stops */
+	r = virtio_rng_process_queue(rng, &vq, &gm, &irq);
+	CHECK(r == 0 && vring_used_idx(&ring) == refill.count &&
+		      virtio_rng_wait_ns(rng) == 0,
+	      "the next pass answers the rest and asks for none (%u of %u)",
+	      vring_used_idx(&ring), refill.count);
+	gm.before_read = NULL;
+	gm.hook_opaque = NULL;
+}
+
 static void test_broken_ring(void)
 {
 	bool irq;
@@ -318,6 +353,7 @@ int main(void)
 	test_reset_forgets_held();
 	test_snapshot_gives_back_held();
 	test_readable_buffer();
+	test_pass_budget();
 	test_broken_ring();
 	test_spec();
 	free(rng);
