@@ -200,22 +200,22 @@ int virtio_snap_load(const void *fdt, int node, const char *path,
 	const char *const subs[] = { "queue@", kind_node };
 	struct virtio_mmio_limits lim =
 		snap_limits(nr_queues, queue_num_max, ctx);
-	unsigned int count = 0, want = nr_queues + (kind_node ? 1 : 0);
-	int child, r;
+	unsigned int want = nr_queues + (kind_node ? 1 : 0);
+	unsigned int count = fdt_count_subnodes(fdt, node);
+	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = fdt_check_subnodes(fdt, node, path, subs, kind_node ? 2 : 1, err,
-			       errlen);
-	if (r < 0)
-		return r;
-	fdt_for_each_subnode(child, fdt, node)
-		count++;
+	/* The count first: the name check is quadratic in it. */
 	if (count != want) {
 		snprintf(err, errlen,
 			 "%s: %u subnodes, the device has %u queues%s", path,
 			 count, nr_queues, kind_node ? " and its state" : "");
 		return -EINVAL;
 	}
+	r = fdt_check_subnodes(fdt, node, path, subs, kind_node ? 2 : 1, err,
+			       errlen);
+	if (r < 0)
+		return r;
 	for (unsigned int q = 0; r == 0 && q < nr_queues; q++)
 		r = load_queue(fdt, node, path, q, &st->queue[q], err, errlen);
 	if (r == 0)

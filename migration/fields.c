@@ -526,6 +526,16 @@ static bool name_allowed(const char *name, const char *const *allowed,
 	return false;
 }
 
+unsigned int fdt_count_subnodes(const void *fdt, int node)
+{
+	unsigned int count = 0;
+	int child;
+
+	fdt_for_each_subnode(child, fdt, node)
+		count++;
+	return count;
+}
+
 int fdt_check_subnodes(const void *fdt, int node, const char *path,
 		       const char *const *allowed, unsigned int nr_allowed,
 		       char *err, size_t errlen)

@@ -227,11 +227,18 @@ bool field_invalid_value(const struct field *f, uint64_t *v);
 
 /*
  * Check that node has no subnode other than those named in allowed[]
- * (a name ending in '@' matches any unit address). -EINVAL with err.
+ * (a name ending in '@' matches any unit address), none twice. -EINVAL
+ * with err. Each subnode's duplicate check walks the ones before it:
+ * where allowed[] has a '@' name (any number could match), bound the
+ * count first with fdt_count_subnodes(), so that a crafted file's
+ * thousands of subnodes are refused at once, not after hours.
  */
 int fdt_check_subnodes(const void *fdt, int node, const char *path,
 		       const char *const *allowed, unsigned int nr_allowed,
 		       char *err, size_t errlen);
+
+/* How many subnodes node has (a tree that passed fdt_check_full()). */
+unsigned int fdt_count_subnodes(const void *fdt, int node);
 
 /* A node that must have no subnode: -EINVAL naming the first there is. */
 int fdt_check_leaf(const void *fdt, int node, const char *path, char *err,

@@ -360,20 +360,15 @@ static int check_numbered(const void *fdt, int node, const char *path,
 			  size_t errlen)
 {
 	const char *allowed[] = { prefix };
-	uint32_t count = 0;
-	int child, r;
+	unsigned int count = fdt_count_subnodes(fdt, node);
 
-	r = fdt_check_subnodes(fdt, node, path, allowed, 1, err, errlen);
-	if (r < 0)
-		return r;
-	fdt_for_each_subnode(child, fdt, node)
-		count++;
+	/* The count first: the name check is quadratic in it. */
 	if (count != n) {
 		snprintf(err, errlen, "%s: %u %s nodes, expected %u", path,
 			 count, prefix, n);
 		return -EINVAL;
 	}
-	return 0;
+	return fdt_check_subnodes(fdt, node, path, allowed, 1, err, errlen);
 }
 
 static int decode_machine(const void *fdt, struct snapshot *s, char *err,
@@ -496,22 +491,18 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 	const char *subs[1 + MAX_KINDS] = { "serial@3f8" };
 	char names[MAX_KINDS][32];
 	int devs = fdt_require_subnode(fdt, 0, "", "devices", err, errlen);
-	unsigned int n = 0;
-	int node, child, r;
-	uint32_t count = 0;
+	unsigned int n = 0, count;
+	int node, r;
 
 	for (; n < MAX_KINDS && virtio_kinds[n]; n++) {
 		snprintf(names[n], sizeof(names[n]), "virtio-%s@",
 			 virtio_kinds[n]->name);
 		subs[1 + n] = names[n];
 	}
-	r = devs < 0 ? devs :
-		       fdt_check_subnodes(fdt, devs, "/devices", subs, 1 + n,
-					  err, errlen);
-	if (r < 0)
-		return r;
-	fdt_for_each_subnode(child, fdt, devs)
-		count++;
+	if (devs < 0)
+		return devs;
+	/* The count first: the name check is quadratic in it. */
+	count = fdt_count_subnodes(fdt, devs);
 	if (count != 1 + s->machine.nr_slots) {
 		snprintf(err, errlen,
 			 "/devices: %u devices, the machine has a UART and %u "
@@ -519,6 +510,9 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 			 count, s->machine.nr_slots);
 		return -EINVAL;
 	}
+	r = fdt_check_subnodes(fdt, devs, "/devices", subs, 1 + n, err, errlen);
+	if (r < 0)
+		return r;
 	node = fdt_require_subnode(fdt, devs, "/devices", "serial@3f8", err,
 				   errlen);
 	r = node < 0 ? node :

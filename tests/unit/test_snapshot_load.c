@@ -755,6 +755,51 @@ static bool add_node_below(void *fdt, const void *arg)
 	return fdt_add_subnode(fdt, fdt_path_offset(fdt, arg), "surprise") >= 0;
 }
 
+/* Many subnodes below a node: MANY_NODES named prefix@N, then "surprise". */
+#define MANY_NODES 1000u
+
+struct many_nodes {
+	const char *path, *prefix, *want;
+};
+
+static bool add_many_nodes(void *fdt, const void *arg)
+{
+	const struct many_nodes *m = arg;
+	char name[48];
+
+	for (unsigned int i = 0; i < MANY_NODES; i++) {
+		snprintf(name, sizeof(name), "%s%x", m->prefix, 0x10000 + i);
+		if (fdt_add_subnode(fdt, fdt_path_offset(fdt, m->path), name) <
+		    0)
+			return false;
+	}
+	return add_node_below(fdt, m->path);
+}
+
+/*
+ * The name check of a node's subnodes is quadratic in their number: the
+ * count is checked first, so that a crafted file with a million
+ * 'cpu@N' nodes is refused at once. With a bad name among too many
+ * nodes, the count is what is reported.
+ */
+static void test_many_subnodes(const void *fdt)
+{
+	static const struct many_nodes cases[] = {
+		{ "/cpus", "cpu@", "/cpus: 1003 cpu@ nodes, expected 2" },
+		{ "/devices", "virtio-blk@",
+		  "/devices: 1004 devices, the machine has a UART and 2" },
+		{ "/devices/virtio-blk@d0000000", "queue@",
+		  "/devices/virtio-blk@d0000000: 1003 subnodes, the device" },
+	};
+	char err[ERRLEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(parse_mutated(fdt, add_many_nodes, &cases[i], err) < 0 &&
+			      strstr(err, cases[i].want),
+		      "%u more nodes below %s: the count is refused (%s)",
+		      MANY_NODES + 1, cases[i].path, err);
+}
+
 static bool drop_node(void *fdt, const void *arg)
 {
 	return fdt_del_node(fdt, fdt_path_offset(fdt, arg)) == 0;
@@ -1001,6 +1046,7 @@ int main(int argc, char **argv)
 	test_field_values(fdt);
 	test_cross_fields(fdt);
 	test_structure(fdt);
+	test_many_subnodes(fdt);
 	test_tag_walk_wraps(fdt);
 	test_save_refuses_bad_state();
 	test_host_without_xcrs();
