@@ -85,14 +85,47 @@ void log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
+static void escape_controls(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+}
+
+/*
+ * Write one line: prefix, the message, a newline; in one write, so that a
+ * line stays whole. A message carries names and strings from guests and
+ * files (a property name from a snapshot, a device spec): its control
+ * characters (C0, DEL) become '?', so that none can move the cursor,
+ * retitle the terminal or start a fake line. Called with log_lock held.
+ */
+static __attribute__((format(printf, 3, 0))) void
+log_write_line(FILE *out, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX + 2];
+	size_t n = strlen(prefix);
+	int len;
+
+	memcpy(line, prefix, n);
+	len = vsnprintf(line + n, LOG_LINE_MAX - n, fmt, ap);
+	if (len < 0)
+		len = 0;
+	if ((size_t)len >= LOG_LINE_MAX - n) {
+		len = (int)(LOG_LINE_MAX - n - 1);
+		memcpy(line + n + len - 3, "...", 3);
+	}
+	n += (size_t)len;
+	escape_controls(line, n);
+	line[n++] = '\n';
+	fwrite(line, 1, n, out);
+}
+
 /* One "vigil: ..." line on stderr, whole even with several threads. */
 static __attribute__((format(printf, 1, 0))) void log_stderr(const char *fmt,
 							     va_list ap)
 {
 	pthread_mutex_lock(&log_lock);
-	fputs("vigil: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	log_write_line(stderr, "vigil: ", fmt, ap);
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -154,10 +187,8 @@ void log_masked(unsigned int mask, struct log_ratelimit *rl, const char *fmt,
 	va_start(ap, fmt);
 	pthread_mutex_lock(&log_lock);
 	out = log_file ? log_file : stderr;
-	if (!rl || ratelimit_allow(rl, out)) {
-		vfprintf(out, fmt, ap);
-		fputc('\n', out);
-	}
+	if (!rl || ratelimit_allow(rl, out))
+		log_write_line(out, "", fmt, ap);
 	pthread_mutex_unlock(&log_lock);
 	va_end(ap);
 }

@@ -19,6 +19,13 @@ enum log_mask {
 	LOG_TRACE = 1u << 2,	   /* -d trace: device-level tracing */
 };
 
+/*
+ * Every line is written whole, with its control characters (C0, DEL) as
+ * '?': messages carry strings from guests and files. A line longer than
+ * this is cut, ending in "...".
+ */
+#define LOG_LINE_MAX 1024u
+
 /* At most this many lines per call site per second; the rest are counted. */
 #define LOG_RATELIMIT_BURST 10
 
