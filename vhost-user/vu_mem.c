@@ -17,7 +17,7 @@ _Static_assert(sizeof(size_t) == sizeof(uint64_t), "64-bit host");
  * fault (SIGBUS is synchronous), so the handler never sees a half update.
  */
 static struct {
-	uintptr_t start, end;
+	uintptr_t start, end, page;
 } guard_ranges[VHOST_USER_MAX_REGIONS];
 static volatile sig_atomic_t guard_nr;
 static volatile sig_atomic_t guard_faulted;
@@ -29,13 +29,21 @@ static void on_sigbus(int sig, siginfo_t *si, void *ucontext)
 
 	(void)ucontext;
 	for (sig_atomic_t i = 0; i < guard_nr; i++) {
-		void *page;
+		uintptr_t size = guard_ranges[i].page, page;
 
 		if (addr < guard_ranges[i].start || addr >= guard_ranges[i].end)
 			continue;
-		/* The file shrank under us: a zero page lets the access end. */
-		page = (void *)(addr & ~(guard_page_size - 1));
-		if (mmap(page, guard_page_size, PROT_READ | PROT_WRITE,
+		/*
+		 * The file shrank under us: a zero page lets the access end.
+		 * One of the file's own pages: the kernel splits a hugetlbfs
+		 * mapping only at its huge page boundaries.
+		 */
+		page = addr & ~(size - 1);
+		if (page < guard_ranges[i].start)
+			page = guard_ranges[i].start;
+		if (size > guard_ranges[i].end - page)
+			size = guard_ranges[i].end - page;
+		if (mmap((void *)page, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
 			 0) == MAP_FAILED)
 			break;
@@ -76,6 +84,7 @@ static void guard_set(const struct vu_mem *mem)
 		guard_ranges[i].start = (uintptr_t)mem->maps[i].base;
 		guard_ranges[i].end =
 			(uintptr_t)mem->maps[i].base + mem->maps[i].len;
+		guard_ranges[i].page = mem->maps[i].page;
 	}
 	guard_nr = (sig_atomic_t)mem->nr;
 }
@@ -91,6 +100,18 @@ static void unmap_all(struct vu_mem *mem)
 	for (unsigned int i = 0; i < mem->nr; i++)
 		munmap(mem->maps[i].base, mem->maps[i].len);
 	vu_mem_init(mem);
+}
+
+/*
+ * The unit the SIGBUS guard replaces: hugetlbfs gives its huge page size
+ * as the block size; other files, the base page (or a larger power of two
+ * they give, which the guard bounds to the mapping).
+ */
+static size_t file_page_size(const struct stat *st, uint64_t page)
+{
+	uint64_t blk = (uint64_t)st->st_blksize;
+
+	return blk > page && !(blk & (blk - 1)) ? (size_t)blk : (size_t)page;
 }
 
 /* Map region i of t from fd into mem (the next free slot). */
@@ -133,6 +154,7 @@ static int map_region(struct vu_mem *mem, const struct vhost_user_mem_table *t,
 	}
 	mem->maps[mem->nr].base = base;
 	mem->maps[mem->nr].len = (size_t)(r->memory_size + delta);
+	mem->maps[mem->nr].page = file_page_size(&st, page);
 	mem->regions[mem->nr] = *r;
 	mem->nr++;
 	/* vu_msg_check proved the regions disjoint; gm checks again. */

@@ -7,7 +7,8 @@
  * The front-end keeps its fds and may shrink a file after we mapped it; the
  * next access to the vanished pages would raise SIGBUS and kill the daemon.
  * vu_mem_guard_init() installs a SIGBUS handler that, for a fault inside a
- * mapped region, puts a private zero page in place and records the fault:
+ * mapped region, puts a private zero page in place (a page of the file's
+ * own size: 2 MiB on a 2 MiB hugetlbfs) and records the fault:
  * the access completes harmlessly, and the caller (vu_mem_fault_taken())
  * drops the connection. A SIGBUS anywhere else is fatal as usual.
  * The handler state is per process: one struct vu_mem may be mapped at a
@@ -30,6 +31,7 @@ struct vu_mem {
 	struct {
 		void *base;
 		size_t len;
+		size_t page; /* the file's page: 2 MiB on a 2 MiB hugetlbfs */
 	} maps[VHOST_USER_MAX_REGIONS];
 	unsigned int nr;
 };

@@ -7,7 +7,10 @@
  * A connection's reads and writes time out after VU_SOCKET_TIMEOUT_S: the
  * server reads a message only once epoll says bytes are waiting, so only a
  * front-end that stops half-way through a message (or stops reading its
- * replies) waits that long, and then loses its connection.
+ * replies) waits that long, and then loses its connection. The timeout is
+ * per read: one that sends a message a byte every few seconds holds the
+ * daemon for as long, which costs only its own guest (the daemon serves
+ * one front-end at a time).
  */
 #ifndef VIGIL_VU_SOCKET_H
 #define VIGIL_VU_SOCKET_H
