@@ -81,7 +81,8 @@ int read_fd_whole(const char *what, const char *name, int fd, size_t max,
 int read_file_whole(const char *what, const char *path, size_t max, void **buf,
 		    size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused below, not hang the open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	int r;
 
 	if (fd < 0) {

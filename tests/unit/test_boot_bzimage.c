@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/layout.h"
 #include "lib/read_file.h"
@@ -539,6 +542,42 @@ out:
 	free(mem);
 }
 
+/*
+ * --kernel naming a FIFO (say, in a bundle someone handed over) is refused
+ * as not a regular file; the open must not wait for a writer. In a child
+ * with an alarm, so that a hang fails the check instead of the run.
+ */
+static void test_kernel_fifo(void)
+{
+	char dir[] = "/tmp/vigil-test-fifo-XXXXXX", path[64], why[128] = "";
+	int status = -1;
+	pid_t pid;
+
+	if (!mkdtemp(dir)) {
+		CHECK(false, "a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/kernel", dir);
+	CHECK(mkfifo(path, 0600) == 0, "a FIFO named as the kernel");
+	pid = fork();
+	if (pid == 0) {
+		void *file = NULL;
+		size_t size = 0;
+		int rc;
+
+		alarm(5);
+		rc = read_file_whole("kernel", path, 1 << 20, &file, &size, why,
+				     sizeof(why));
+		_exit(rc < 0 && strstr(why, "not a regular file") ? 0 : 1);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		status = -1;
+	CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a FIFO as the kernel is refused at once (status 0x%x)", status);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	ram = calloc(1, RAM_SIZE);
@@ -556,6 +595,7 @@ int main(void)
 	test_e820_high();
 	test_reset_vector();
 	test_real_kernel();
+	test_kernel_fifo();
 	free(ram);
 	return tap_done();
 }
