@@ -222,6 +222,8 @@ int machine_run(struct machine *m)
 	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past RLIMIT_FSIZE (console file, snapshot): EFBIG, not death. */
+	signal(SIGXFSZ, SIG_IGN);
 	r = vcpu_signals_init();
 	if (r == 0)
 		r = main_loop_init(&ml, m, &sigs);

@@ -6,7 +6,8 @@
   status 1 (the guest's "pass" through the debug-exit port); a failing run
   exits 3; the TAP lines equal QEMU microvm's for the same run;
 - the console: --serial file:PATH writes the output there and nothing to
-  stdout; --serial none prints nothing; a pipe on stdin full of input the
+  stdout, and past the file size limit (RLIMIT_FSIZE) drops the rest with
+  a message instead of dying of SIGXFSZ; --serial none prints nothing; a pipe on stdin full of input the
   guest never reads (1 MiB) neither hangs nor crashes vigil;
 - signals: SIGTERM (a halted guest, 2 vCPUs) ends vigil with 128 + 15,
   SIGINT (a guest in a busy loop) with 128 + 2;
@@ -97,6 +98,17 @@ def console(tmp):
            "--serial file:PATH: the output in the file, none on stdout",
            f"status {r.returncode}, stdout {r.stdout[:200]!r}, "
            f"file {text[:200]!r}")
+    # A file size limit: the guest's output past it is dropped, with a
+    # message, and the run goes on (SIGXFSZ would kill vigil).
+    r = run(["prlimit", "--fsize=512", "--"] +
+            vigil_cmd(vigil, guest_bin, "tests=acpi", 1,
+                      ["--serial", f"file:{path}"]), timeout=TIMEOUT)
+    tap.ok(r.returncode == 1 and os.path.getsize(path) == 512 and
+           "discarding" in r.stderr,
+           "--serial file:PATH past the file size limit: output dropped, "
+           "the run goes on",
+           f"status {r.returncode}, file {os.path.getsize(path)} bytes, "
+           f"stderr {r.stderr[-300:]!r}")
     r = guest("tests=acpi", extra=["--serial", "none"])
     tap.ok(r.returncode == 1 and r.stdout == "",
            "--serial none: nothing printed, the guest still ends the run",
