@@ -22,6 +22,12 @@
 
 #include "lib/layout.h"
 
+/*
+ * x86 Linux copies at most COMMAND_LINE_SIZE (2048) bytes of a PVH boot's
+ * command line, its NUL included, and drops the rest without a word: a
+ * longer one is refused here, where the bzImage header says its own.
+ */
+#define PVH_CMDLINE_MAX 2047u
 #define PVH_NOTE_NAME "Xen"
 #define PVH_START_INFO_VERSION 1
 
@@ -431,7 +437,7 @@ int boot_load_pvh(struct guest_mem *gm, const void *image, size_t image_size,
 
 	rc = elf_parse(&elf, err, errlen);
 	if (!rc)
-		rc = boot_write_cmdline(gm, cfg, UINT64_MAX, err, errlen);
+		rc = boot_write_cmdline(gm, cfg, PVH_CMDLINE_MAX, err, errlen);
 	if (!rc)
 		rc = boot_load_initrd(gm, cfg, elf.kernel_end, elf.low_end - 1,
 				      &initrd_gpa, err, errlen);

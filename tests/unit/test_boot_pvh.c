@@ -422,9 +422,17 @@ static void test_cmdline_initrd(void)
 	build_elf64();
 	rc = load(&cfg, IMAGE_SIZE, &entry);
 	CHECK(rc == -E2BIG &&
-		      strstr(err, "cmdline: 4096 bytes, longer than vigil's "
-				  "limit 4095"),
+		      strstr(err, "cmdline: 4096 bytes, longer than the "
+				  "kernel's cmdline_size 2047"),
 	      "over-long cmdline: \"%s\"", err);
+	/* What x86 Linux copies of a PVH command line: 2047 and its NUL. */
+	long_line[2048] = '\0';
+	rc = load(&cfg, IMAGE_SIZE, &entry);
+	CHECK(rc == -E2BIG && strstr(err, "cmdline: 2048 bytes"),
+	      "a 2048-byte cmdline, which Linux would cut: \"%s\"", err);
+	long_line[2047] = '\0';
+	CHECK(load(&cfg, IMAGE_SIZE, &entry) == 0,
+	      "a 2047-byte cmdline loads: \"%s\"", err);
 	/* Rejected on its size before a byte of it is read. */
 	cfg = config(NULL, initrd, 63 * MIB);
 	rc = load(&cfg, IMAGE_SIZE, &entry);
