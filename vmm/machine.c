@@ -397,10 +397,11 @@ static int machine_check_config(struct machine *m,
 	}
 	if (cfg->mem_size < MACHINE_MIN_MEM ||
 	    cfg->mem_size > MACHINE_MAX_MEM || cfg->mem_size % 4096) {
+		/* In bytes: in MiB, 40001K would read as a good size. */
 		snprintf(err, errlen,
-			 "--memory %llu MiB: must be a multiple of "
+			 "--memory %llu bytes: must be a multiple of "
 			 "4 KiB from %llu MiB to %llu GiB",
-			 (unsigned long long)(cfg->mem_size >> 20),
+			 (unsigned long long)cfg->mem_size,
 			 MACHINE_MIN_MEM >> 20, MACHINE_MAX_MEM >> 30);
 		return -EINVAL;
 	}

@@ -60,7 +60,8 @@ with tempfile.TemporaryDirectory() as tmp:
     if kvm_missing:
         for name in ("missing kernel", "kernel is a directory",
                      "truncated image", "unrecognised image",
-                     "memory too small", "memory too large",
+                     "memory too small", "memory not a multiple of 4 KiB",
+                     "memory too large",
                      "--cpus beyond the limit", "over-long command line",
                      "initrd too large for memory"):
             tap.skip(name, kvm_missing)
@@ -79,7 +80,10 @@ with tempfile.TemporaryDirectory() as tmp:
                      ["--kernel", tmpfile("junk", os.urandom(65536))],
                      "kernel")
         expect_error("memory too small", ["--kernel", guest, "--memory", "1M"],
-                     "--memory 1 MiB")
+                     "--memory 1048576 bytes")
+        expect_error("memory not a multiple of 4 KiB",
+                     ["--kernel", guest, "--memory", "40001K"],
+                     "--memory 40961024 bytes: must be a multiple of 4 KiB")
         expect_error("memory too large", ["--kernel", guest, "--memory", "4T"],
                      "--memory")
         expect_error("--cpus beyond the limit",
