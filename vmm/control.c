@@ -381,6 +381,8 @@ static struct json_object *parse_json(const char *line, size_t len, char *err,
 		parse_error(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* RFC 8259 only: no comments, single quotes or trailing commas. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	e = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -400,6 +402,45 @@ static struct json_object *parse_json(const char *line, size_t len, char *err,
 	return NULL;
 }
 
+/*
+ * Whether key stands as a key ("key" then ':') more than once in line.
+ * json-c keeps the last of two equal keys, so {"command":"status",
+ * "command":"quit"} would be a quit that a reader of the first key takes
+ * for a status. Sound for a line without escapes (checked before) whose
+ * values are all known words: no value then holds a quoted key and ':'.
+ */
+static bool key_repeated(const char *line, size_t len, const char *key)
+{
+	size_t klen = strlen(key), seen = 0;
+
+	for (size_t i = 0; i + klen + 2 <= len; i++) {
+		size_t j = i + klen + 2;
+
+		if (line[i] != '"' || memcmp(line + i + 1, key, klen) ||
+		    line[i + klen + 1] != '"')
+			continue;
+		while (j < len && (line[j] == ' ' || line[j] == '\t' ||
+				   line[j] == '\r' || line[j] == '\n'))
+			j++;
+		if (j < len && line[j] == ':' && ++seen > 1)
+			return true;
+	}
+	return false;
+}
+
+static int check_keys_once(struct json_object *obj, const char *line,
+			   size_t len, char *err, size_t errlen)
+{
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		if (key_repeated(line, len, key))
+			return parse_error(err, errlen,
+					   "request: key '%.64s' appears twice",
+					   key);
+	}
+	return 0;
+}
+
 int control_parse_request(const char *line, size_t len,
 			  struct control_request *req, char *err, size_t errlen)
 {
@@ -413,10 +454,18 @@ int control_parse_request(const char *line, size_t len,
 				   CONTROL_MAX_REQUEST);
 	if (memchr(line, '\0', len))
 		return parse_error(err, errlen, "request: contains a NUL byte");
+	/* No request needs one; a key spelled with one (\u0063ommand)
+	 * would hide from the check for repeated keys. */
+	if (memchr(line, '\\', len))
+		return parse_error(err, errlen,
+				   "request: contains an escape ('\\'), which "
+				   "no request uses");
 	obj = parse_json(line, len, err, errlen);
 	if (!obj)
 		return -EINVAL;
 	r = parse_fields(obj, req, err, errlen);
+	if (r == 0)
+		r = check_keys_once(obj, line, len, err, errlen);
 	json_object_put(obj);
 	return r;
 }

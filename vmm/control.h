@@ -18,8 +18,10 @@
  *                                            "save_ms": T, "total_ms": T}
  *   {"command": "quit"}                  -> {"ok": true, "status": "quitting"}
  *
- * Anything else - not JSON, not an object, an unknown command or key, a
- * wrong type, a line longer than CONTROL_MAX_REQUEST - gets
+ * Anything else - not strict JSON (RFC 8259: no comments, single quotes
+ * or trailing commas), not an object, an unknown command or key, a key
+ * given twice, an escape ('\'), a wrong type, a line longer than
+ * CONTROL_MAX_REQUEST - gets
  * {"ok": false, "error": "..."} and changes nothing. A client that
  * disconnects mid-request is forgotten.
  *

@@ -143,15 +143,16 @@ bool machine_stopping(const struct machine *m);
  * Pause (main thread, while machine_run runs): every vCPU completes the
  * instruction of its last exit and parks, then the I/O thread finishes its
  * request in flight and parks. Returns 0, -ESHUTDOWN when the machine is
- * stopping, -ETIMEDOUT when a thread did not park in time (the machine
- * then runs on).
+ * stopping (also when it was paused before the quit), -ETIMEDOUT when a
+ * thread did not park in time (the machine then runs on).
  */
 int machine_pause(struct machine *m);
 void machine_resume(struct machine *m);
 bool machine_paused(const struct machine *m);
 /*
  * While paused: run fn(opaque, vcpu) on every vCPU's own thread and wait
- * for all of them. Returns 0, or -ETIMEDOUT.
+ * for all of them. Returns 0; -EINVAL when not paused; -ESHUTDOWN when
+ * the machine is stopping (its parked vCPUs leave without running fn).
  */
 int machine_vcpus_call(struct machine *m,
 		       void (*fn)(void *opaque, struct vcpu *vcpu),

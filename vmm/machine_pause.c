@@ -130,8 +130,10 @@ int machine_pause(struct machine *m)
 	struct timespec deadline;
 	int r;
 
+	/* Paused, then asked to quit: parked vCPUs leave, calls would not
+	 * run (machine_vcpus_call()). */
 	if (m->paused)
-		return 0;
+		return machine_stopping(m) ? -ESHUTDOWN : 0;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += MACHINE_PAUSE_TIMEOUT_S;
 	pthread_mutex_lock(&m->pause_lock);
@@ -170,10 +172,13 @@ int machine_vcpus_call(struct machine *m,
 		       void (*fn)(void *opaque, struct vcpu *vcpu),
 		       void *opaque)
 {
+	int r;
+
 	pthread_mutex_lock(&m->pause_lock);
-	if (!m->paused) {
+	if (!m->paused || machine_stopping(m)) {
 		pthread_mutex_unlock(&m->pause_lock);
-		return -EINVAL;
+		/* Stopping: the parked vCPUs leave without running fn. */
+		return m->paused ? -ESHUTDOWN : -EINVAL;
 	}
 	m->call_fn = fn;
 	m->call_opaque = opaque;
@@ -182,8 +187,10 @@ int machine_vcpus_call(struct machine *m,
 	pthread_cond_broadcast(&m->pause_cond);
 	while (!calls_done(m))
 		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+	/* A stop meanwhile let vCPUs leave their park without fn. */
+	r = machine_stopping(m) ? -ESHUTDOWN : 0;
 	pthread_mutex_unlock(&m->pause_lock);
-	return 0;
+	return r;
 }
 
 void machine_stop_vcpus(struct machine *m)
