@@ -239,6 +239,8 @@ static int machine_setup_virtio(struct machine *m, char *err, size_t errlen)
 /*
  * Kernels built with VIRTIO_MMIO_CMDLINE_DEVICES find the devices on the
  * command line (as Firecracker and kvmtool pass them); others use the DSDT.
+ * The entries come first: Linux hands whatever follows a "--" (or an
+ * unclosed quote) in the user's part to init instead of parsing it.
  */
 static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 {
@@ -251,12 +253,17 @@ static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cmdline: out of memory");
 		return -ENOMEM;
 	}
-	off = (size_t)snprintf(m->cmdline, len, "%s", user);
+	off = 0;
+	m->cmdline[0] = '\0';
 	for (unsigned int i = 0; i < m->cfg.nr_devices; i++)
 		off += (size_t)snprintf(m->cmdline + off, len - off,
-					"%svirtio_mmio.device=4K@0x%llx:%u",
-					off ? " " : "", virtio_slot_window(i),
+					"virtio_mmio.device=4K@0x%llx:%u ",
+					virtio_slot_window(i),
 					virtio_slot_gsi(i));
+	snprintf(m->cmdline + off, len - off, "%s", user);
+	/* No user part: no blank at the end. */
+	if (!*user && off)
+		m->cmdline[off - 1] = '\0';
 	return 0;
 }
 

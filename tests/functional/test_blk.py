@@ -196,6 +196,20 @@ def two_drives(vmm, tmp):
                                 (sectors - 8, 4096, 3)]))
 
 
+def device_entries_first():
+    """vigil's virtio_mmio.device= entries come before the user's command
+    line: Linux hands what follows a '--' to init unparsed."""
+    r = run(command("vigil", "tests=blk_probe -- init-argument",
+                    [Null(MiB)]), timeout=TIMEOUT)
+    line = next((x for x in r.stdout.splitlines()
+                 if x.startswith("# cmdline: ")), "")
+    good, detail = guest_verdict(r)
+    tap.ok(good and line.startswith("# cmdline: virtio_mmio.device=4K@0x") and
+           line.endswith(" tests=blk_probe -- init-argument"),
+           "vigil: the device entries come before a '--' in --cmdline",
+           f"{line!r} {detail}")
+
+
 def reset(vmm, tmp):
     disk = image(os.path.join(tmp, "reset.img"), MiB)
     boot(vmm, "I/O after a device reset, and after one in flight "
@@ -295,6 +309,7 @@ def main():
         tap.skip("the guest's block tests on vigil and QEMU", reason)
     else:
         scenarios("vigil")
+        device_entries_first()
         if QEMU:
             scenarios("qemu")
         else:
