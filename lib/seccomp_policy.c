@@ -2,12 +2,12 @@
 #include "lib/seccomp_policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -177,44 +177,50 @@ int policy_rule_count(struct seccomp_policy *p)
 }
 
 /* The program's size from the descriptor libseccomp wrote it to. */
+/* The program libseccomp wrote into the pipe: whole instructions only. */
 static int prog_read(int fd, struct policy_prog *prog)
 {
-	struct stat st;
-	size_t len;
+	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter) + 1;
+	size_t got = 0;
+	ssize_t n;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	len = (size_t)st.st_size / sizeof(struct sock_filter);
-	if (st.st_size <= 0 || len > BPF_MAXINSNS ||
-	    (size_t)st.st_size % sizeof(struct sock_filter))
-		return -E2BIG;
-	prog->insns = malloc((size_t)st.st_size);
+	prog->insns = malloc(cap);
 	if (!prog->insns)
 		return -ENOMEM;
-	prog->len = (unsigned short)len;
-	if (pread(fd, prog->insns, (size_t)st.st_size, 0) != st.st_size)
-		return -EIO;
+	while (got < cap &&
+	       (n = read(fd, (uint8_t *)prog->insns + got, cap - got)) > 0)
+		got += (size_t)n;
+	if (got == 0 || got == cap || got % sizeof(struct sock_filter))
+		return -E2BIG;
+	prog->len = (unsigned short)(got / sizeof(struct sock_filter));
 	return 0;
 }
 
 int policy_export(struct seccomp_policy *p, struct policy_prog *prog)
 {
 	uint32_t log = 0;
-	int fd;
+	int fds[2] = { -1, -1 };
 
 	*prog = (struct policy_prog){ .insns = NULL };
 	if (p->err)
 		return policy_release(p);
-	/* libseccomp 2.5 exports a program only to a file descriptor. */
-	fd = memfd_create("vigil-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
+	/*
+	 * libseccomp 2.5 exports a program only to a file descriptor. A pipe,
+	 * not a memfd: a file would count against RLIMIT_FSIZE (vigil under
+	 * `ulimit -f 1` could not start), and a pipe holds 64 KiB, more than
+	 * the largest program (BPF_MAXINSNS instructions, 32 KiB). Non-
+	 * blocking, so that a larger one would fail, never wait.
+	 */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		p->err = -errno;
 	if (!p->err)
-		p->err = seccomp_export_bpf(p->ctx, fd);
+		p->err = seccomp_export_bpf(p->ctx, fds[1]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	if (!p->err)
-		p->err = prog_read(fd, prog);
-	if (fd >= 0)
-		close(fd);
+		p->err = prog_read(fds[0], prog);
+	if (fds[0] >= 0)
+		close(fds[0]);
 	/* policy_init() asked for the audit log on a best-effort basis. */
 	if (!p->err &&
 	    seccomp_attr_get(p->ctx, SCMP_FLTATR_CTL_LOG, &log) == 0 && log)

@@ -381,8 +381,10 @@ static struct json_object *parse_json(const char *line, size_t len, char *err,
 		parse_error(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* RFC 8259 only: no comments, single quotes or trailing commas. */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* RFC 8259 only: no comments, single quotes or trailing commas.
+	 * Text after the object is refused below, with its own message. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	e = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);

@@ -100,10 +100,10 @@ def console(tmp):
            f"file {text[:200]!r}")
     # A file size limit: the guest's output past it is dropped, with a
     # message, and the run goes on (SIGXFSZ would kill vigil).
-    r = run(["prlimit", "--fsize=512", "--"] +
+    r = run(["prlimit", "--fsize=256", "--"] +
             vigil_cmd(vigil, guest_bin, "tests=acpi", 1,
                       ["--serial", f"file:{path}"]), timeout=TIMEOUT)
-    tap.ok(r.returncode == 1 and os.path.getsize(path) == 512 and
+    tap.ok(r.returncode == 1 and os.path.getsize(path) == 256 and
            "discarding" in r.stderr,
            "--serial file:PATH past the file size limit: output dropped, "
            "the run goes on",

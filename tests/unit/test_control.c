@@ -42,13 +42,18 @@ static void test_refused(void)
 		  "twice", "paused given twice" },
 		{ "{\"command\":\"status\", \"command\" :\"status\"}", "twice",
 		  "the same key twice, blanks before the colon" },
-		{ "{\"command\":\"status\",\"comm\\u0061nd\":\"quit\"}", "escape",
-		  "a key spelled with an escape" },
-		{ "{\"command\":\"snapshot\",\"paused\\u0000x\":true}", "escape",
-		  "an escaped NUL in a key" },
+		{ "{\"command\":\"status\",\"comm\\u0061nd\":\"quit\"}",
+		  "escape", "a key spelled with an escape" },
+		{ "{\"command\":\"snapshot\",\"paused\\u0000x\":true}",
+		  "escape", "an escaped NUL in a key" },
 		{ "{'command':'status'}", "not JSON", "single quotes" },
 		{ "{\"command\":\"status\",}", "not JSON", "a trailing comma" },
-		{ "{\"command\":\"status\"}/*x*/", "not JSON", "a comment" },
+		{ "{\"command\":\"status\"}/*x*/", "after the JSON object",
+		  "a comment after the object" },
+		{ "{\"command\":/*x*/\"status\"}", "not JSON",
+		  "a comment inside" },
+		{ "{\"command\":\"status\"} x", "after the JSON object",
+		  "text after the object" },
 	};
 	struct control_request req;
 	char err[256];

@@ -58,9 +58,9 @@ static void start(void)
 	m->nr_cpus = NR_CPUS;
 	for (unsigned int i = 0; i < NR_CPUS; i++) {
 		m->vcpus[i].id = i;
-		m->vcpus[i].thread_started =
-			pthread_create(&m->vcpus[i].thread, NULL, parking_vcpu,
-				       &m->vcpus[i]) == 0;
+		m->vcpus[i].thread_started = pthread_create(&m->vcpus[i].thread,
+							    NULL, parking_vcpu,
+							    &m->vcpus[i]) == 0;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,8 +45,33 @@ static void run_probe(enum probe probe)
 	}
 }
 
+/*
+ * The test's list exported as a program and loaded from it, as vigil's
+ * threads do (sandbox_shared_build()), under a file size limit of one
+ * byte: the export must not go through a file (EFBIG, or SIGXFSZ).
+ */
+static int load_exported(void)
+{
+	const struct rlimit one_byte = { 1, 1 };
+	struct seccomp_policy p;
+	struct policy_prog prog;
+	int r = setrlimit(RLIMIT_FSIZE, &one_byte) < 0 ? -errno : 0;
+
+	if (r == 0)
+		r = policy_init(&p);
+	if (r == 0) {
+		policy_allow(&p, base_calls, 2);
+		policy_allow_ioctl(&p, STDIN_FILENO, PROBE_IOCTL);
+		policy_allow_sanitizer(&p);
+		r = policy_export(&p, &prog);
+	}
+	return r < 0 ? r : policy_prog_load(&prog);
+}
+
+enum child_list { LIST_TEST, LIST_TEST_EXPORTED, LIST_BLKD };
+
 /* How a child that loads a filter and probes ended: exit code or 128+sig. */
-static int run_child(bool blkd, enum probe probe)
+static int run_child(enum child_list list, enum probe probe)
 {
 	int status;
 	pid_t pid = fork();
@@ -56,8 +82,10 @@ static int run_child(bool blkd, enum probe probe)
 		struct seccomp_policy p;
 		int r = 0;
 
-		if (blkd) {
+		if (list == LIST_BLKD) {
 			r = blkd_sandbox_enter();
+		} else if (list == LIST_TEST_EXPORTED) {
+			r = load_exported();
 		} else if (policy_init(&p) == 0) {
 			policy_allow(&p, base_calls, 2);
 			policy_allow_ioctl(&p, STDIN_FILENO, PROBE_IOCTL);
@@ -96,20 +124,25 @@ static void test_counts_and_sticky_errors(void)
 
 static void test_loaded_policy(void)
 {
-	CHECK(run_child(false, PROBE_NOTHING) == 0, "listed calls pass");
-	CHECK(run_child(false, PROBE_SOCKET) == KILLED_BY_SECCOMP,
+	CHECK(run_child(LIST_TEST, PROBE_NOTHING) == 0, "listed calls pass");
+	CHECK(run_child(LIST_TEST, PROBE_SOCKET) == KILLED_BY_SECCOMP,
 	      "an unlisted call kills the process");
-	CHECK(run_child(false, PROBE_IOCTL_OWN) == 0,
+	CHECK(run_child(LIST_TEST, PROBE_IOCTL_OWN) == 0,
 	      "the pinned ioctl on its own fd passes");
-	CHECK(run_child(false, PROBE_IOCTL_OTHER) == KILLED_BY_SECCOMP,
+	CHECK(run_child(LIST_TEST, PROBE_IOCTL_OTHER) == KILLED_BY_SECCOMP,
 	      "the same ioctl on another fd kills");
+	CHECK(run_child(LIST_TEST_EXPORTED, PROBE_NOTHING) == 0,
+	      "exported under a 1-byte file size limit, the list loads");
+	CHECK(run_child(LIST_TEST_EXPORTED, PROBE_IOCTL_OTHER) ==
+		      KILLED_BY_SECCOMP,
+	      "the exported list kills as the loaded one does");
 }
 
 static void test_blkd_list(void)
 {
-	CHECK(run_child(true, PROBE_NOTHING) == 0,
+	CHECK(run_child(LIST_BLKD, PROBE_NOTHING) == 0,
 	      "vigil-blkd's list loads and lets it exit");
-	CHECK(run_child(true, PROBE_SOCKET) == KILLED_BY_SECCOMP,
+	CHECK(run_child(LIST_BLKD, PROBE_SOCKET) == KILLED_BY_SECCOMP,
 	      "vigil-blkd's list: socket() kills it");
 }
 
