@@ -102,19 +102,16 @@ static void escape_controls(char *s, size_t len)
 static __attribute__((format(printf, 3, 0))) void
 log_write_line(FILE *out, const char *prefix, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX + 2];
-	size_t n = strlen(prefix);
-	int len;
+	char line[LOG_LINE_MAX + 1];
+	/* prefix is one of ours, a few bytes: it fits. */
+	size_t n = (size_t)snprintf(line, LOG_LINE_MAX, "%s", prefix);
+	int len = vsnprintf(line + n, LOG_LINE_MAX - n, fmt, ap);
 
-	memcpy(line, prefix, n);
-	len = vsnprintf(line + n, LOG_LINE_MAX - n, fmt, ap);
-	if (len < 0)
-		len = 0;
-	if ((size_t)len >= LOG_LINE_MAX - n) {
-		len = (int)(LOG_LINE_MAX - n - 1);
-		memcpy(line + n + len - 3, "...", 3);
+	n += len < 0 ? 0 : (size_t)len;
+	if (n >= LOG_LINE_MAX) { /* cut: say so */
+		n = LOG_LINE_MAX - 1;
+		line[n - 1] = line[n - 2] = line[n - 3] = '.';
 	}
-	n += (size_t)len;
 	escape_controls(line, n);
 	line[n++] = '\n';
 	fwrite(line, 1, n, out);

@@ -418,7 +418,7 @@ static bool key_repeated(const char *line, size_t len, const char *key)
 	for (size_t i = 0; i + klen + 2 <= len; i++) {
 		size_t j = i + klen + 2;
 
-		if (line[i] != '"' || memcmp(line + i + 1, key, klen) ||
+		if (line[i] != '"' || memcmp(line + i + 1, key, klen) != 0 ||
 		    line[i + klen + 1] != '"')
 			continue;
 		while (j < len && (line[j] == ' ' || line[j] == '\t' ||
