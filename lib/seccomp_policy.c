@@ -176,7 +176,6 @@ int policy_rule_count(struct seccomp_policy *p)
 	return policy_release(p) < 0 ? p->err : rules;
 }
 
-/* The program's size from the descriptor libseccomp wrote it to. */
 /* The program libseccomp wrote into the pipe: whole instructions only. */
 static int prog_read(int fd, struct policy_prog *prog)
 {

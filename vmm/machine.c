@@ -254,7 +254,6 @@ static int machine_build_cmdline(struct machine *m, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	off = 0;
-	m->cmdline[0] = '\0';
 	for (unsigned int i = 0; i < m->cfg.nr_devices; i++)
 		off += (size_t)snprintf(m->cmdline + off, len - off,
 					"virtio_mmio.device=4K@0x%llx:%u ",
