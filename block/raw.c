@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,6 +196,30 @@ static int raw_bounce_chunk(struct raw *r, char *buf, uint64_t c, size_t clen,
 }
 
 /*
+ * The bounce buffer, len bytes aligned to align: from mmap, not malloc.
+ * This runs on a drive's worker under the I/O allow-list, and glibc's
+ * allocator on a thread new to it opens files (the arena count reads
+ * /sys/devices/system/cpu/online, a heap trim /proc/sys/vm/overcommit_memory),
+ * which no allow-list has: the process would die of SIGSYS. Pages are
+ * aligned already; a larger alignment (up to RAW_DIO_ALIGN_MAX) maps
+ * align more and starts inside. *base and *map_len are for munmap().
+ */
+static void *bounce_map(size_t len, size_t align, void **base, size_t *map_len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t extra = align > page ? align : 0;
+	uintptr_t p;
+
+	*map_len = len + extra;
+	*base = mmap(NULL, *map_len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*base == MAP_FAILED)
+		return NULL;
+	p = ((uintptr_t)*base + extra) & ~(uintptr_t)(extra ? align - 1 : 0);
+	return (void *)p;
+}
+
+/*
  * An O_DIRECT request the kernel would refuse (EINVAL) as it stands: move it
  * through an aligned buffer, RAW_BOUNCE_MAX bytes at a time, so callers need
  * not care about alignment. The drive size is a multiple of dio_align, so
@@ -206,11 +232,12 @@ static int raw_rw_bounce(struct raw *r, const struct iovec *iov, int iovcnt,
 	uint64_t a = off - off % r->dio_align;
 	uint64_t b = end + (r->dio_align - end % r->dio_align) % r->dio_align;
 	size_t bmax = b - a < RAW_BOUNCE_MAX ? (size_t)(b - a) : RAW_BOUNCE_MAX;
-	size_t done = 0;
-	void *buf;
+	size_t done = 0, map_len;
+	void *buf, *base;
 	int ret = 0;
 
-	if (posix_memalign(&buf, r->dio_mem_align, bmax))
+	buf = bounce_map(bmax, r->dio_mem_align, &base, &map_len);
+	if (!buf)
 		return -ENOMEM;
 	for (uint64_t c = a; c < b && !ret; c += bmax) {
 		size_t clen = b - c < bmax ? (size_t)(b - c) : bmax;
@@ -221,7 +248,7 @@ static int raw_rw_bounce(struct raw *r, const struct iovec *iov, int iovcnt,
 				       done, write);
 		done += hi - lo;
 	}
-	free(buf);
+	munmap(base, map_len);
 	return ret;
 }
 
@@ -376,7 +403,7 @@ static int raw_dio_align(struct raw *r, const struct block_spec *s,
 	} else {
 		r->dio_mem_align = r->dio_align = (uint32_t)st->st_blksize;
 	}
-	/* The drive is made of 512-byte sectors; posix_memalign wants this. */
+	/* The drive is made of 512-byte sectors. */
 	if (r->dio_align < 512)
 		r->dio_align = 512;
 	if (r->dio_mem_align < sizeof(void *))

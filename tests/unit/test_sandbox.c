@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 
 #include <linux/kvm.h>
 
+#include "block/block.h"
+#include "block/pool.h"
 #include "tests/support/tap.h"
 #include "vmm/sandbox.h"
 
@@ -378,6 +381,103 @@ static bool seccomp_missing(const struct sandbox_fds *fds)
 	return run_sandboxed(SANDBOX_MAIN, fds, probe_exit_group, NULL) == 3;
 }
 
+/*
+ * A drive's workers under the I/O list, as in vigil: unaligned requests on
+ * a direct=on drive go through a bounce buffer, then the pool is torn down
+ * as at exit. The buffer came from malloc, whose first use on a thread
+ * opens files (the arena count, a heap trim), which kills with SIGSYS.
+ */
+#define BOUNCE_REQS 16u
+#define BOUNCE_LEN 65536u
+
+static struct sandbox_shared io_list;
+
+static void *build_io_list(void *opaque)
+{
+	(void)opaque;
+	sandbox_shared_build(&io_list);
+	return NULL;
+}
+
+static int enter_io_list(void *opaque)
+{
+	(void)opaque;
+	return sandbox_enter_shared(&io_list);
+}
+
+/* In the child: 0 when every request was served, 1 otherwise. */
+static int serve_unaligned(struct block_backend *bb)
+{
+	static struct block_req reqs[BOUNCE_REQS];
+	static struct iovec iov[BOUNCE_REQS];
+	static uint8_t buf[BOUNCE_REQS][BOUNCE_LEN + 4096]
+		__attribute__((aligned(4096)));
+	const struct sandbox_fds none = {
+		.vm_fd = -1,
+		.vcpu_fd = -1,
+		.tty_fd = -1,
+		.api_fd = -1,
+	};
+	struct block_pool pool;
+	pthread_t builder;
+	int bad = 0;
+
+	sandbox_shared_init(&io_list, SANDBOX_IO, &none);
+	/* Built on another thread, as machine_start_sandbox_builder() does. */
+	if (pthread_create(&builder, NULL, build_io_list, NULL) ||
+	    pthread_join(builder, NULL) || block_pool_init(&pool, bb) ||
+	    block_pool_start(&pool, enter_io_list, NULL))
+		return 1;
+	for (unsigned int i = 0; i < BOUNCE_REQS; i++) {
+		iov[i] = (struct iovec){ buf[i] + 1,
+					 BOUNCE_LEN }; /* unaligned */
+		reqs[i] = (struct block_req){ .op = BLOCK_OP_READ,
+					      .iov = &iov[i],
+					      .iovcnt = 1,
+					      .offset = (uint64_t)BOUNCE_LEN *
+							i };
+		block_pool_submit(&pool, &reqs[i]);
+	}
+	block_pool_drain(&pool, false);
+	for (unsigned int i = 0; i < BOUNCE_REQS; i++)
+		bad |= reqs[i].result != 0;
+	block_pool_destroy(&pool);
+	return bad;
+}
+
+static void test_direct_bounce_in_workers(void)
+{
+	char path[] = "vigil-test-direct-XXXXXX", spec[96], err[256];
+	struct block_backend *bb = NULL;
+	int fd = mkstemp(path), status = -1;
+	pid_t pid;
+
+	if (fd < 0 || ftruncate(fd, BOUNCE_REQS * BOUNCE_LEN) < 0) {
+		CHECK(false, "a disk file in the build directory");
+		goto out;
+	}
+	snprintf(spec, sizeof(spec), "file=%s,direct=on", path);
+	if (block_open(spec, &bb, err, sizeof(err)) < 0) {
+		tap_skip("unaligned direct=on requests on sandboxed workers",
+			 err);
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(serve_unaligned(bb));
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		status = -1;
+	CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "unaligned direct=on requests on sandboxed workers, then their "
+	      "exit (status 0x%x; SIGSYS is 0x%x)",
+	      status, SIGSYS);
+	block_close(bb);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	sigset_t usr1;
@@ -416,6 +516,7 @@ int main(void)
 	fds.api_fd = fds.vcpu_fd;
 	run_cases(api_cases, sizeof(api_cases) / sizeof(api_cases[0]), &fds,
 		  false);
+	test_direct_bounce_in_workers();
 	close(fds.vm_fd);
 	close(fds.vcpu_fd);
 	return tap_done();
