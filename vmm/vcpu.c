@@ -53,8 +53,11 @@ int vcpu_signals_init(void)
 	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
 }
 
-static void cpuid_fixup_entry(struct kvm_cpuid_entry2 *e, unsigned int id,
-			      unsigned int nr_cpus)
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_80000001_ECX_SVM (1u << 2)
+
+void vcpu_cpuid_fixup_entry(struct kvm_cpuid_entry2 *e, unsigned int id,
+			    unsigned int nr_cpus)
 {
 	switch (e->function) {
 	case 1:
@@ -62,6 +65,14 @@ static void cpuid_fixup_entry(struct kvm_cpuid_entry2 *e, unsigned int id,
 		e->ebx = (e->ebx & 0x0000ffffu) | (id << 24) |
 			 ((nr_cpus & 0xffu) << 16);
 		e->ecx |= 1u << 31; /* hypervisor present */
+		/* No nested guests: a snapshot does not save their state. */
+		e->ecx &= ~CPUID_1_ECX_VMX;
+		break;
+	case 0x80000001:
+		e->ecx &= ~CPUID_80000001_ECX_SVM; /* the same, on AMD */
+		break;
+	case 0x8000000a: /* SVM features: none without SVM */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0xb:
 	case 0x1f:
@@ -88,7 +99,7 @@ static int vcpu_setup_cpuid(struct vcpu *vcpu, const struct kvm *kvm,
 		return -ENOMEM;
 	memcpy(cpuid, sup, sz);
 	for (unsigned int i = 0; i < cpuid->nent; i++)
-		cpuid_fixup_entry(&cpuid->entries[i], vcpu->id, nr_cpus);
+		vcpu_cpuid_fixup_entry(&cpuid->entries[i], vcpu->id, nr_cpus);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		r = -errno;
 	free(cpuid);

@@ -63,6 +63,14 @@ int vcpu_create(struct vcpu *vcpu, struct kvm *kvm, unsigned int id,
 		unsigned int nr_cpus);
 void vcpu_destroy(struct vcpu *vcpu);
 /*
+ * What vCPU id of nr_cpus is told of entry e of KVM's supported CPUID:
+ * its APIC ids and the CPU count, a hypervisor, and neither VMX nor SVM
+ * (a snapshot does not save a nested guest's state), nor thermal or PMU
+ * leaves vigil does not emulate.
+ */
+void vcpu_cpuid_fixup_entry(struct kvm_cpuid_entry2 *e, unsigned int id,
+			    unsigned int nr_cpus);
+/*
  * Write the boot GDT and page tables into guest memory and put the vCPU in
  * the state the entry protocol asks for (64-bit Linux or 32-bit PVH).
  */
