@@ -27,10 +27,10 @@ static struct kvm_cpuid_entry2 entry(uint32_t function, uint32_t eax,
 
 int main(void)
 {
-	struct kvm_cpuid_entry2 leaf1 = entry(1, 0x806f8, 0xff0800, 0xfffab223,
-					      0x178bfbff);
-	struct kvm_cpuid_entry2 ext1 = entry(0x80000001, 0, 0, 0x75c237ff,
-					     0x2fd3fbff);
+	struct kvm_cpuid_entry2 leaf1 =
+		entry(1, 0x806f8, 0xff0800, 0xfffab223, 0x178bfbff);
+	struct kvm_cpuid_entry2 ext1 =
+		entry(0x80000001, 0, 0, 0x75c237ff, 0x2fd3fbff);
 	struct kvm_cpuid_entry2 svm = entry(0x8000000a, 1, 8, 0, 0x1ebf);
 	struct kvm_cpuid_entry2 x2apic = entry(0xb, 0, 1, 0x100, 0);
 
