@@ -473,14 +473,8 @@ int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 		if ((ret = blk_start_chain(blk, vq, gm, &pushed)) == 0)
 			break;
 	}
-	__atomic_store_n(&blk->more, more && ret >= 0, __ATOMIC_RELAXED);
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
-	return ret < 0 ? ret : 0;
-}
-
-bool virtio_blk_more(const struct virtio_blk *blk)
-{
-	return __atomic_load_n(&blk->more, __ATOMIC_RELAXED);
+	return ret < 0 ? ret : more ? VIRTQ_MORE : 0;
 }
 
 int virtio_blk_drain(struct virtio_blk *blk, struct virtq *vq,
@@ -631,13 +625,6 @@ static int blk_kind_start(void *dev, int (*on_start)(void *opaque),
 	return blk->pool ? block_pool_start(blk->pool, on_start, opaque) : 0;
 }
 
-/* A pass that ran out of budget: serve again, after the I/O thread's
- * other events. */
-static uint64_t blk_kind_wait_ns(void *dev)
-{
-	return virtio_blk_more(dev) ? 1 : 0;
-}
-
 static int blk_kind_host_fd(void *dev)
 {
 	struct virtio_blk *blk = dev;
@@ -774,7 +761,6 @@ const struct virtio_kind virtio_blk_kind = {
 	.destroy = blk_kind_destroy,
 	.quiesce = blk_kind_quiesce,
 	.start = blk_kind_start,
-	.wait_ns = blk_kind_wait_ns,
 	.host_fd = blk_kind_host_fd,
 	.snap = &blk_snap,
 };

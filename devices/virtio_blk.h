@@ -81,11 +81,6 @@ struct virtio_blk {
 	struct blk_inflight *slots;	 /* BLOCK_POOL_WORKERS of them */
 	struct blk_inflight *free_slots; /* a list through next_free */
 	unsigned int nr_in_flight;	 /* slots taken */
-	/*
-	 * Atomic: the last pass stopped at VIRTIO_BLK_PASS_BUDGET, so the
-	 * ring may hold more (virtio_blk_more() reads it without the lock).
-	 */
-	bool more;
 };
 
 /*
@@ -116,18 +111,15 @@ int virtio_blk_handle_chain(struct virtio_blk *blk, const struct guest_mem *gm,
  * every slot is in flight: the rest wait in the ring, and the pool's
  * eventfd calls for another pass), or VIRTIO_BLK_PASS_BUDGET of them: a
  * driver that refills the ring as fast as it is served must not keep the
- * caller's thread in one pass; virtio_blk_more() then asks the caller for
- * another pass, after its other work. Returns 0,
- * or a negative errno when the ring or a chain is broken (the caller sets
+ * caller's thread in one pass. Returns 0, VIRTQ_MORE when the budget ran
+ * out (the caller serves the queue again after its other work), or a
+ * negative errno when the ring or a chain is broken (the caller sets
  * DEVICE_NEEDS_RESET and stops the device). *interrupt is set when the
  * driver wants a used-buffer notification (virtq_needs_interrupt), also on
  * error for the requests completed before it.
  */
 int virtio_blk_process_queue(struct virtio_blk *blk, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
-
-/* Whether the last pass ran out of budget: serve the queue again. */
-bool virtio_blk_more(const struct virtio_blk *blk);
 
 /*
  * Give blk a pool of workers over its backend (block/pool.h), not yet

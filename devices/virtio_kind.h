@@ -93,16 +93,17 @@ struct virtio_kind {
 	int (*quiesce)(void *dev);
 	/*
 	 * Nanoseconds until the device wants its queues served again with
-	 * no notification (a rate limit that has refilled; 1 after a pass
-	 * that ran out of budget), or 0. NULL: never. Called on the I/O thread, outside the device lock.
+	 * no notification (a rate limit that will have refilled), or 0.
+	 * NULL: never. Called on the I/O thread, after a pass, outside the
+	 * device lock. (A pass cut short by its budget needs no wait: it
+	 * returns VIRTQ_MORE, and the slot signals the queue again.)
 	 */
 	uint64_t (*wait_ns)(void *dev);
 	/*
 	 * The device's host-side descriptor (a socket, a tap), or -1. The I/O
 	 * thread watches it edge-triggered, readable and writable, and serves
 	 * every queue when it fires; the device reads until it would block or
-	 * its budget runs out (then wait_ns asks for another pass). NULL:
-	 * none.
+	 * its budget runs out (then its pass returns VIRTQ_MORE). NULL: none.
 	 */
 	int (*host_fd)(void *dev);
 	/*

@@ -666,25 +666,26 @@ const struct bus_ops virtio_mmio_ops = {
 
 /* ---- queue processing -------------------------------------------------- */
 
-bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q)
+enum virtio_pass virtio_mmio_process_queue(struct virtio_mmio *dev,
+					   unsigned int q)
 {
-	bool interrupt = false, served;
+	enum virtio_pass pass = VIRTIO_PASS_NONE;
+	bool interrupt = false;
 	int ret;
 
 	pthread_mutex_lock(&dev->lock);
 	/* Notifications race with reset and QueueReady = 0: re-check here. */
-	served = q < dev->ops->num_queues && device_live(dev) &&
-		 dev->vq[q].ready;
-	if (served) {
+	if (q < dev->ops->num_queues && device_live(dev) && dev->vq[q].ready) {
 		ret = dev->ops->process_queue(dev->dev, q, &dev->vq[q], dev->gm,
 					      &interrupt);
 		if (interrupt)
 			raise_interrupt(dev, VIRTIO_MMIO_INT_VRING);
 		if (ret < 0)
 			set_needs_reset(dev, q, ret);
+		pass = ret == VIRTQ_MORE ? VIRTIO_PASS_MORE : VIRTIO_PASS_DONE;
 	}
 	pthread_mutex_unlock(&dev->lock);
-	return served;
+	return pass;
 }
 
 /* ---- set-up ------------------------------------------------------------ */

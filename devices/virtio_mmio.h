@@ -89,9 +89,12 @@ struct virtio_dev_ops {
 	/*
 	 * Serve ready queue q (pop, execute, push used; a device with drain
 	 * may leave requests in flight and push them in a later pass). Set
-	 * *interrupt when the driver wants a used-buffer notification. A
-	 * negative errno means the queue is broken: the transport sets
-	 * DEVICE_NEEDS_RESET.
+	 * *interrupt when the driver wants a used-buffer notification.
+	 * Returns 0, VIRTQ_MORE when the pass stopped at the device's budget
+	 * (the transport's caller serves the queue again after its other
+	 * work, and only while the queue is ready: the device keeps no
+	 * "more" state), or a negative errno when the queue is broken: the
+	 * transport sets DEVICE_NEEDS_RESET.
 	 */
 	int (*process_queue)(void *dev, unsigned int q, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);
@@ -152,15 +155,25 @@ void virtio_mmio_destroy(struct virtio_mmio *dev);
 /* For bus_register(mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, dev). */
 extern const struct bus_ops virtio_mmio_ops;
 
+/* What virtio_mmio_process_queue() did. */
+enum virtio_pass {
+	VIRTIO_PASS_NONE, /* the queue is not served: nothing was done */
+	VIRTIO_PASS_DONE, /* served (or found broken) */
+	VIRTIO_PASS_MORE, /* served up to the device's budget: serve again */
+};
+
 /*
  * Serve queue q: the I/O thread calls this when the queue's notification
  * (ioeventfd or host.notify) fires. Does nothing unless q is a ready queue
- * of a device in DRIVER_OK without DEVICE_NEEDS_RESET or FAILED, and says
- * whether the device served it: only then is what the device reports
- * about itself (a wait for its rate limit) current. Takes the device lock
- * for the whole pass.
+ * of a device in DRIVER_OK without DEVICE_NEEDS_RESET or FAILED. Only
+ * after a pass is what the device reports about itself (a wait for its
+ * rate limit) current. On VIRTIO_PASS_MORE the caller arranges another
+ * pass after its other ready events; a queue the driver has stopped
+ * meanwhile answers VIRTIO_PASS_NONE, so stops asking. Takes the device
+ * lock for the whole pass.
  */
-bool virtio_mmio_process_queue(struct virtio_mmio *dev, unsigned int q);
+enum virtio_pass virtio_mmio_process_queue(struct virtio_mmio *dev,
+					   unsigned int q);
 
 /* Transport state for snapshots: plain data, validated on the way in. */
 struct virtio_mmio_queue_state {

@@ -66,18 +66,10 @@ void virtio_net_set_features(struct virtio_net *net, uint64_t features)
 	net->features = features & NET_FEATURES;
 }
 
-/* tx_more and rx_more are read without the device lock (wait_ns). */
-static void set_more(bool *flag, bool more)
-{
-	__atomic_store_n(flag, more, __ATOMIC_RELAXED);
-}
-
 void virtio_net_reset(struct virtio_net *net)
 {
 	/* The held chain belonged to the old rings. */
 	net->tx_held = false;
-	set_more(&net->tx_more, false);
-	set_more(&net->rx_more, false);
 	net->features = 0;
 }
 
@@ -180,7 +172,6 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 	bool pushed = false, ring_error;
 	int ret = 0;
 
-	set_more(&net->tx_more, false);
 	*interrupt = false;
 	if (net->backend->flush &&
 	    net->backend->flush(net->backend_opaque) == -EAGAIN) {
@@ -232,10 +223,8 @@ int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 			break;
 		pushed = true;
 	}
-	if (budget == 0)
-		set_more(&net->tx_more, true);
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : budget == 0 ? VIRTQ_MORE : 0;
 }
 
 /* ---- RX ------------------------------------------------------------------ */
@@ -436,7 +425,6 @@ int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 	int r = 0;
 
 	*interrupt = false;
-	set_more(&net->rx_more, false);
 	for (; budget > 0; budget--) {
 		const uint8_t *frame;
 		size_t len;
@@ -456,18 +444,9 @@ int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 			break;
 		net->backend->consume(net->backend_opaque);
 	}
-	if (budget == 0)
-		set_more(&net->rx_more, true);
-	return r == -EAGAIN ? 0 : r;
-}
-
-uint64_t virtio_net_wait_ns(const struct virtio_net *net)
-{
-	return __atomic_load_n(&net->tx_more, __ATOMIC_RELAXED) ||
-			       __atomic_load_n(&net->rx_more,
-					       __ATOMIC_RELAXED) ?
-		       1 :
-		       0;
+	if (r == -EAGAIN)
+		return 0;
+	return r < 0 ? r : budget == 0 ? VIRTQ_MORE : 0;
 }
 
 /* A 60-byte Ethernet frame: the RARP request of RFC 903 for our MAC. */
@@ -519,25 +498,6 @@ static void net_ops_reset(void *dev)
 	virtio_net_reset(dev);
 }
 
-/*
- * The driver stops queue q (or resets the device, or a snapshot is taken):
- * nothing is in flight, but a pass that ran out of budget must not keep
- * asking for passes of a queue that is no longer served, which the other
- * queue's passes would otherwise re-arm for ever.
- */
-static int net_ops_drain(void *dev, unsigned int q, struct virtq *vq,
-			 const struct guest_mem *gm, bool push, bool *interrupt)
-{
-	struct virtio_net *net = dev;
-
-	(void)vq;
-	(void)gm;
-	(void)push;
-	*interrupt = false;
-	set_more(q == VIRTIO_NET_TXQ ? &net->tx_more : &net->rx_more, false);
-	return 0;
-}
-
 static int net_ops_process_queue(void *dev, unsigned int q, struct virtq *vq,
 				 const struct guest_mem *gm, bool *interrupt)
 {
@@ -558,7 +518,6 @@ const struct virtio_dev_ops virtio_net_dev_ops = {
 	.set_features = net_ops_set_features,
 	.reset = net_ops_reset,
 	.process_queue = net_ops_process_queue,
-	.drain = net_ops_drain,
 };
 
 /* ---- the net kind: --net ------------------------------------------------- */
@@ -620,11 +579,6 @@ static void net_kind_destroy(void *dev)
 
 	net_backend_close(&d->backend);
 	free(d);
-}
-
-static uint64_t net_kind_wait_ns(void *dev)
-{
-	return virtio_net_wait_ns(&((struct net_device *)dev)->net);
 }
 
 static int net_kind_host_fd(void *dev)
@@ -784,7 +738,6 @@ const struct virtio_kind virtio_net_kind = {
 	.check_spec = net_kind_check_spec,
 	.create = net_kind_create,
 	.destroy = net_kind_destroy,
-	.wait_ns = net_kind_wait_ns,
 	.host_fd = net_kind_host_fd,
 	.counters = net_kind_counters,
 	.io_syscalls = net_io_syscalls,

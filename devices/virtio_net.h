@@ -120,13 +120,6 @@ struct virtio_net {
 	 */
 	bool tx_held;
 	uint32_t tx_len; /* its frame length, checked */
-	/*
-	 * The last TX (RX) pass stopped at its budget: serve the queue
-	 * again. Cleared when the queue stops or the device resets; atomic,
-	 * as virtio_net_wait_ns() reads them without the device lock.
-	 */
-	bool tx_more;
-	bool rx_more;
 	struct virtq_chain tx_chain;
 	/* RX: the first chain of a frame (its header), and the ones after. */
 	struct virtq_chain rx_chain;
@@ -149,10 +142,12 @@ void virtio_net_set_features(struct virtio_net *net, uint64_t features);
 
 /*
  * Serve the TX queue: hand each chain's frame to the backend, at most
- * VIRTIO_NET_TX_BUDGET chains a pass (tx_more says the budget ran out).
+ * VIRTIO_NET_TX_BUDGET chains a pass.
  * A bad chain is completed with 0 bytes, counted and logged. When the
  * backend says -EAGAIN the chain is held in the device (not answered) and
- * the pass stops. Returns 0 or a negative errno for a broken ring.
+ * the pass stops. Returns 0, VIRTQ_MORE when the budget ran out (serve
+ * again after the thread's other work), or a negative errno for a broken
+ * ring.
  */
 int virtio_net_process_tx(struct virtio_net *net, struct virtq *vq,
 			  const struct guest_mem *gm, bool *interrupt);
@@ -172,15 +167,13 @@ int virtio_net_receive(struct virtio_net *net, struct virtq *vq,
 /*
  * Serve the RX queue: deliver the backend's frames (peek(), then
  * virtio_net_receive(), then consume()), at most VIRTIO_NET_RX_BUDGET a
- * pass (rx_more says the budget ran out). A frame the ring has no buffer
- * for stays in the backend until the driver adds buffers and notifies
- * queue 0. Returns 0 or a negative errno for a broken ring.
+ * pass. A frame the ring has no buffer for stays in the backend until the
+ * driver adds buffers and notifies queue 0. Returns 0, VIRTQ_MORE when
+ * the budget ran out with frames perhaps left in the backend, or a
+ * negative errno for a broken ring.
  */
 int virtio_net_process_rx(struct virtio_net *net, struct virtq *vq,
 			  const struct guest_mem *gm, bool *interrupt);
-
-/* 1 (ns) when a pass stopped at its budget and must run again, else 0. */
-uint64_t virtio_net_wait_ns(const struct virtio_net *net);
 
 /*
  * After a restore: send one RARP frame from the guest's MAC to everyone,

@@ -140,13 +140,13 @@ int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 {
 	unsigned int budget = VIRTIO_RNG_PASS_BUDGET;
 	uint64_t wait = 0, want;
-	bool pushed = false;
+	bool pushed = false, more = false;
 	uint32_t used_len;
 	int ret = 0;
 
 	for (;;) {
 		if (budget-- == 0) {
-			wait = 1; /* the rest after the I/O thread's other work */
+			more = true;
 			break;
 		}
 		if (!rng->held) {
@@ -172,7 +172,7 @@ int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,
 	}
 	__atomic_store_n(&rng->wait_ns, wait, __ATOMIC_RELAXED);
 	*interrupt = pushed && virtq_needs_interrupt(vq, gm);
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : more ? VIRTQ_MORE : 0;
 }
 
 void virtio_rng_reset(struct virtio_rng *rng)

@@ -54,11 +54,11 @@ void virtio_rng_init(struct virtio_rng *rng, const char *name, uint64_t rate);
 /*
  * Serve the queue while the bucket pays: fill each chain's buffers with
  * min(their length, VIRTIO_RNG_MAX_REQUEST, rate) bytes, at most
- * VIRTIO_RNG_PASS_BUDGET chains (then virtio_rng_wait_ns() asks for
- * another pass: a chain with no room costs no bytes, and a driver
- * refilling the ring with them must not hold the I/O thread). Returns 0
- * or a negative errno for a broken ring (the transport sets
- * DEVICE_NEEDS_RESET). A chain with device-readable buffers is a driver
+ * VIRTIO_RNG_PASS_BUDGET chains (a chain with no room costs no bytes,
+ * and a driver refilling the ring with them must not hold the I/O
+ * thread). Returns 0, VIRTQ_MORE when the budget ran out (serve again
+ * after the thread's other work), or a negative errno for a broken ring
+ * (the transport sets DEVICE_NEEDS_RESET). A chain with device-readable buffers is a driver
  * error: it completes with no bytes and a guest_errors line.
  */
 int virtio_rng_process_queue(struct virtio_rng *rng, struct virtq *vq,

@@ -51,6 +51,16 @@
  */
 #define VIRTQ_INDIRECT_ALIGN 8u
 
+/*
+ * What a device's queue pass returns when it stopped at its budget with
+ * buffers perhaps left in the ring (otherwise 0, or a negative errno for
+ * a broken ring). A driver can refill its ring as fast as the device
+ * serves it, so a pass that ran until the ring was empty might never end:
+ * the caller serves the queue again after its other work (the I/O
+ * thread: the queue's eventfd, vmm/virtio_slot.c; vigil-blkd: its loop).
+ */
+#define VIRTQ_MORE 1
+
 struct virtq {
 	/* Name for guest_errors lines, e.g. "virtio-blk@0xd0000000 q0". */
 	const char *name;

@@ -236,7 +236,7 @@ static void serve_ring(struct blkd *d, struct blkd_ring *r)
 		before = r->vq.last_avail_idx;
 		ret = virtio_blk_process_queue(&d->blk, &r->vq, &d->mem.gm,
 					       &interrupt);
-		r->more = virtio_blk_more(&d->blk);
+		r->more = ret == VIRTQ_MORE;
 		r->notify_owed |= interrupt;
 		if (ret < 0) {
 			ring_break(r, "bad request (see above)");

@@ -54,12 +54,27 @@ static void virtio_slot_arm_timer(struct virtio_slot *slot, bool served)
 		log_error("%s: timerfd: %s", slot->name, strerror(errno));
 }
 
+/*
+ * Serve queue q; whether it was served. A pass that stopped at the
+ * device's budget writes the queue's eventfd again, so the rest is served
+ * after the I/O thread's other ready events; once the driver stops the
+ * queue no pass runs, and none is asked for.
+ */
+static bool virtio_slot_serve(struct virtio_slot *slot, unsigned int q)
+{
+	enum virtio_pass pass = virtio_mmio_process_queue(&slot->mmio, q);
+
+	if (pass == VIRTIO_PASS_MORE)
+		virtio_slot_notify(slot, q);
+	return pass != VIRTIO_PASS_NONE;
+}
+
 static void virtio_slot_serve_all(struct virtio_slot *slot)
 {
 	bool served = false;
 
 	for (unsigned int q = 0; q < slot->kind->ops->num_queues; q++)
-		served |= virtio_mmio_process_queue(&slot->mmio, q);
+		served |= virtio_slot_serve(slot, q);
 	virtio_slot_arm_timer(slot, served);
 }
 
@@ -92,8 +107,7 @@ static void virtio_slot_on_queue(void *opaque, uint32_t events)
 	if (read(sq->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("%s: queue %u eventfd read: %s", sq->slot->name,
 			  sq->q, strerror(errno));
-	virtio_slot_arm_timer(
-		sq->slot, virtio_mmio_process_queue(&sq->slot->mmio, sq->q));
+	virtio_slot_arm_timer(sq->slot, virtio_slot_serve(sq->slot, sq->q));
 }
 
 /* QueueNotify carries the queue's index: one ioeventfd per queue. */

@@ -12,8 +12,9 @@
  *
  * vigil: virtio_net_process_rx (devices/virtio_net.c) peeks one frame
  * from the backend and consumes it only once delivered; rx_one finding no
- * buffer returns -EAGAIN, the frame stays in the backend, rx_more stays
- * false (no retry timer) and the socket is watched edge-triggered, so the
+ * buffer returns -EAGAIN, the frame stays in the backend, the pass
+ * returns 0, not VIRTQ_MORE (no retry) and the socket is watched
+ * edge-triggered, so the
  * I/O thread sleeps until the guest notifies the receive queue. The
  * guest checks that at most its eight buffers were used;
  * test_hostile.py counts the I/O thread's wake-ups while the guest idles

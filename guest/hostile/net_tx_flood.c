@@ -11,7 +11,7 @@
  *
  * vigil: virtio_net_process_tx (devices/virtio_net.c) serves at most
  * VIRTIO_NET_TX_BUDGET chains a pass and then returns to the I/O
- * thread's loop (tx_more asks for another pass), and a frame the backend
+ * thread's loop (VIRTQ_MORE asks for another pass), and a frame the backend
  * refuses with -EAGAIN is held in net->tx_chain, not copied: the queue
  * waits for the socket instead of vigil's memory growing; notifications
  * land on an eventfd, a counter. test_hostile.py checks, during the

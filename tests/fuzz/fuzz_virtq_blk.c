@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtq_enable(&vq, cfg & 0x08, cfg & 0x10);
 
 	/* A few passes, as notifications would trigger; stop once broken. */
-	for (int pass = 0; pass < MAX_PASSES && ret == 0; pass++) {
+	for (int pass = 0; pass < MAX_PASSES && ret >= 0; pass++) {
 		ret = virtio_blk_process_queue(&blk, &vq, &gm, &irq);
 		CHECK_INVARIANT(blk.nr_in_flight == in_flight(&blk));
 		/* Every chain popped is completed, in flight, or broken. */
@@ -148,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						       vq.used_idx) <= vq.num));
 	}
 	/* A snapshot's drain: nothing stays in flight. */
-	if (ret == 0 && virtio_blk_drain(&blk, &vq, &gm, true, &irq) == 0)
+	if (ret >= 0 && virtio_blk_drain(&blk, &vq, &gm, true, &irq) == 0)
 		CHECK_INVARIANT(vq.used_idx == vq.last_avail_idx);
 	CHECK_INVARIANT(in_flight(&blk) == 0 || ret < 0);
 	virtio_blk_pool_destroy(&blk);

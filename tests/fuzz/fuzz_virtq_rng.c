@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK_INVARIANT(!virtq_check_layout(&vq, &gm));
 	virtq_enable(&vq, cfg & 0x08, cfg & 0x10);
 
-	for (size_t pass = 0; pass < MAX_PASSES && ret == 0; pass++) {
+	for (size_t pass = 0; pass < MAX_PASSES && ret >= 0; pass++) {
 		clock_ns += (pass < size ? data[pass] : 0) * 1000000ull;
 		ret = virtio_rng_process_queue(&rng, &vq, &gm, &irq);
 		CHECK_INVARIANT(rng.tokens <= rate);

@@ -130,6 +130,17 @@ static void spy_config_read(void *opaque, uint32_t offset, void *buf,
 	virtio_blk_dev_ops.config_read(opaque, offset, buf, size);
 }
 
+/* The model's answer to a pass, with cut_short set: its budget ran out. */
+static bool cut_short;
+
+static int spy_process_queue(void *opaque, unsigned int q, struct virtq *vq,
+			     const struct guest_mem *mem, bool *interrupt)
+{
+	int r = virtio_blk_dev_ops.process_queue(opaque, q, vq, mem, interrupt);
+
+	return r == 0 && cut_short ? VIRTQ_MORE : r;
+}
+
 static uint32_t rd(uint64_t off)
 {
 	return (uint32_t)virtio_mmio_ops.read(&dev, off, 4);
@@ -535,13 +546,17 @@ static void test_notify_order(void)
 	wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 	CHECK(notifies == 1 && vring_used_idx(&ring) == 1,
 	      "DRIVER_OK serves buffers queued before it");
-	CHECK(virtio_mmio_process_queue(&dev, 0),
+	CHECK(virtio_mmio_process_queue(&dev, 0) == VIRTIO_PASS_DONE,
 	      "a pass over a live, ready queue says it served");
+	cut_short = true;
+	CHECK(virtio_mmio_process_queue(&dev, 0) == VIRTIO_PASS_MORE,
+	      "a pass the model cut short at its budget asks for another");
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 0);
-	CHECK(!virtio_mmio_process_queue(&dev, 0),
+	CHECK(virtio_mmio_process_queue(&dev, 0) == VIRTIO_PASS_NONE,
 	      "after QueueReady = 0 a pass serves nothing and says so: the "
-	      "slot then does not re-arm a rate limit's timer");
+	      "slot then asks for no further pass and re-arms no timer");
+	cut_short = false;
 }
 
 static void test_needs_reset(void)
@@ -835,6 +850,7 @@ int main(void)
 		return 1;
 	spy_ops = virtio_blk_dev_ops;
 	spy_ops.config_read = spy_config_read;
+	spy_ops.process_queue = spy_process_queue;
 
 	test_logging();
 	test_identity();
