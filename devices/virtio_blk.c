@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "devices/virtio_kind.h"
 #include "devices/virtio_mmio.h"
@@ -762,5 +763,6 @@ const struct virtio_kind virtio_blk_kind = {
 	.quiesce = blk_kind_quiesce,
 	.start = blk_kind_start,
 	.host_fd = blk_kind_host_fd,
+	.host_fd_events = EPOLLIN, /* the pool's eventfd */
 	.snap = &blk_snap,
 };

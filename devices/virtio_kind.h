@@ -100,12 +100,19 @@ struct virtio_kind {
 	 */
 	uint64_t (*wait_ns)(void *dev);
 	/*
-	 * The device's host-side descriptor (a socket, a tap), or -1. The I/O
-	 * thread watches it edge-triggered, readable and writable, and serves
-	 * every queue when it fires; the device reads until it would block or
-	 * its budget runs out (then its pass returns VIRTQ_MORE). NULL: none.
+	 * The device's host-side descriptor (a socket, a tap, a worker
+	 * pool's eventfd), or -1. The I/O thread watches it edge-triggered
+	 * for host_fd_events and serves every queue when it fires; the
+	 * device reads until it would block or its budget runs out (then its
+	 * pass returns VIRTQ_MORE). NULL: none.
 	 */
 	int (*host_fd)(void *dev);
+	/*
+	 * EPOLLIN, or EPOLLIN | EPOLLOUT for a backend that can refuse a
+	 * frame until it has room. Not EPOLLOUT for an eventfd: each read of
+	 * it is a writable edge, one more wake-up and pass for nothing.
+	 */
+	uint32_t host_fd_events;
 	/*
 	 * The device's counters (frames, drops by reason) into out, at most
 	 * max; how many. Called under the device lock. NULL: none.

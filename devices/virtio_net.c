@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 
 #include "devices/virtio_kind.h"
@@ -739,6 +740,7 @@ const struct virtio_kind virtio_net_kind = {
 	.create = net_kind_create,
 	.destroy = net_kind_destroy,
 	.host_fd = net_kind_host_fd,
+	.host_fd_events = EPOLLIN | EPOLLOUT, /* frames in; room out */
 	.counters = net_kind_counters,
 	.io_syscalls = net_io_syscalls,
 	.nr_io_syscalls = sizeof(net_io_syscalls) / sizeof(net_io_syscalls[0]),

@@ -151,7 +151,7 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	host_fd = slot->kind->host_fd ? slot->kind->host_fd(slot->dev) : -1;
 	if (r == 0 && host_fd >= 0)
 		r = io_thread_add_events(io, host_fd,
-					 EPOLLIN | EPOLLOUT | EPOLLET,
+					 slot->kind->host_fd_events | EPOLLET,
 					 virtio_slot_on_host, slot);
 	if (r == 0)
 		r = bus_register(mmio, slot->base, VIRTIO_MMIO_SIZE,
