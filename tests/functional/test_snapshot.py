@@ -25,7 +25,8 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
 5. Hostile snapshot files: a state file naming another host file as the
    drive (never opened), symbolic links, a FIFO, another user's file, a
    linked directory, more RAM or vCPUs than --memory/--cpus allow; the
-   memory file truncated under a restored VM.
+   memory file truncated under a restored VM; a snapshot past the file
+   size limit (EFBIG; vigil and the guest live on).
 6. Hostile snapshot directories (another user's, world-writable, a symlink,
    holding a link, a FIFO or a foreign file) refused by vigil ctl with
    nothing written; control clients passing no, too many or the wrong
@@ -1146,11 +1147,48 @@ def truncated_memory(tmp):
            f"status {status}: {err[-300:]}")
 
 
+def file_size_limit(tmp):
+    """Under a file size limit smaller than the guest's RAM, a snapshot
+    fails with EFBIG naming the memory file, leaves no file behind, and
+    the guest runs on: vigil ignores SIGXFSZ, which would kill it."""
+    disk = os.path.join(tmp, "disk-fsize.img")
+    sock = os.path.join(tmp, "api-fsize.sock")
+    out = os.path.join(tmp, "out-fsize.txt")
+    snap = os.path.join(tmp, "snap-fsize")
+    with open(disk, "wb") as f:
+        f.truncate(4 << 20)
+    # The disk and the console file stay below the limit; RAM does not.
+    proc = subprocess.Popen(
+        ["prlimit", f"--fsize={8 << 20}", "--", vigil, "--kernel", guest,
+         "--cmdline", workload_cmdline(1, 100 * RECORDS), "--drive",
+         f"file={disk}", "--serial", f"file:{out}", "--api-socket", sock],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    wait_for(lambda: "snap record 5 " in read(out), 60)
+    r = ctl(sock, "snapshot", snap)
+    left = sorted(os.listdir(snap)) if os.path.isdir(snap) else []
+    tap.ok(r.returncode == 1 and "File too large" in r.stderr and
+           "memory" in r.stderr and left == [],
+           "file size limit: the snapshot fails with EFBIG, no file left",
+           f"{r.summary()} left {left}".replace("\n", " | "))
+    seen = len(records_in(read(out)))
+    tap.ok(proc.poll() is None and
+           wait_for(lambda: len(records_in(read(out))) > seen + 2, 30),
+           "file size limit: vigil lives and the guest runs on",
+           f"exit status {proc.poll()}, {seen} records then "
+           f"{len(records_in(read(out)))}")
+    r = ctl(sock, "quit")
+    status, err = finish(proc)
+    tap.ok(status == 0, "file size limit: vigil quits with status 0",
+           f"status {status}: {err[-300:]}")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     snap1 = snapshot_run(tmp, 1)
     snap2 = snapshot_run(tmp, 2)
     pause_resume(tmp)
     truncated_memory(tmp)
+    file_size_limit(tmp)
     hostile_dirs(tmp)
     rng_snapshot(tmp)
     net_snapshot(tmp)
