@@ -62,6 +62,23 @@ static const char *check_mem_size(const void *p, size_t len)
 	return (v % MEMORY_FILE_PAGE) ? "not a whole number of pages" : NULL;
 }
 
+/*
+ * 0 when KVM did not say. Otherwise what KVM_GET_TSC_KHZ gives: no CPU
+ * vigil runs on counts at less than 1 MHz, and KVM takes a u32 below
+ * 2^31 in KVM_SET_TSC_KHZ; whether it can run the guest at that rate is
+ * KVM's to say at restore.
+ */
+static const char *check_tsc_khz(const void *p, size_t len)
+{
+	uint32_t v;
+
+	(void)len;
+	memcpy(&v, p, sizeof(v));
+	return v != 0 && (v < 1000 || v > INT32_MAX) ?
+		       "neither 0 nor 1000 to 2147483647 kHz" :
+		       NULL;
+}
+
 static const struct field machine_fields[] = {
 	FIELD_U64("memory-size", struct snap_machine, mem_size,
 		  CHECK_FN(check_mem_size)),
@@ -69,10 +86,19 @@ static const struct field machine_fields[] = {
 		  CHECK_RANGE(1, MACHINE_MAX_CPUS)),
 	FIELD_U32("virtio-devices", struct snap_machine, nr_slots,
 		  CHECK_RANGE(0, VIRTIO_MMIO_MAX)),
+	/* From version 3 on: keep it last (machine_table_v2). */
+	FIELD_U32("tsc-khz", struct snap_machine, tsc_khz,
+		  CHECK_FN(check_tsc_khz)),
 };
 
 static const struct field_table machine_table =
 	FIELD_TABLE("machine", machine_fields, NULL);
+/* Version 2: the same fields but tsc-khz. */
+static const struct field_table machine_table_v2 = {
+	.name = "machine",
+	.fields = machine_fields,
+	.nr_fields = sizeof(machine_fields) / sizeof(machine_fields[0]) - 1,
+};
 
 void snapshot_cpu_path(unsigned int cpu, char *buf, size_t len)
 {
@@ -380,8 +406,10 @@ static int decode_machine(const void *fdt, struct snapshot *s, char *err,
 		return node;
 	if (fdt_check_leaf(fdt, node, "/machine", err, errlen) < 0)
 		return -EINVAL;
-	return fields_load(fdt, node, "/machine", &machine_table, &s->machine,
-			   NULL, err, errlen);
+	return fields_load(fdt, node, "/machine",
+			   s->root.format_version == 2 ? &machine_table_v2 :
+							 &machine_table,
+			   &s->machine, NULL, err, errlen);
 }
 
 static int decode_cpus(const void *fdt, struct snapshot *s,
@@ -523,8 +551,9 @@ static int decode_devices(const void *fdt, struct snapshot *s,
 	return r;
 }
 
-static int decode_root(const void *fdt, struct snapshot *s, char *err,
-		       size_t errlen)
+/* version: the header's, which the root's format-version must repeat. */
+static int decode_root(const void *fdt, uint32_t version, struct snapshot *s,
+		       char *err, size_t errlen)
 {
 	static const char *const subs[] = {
 		"machine", "cpus", "irqchip", "pit", "clock", "devices",
@@ -534,6 +563,13 @@ static int decode_root(const void *fdt, struct snapshot *s, char *err,
 	if (r == 0)
 		r = fields_load(fdt, 0, "/", &root_table, &s->root, NULL, err,
 				errlen);
+	/* The layout below follows the version: both must say the same. */
+	if (r == 0 && s->root.format_version != version) {
+		snprintf(err, errlen,
+			 "/format-version: %u, the header says version %u",
+			 s->root.format_version, version);
+		r = -EINVAL;
+	}
 	return r;
 }
 
@@ -543,12 +579,13 @@ int snapshot_parse(const void *buf, size_t len, struct snapshot *s, char *err,
 	struct ram_layout layout = { 0 };
 	struct snap_ctx ctx = { 0 };
 	const void *fdt;
+	uint32_t version;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = state_file_check(buf, len, &fdt, err, errlen);
+	r = state_file_check(buf, len, &fdt, &version, err, errlen);
 	if (r == 0)
-		r = decode_root(fdt, s, err, errlen);
+		r = decode_root(fdt, version, s, err, errlen);
 	if (r == 0)
 		r = decode_machine(fdt, s, err, errlen);
 	/* From here on addresses are checked against the machine's RAM. */

@@ -40,6 +40,8 @@ struct snap_machine {
 	uint64_t mem_size;
 	uint32_t nr_cpus;
 	uint32_t nr_slots; /* virtio devices, in windows 0..nr_slots-1 */
+	/* Every vCPU's TSC rate; 0: not known (version 2, or KVM's silence) */
+	uint32_t tsc_khz;
 };
 
 /* The virtio device in one slot: its kind, transport and own state. */

@@ -167,8 +167,8 @@ static int check_tags_advance(const void *tree)
 	return 0;
 }
 
-int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
-		     size_t errlen)
+int state_file_check(const void *buf, size_t len, const void **fdt,
+		     uint32_t *version, char *err, size_t errlen)
 {
 	const uint8_t *h = buf;
 	const void *tree;
@@ -179,6 +179,7 @@ int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
 	if (r < 0)
 		return r;
 	fdt_size = len - STATE_HEADER_SIZE;
+	*version = get_be32(h + HDR_VERSION_OFF);
 	want = get_be32(h + HDR_CHECKSUM_OFF);
 	got = state_checksum(h, h + STATE_HEADER_SIZE, fdt_size);
 	if (want != got) {

@@ -23,10 +23,13 @@
 #define STATE_MAGIC "VIGILSNP"
 #define STATE_MAGIC_LEN 8u
 #define STATE_HEADER_SIZE 32u
-/* The versions this vigil reads; it writes STATE_FORMAT_VERSION. */
-#define STATE_FORMAT_VERSION 2u
+/*
+ * The versions this vigil reads; it writes STATE_FORMAT_VERSION. Version 3
+ * added /machine/tsc-khz; a version 2 file restores without it.
+ */
+#define STATE_FORMAT_VERSION 3u
 #define STATE_FORMAT_MIN 2u
-#define STATE_FORMAT_MAX 2u
+#define STATE_FORMAT_MAX 3u
 /* A state file is small (KiB per vCPU); refuse anything absurd. */
 #define STATE_FILE_MAX (64u << 20)
 
@@ -40,10 +43,11 @@ void state_header_fill(uint8_t hdr[STATE_HEADER_SIZE], const void *fdt,
 /*
  * Check a whole state file image: the header (magic, version, sizes
  * against len, checksum) and the FDT (fdt_check_full). On success *fdt
- * points at the FDT inside buf. Returns -EINVAL with one line in err.
+ * points at the FDT inside buf and *version is the header's, one of
+ * STATE_FORMAT_MIN..MAX. Returns -EINVAL with one line in err.
  */
-int state_file_check(const void *buf, size_t len, const void **fdt, char *err,
-		     size_t errlen);
+int state_file_check(const void *buf, size_t len, const void **fdt,
+		     uint32_t *version, char *err, size_t errlen);
 
 /*
  * Write header + fdt (fdt_totalsize bytes) at the start of fd, an empty

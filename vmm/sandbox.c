@@ -142,6 +142,7 @@ static void add_vcpu_rules(struct seccomp_policy *p,
 		KVM_GET_VCPU_EVENTS,
 		KVM_GET_MP_STATE,
 		KVM_GET_DEBUGREGS,
+		KVM_GET_TSC_KHZ, /* the rate, into /machine (vCPU 0) */
 		/* Pausing: tell a kvmclock guest it was stopped (vcpu_park). */
 		KVM_KVMCLOCK_CTRL,
 	};

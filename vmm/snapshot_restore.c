@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/read_file.h"
 #include "migration/memory_file.h"
 #include "migration/snapshot.h"
@@ -228,11 +229,47 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
 	return r;
 }
 
+/*
+ * Run the guest's TSC at the rate it was saved at, before the TSC itself
+ * is loaded (KVM converts it at the vCPU's rate). KVM takes a rate within
+ * 250 ppm of this host's as it is, scales where the CPU can, and reaches a
+ * faster one by catching up; a slower one, without TSC scaling, it
+ * refuses. The guest then carries on at this host's rate: its kvmclock
+ * follows (KVM rescales it), its TSC-deadline timers and raw TSC readings
+ * do not. That is said, not refused, as QEMU does on a migration.
+ */
+static void apply_tsc_rate(struct machine *m, uint32_t khz)
+{
+	uint32_t here = cpu_tsc_khz(m->vcpus[0].fd);
+	uint64_t off; /* hundredths of a percent */
+	unsigned int i;
+	int r = 0;
+
+	if (khz == 0 || khz == here)
+		return; /* not recorded (version 2), or nothing to change */
+	for (i = 0; r == 0 && i < m->nr_cpus; i++)
+		r = cpu_tsc_khz_set(m->vcpus[i].fd, khz);
+	if (r == 0)
+		return;
+	/* One rate for all: put back those already changed. */
+	while (i-- > 0)
+		cpu_tsc_khz_set(m->vcpus[i].fd, here);
+	off = (uint64_t)(here > khz ? here - khz : khz - here) * 10000u / khz;
+	log_info("snapshot: the guest's TSC ran at %u kHz; this host's KVM "
+		 "cannot run it at that rate (%s), so it runs at %u kHz "
+		 "(kvmclock follows; TSC-deadline timers and raw TSC readings "
+		 "run %u.%02u%% %s)",
+		 khz, strerror(-r), here, (unsigned int)(off / 100),
+		 (unsigned int)(off % 100), here > khz ? "fast" : "slow");
+}
+
 static int apply_state(struct machine *m, const struct snapshot *s, char *err,
 		       size_t errlen)
 {
 	struct cpu_msr_buf *buf = malloc(sizeof(*buf));
 	int r = buf ? 0 : -ENOMEM;
+
+	apply_tsc_rate(m, s->machine.tsc_khz);
 
 	for (unsigned int i = 0; r == 0 && i < m->nr_cpus; i++)
 		r = cpu_state_apply(m->vcpus[i].fd, i, &s->cpus[i], buf, err,

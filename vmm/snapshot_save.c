@@ -47,6 +47,9 @@ static void capture_vcpu(void *opaque, struct vcpu *v)
 	c->result[v->id] = cpu_state_capture(v->fd, c->host, &c->bufs[v->id],
 					     &c->s->cpus[v->id], c->errs[v->id],
 					     sizeof(c->errs[v->id]));
+	/* vigil runs every vCPU's TSC at one rate. */
+	if (v->id == 0)
+		c->s->machine.tsc_khz = cpu_tsc_khz(v->fd);
 }
 
 static int capture_cpus(struct machine *m, struct snapshot *s, char *err,

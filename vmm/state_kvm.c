@@ -276,6 +276,20 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 	return r;
 }
 
+uint32_t cpu_tsc_khz(int vcpu_fd)
+{
+	int r = kvm_ioctl_raw(vcpu_fd, KVM_GET_TSC_KHZ, NULL);
+
+	return r > 0 ? (uint32_t)r : 0;
+}
+
+int cpu_tsc_khz_set(int vcpu_fd, uint32_t khz)
+{
+	/* The rate is the argument itself, not a pointer to it. */
+	return kvm_ioctl_raw(vcpu_fd, KVM_SET_TSC_KHZ,
+			     (const void *)(uintptr_t)khz);
+}
+
 /* ---- the VM ------------------------------------------------------------- */
 
 int vm_state_capture(int vm_fd, struct vm_snapshot *vs, char *err,

@@ -39,6 +39,14 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
 		    char *err, size_t errlen);
 
+/* The vCPU's TSC rate in kHz (KVM_GET_TSC_KHZ), or 0 when KVM does not say. */
+uint32_t cpu_tsc_khz(int vcpu_fd);
+/*
+ * Run the vCPU's TSC at khz (KVM_SET_TSC_KHZ), before its TSC is loaded.
+ * 0, or a negative errno when KVM cannot run it at that rate here.
+ */
+int cpu_tsc_khz_set(int vcpu_fd, uint32_t khz);
+
 /* Read the state (vCPUs parked). Returns 0 or -errno, ioctl named in err. */
 int vm_state_capture(int vm_fd, struct vm_snapshot *vs, char *err,
 		     size_t errlen);

@@ -22,6 +22,8 @@ usage: test_snapshot.py VIGIL GUEST_IMAGE
    outside RAM, a property removed or out of range (hand-edited through
    dtc), a missing or resized drive, a drive of another kind or
    read-only-ness, a restore without --drive (showing the recorded drives).
+   The TSC rate: recorded; a restore at another rate (said where KVM
+   cannot run it) and from a version 2 file (no rate) runs on.
 5. Hostile snapshot files: a state file naming another host file as the
    drive (never opened), symbolic links, a FIFO, another user's file, a
    linked directory, more RAM or vCPUs than --memory/--cpus allow; the
@@ -529,7 +531,7 @@ def _crc_table():
 crc32c.table = _crc_table()
 
 
-def rewrap(fdt, version=2):
+def rewrap(fdt, version=3):
     """A state file around fdt with a correct header (and checksum)."""
     hdr = b"VIGILSNP" + struct.pack(">IIQ", version, HEADER, len(fdt))
     crc = crc32c(hdr + fdt)
@@ -594,11 +596,14 @@ def refusals(tmp, snap, disk):
     expect("no memory file", variant("nomem", memory="missing"), "memory")
     expect("memory file of the wrong size", variant("grown", memory="grown"),
            "memory:", "memory-size")
-    expect("a newer format version", variant("v3", rewrap(state[HEADER:], 3)),
-           "version 3", "versions 2 to 2")
+    expect("a newer format version", variant("v4", rewrap(state[HEADER:], 4)),
+           "version 4", "versions 2 to 3")
     expect("the format before device kinds (version 1)",
            variant("v1", rewrap(state[HEADER:], 1)), "version 1",
-           "versions 2 to 2")
+           "versions 2 to 3")
+    expect("a version 3 tree under a version 2 header",
+           variant("v2hdr", rewrap(state[HEADER:], 2)), "format-version",
+           "header says version 2")
     expect("an older format version",
            variant("v0", rewrap(state[HEADER:], 0)), "version 0")
     for cut in (0, 7, 31, 32, 100, len(state) // 2, len(state) - 1):
@@ -1183,6 +1188,69 @@ def file_size_limit(tmp):
            f"status {status}: {err[-300:]}")
 
 
+KVM_CHECK_EXTENSION = 0xAE03
+KVM_CAP_TSC_CONTROL = 60
+
+
+def kvm_scales_tsc():
+    """Whether this host's KVM can run a guest's TSC at another rate."""
+    import fcntl
+    fd = os.open("/dev/kvm", os.O_RDWR)
+    try:
+        return fcntl.ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) > 0
+    finally:
+        os.close(fd)
+
+
+def tsc_rate(tmp, snap, disk):
+    """The guest's TSC rate is saved (/machine/tsc-khz, version 3). A
+    restore runs the guest at it where KVM can; a slower rate on a KVM
+    without TSC scaling is said on stderr, not refused; a version 2 file,
+    which has no rate, restores as before. Each time the guest runs on."""
+    dts = dts_of(snap)
+    m = re.search(r"tsc-khz = <(0x[0-9a-f]+)>", dts)
+    if not tap.ok(m and int(m.group(1), 16) >= 1000,
+                  "tsc: the state records the TSC rate",
+                  m.group(0) if m else "no tsc-khz in /machine"):
+        return
+    khz = int(m.group(1), 16)
+    scales = kvm_scales_tsc()
+
+    def with_rate(rate):
+        return edit_node(dts, "machine", r"tsc-khz = <[^>]*>",
+                         f"tsc-khz = <{rate:#x}>")
+
+    v2 = re.sub(r"format-version = <0x03>", "format-version = <0x02>",
+                edit_node(dts, "machine", r"\n\s*tsc-khz = <[^>]*>;", ""))
+    # (what, state file, whether vigil must say it cannot run the rate)
+    cases = [("a version 2 file, no rate", rewrap(dtb_of(v2), 2), False),
+             ("a rate 10% slower", rewrap(dtb_of(with_rate(khz * 9 // 10))),
+              not scales),
+             ("a rate 1% faster", rewrap(dtb_of(with_rate(khz * 101 // 100))),
+              False)]
+    for i, (what, state, warned) in enumerate(cases):
+        d = os.path.join(tmp, f"tsc{i}")
+        os.makedirs(d, mode=0o700)
+        with open(os.path.join(d, "state"), "wb") as f:
+            f.write(state)
+        os.chmod(os.path.join(d, "state"), 0o600)
+        os.link(os.path.join(snap, "memory"), os.path.join(d, "memory"))
+        out = os.path.join(tmp, f"out-tsc{i}.txt")
+        sock = os.path.join(tmp, f"api-tsc{i}.sock")
+        proc = start(["--restore", d, "--drive", f"file={disk}"], out, sock)
+        ran = wait_for(lambda: len(records_in(read(out))) >= 3 or
+                       proc.poll() is not None, 120)
+        if proc.poll() is None:
+            ctl(sock, "quit")
+        status, err = finish(proc)
+        said = "cannot run it at that rate" in err
+        tap.ok(ran and len(records_in(read(out))) >= 3 and said == warned,
+               f"tsc: {what}: restored, the guest runs on"
+               + (", the rate it cannot run said" if warned else ""),
+               f"status {status}, {len(records_in(read(out)))} records, "
+               f"stderr {err[-400:]!r}")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     snap1 = snapshot_run(tmp, 1)
     snap2 = snapshot_run(tmp, 2)
@@ -1197,6 +1265,7 @@ with tempfile.TemporaryDirectory() as tmp:
         refusals(tmp, snap2, disk2)
         drive_refusals(tmp, snap2, disk2)
         hostile_files(tmp, snap2, disk2)
+        tsc_rate(tmp, snap2, disk2)
     else:
         tap.skip("refusals", "no snapshot to corrupt")
 

@@ -194,7 +194,8 @@ static struct snapshot *make_snapshot(void)
 	s->root.format_version = STATE_FORMAT_VERSION;
 	s->machine = (struct snap_machine){ .mem_size = MEM_SIZE,
 					    .nr_cpus = 2,
-					    .nr_slots = 2 };
+					    .nr_slots = 2,
+					    .tsc_khz = 2095989 };
 	s->cpus = calloc(2, sizeof(*s->cpus));
 	make_cpu(&s->cpus[0], 0);
 	make_cpu(&s->cpus[1], 1);
@@ -416,6 +417,69 @@ static void test_every_field_has_a_validator(const void *fdt)
 	      "%u fields in %u nodes, each with a validator", fields, tables);
 }
 
+/* wrap() with another version in the header, its checksum redone. */
+static uint8_t *wrap_as(const void *fdt, uint32_t version, size_t *len)
+{
+	uint8_t *img = wrap(fdt, len);
+	uint32_t crc;
+
+	fdt32_st(img + 8, version);
+	crc = crc32c(crc32c(0, img, 24), img + STATE_HEADER_SIZE,
+		     *len - STATE_HEADER_SIZE);
+	fdt32_st(img + 24, crc);
+	return img;
+}
+
+/* fdt as version 2 wrote it: format-version 2 and, unless keep, no tsc-khz. */
+static void *as_version_2(const void *fdt, bool keep_tsc)
+{
+	size_t cap = fdt_totalsize(fdt);
+	void *copy = malloc(cap);
+
+	fdt_open_into(fdt, copy, (int)cap);
+	fdt_setprop_inplace_u32(copy, 0, "format-version", 2);
+	if (!keep_tsc)
+		fdt_delprop(copy, fdt_path_offset(copy, "/machine"), "tsc-khz");
+	fdt_pack(copy);
+	return copy;
+}
+
+/*
+ * Version 3 added /machine/tsc-khz: a version 2 file loads without it (the
+ * rate not known), each version's layout is its own, and the header and
+ * the root must name the same version.
+ */
+static void test_versions(const void *fdt)
+{
+	struct snapshot *s = malloc(sizeof(*s));
+	void *v2 = as_version_2(fdt, false), *v2_tsc = as_version_2(fdt, true);
+	char err[ERRLEN] = "";
+	size_t len;
+	uint8_t *img = wrap_as(v2, 2, &len);
+	int r = snapshot_parse(img, len, s, err, ERRLEN);
+
+	CHECK(r == 0 && s->machine.tsc_khz == 0 && s->machine.nr_cpus == 2,
+	      "a version 2 file loads, its TSC rate not known (%s)", err);
+	free_snapshot(s);
+	free(img);
+	img = wrap_as(v2_tsc, 2, &len);
+	CHECK(parse_image(img, len, err) < 0 && strstr(err, "tsc-khz"),
+	      "version 2 with tsc-khz is refused (%s)", err);
+	free(img);
+	img = wrap(v2, &len);
+	CHECK(parse_image(img, len, err) < 0 && strstr(err, "format-version") &&
+		      strstr(err, "header says version 3"),
+	      "a root and a header naming other versions are refused (%s)",
+	      err);
+	free(img);
+	img = wrap_as(fdt, 2, &len);
+	CHECK(parse_image(img, len, err) < 0 && strstr(err, "format-version"),
+	      "a version 3 tree under a version 2 header is refused (%s)", err);
+	free(img);
+	free(v2);
+	free(v2_tsc);
+}
+
 static void test_header(const void *fdt)
 {
 	char err[ERRLEN];
@@ -423,14 +487,19 @@ static void test_header(const void *fdt)
 	uint8_t *img = wrap(fdt, &len);
 	uint8_t *bad = malloc(len);
 
+	char newer[32], range[32];
+
+	snprintf(newer, sizeof(newer), "version %u", STATE_FORMAT_MAX + 1);
+	snprintf(range, sizeof(range), "versions %u to %u", STATE_FORMAT_MIN,
+		 STATE_FORMAT_MAX);
 	memcpy(bad, img, len);
 	bad[11] = STATE_FORMAT_MAX + 1; /* a newer version */
-	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 3") &&
-		      strstr(err, "versions 2 to 2"),
+	CHECK(parse_image(bad, len, err) < 0 && strstr(err, newer) &&
+		      strstr(err, range),
 	      "a newer version is refused, naming the versions read (%s)", err);
 	memcpy(bad, img, len);
-	bad[11] = 0;
-	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 0"),
+	bad[11] = 1;
+	CHECK(parse_image(bad, len, err) < 0 && strstr(err, "version 1"),
 	      "an older version is refused (%s)", err);
 	memcpy(bad, img, len);
 	bad[0] = 'X';
@@ -671,6 +740,12 @@ static void test_cross_fields(const void *fdt)
 		{ "memory too small for vigil",
 		  { "/machine", "memory-size", 0, 1 << 20, true, 2 },
 		  "memory-size" },
+		{ "a TSC rate below 1 MHz",
+		  { "/machine", "tsc-khz", 0, 999, true, 1 },
+		  "tsc-khz = 0x3e7" },
+		{ "a TSC rate KVM_SET_TSC_KHZ cannot take",
+		  { "/machine", "tsc-khz", 0, 0x80000000u, true, 1 },
+		  "tsc-khz" },
 		{ "kvmclock area outside RAM",
 		  { "/cpus/cpu@1/msrs", "msr-4b564d01", 0, MEM_SIZE + 1, true,
 		    2 },
@@ -1040,6 +1115,7 @@ int main(int argc, char **argv)
 	test_round_trip(s, fdt);
 	test_every_field_has_a_validator(fdt);
 	test_header(fdt);
+	test_versions(fdt);
 	test_truncations(fdt);
 	test_bit_flips(fdt);
 	test_property_sizes(fdt);
