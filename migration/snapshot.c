@@ -329,7 +329,12 @@ static size_t encode_size(const struct snapshot *s)
 static int encode_tree(void *fdt, const struct snapshot *s,
 		       const struct snap_ctx *ctx, char *err, size_t errlen)
 {
-	int r = fields_save(fdt, "/", &root_table, &s->root, NULL, err, errlen);
+	/* Written in this vigil's version, whichever s was read from. */
+	struct snap_root root = s->root;
+	int r;
+
+	root.format_version = STATE_FORMAT_VERSION;
+	r = fields_save(fdt, "/", &root_table, &root, NULL, err, errlen);
 
 	if (r == 0)
 		r = encode_machine(fdt, s, err, errlen);

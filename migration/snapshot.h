@@ -66,7 +66,11 @@ struct snapshot {
  */
 int snapshot_parse(const void *buf, size_t len, struct snapshot *s, char *err,
 		   size_t errlen);
-/* Encode s as an FDT (malloc'd, packed) after checking every field. */
+/*
+ * Encode s as an FDT (malloc'd, packed) after checking every field, in
+ * STATE_FORMAT_VERSION whatever version s was read from (a version 2
+ * state gains tsc-khz 0: the rate not known).
+ */
 int snapshot_encode(const struct snapshot *s, void **fdt, char *err,
 		    size_t errlen);
 void snapshot_free(struct snapshot *s);

@@ -453,6 +453,7 @@ static void test_versions(const void *fdt)
 {
 	struct snapshot *s = malloc(sizeof(*s));
 	void *v2 = as_version_2(fdt, false), *v2_tsc = as_version_2(fdt, true);
+	void *again = NULL;
 	char err[ERRLEN] = "";
 	size_t len;
 	uint8_t *img = wrap_as(v2, 2, &len);
@@ -460,6 +461,18 @@ static void test_versions(const void *fdt)
 
 	CHECK(r == 0 && s->machine.tsc_khz == 0 && s->machine.nr_cpus == 2,
 	      "a version 2 file loads, its TSC rate not known (%s)", err);
+	free(img);
+	img = NULL;
+	if (r == 0 && snapshot_encode(s, &again, err, ERRLEN) == 0) {
+		img = wrap(again, &len);
+		r = parse_image(img, len, err);
+	}
+	CHECK(img && r == 0 && fdt_getprop(again, 0, "format-version", NULL) &&
+		      fdt32_ld(fdt_getprop(again, 0, "format-version", NULL)) ==
+			      STATE_FORMAT_VERSION,
+	      "a version 2 state is written again as version %u (%s)",
+	      STATE_FORMAT_VERSION, err);
+	free(again);
 	free_snapshot(s);
 	free(img);
 	img = wrap_as(v2_tsc, 2, &len);
