@@ -102,15 +102,19 @@ struct virtio_kind {
 	/*
 	 * The device's host-side descriptor (a socket, a tap, a worker
 	 * pool's eventfd), or -1. The I/O thread watches it edge-triggered
-	 * for host_fd_events and serves every queue when it fires; the
-	 * device reads until it would block or its budget runs out (then its
-	 * pass returns VIRTQ_MORE). NULL: none.
+	 * for host_fd_events and serves every queue when it fires, so a pass
+	 * must leave nothing the descriptor told of unserved but what another
+	 * event brings back: virtio-net reads frames until the socket would
+	 * block, its budget runs out (the pass returns VIRTQ_MORE) or the
+	 * ring has no buffer (the driver's notification of new buffers);
+	 * virtio-blk takes every finished request. NULL: none.
 	 */
 	int (*host_fd)(void *dev);
 	/*
-	 * EPOLLIN, or EPOLLIN | EPOLLOUT for a backend that can refuse a
-	 * frame until it has room. Not EPOLLOUT for an eventfd: each read of
-	 * it is a writable edge, one more wake-up and pass for nothing.
+	 * Required with host_fd (the slot refuses 0): EPOLLIN, or EPOLLIN |
+	 * EPOLLOUT for a backend that can refuse a frame until it has room.
+	 * Not EPOLLOUT for an eventfd: a read that empties it is a writable
+	 * edge, one more wake-up and pass for nothing.
 	 */
 	uint32_t host_fd_events;
 	/*

@@ -92,9 +92,9 @@ struct virtio_dev_ops {
 	 * *interrupt when the driver wants a used-buffer notification.
 	 * Returns 0, VIRTQ_MORE when the pass stopped at the device's budget
 	 * (the transport's caller serves the queue again after its other
-	 * work, and only while the queue is ready: the device keeps no
-	 * "more" state), or a negative errno when the queue is broken: the
-	 * transport sets DEVICE_NEEDS_RESET.
+	 * work, and only while the device is live and the queue ready: the
+	 * device keeps no "more" state), or a negative errno when the queue
+	 * is broken: the transport sets DEVICE_NEEDS_RESET.
 	 */
 	int (*process_queue)(void *dev, unsigned int q, struct virtq *vq,
 			     const struct guest_mem *gm, bool *interrupt);

@@ -63,10 +63,10 @@ static const char *check_mem_size(const void *p, size_t len)
 }
 
 /*
- * 0 when KVM did not say. Otherwise what KVM_GET_TSC_KHZ gives: no CPU
- * vigil runs on counts at less than 1 MHz, and KVM takes a u32 below
- * 2^31 in KVM_SET_TSC_KHZ; whether it can run the guest at that rate is
- * KVM's to say at restore.
+ * 0 when KVM did not say. Otherwise what KVM_GET_TSC_KHZ gives, which
+ * returns the rate as a positive int, and which no CPU vigil runs on puts
+ * below 1 MHz; whether KVM can run the guest at that rate is KVM's to say
+ * at restore.
  */
 static const char *check_tsc_khz(const void *p, size_t len)
 {
@@ -74,7 +74,7 @@ static const char *check_tsc_khz(const void *p, size_t len)
 
 	(void)len;
 	memcpy(&v, p, sizeof(v));
-	return v != 0 && (v < 1000 || v > INT32_MAX) ?
+	return v != 0 && (v < TSC_KHZ_MIN || v > INT32_MAX) ?
 		       "neither 0 nor 1000 to 2147483647 kHz" :
 		       NULL;
 }

@@ -44,6 +44,9 @@ struct snap_machine {
 	uint32_t tsc_khz;
 };
 
+/* The lowest TSC rate a snapshot records, in kHz (1 MHz). */
+#define TSC_KHZ_MIN 1000
+
 /* The virtio device in one slot: its kind, transport and own state. */
 struct slot_snapshot {
 	const struct virtio_kind *kind;

@@ -83,9 +83,15 @@ static uint32_t state_checksum(const uint8_t *hdr, const void *fdt,
 void state_header_fill(uint8_t hdr[STATE_HEADER_SIZE], const void *fdt,
 		       size_t fdt_size)
 {
+	state_header_fill_version(hdr, STATE_FORMAT_VERSION, fdt, fdt_size);
+}
+
+void state_header_fill_version(uint8_t hdr[STATE_HEADER_SIZE], uint32_t version,
+			       const void *fdt, size_t fdt_size)
+{
 	memset(hdr, 0, STATE_HEADER_SIZE);
 	memcpy(hdr, STATE_MAGIC, STATE_MAGIC_LEN);
-	put_be32(hdr + HDR_VERSION_OFF, STATE_FORMAT_VERSION);
+	put_be32(hdr + HDR_VERSION_OFF, version);
 	put_be32(hdr + HDR_SIZE_OFF, STATE_HEADER_SIZE);
 	put_be64(hdr + HDR_FDT_SIZE_OFF, fdt_size);
 	put_be32(hdr + HDR_CHECKSUM_OFF, state_checksum(hdr, fdt, fdt_size));

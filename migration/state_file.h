@@ -39,6 +39,9 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 /* Fill the header for fdt_size bytes of FDT at fdt. */
 void state_header_fill(uint8_t hdr[STATE_HEADER_SIZE], const void *fdt,
 		       size_t fdt_size);
+/* The same with another version (tests and fuzzers: older files). */
+void state_header_fill_version(uint8_t hdr[STATE_HEADER_SIZE], uint32_t version,
+			       const void *fdt, size_t fdt_size);
 
 /*
  * Check a whole state file image: the header (magic, version, sizes

@@ -233,10 +233,11 @@ static int check_rebuilt(struct machine *m, const struct snapshot *s, char *err,
  * Run the guest's TSC at the rate it was saved at, before the TSC itself
  * is loaded (KVM converts it at the vCPU's rate). KVM takes a rate within
  * 250 ppm of this host's as it is, scales where the CPU can, and reaches a
- * faster one by catching up; a slower one, without TSC scaling, it
- * refuses. The guest then carries on at this host's rate: its kvmclock
- * follows (KVM rescales it), its TSC-deadline timers and raw TSC readings
- * do not. That is said, not refused, as QEMU does on a migration.
+ * faster one by catching up; one it cannot reach (slower, without TSC
+ * scaling) it refuses. The guest then carries on at this host's rate: its
+ * kvmclock follows (KVM rescales it), a TSC clocksource, TSC-deadline
+ * timers and raw TSC readings do not. That is said, not refused, as QEMU
+ * does on a migration.
  */
 static void apply_tsc_rate(struct machine *m, uint32_t khz)
 {
@@ -257,8 +258,8 @@ static void apply_tsc_rate(struct machine *m, uint32_t khz)
 	off = (uint64_t)(here > khz ? here - khz : khz - here) * 10000u / khz;
 	log_info("snapshot: the guest's TSC ran at %u kHz; this host's KVM "
 		 "cannot run it at that rate (%s), so it runs at %u kHz "
-		 "(kvmclock follows; TSC-deadline timers and raw TSC readings "
-		 "run %u.%02u%% %s)",
+		 "(kvmclock follows; a TSC clocksource, TSC-deadline timers "
+		 "and raw TSC readings run %u.%02u%% %s)",
 		 khz, strerror(-r), here, (unsigned int)(off / 100),
 		 (unsigned int)(off % 100), here > khz ? "fast" : "slow");
 }

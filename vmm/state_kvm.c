@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "migration/snapshot.h"
 #include "vmm/kvm.h"
 
 /* ---- vCPUs --------------------------------------------------------------- */
@@ -280,7 +281,8 @@ uint32_t cpu_tsc_khz(int vcpu_fd)
 {
 	int r = kvm_ioctl_raw(vcpu_fd, KVM_GET_TSC_KHZ, NULL);
 
-	return r > 0 ? (uint32_t)r : 0;
+	/* What a snapshot can hold: a rate it could not is not known. */
+	return r >= TSC_KHZ_MIN ? (uint32_t)r : 0;
 }
 
 int cpu_tsc_khz_set(int vcpu_fd, uint32_t khz)

@@ -39,7 +39,10 @@ int cpu_state_apply(int vcpu_fd, unsigned int index,
 		    const struct cpu_snapshot *cs, struct cpu_msr_buf *buf,
 		    char *err, size_t errlen);
 
-/* The vCPU's TSC rate in kHz (KVM_GET_TSC_KHZ), or 0 when KVM does not say. */
+/*
+ * The vCPU's TSC rate in kHz (KVM_GET_TSC_KHZ), or 0 when KVM does not say
+ * or says less than TSC_KHZ_MIN (a failed calibration).
+ */
 uint32_t cpu_tsc_khz(int vcpu_fd);
 /*
  * Run the vCPU's TSC at khz (KVM_SET_TSC_KHZ), before its TSC is loaded.

@@ -149,6 +149,9 @@ static int virtio_slot_wire(struct virtio_slot *slot, struct kvm *kvm,
 	for (unsigned int q = 0; r == 0 && q < slot->kind->ops->num_queues; q++)
 		r = virtio_slot_wire_queue(slot, q, kvm, io);
 	host_fd = slot->kind->host_fd ? slot->kind->host_fd(slot->dev) : -1;
+	/* A descriptor watched for nothing would never wake the thread. */
+	if (r == 0 && host_fd >= 0 && !slot->kind->host_fd_events)
+		r = -EINVAL;
 	if (r == 0 && host_fd >= 0)
 		r = io_thread_add_events(io, host_fd,
 					 slot->kind->host_fd_events | EPOLLET,

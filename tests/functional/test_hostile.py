@@ -1021,15 +1021,19 @@ def io_thread(pid):
 
 def wakeups(pid, tid):
     """The thread's voluntary context switches (each sleep in epoll_wait
-    that a timer or eventfd ends is one), or None once it is gone."""
+    that a timer or eventfd ends is one) plus the clock ticks of CPU it
+    used (a thread whose epoll_wait never sleeps, its own eventfd always
+    ready, makes no switch but spins), or None once it is gone."""
     try:
         with open(f"/proc/{pid}/task/{tid}/status") as f:
-            for line in f:
-                if line.startswith("voluntary_ctxt_switches:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+            switches = next(int(l.split()[1]) for l in f
+                            if l.startswith("voluntary_ctxt_switches:"))
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            # utime and stime: fields 14 and 15, after "(comm)".
+            fields = f.read().rsplit(")", 1)[1].split()
+        return switches + int(fields[11]) + int(fields[12])
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
 
 
 def rng_stop_held(args, tap, tmp):

@@ -3,8 +3,9 @@
  * Fuzz the snapshot state loader (snapshot_parse(): header, checksum,
  * fdt_check_full, every node and property, every validator) with state
  * files. Each input is parsed twice: as it is, and with its header's
- * fdt_size and checksum repaired, so that mutations reach the tree and the
- * field checks instead of stopping at the checksum.
+ * fdt_size and checksum repaired (its version kept: every version this
+ * vigil reads is fuzzed), so that mutations reach the tree and the field
+ * checks instead of stopping at the checksum.
  *
  * Besides not crashing, a state the loader accepts must encode again
  * (every accepted value passes its validator on the way out too) and that
@@ -54,6 +55,7 @@ static void parse(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	uint32_t version;
 	uint8_t *fixed;
 
 	parse(data, size);
@@ -62,8 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fixed = malloc(size);
 	memcpy(fixed, data, size);
-	state_header_fill(fixed, fixed + STATE_HEADER_SIZE,
-			  size - STATE_HEADER_SIZE);
+	/* The input's own version (bytes 8..11): older layouts too. */
+	version = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 |
+		  (uint32_t)data[10] << 8 | data[11];
+	state_header_fill_version(fixed, version, fixed + STATE_HEADER_SIZE,
+				  size - STATE_HEADER_SIZE);
 	parse(fixed, size);
 	free(fixed);
 	return 0;
