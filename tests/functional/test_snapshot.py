@@ -116,8 +116,10 @@ def workload_cmdline(cpus, records=RECORDS):
     return (f"cpus={cpus} tests=snapshot_workload snap_records={records}")
 
 
-def start(args, serial, sock):
-    cmd = [vigil] + args + ["--serial", f"file:{serial}"]
+def start(args, serial, sock, prefix=()):
+    """vigil with args, its console in serial, its control socket sock;
+    prefix runs it (prlimit and its options)."""
+    cmd = list(prefix) + [vigil] + args + ["--serial", f"file:{serial}"]
     if sock:
         cmd += ["--api-socket", sock]
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -1163,12 +1165,10 @@ def file_size_limit(tmp):
     with open(disk, "wb") as f:
         f.truncate(4 << 20)
     # The disk and the console file stay below the limit; RAM does not.
-    proc = subprocess.Popen(
-        ["prlimit", f"--fsize={8 << 20}", "--", vigil, "--kernel", guest,
-         "--cmdline", workload_cmdline(1, 100 * RECORDS), "--drive",
-         f"file={disk}", "--serial", f"file:{out}", "--api-socket", sock],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
+    proc = start(["--kernel", guest, "--cmdline",
+                  workload_cmdline(1, 100 * RECORDS), "--drive",
+                  f"file={disk}"], out, sock,
+                 prefix=["prlimit", f"--fsize={8 << 20}", "--"])
     wait_for(lambda: "snap record 5 " in read(out), 60)
     r = ctl(sock, "snapshot", snap)
     left = sorted(os.listdir(snap)) if os.path.isdir(snap) else []

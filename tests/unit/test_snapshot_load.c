@@ -211,15 +211,21 @@ static void free_snapshot(struct snapshot *s)
 }
 
 /* The state file image of an FDT: header + tree. */
-static uint8_t *wrap(const void *fdt, size_t *len)
+/* A state file image of fdt under a header of version. */
+static uint8_t *wrap_as(const void *fdt, uint32_t version, size_t *len)
 {
 	size_t size = fdt_totalsize(fdt);
 	uint8_t *img = malloc(STATE_HEADER_SIZE + size);
 
-	state_header_fill(img, fdt, size);
+	state_header_fill_version(img, version, fdt, size);
 	memcpy(img + STATE_HEADER_SIZE, fdt, size);
 	*len = STATE_HEADER_SIZE + size;
 	return img;
+}
+
+static uint8_t *wrap(const void *fdt, size_t *len)
+{
+	return wrap_as(fdt, STATE_FORMAT_VERSION, len);
 }
 
 static int parse_image(const uint8_t *img, size_t len, char *err)
@@ -415,15 +421,6 @@ static void test_every_field_has_a_validator(const void *fdt)
 	}
 	CHECK(tables > 30 && bad == 0,
 	      "%u fields in %u nodes, each with a validator", fields, tables);
-}
-
-/* wrap() with another version in the header. */
-static uint8_t *wrap_as(const void *fdt, uint32_t version, size_t *len)
-{
-	uint8_t *img = wrap(fdt, len);
-
-	state_header_fill_version(img, version, fdt, fdt_totalsize(fdt));
-	return img;
 }
 
 /* fdt as version 2 wrote it: format-version 2 and, unless keep, no tsc-khz. */
